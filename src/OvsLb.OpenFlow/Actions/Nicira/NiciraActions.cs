@@ -1,0 +1,51 @@
+using OvsLb.OpenFlow.Wire;
+
+namespace OvsLb.OpenFlow.Actions.Nicira;
+
+/// <summary>
+/// Nicira (vendor 0x00002320) experimenter actions that Open vSwitch implements.
+/// <code>
+/// struct nx_action_header {
+///     ovs_be16 type;      /* OFPAT_EXPERIMENTER (0xffff) */
+///     ovs_be16 len;       /* multiple of 8 */
+///     ovs_be32 vendor;    /* NX_VENDOR_ID (0x00002320) */
+///     ovs_be16 subtype;   /* NXAST_* */
+///     /* subtype-specific body */
+/// };
+/// </code>
+/// </summary>
+public static class NiciraActions
+{
+    public const ushort Resubmit = 1;
+    public const ushort RegMove = 6;
+    public const ushort RegLoad = 7;
+    public const ushort Note = 8;
+    public const ushort ResubmitTable = 14;
+    public const ushort Multipath = 10;
+    public const ushort Learn = 16;
+    public const ushort Controller = 20;
+    public const ushort Ct = 35;
+    public const ushort Nat = 36;
+    public const ushort Controller2 = 37;
+    public const ushort ResubmitTableCt = 44;
+
+    /// <summary>Writes type, len, vendor and subtype (10 bytes).</summary>
+    internal static void WriteHeader(ref OfpWriter w, ushort len, ushort subtype)
+    {
+        w.WriteU16(0xffff);
+        w.WriteU16(len);
+        w.WriteU32(ActionCodec.NiciraVendor);
+        w.WriteU16(subtype);
+    }
+
+    /// <summary>
+    /// Decodes a Nicira action body (the reader is positioned after the subtype). Returns null for
+    /// subtypes this codec keeps as raw bytes.
+    /// </summary>
+    internal static OfpAction? Read(ushort subtype, ref OfpReader r, ReadOnlyMemory<byte> whole, int at) => subtype switch
+    {
+        RegMove => RegMoveAction.Read(ref r, at),
+        RegLoad => RegLoadAction.Read(ref r, at),
+        _ => null,
+    };
+}

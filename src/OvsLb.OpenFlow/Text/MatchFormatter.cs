@@ -1,0 +1,352 @@
+using System.Globalization;
+using System.Text;
+using OvsLb.OpenFlow.Match;
+
+namespace OvsLb.OpenFlow.Text;
+
+/// <summary>
+/// Prints a match the way Open vSwitch 3.1's match_format() (lib/match.c) does: OXM/NXM entries are
+/// first folded into OVS's flow fields (vlan_vid+vlan_pcp into vlan_tci, arp_spa into nw_src,
+/// tcp_src into tp_src, xreg into two regs, ...) and then printed in match_format's fixed order,
+/// with the protocol shortcuts (ip, tcp, arp, ...) that stand for eth_type/nw_proto.
+/// </summary>
+public static class MatchFormatter
+{
+    public const int DefaultPriority = 0x8000;
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private sealed class Flow
+    {
+        private readonly Dictionary<string, (UInt128 V, UInt128 M)> _f = new(StringComparer.Ordinal);
+        public readonly List<string> Unknown = [];
+
+        public void Set(string name, UInt128 v, UInt128 m)
+        {
+            _f.TryGetValue(name, out var old);
+            _f[name] = ((old.V & ~m) | (v & m), old.M | m);
+        }
+
+        public bool Has(string name) => _f.TryGetValue(name, out var x) && x.M != 0;
+        public (UInt128 V, UInt128 M) Get(string name) => _f.TryGetValue(name, out var x) ? x : default;
+    }
+
+    public static string Format(OfpMatch match, int priority = DefaultPriority)
+    {
+        var sb = new StringBuilder();
+        Format(sb, match, priority);
+        return sb.ToString();
+    }
+
+    public static void Format(StringBuilder s, OfpMatch match, int priority)
+    {
+        var f = Fold(match);
+        int start = s.Length;
+        if (priority != DefaultPriority) s.Append("priority=").Append(priority.ToString(Inv)).Append(',');
+
+        U32(s, f, "pkt_mark", "pkt_mark");
+        U32(s, f, "recirc_id", "recirc_id");
+        U32(s, f, "dp_hash", "dp_hash");
+        if (f.Has("conj_id")) s.Append("conj_id=").Append((uint)f.Get("conj_id").V).Append(',');
+        if (f.Has("actset_output")) s.Append("actset_output=").Append(OfctlFormat.Port((uint)f.Get("actset_output").V)).Append(',');
+        if (f.Has("ct_state"))
+        {
+            var (v, m) = f.Get("ct_state");
+            s.Append("ct_state=").Append((byte)m == 0xff ? OfctlFormat.CtStateExact((byte)v) : OfctlFormat.Flags((byte)v, (byte)m, 0xff, CtNames)).Append(',');
+        }
+        U16(s, f, "ct_zone", "ct_zone");
+        U32(s, f, "ct_mark", "ct_mark");
+        if (f.Has("ct_label"))
+        {
+            var (v, m) = f.Get("ct_label");
+            s.Append("ct_label=").Append(OfctlFormat.Hex(v, 16));
+            if (m != UInt128.MaxValue) s.Append('/').Append(OfctlFormat.Hex(m, 16));
+            s.Append(',');
+        }
+        Ip(s, f, "ct_nw_src", "ct_nw_src");
+        Ip6(s, f, "ct_ipv6_src", "ct_ipv6_src");
+        Ip(s, f, "ct_nw_dst", "ct_nw_dst");
+        Ip6(s, f, "ct_ipv6_dst", "ct_ipv6_dst");
+        if (f.Has("ct_nw_proto"))
+        {
+            s.Append("ct_nw_proto=").Append((byte)f.Get("ct_nw_proto").V).Append(',');
+            Be16(s, f, "ct_tp_src", "ct_tp_src");
+            Be16(s, f, "ct_tp_dst", "ct_tp_dst");
+        }
+
+        bool skipType = false, skipProto = false;
+        ushort dlType = (ushort)f.Get("dl_type").V;
+        byte nwProto = (byte)f.Get("nw_proto").V;
+        bool hasProto = f.Has("nw_proto");
+        if (f.Has("dl_type"))
+        {
+            skipType = true;
+            string? shortcut = dlType switch
+            {
+                0x0800 => hasProto ? nwProto switch { 1 => "icmp", 6 => "tcp", 17 => "udp", 132 => "sctp", _ => null } : "ip",
+                0x86dd => hasProto ? nwProto switch { 58 => "icmp6", 6 => "tcp6", 17 => "udp6", 132 => "sctp6", _ => null } : "ipv6",
+                0x0806 => "arp",
+                0x8035 => "rarp",
+                0x8847 => "mpls",
+                0x8848 => "mplsm",
+                _ => null,
+            };
+            if (shortcut is not null && hasProto && (dlType == 0x0800 || dlType == 0x86dd)) skipProto = true;
+            if (shortcut is null && hasProto && dlType == 0x0800) shortcut = "ip";
+            if (shortcut is null && hasProto && dlType == 0x86dd) shortcut = "ipv6";
+            if (shortcut is null) skipType = false; else s.Append(shortcut).Append(',');
+        }
+        for (int i = 0; i < 16; i++) U32(s, f, "reg" + i.ToString(Inv), "reg" + i.ToString(Inv));
+
+        // format_flow_tunnel
+        Be64(s, f, "tun_id", "tun_id");
+        Ip(s, f, "tun_src", "tun_src");
+        Ip(s, f, "tun_dst", "tun_dst");
+        Ip6(s, f, "tun_ipv6_src", "tun_ipv6_src");
+        Ip6(s, f, "tun_ipv6_dst", "tun_ipv6_dst");
+        Be16(s, f, "tun_gbp_id", "tun_gbp_id");
+        if (f.Has("tun_gbp_flags")) s.Append("tun_gbp_flags=").Append(OfctlFormat.AltHex((byte)f.Get("tun_gbp_flags").V)).Append(',');
+        if (f.Has("tun_flags"))
+        {
+            var (v, m) = f.Get("tun_flags");
+            s.Append("tun_flags=").Append(OfctlFormat.Flags((uint)v & 1, (uint)m & 1, 1, ["oam"])).Append(',');
+        }
+
+        Be64(s, f, "metadata", "metadata");
+        if (f.Has("in_port")) s.Append("in_port=").Append(OfctlFormat.Port16((ushort)f.Get("in_port").V)).Append(',');
+        if (f.Has("vlan_tci")) Vlan(s, f);
+        Eth(s, f, "dl_src", "dl_src");
+        Eth(s, f, "dl_dst", "dl_dst");
+        if (!skipType && f.Has("dl_type")) s.Append("dl_type=0x").Append(dlType.ToString("x4", Inv)).Append(',');
+
+        bool isArp = dlType is 0x0806 or 0x8035;
+        if (dlType == 0x86dd)
+        {
+            Ip6(s, f, "ipv6_src", "ipv6_src");
+            Ip6(s, f, "ipv6_dst", "ipv6_dst");
+            if (f.Has("ipv6_label"))
+            {
+                var (v, m) = f.Get("ipv6_label");
+                s.Append("ipv6_label=0x").Append(((uint)v).ToString("x5", Inv));
+                if ((uint)m != uint.MaxValue) s.Append("/0x").Append(((uint)m).ToString("x5", Inv));
+                s.Append(',');
+            }
+        }
+        else if (isArp)
+        {
+            Ip(s, f, "nw_src", "arp_spa");
+            Ip(s, f, "nw_dst", "arp_tpa");
+        }
+        else
+        {
+            Ip(s, f, "nw_src", "nw_src");
+            Ip(s, f, "nw_dst", "nw_dst");
+        }
+        if (!skipProto && hasProto) s.Append(isArp ? "arp_op=" : "nw_proto=").Append(nwProto).Append(',');
+        if (isArp)
+        {
+            Eth(s, f, "arp_sha", "arp_sha");
+            Eth(s, f, "arp_tha", "arp_tha");
+        }
+        var (tos, tosMask) = f.Get("nw_tos");
+        if ((tosMask & 0xfc) != 0) s.Append("nw_tos=").Append((int)(tos & 0xfc)).Append(',');
+        if ((tosMask & 0x03) != 0) s.Append("nw_ecn=").Append((int)(tos & 0x03)).Append(',');
+        if (f.Has("nw_ttl")) s.Append("nw_ttl=").Append((int)f.Get("nw_ttl").V).Append(',');
+        var (lse, lseMask) = f.Get("mpls_lse0");
+        if ((lseMask & 0xfffff000) != 0) s.Append("mpls_label=").Append((uint)(lse >> 12) & 0xfffff).Append(',');
+        if ((lseMask & 0x00000e00) != 0) s.Append("mpls_tc=").Append((uint)(lse >> 9) & 7).Append(',');
+        if ((lseMask & 0x000000ff) != 0) s.Append("mpls_ttl=").Append((uint)lse & 0xff).Append(',');
+        if ((lseMask & 0x00000100) != 0) s.Append("mpls_bos=").Append((uint)(lse >> 8) & 1).Append(',');
+
+        var (frag, fragMask) = f.Get("nw_frag");
+        switch ((int)fragMask & 3)
+        {
+            case 3: s.Append("nw_frag=").Append((frag & 1) != 0 ? ((frag & 2) != 0 ? "later" : "first") : ((frag & 2) != 0 ? "<error>" : "no")).Append(','); break;
+            case 1: s.Append("nw_frag=").Append((frag & 1) != 0 ? "yes" : "no").Append(','); break;
+            case 2: s.Append("nw_frag=").Append((frag & 2) != 0 ? "later" : "not_later").Append(','); break;
+        }
+        if (dlType == 0x0800 && nwProto == 1)
+        {
+            Be16(s, f, "tp_src", "icmp_type");
+            Be16(s, f, "tp_dst", "icmp_code");
+        }
+        else if (dlType == 0x86dd && nwProto == 58)
+        {
+            Be16(s, f, "tp_src", "icmp_type");
+            Be16(s, f, "tp_dst", "icmp_code");
+            Ip6(s, f, "nd_target", "nd_target");
+            Eth(s, f, "arp_sha", "nd_sll");
+            Eth(s, f, "arp_tha", "nd_tll");
+            Be32(s, f, "igmp_group_ip4", "nd_reserved");
+            Be16(s, f, "tcp_flags", "nd_options_type");
+        }
+        else
+        {
+            Be16(s, f, "tp_src", "tp_src");
+            Be16(s, f, "tp_dst", "tp_dst");
+        }
+        if ((dlType == 0x0800 || dlType == 0x86dd) && nwProto == 6 && f.Has("tcp_flags"))
+        {
+            var (v, m) = f.Get("tcp_flags");
+            s.Append("tcp_flags=").Append(OfctlFormat.TcpFlags((uint)v, (uint)m)).Append(',');
+        }
+        foreach (var u in f.Unknown) s.Append(u).Append(',');
+        if (s.Length > start && s[^1] == ',') s.Length--;
+    }
+
+    private static readonly string[] CtNames = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"];
+
+    private static void Vlan(StringBuilder s, Flow f)
+    {
+        var (v, m) = f.Get("vlan_tci");
+        ushort tci = (ushort)v, mask = (ushort)m;
+        int vidMask = mask & 0x0fff, pcpMask = mask & 0xe000;
+        bool cfi = (mask & 0x1000) != 0;
+        if (cfi && (tci & 0x1000) != 0 && (vidMask == 0 || vidMask == 0x0fff) && (pcpMask == 0 || pcpMask == 0xe000) && (vidMask != 0 || pcpMask != 0))
+        {
+            if (vidMask != 0) s.Append("dl_vlan=").Append(tci & 0x0fff).Append(',');
+            if (pcpMask != 0) s.Append("dl_vlan_pcp=").Append(tci >> 13).Append(',');
+        }
+        else if (mask == 0xffff)
+        {
+            s.Append("vlan_tci=0x").Append(tci.ToString("x4", Inv)).Append(',');
+        }
+        else
+        {
+            s.Append("vlan_tci=0x").Append(tci.ToString("x4", Inv)).Append("/0x").Append(mask.ToString("x4", Inv)).Append(',');
+        }
+    }
+
+    // format_uint32_masked: "%#x" value, "/%#x" mask unless exact.
+    private static void U32(StringBuilder s, Flow f, string key, string name)
+    {
+        if (!f.Has(key)) return;
+        var (v, m) = f.Get(key);
+        s.Append(name).Append('=').Append(OfctlFormat.AltHex((uint)v));
+        if ((uint)m != uint.MaxValue) s.Append('/').Append(OfctlFormat.AltHex((uint)m));
+        s.Append(',');
+    }
+
+    // format_uint16_masked / format_be16_masked: decimal when exact, else 0x%x/0x%x.
+    private static void U16(StringBuilder s, Flow f, string key, string name) => Be16(s, f, key, name);
+
+    private static void Be16(StringBuilder s, Flow f, string key, string name)
+    {
+        if (!f.Has(key)) return;
+        var (v, m) = f.Get(key);
+        if ((ushort)m == ushort.MaxValue) s.Append(name).Append('=').Append((ushort)v).Append(',');
+        else s.Append(name).Append("=0x").Append(((ushort)v).ToString("x", Inv)).Append("/0x").Append(((ushort)m).ToString("x", Inv)).Append(',');
+    }
+
+    private static void Be32(StringBuilder s, Flow f, string key, string name)
+    {
+        if (!f.Has(key)) return;
+        var (v, m) = f.Get(key);
+        if ((uint)m == uint.MaxValue) s.Append(name).Append('=').Append((uint)v).Append(',');
+        else s.Append(name).Append("=0x").Append(((uint)v).ToString("x8", Inv)).Append("/0x").Append(((uint)m).ToString("x8", Inv)).Append(',');
+    }
+
+    private static void Be64(StringBuilder s, Flow f, string key, string name)
+    {
+        if (!f.Has(key)) return;
+        var (v, m) = f.Get(key);
+        s.Append(name).Append('=').Append(OfctlFormat.AltHex((ulong)v));
+        if ((ulong)m != ulong.MaxValue) s.Append('/').Append(OfctlFormat.AltHex((ulong)m));
+        s.Append(',');
+    }
+
+    private static void Ip(StringBuilder s, Flow f, string key, string name)
+    {
+        if (!f.Has(key)) return;
+        var (v, m) = f.Get(key);
+        s.Append(name).Append('=').Append(OfctlFormat.IPv4Masked((uint)v, (uint)m)).Append(',');
+    }
+
+    private static void Ip6(StringBuilder s, Flow f, string key, string name)
+    {
+        if (!f.Has(key)) return;
+        var (v, m) = f.Get(key);
+        s.Append(name).Append('=').Append(OfctlFormat.IPv6Masked(v, m)).Append(',');
+    }
+
+    private static void Eth(StringBuilder s, Flow f, string key, string name)
+    {
+        if (!f.Has(key)) return;
+        var (v, m) = f.Get(key);
+        s.Append(name).Append('=').Append(OfctlFormat.MacMasked(v, m)).Append(',');
+    }
+
+    /// <summary>Folds OXM/NXM entries into OVS flow fields (what mf_set does on decode).</summary>
+    private static Flow Fold(OfpMatch match)
+    {
+        var f = new Flow();
+        foreach (var e in match.Fields)
+        {
+            var fi = e.Field;
+            if (fi is null)
+            {
+                f.Unknown.Add($"oxm(0x{e.Class:x4}:{e.FieldCode}{(e.Class == 0xffff ? $":0x{e.Experimenter:x8}" : "")}={e.Raw})");
+                continue;
+            }
+            UInt128 v = e.Value, m = e.EffectiveMask;
+            switch (fi.Id)
+            {
+                case MfId.InPort: f.Set("in_port", v, 0xffff); break;
+                case MfId.InPortOxm:
+                    {
+                        uint p = (uint)v;
+                        f.Set("in_port", p >= 0xffffff00 ? p - 0xffff0000 : p & 0xffff, 0xffff);
+                        break;
+                    }
+                case MfId.VlanTci: f.Set("vlan_tci", v, m); break;
+                case MfId.VlanVid: f.Set("vlan_tci", v & 0x1fff, m & 0x1fff); break;
+                case MfId.VlanPcp: f.Set("vlan_tci", ((v & 7) << 13) | 0x1000, 0xf000); break;
+                case MfId.EthSrc: f.Set("dl_src", v, m); break;
+                case MfId.EthDst: f.Set("dl_dst", v, m); break;
+                case MfId.EthType: f.Set("dl_type", v, 0xffff); break;
+                case MfId.Ipv4Src or MfId.ArpSpa: f.Set("nw_src", v, m); break;
+                case MfId.Ipv4Dst or MfId.ArpTpa: f.Set("nw_dst", v, m); break;
+                case MfId.IpProto: f.Set("nw_proto", v, 0xff); break;
+                case MfId.ArpOp: f.Set("nw_proto", v & 0xff, 0xff); break;
+                case MfId.IpDscp: f.Set("nw_tos", v & 0xfc, 0xfc); break;
+                case MfId.IpDscpShifted: f.Set("nw_tos", (v & 0x3f) << 2, 0xfc); break;
+                case MfId.IpEcn: f.Set("nw_tos", v & 3, 3); break;
+                case MfId.IpTtl: f.Set("nw_ttl", v, 0xff); break;
+                case MfId.IpFrag: f.Set("nw_frag", v, m); break;
+                case MfId.TcpSrc or MfId.UdpSrc or MfId.SctpSrc: f.Set("tp_src", v, m); break;
+                case MfId.TcpDst or MfId.UdpDst or MfId.SctpDst: f.Set("tp_dst", v, m); break;
+                case MfId.Icmpv4Type or MfId.Icmpv6Type: f.Set("tp_src", v, 0xffff); break;
+                case MfId.Icmpv4Code or MfId.Icmpv6Code: f.Set("tp_dst", v, 0xffff); break;
+                case MfId.ArpSha or MfId.NdSll: f.Set("arp_sha", v, m); break;
+                case MfId.ArpTha or MfId.NdTll: f.Set("arp_tha", v, m); break;
+                case MfId.NdReserved: f.Set("igmp_group_ip4", v, m); break;
+                case MfId.NdOptionsType: f.Set("tcp_flags", v, 0xffff); break;
+                case MfId.MplsLabel: f.Set("mpls_lse0", (v & 0xfffff) << 12, 0xfffff000); break;
+                case MfId.MplsTc: f.Set("mpls_lse0", (v & 7) << 9, 0xe00); break;
+                case MfId.MplsBos: f.Set("mpls_lse0", (v & 1) << 8, 0x100); break;
+                case MfId.MplsTtl: f.Set("mpls_lse0", v & 0xff, 0xff); break;
+                case MfId.TunId: f.Set("tun_id", v, m); break;
+                case >= MfId.Xreg0 and <= MfId.Xreg7:
+                    {
+                        int n = fi.Id - MfId.Xreg0;
+                        f.Set("reg" + (2 * n).ToString(Inv), (v >> 32) & uint.MaxValue, (m >> 32) & uint.MaxValue);
+                        f.Set("reg" + (2 * n + 1).ToString(Inv), v & uint.MaxValue, m & uint.MaxValue);
+                        break;
+                    }
+                case >= MfId.Xxreg0 and <= MfId.Xxreg3:
+                    {
+                        int n = fi.Id - MfId.Xxreg0;
+                        for (int k = 0; k < 4; k++)
+                        {
+                            int shift = (3 - k) * 32;
+                            f.Set("reg" + (4 * n + k).ToString(Inv), (v >> shift) & uint.MaxValue, (m >> shift) & uint.MaxValue);
+                        }
+                        break;
+                    }
+                default:
+                    f.Set(fi.Id is >= MfId.Reg0 and <= MfId.Reg15 ? "reg" + (fi.Id - MfId.Reg0).ToString(Inv) : fi.Name, v, m);
+                    break;
+            }
+        }
+        return f;
+    }
+}
