@@ -47,6 +47,7 @@ public static class OfpDecoder
             OfpType.PacketIn => PacketIn.Read(ref r),
             OfpType.PacketOut => PacketOut.Read(ref r),
             OfpType.FlowMod => FlowMod.Read(ref r),
+            OfpType.GroupMod => Groups.GroupMod.Read(ref r),
             _ => ReadMore(type, ref r),
         };
         if (!r.End)
