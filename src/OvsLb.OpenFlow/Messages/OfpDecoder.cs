@@ -74,6 +74,8 @@ internal static class ExperimenterCodec
     {
         uint experimenter = r.ReadU32("experimenter");
         uint expType = r.ReadU32("exp_type");
+        if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.ControlExpType) return Bundles.BundleControl.Read(ref r);
+        if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.AddMessageExpType) return Bundles.BundleAdd.Read(ref r);
         return new ExperimenterMessage(experimenter, expType, new Bytes(r.ReadMemory(r.Remaining)));
     }
 }
