@@ -66,23 +66,23 @@ public sealed record BundleAdd(uint BundleId, BundleFlags Flags, OfpMessage Mess
         int at = r.AbsolutePosition;
         if (r.Remaining < HeaderLength)
         {
-            throw new OfpProtocolException(OfpErrorKind.Truncated, $"bundle add has {r.Remaining} bytes for the embedded message, less than its 8-byte header", at);
+            throw new OfpProtocolException(OfpErrorKind.Truncated, $"bundle add has {r.Remaining} bytes for the embedded message, less than its 8-byte header", at, "OFPBFC_MSG_BAD_LEN");
         }
         byte version = r.Rest[0];
         ushort innerLen = r.PeekU16At(2, "embedded message length");
         if (version != Version13)
         {
-            throw new OfpProtocolException(OfpErrorKind.BadVersion, $"embedded message version 0x{version:x2} differs from the bundle's 0x04", at);
+            throw new OfpProtocolException(OfpErrorKind.BadVersion, $"embedded message version 0x{version:x2} differs from the bundle's 0x04", at, "OFPBFC_BAD_VERSION");
         }
         if (innerLen < HeaderLength || innerLen > r.Remaining)
         {
-            throw new OfpProtocolException(OfpErrorKind.BadLength, $"embedded message length {innerLen} does not fit the {r.Remaining} bytes after the bundle header", at + 2);
+            throw new OfpProtocolException(OfpErrorKind.BadLength, $"embedded message length {innerLen} does not fit the {r.Remaining} bytes after the bundle header", at + 2, "OFPBFC_MSG_BAD_LEN");
         }
         byte innerType = r.Rest[1];
         if (innerType == (byte)OfpType.Experimenter && innerLen >= 16 && r.PeekU32At(8) == Bundle.OnfExperimenter
             && r.PeekU32At(12) is Bundle.ControlExpType or Bundle.AddMessageExpType)
         {
-            throw new OfpProtocolException(OfpErrorKind.BadType, "a bundle message cannot be added to a bundle", at);
+            throw new OfpProtocolException(OfpErrorKind.BadType, "a bundle message cannot be added to a bundle", at, "OFPBFC_MSG_UNSUP");
         }
         var bytes = r.ReadMemory(innerLen, "embedded message");
         OfpMessage inner;
@@ -92,7 +92,9 @@ public sealed record BundleAdd(uint BundleId, BundleFlags Flags, OfpMessage Mess
         }
         catch (OfpProtocolException e)
         {
-            throw new OfpProtocolException(e.Kind, $"embedded message: {e.Message}", at);
+            // OVS refuses an embedded message it cannot even identify with OFPBFC_MSG_UNSUP.
+            string? name = Text.OfpRawNames.Identify(bytes.Span, out _) is null ? "OFPBFC_MSG_UNSUP" : e.ErrorName;
+            throw new OfpProtocolException(e.Kind, $"embedded message: {e.Message}", at + Math.Max(e.Offset, 0), name);
         }
         var props = Bytes.Empty;
         if (!r.End)
@@ -112,9 +114,27 @@ public sealed record BundleAdd(uint BundleId, BundleFlags Flags, OfpMessage Mess
         return new BundleAdd(id, flags, inner, props) { UnusedType = unused };
     }
 
-    /// <summary>ofputil_format_bundle_add: <c>\n bundle_id=0 flags=atomic\n</c> then the embedded message as ofp-print shows it.</summary>
+    /// <summary>
+    /// The bundle error OVS answers for this message before opening the bundle, or null
+    /// (ofputil_decode_bundle_add): OFPBFC_MSG_BAD_XID when the xids differ, OFPBFC_MSG_UNSUP for a
+    /// message OVS does not bundle (anything but FLOW_MOD, GROUP_MOD, PORT_MOD and PACKET_OUT).
+    /// </summary>
+    public string? CheckError() =>
+        !XidsMatch ? "OFPBFC_MSG_BAD_XID"
+        : Message.Type is OfpType.FlowMod or OfpType.GroupMod or OfpType.PortMod or OfpType.PacketOut ? null
+        : "OFPBFC_MSG_UNSUP";
+
+    /// <summary>
+    /// ofputil_format_bundle_add: <c>\n bundle_id=0 flags=atomic\n</c> then the embedded message as
+    /// ofp-print shows it; a message OVS refuses to decode (<see cref="CheckError"/>) prints as its decode error.
+    /// </summary>
     public override void FormatBody(StringBuilder s)
     {
+        if (CheckError() is { } error)
+        {
+            OfpPrinter.DecodeError(s, this, error);
+            return;
+        }
         s.Append("\n bundle_id=");
         Bundle.FormatId(s, BundleId);
         s.Append(" flags=");
