@@ -94,7 +94,9 @@ public sealed record BundleAdd(uint BundleId, BundleFlags Flags, OfpMessage Mess
         {
             // OVS refuses an embedded message it cannot even identify with OFPBFC_MSG_UNSUP.
             string? name = Text.OfpRawNames.Identify(bytes.Span, out _) is null ? "OFPBFC_MSG_UNSUP" : e.ErrorName;
-            throw new OfpProtocolException(e.Kind, $"embedded message: {e.Message}", at + Math.Max(e.Offset, 0), name);
+            int cut = e.Offset >= 0 ? e.Message.LastIndexOf(" (at byte ", StringComparison.Ordinal) : -1;
+            string what = cut >= 0 ? e.Message[..cut] : e.Message;
+            throw new OfpProtocolException(e.Kind, $"embedded message: {what}", at + Math.Max(e.Offset, 0), name);
         }
         var props = Bytes.Empty;
         if (!r.End)
