@@ -27,7 +27,7 @@ public static class OfpDecoder
         {
             throw new OfpProtocolException(OfpErrorKind.BadLength, $"header length {length} does not match the {span.Length} bytes of the message", 2);
         }
-        if (version != OfpMessage.Version13 && type != OfpType.Hello)
+        if (version != OfpMessage.Version13 && type != OfpType.Hello && type != OfpType.Error)
         {
             throw new OfpProtocolException(OfpErrorKind.BadVersion, $"version 0x{version:x2} is not OpenFlow 1.3 (0x04)", 0);
         }
@@ -35,7 +35,7 @@ public static class OfpDecoder
         OfpMessage m = type switch
         {
             OfpType.Hello => HelloMessage.Read(version, ref r),
-            OfpType.Error => ErrorMessage.Read(ref r),
+            OfpType.Error => ErrorMessage.Read(ref r) with { HeaderVersion = version },
             OfpType.EchoRequest => new EchoMessage(false, new Bytes(r.ReadMemory(r.Remaining))),
             OfpType.EchoReply => new EchoMessage(true, new Bytes(r.ReadMemory(r.Remaining))),
             OfpType.Experimenter => ExperimenterCodec.Read(ref r),
@@ -47,6 +47,7 @@ public static class OfpDecoder
             OfpType.PacketIn => PacketIn.Read(ref r),
             OfpType.PacketOut => PacketOut.Read(ref r),
             OfpType.FlowMod => FlowMod.Read(ref r),
+            OfpType.GroupMod => Groups.GroupMod.Read(ref r),
             _ => ReadMore(type, ref r),
         };
         if (!r.End)
@@ -73,6 +74,8 @@ internal static class ExperimenterCodec
     {
         uint experimenter = r.ReadU32("experimenter");
         uint expType = r.ReadU32("exp_type");
+        if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.ControlExpType) return Bundles.BundleControl.Read(ref r);
+        if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.AddMessageExpType) return Bundles.BundleAdd.Read(ref r);
         return new ExperimenterMessage(experimenter, expType, new Bytes(r.ReadMemory(r.Remaining)));
     }
 }
