@@ -60,10 +60,10 @@ public static class Icmpv6Packet
     public const byte OptionTargetLinkAddress = 2;
 
     public static int EchoRequest(Span<byte> dst, in EthernetHeader eth, in Ipv6Header ip, ushort id, ushort seq, ReadOnlySpan<byte> data = default) =>
-        Write(dst, eth, ip, EchoRequestType, 0, ((uint)id << 16) | seq, data, default, 0, default);
+        Write(dst, eth, ip, EchoRequestType, 0, ((uint)id << 16) | seq, data);
 
     public static int EchoReply(Span<byte> dst, in EthernetHeader eth, in Ipv6Header ip, ushort id, ushort seq, ReadOnlySpan<byte> data = default) =>
-        Write(dst, eth, ip, EchoReplyType, 0, ((uint)id << 16) | seq, data, default, 0, default);
+        Write(dst, eth, ip, EchoReplyType, 0, ((uint)id << 16) | seq, data);
 
     /// <summary>
     /// Who has <paramref name="target"/>? Sent to its solicited-node group with hop limit 255 and a
@@ -75,7 +75,7 @@ public static class Icmpv6Packet
         var eth = new EthernetHeader(MacAddress.ForIpv6Multicast(group), srcMac, vlan);
         var ip = new Ipv6Header(srcIp, group, HopLimit: 255);
         byte opt = srcIp == Ipv6Address.Any ? (byte)0 : OptionSourceLinkAddress;
-        return Write(dst, eth, ip, NeighborSolicitType, 0, 0, default, target, opt, srcMac);
+        return WriteNd(dst, eth, ip, NeighborSolicitType, 0, target, opt, srcMac);
     }
 
     /// <summary><paramref name="srcIp"/> is at <paramref name="srcMac"/>: an advertisement with a target link-layer address option.</summary>
@@ -84,39 +84,47 @@ public static class Icmpv6Packet
     {
         var eth = new EthernetHeader(dstMac, srcMac, vlan);
         var ip = new Ipv6Header(srcIp, dstIp, HopLimit: 255);
-        return Write(dst, eth, ip, NeighborAdvertType, 0, (uint)flags, default, srcIp, OptionTargetLinkAddress, srcMac);
+        return WriteNd(dst, eth, ip, NeighborAdvertType, (uint)flags, srcIp, OptionTargetLinkAddress, srcMac);
+    }
+
+    /// <summary>Any ICMPv6 message: type, code, checksum, the 32-bit <paramref name="word"/>, then <paramref name="data"/>.</summary>
+    public static int Write(Span<byte> dst, in EthernetHeader eth, in Ipv6Header ip, byte type, byte code, uint word, ReadOnlySpan<byte> data)
+    {
+        int n = IpFrame.WriteV6(dst, eth, ip, IpProtocol.Icmpv6, 8 + data.Length, out var m);
+        WriteHeader(m, type, code, word);
+        data.CopyTo(m[8..]);
+        SetChecksum(m, ip);
+        return n;
     }
 
     /// <summary>
-    /// Any ICMPv6 message: the 4-byte header, the 32-bit <paramref name="word"/>, then either
-    /// <paramref name="data"/> or (when <paramref name="optionType"/> ≠ 0 or a target is given for
-    /// types 135-137) a 16-byte target and an 8-byte link-layer address option.
+    /// A neighbor discovery message with a target address (solicitation 135, advertisement 136):
+    /// the <paramref name="word"/> (advertisement flags), the target, and — when
+    /// <paramref name="optionType"/> is not 0 — one link-layer address option (1 source, 2 target).
     /// </summary>
-    public static int Write(Span<byte> dst, in EthernetHeader eth, in Ipv6Header ip, byte type, byte code, uint word,
-        ReadOnlySpan<byte> data, Ipv6Address target, byte optionType, MacAddress optionMac)
+    public static int WriteNd(Span<byte> dst, in EthernetHeader eth, in Ipv6Header ip, byte type, uint word, Ipv6Address target, byte optionType, MacAddress optionMac)
     {
-        bool nd = type is NeighborSolicitType or NeighborAdvertType or 137;
-        int len = 8 + (nd ? 16 + (optionType != 0 ? 8 : 0) : data.Length);
-        int n = IpFrame.WriteV6(dst, eth, ip, IpProtocol.Icmpv6, len, out var m);
+        int n = IpFrame.WriteV6(dst, eth, ip, IpProtocol.Icmpv6, optionType != 0 ? 32 : 24, out var m);
+        WriteHeader(m, type, 0, word);
+        target.Write(m[8..]);
+        if (optionType != 0)
+        {
+            m[24] = optionType;
+            m[25] = 1;
+            optionMac.Write(m[26..]);
+        }
+        SetChecksum(m, ip);
+        return n;
+    }
+
+    private static void WriteHeader(Span<byte> m, byte type, byte code, uint word)
+    {
         m[0] = type;
         m[1] = code;
         BinaryPrimitives.WriteUInt16BigEndian(m[2..], 0);
         BinaryPrimitives.WriteUInt32BigEndian(m[4..], word);
-        if (nd)
-        {
-            target.Write(m[8..]);
-            if (optionType != 0)
-            {
-                m[24] = optionType;
-                m[25] = 1;
-                optionMac.Write(m[26..]);
-            }
-        }
-        else
-        {
-            data.CopyTo(m[8..]);
-        }
-        BinaryPrimitives.WriteUInt16BigEndian(m[2..], Checksum.TransportV6(ip.Source, ip.Destination, IpProtocol.Icmpv6, m));
-        return n;
     }
+
+    private static void SetChecksum(Span<byte> m, in Ipv6Header ip) =>
+        BinaryPrimitives.WriteUInt16BigEndian(m[2..], Checksum.TransportV6(ip.Source, ip.Destination, IpProtocol.Icmpv6, m));
 }
