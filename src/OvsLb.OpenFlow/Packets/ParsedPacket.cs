@@ -108,6 +108,8 @@ public readonly record struct ParsedPacket
     public bool IsIPv4 => EthType == EtherType.IPv4;
     public bool IsIPv6 => EthType == EtherType.IPv6;
 
+    public Ipv4Address ArpSpa => NwSrc;
+    public Ipv4Address ArpTpa => NwDst;
     public MacAddress NdSll => ArpSha;
     public MacAddress NdTll => ArpTha;
     public byte IcmpType => (byte)TpSrc;
