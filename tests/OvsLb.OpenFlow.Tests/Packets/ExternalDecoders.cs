@@ -13,7 +13,7 @@ public static class ExternalDecoders
 
     public static void Require(string tool)
     {
-        if (!Has(tool)) Assert.Ignore($"{tool} is not installed (apt-get install -y tshark tcpdump)");
+        if (!Has(tool)) Assert.Fail($"{tool} is not installed: run tests/install-deps.sh (apt-get install -y tshark tcpdump)");
     }
 
     /// <summary>
