@@ -1,4 +1,5 @@
 using OvsLb.OpenFlow.Messages;
+using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
 using OvsLb.Testing;
@@ -80,11 +81,63 @@ public class LiveOvsTests
     [Test]
     public void Packet_out_of_an_arp_request_is_accepted()
     {
-        // An ARP request for 10.0.0.1 from 02:00:00:00:00:fe / 10.0.0.100, sent out port 1.
-        var frame = Convert.FromHexString(
-            "ffffffffffff0200000000fe08060001080006040001" + "0200000000fe0a000064" + "0000000000000a000001" + "000000000000000000000000000000000000");
-        var po = new PacketOut { Xid = _of.NextXid(), Actions = [new Actions.OutputAction(1)], Data = frame };
+        // The gateway probe: an ARP request for 10.0.0.1 from the LB's MAC and the VIP, out port 1.
+        var frame = new byte[64];
+        int len = OvsLb.OpenFlow.Packets.ArpPacket.Request(frame, new OvsLb.OpenFlow.Packets.MacAddress(SampleFlows.LbMac), new OvsLb.OpenFlow.Packets.Ipv4Address(SampleFlows.Vip), new OvsLb.OpenFlow.Packets.Ipv4Address(0x0a000001));
+        var po = new PacketOut { Xid = _of.NextXid(), Actions = [new Actions.OutputAction(1)], Data = new Bytes(frame.AsMemory(0, len)) };
         AssertNoErrors(_of.SendWithBarrier([po]));
+    }
+
+    private static GroupMod SelectGroup(uint id, int buckets, uint xid) =>
+        GroupMod.Select(id, Enumerable.Range(0, buckets).Select(i => new Messages.Groups.Bucket(
+            (ushort)(1 + i % 3), (uint)(1 + i % 2), Messages.Groups.GroupId.Any,
+            [Actions.SetFieldAction.Of(Match.MfId.EthDst, 0xaabb0a000000UL + (ulong)(i % 8)), new Actions.OutputAction((uint)(1 + i % 2))])), xid);
+
+    [Test]
+    public void Select_groups_are_accepted_and_dump_back_as_our_text()
+    {
+        _ovs.Ofctl("del-groups", "br0");
+        var groups = new[] { SelectGroup(1, 4, _of.NextXid()), SelectGroup(2, 64, _of.NextXid()), SelectGroup(3, 256, _of.NextXid()) };
+        AssertNoErrors(_of.SendWithBarrier(groups));
+        var ours = groups.Select(g => g.DumpText()).Order(StringComparer.Ordinal).ToList();
+        Assert.That(_ovs.DumpGroups("br0"), Is.EqualTo(ours));
+    }
+
+    [Test]
+    public void A_bundle_commits_groups_and_flows_atomically()
+    {
+        _ovs.Ofctl("del-flows", "br0");
+        _ovs.Ofctl("del-groups", "br0");
+        const uint bundle = 7;
+        var group = SelectGroup(10, 64, _of.NextXid());
+        var flow = SampleFlows.ServiceFlow(_of.NextXid()) with
+        {
+            Instructions = [new Instructions.ApplyActionsInstruction(new Actions.GroupAction(10))],
+        };
+        var open = _of.Request(Messages.Bundles.BundleControl.Open(bundle, xid: _of.NextXid()));
+        Assert.That(open, Is.TypeOf<Messages.Bundles.BundleControl>().And.Property("ControlType").EqualTo(Messages.Bundles.BundleControlType.OpenReply), open.ToString());
+        AssertNoErrors(_of.SendWithBarrier([Messages.Bundles.BundleAdd.Wrap(bundle, group), Messages.Bundles.BundleAdd.Wrap(bundle, flow)]));
+        Assert.That(_ovs.DumpFlows("br0"), Is.Empty, "nothing applied before the commit");
+        var commit = _of.Request(Messages.Bundles.BundleControl.Commit(bundle, xid: _of.NextXid()));
+        Assert.That(commit, Is.TypeOf<Messages.Bundles.BundleControl>().And.Property("ControlType").EqualTo(Messages.Bundles.BundleControlType.CommitReply), commit.ToString());
+        Assert.That(_ovs.DumpFlows("br0"), Is.EqualTo(new[] { Text.FlowEntryFormatter.Format(flow) }));
+        Assert.That(_ovs.DumpGroups("br0"), Is.EqualTo(new[] { group.DumpText() }));
+    }
+
+    [Test]
+    public void A_failing_bundle_applies_nothing()
+    {
+        _ovs.Ofctl("del-flows", "br0");
+        const uint bundle = 8;
+        var good = SampleFlows.ArpResponder(_of.NextXid());
+        var bad = SampleFlows.ServiceFlow(_of.NextXid()) with { Instructions = [new Instructions.ApplyActionsInstruction(new Actions.GroupAction(999))] };
+        _of.Request(Messages.Bundles.BundleControl.Open(bundle, xid: _of.NextXid()));
+        var addReplies = _of.SendWithBarrier([Messages.Bundles.BundleAdd.Wrap(bundle, good), Messages.Bundles.BundleAdd.Wrap(bundle, bad)]);
+        var commitXid = _of.NextXid();
+        var replies = addReplies.Concat(_of.SendWithBarrier([Messages.Bundles.BundleControl.Commit(bundle, xid: commitXid)])).ToList();
+        Assert.That(replies.OfType<ErrorMessage>().Select(e => e.Name), Does.Contain("OFPGMFC_UNKNOWN_GROUP").Or.Contain("OFPBAC_BAD_OUT_GROUP"),
+            string.Join("\n", replies));
+        Assert.That(_ovs.DumpFlows("br0"), Is.Empty, "the good flow of a failed bundle must not be installed");
     }
 
     [Test]

@@ -144,4 +144,12 @@ public sealed record GroupMod(GroupModCommand Command, GroupType GroupType, uint
         bool bucketCommand = Command is GroupModCommand.InsertBucket or GroupModCommand.RemoveBucket;
         GroupText.Format(s, GroupId, GroupType, Buckets, suppressType: bucketCommand);
     }
+
+    /// <summary>The group as <c>ovs-ofctl -O OpenFlow13 dump-groups</c> lists it once installed.</summary>
+    public string DumpText()
+    {
+        var s = new StringBuilder();
+        GroupText.Format(s, GroupId, GroupType, Buckets);
+        return s.ToString();
+    }
 }
