@@ -11,7 +11,8 @@ only the switch's answers are.
 
 Starts a private sandbox (ovsdb-server + ovs-vswitchd --enable-dummy --disable-system) in a fresh
 temporary directory with ovs-vswitchd's clock stopped (durations only move with time/warp, so the
-bytes are reproducible) and stops every daemon it started on exit.  Standard library only.
+bytes are reproducible; only the order of groups in group replies follows OVS's hash table and
+may differ between runs) and stops every daemon it started on exit.  Standard library only.
 
 Usage: tests/golden/gen_mp_golden.py [OUTDIR]   (default: tests/golden/data next to this script)
 """
@@ -521,6 +522,20 @@ def topic_port_table_role(sb, outdir):
     m, = async_after(lambda: sb.vsctl("del-port", br, "br9-p7"), 12)
     g.add("port-status-delete", cmd_ctl % ("ovs-vsctl del-port %s br9-p7" % br), m, FROM_SWITCH)
 
+    def warp_until_flow_removed():
+        # One second at a time, letting ovs-vswitchd expire flows between steps, so the reported
+        # duration does not depend on scheduling.
+        start = ctl.mark()
+        for _ in range(20):
+            sb.warp(1000)
+            # A revalidation pass bumps the dump sequence, which is when ofproto-dpif expires flows.
+            sb.appctl("revalidator/wait")
+            time.sleep(0.3)
+            got = [m for d, m in ctl.rec.snapshot()[start:] if d == FROM_SWITCH and m[1] == 11]
+            if got:
+                return got[0]
+        raise GenError("no FLOW_REMOVED after 20 s of warped time")
+
     # FLOW_REMOVED: delete, idle timeout, hard timeout, meter delete.
     sb.ofctl("add-flow", br, "cookie=0x77,priority=123,send_flow_rem,ip,nw_dst=10.0.0.7 actions=output:1")
     sb.appctl("netdev-dummy/receive", "br9-p1", PACKET.replace("10.0.0.100", "10.0.0.7"))
@@ -529,11 +544,11 @@ def topic_port_table_role(sb, outdir):
     g.add("flow-removed-delete", cmd_ctl % ("ovs-ofctl --strict del-flows %s priority=123,ip,nw_dst=10.0.0.7" % br), m, FROM_SWITCH)
 
     sb.ofctl("add-flow", br, "table=3,idle_timeout=5,send_flow_rem,tcp,tp_dst=22 actions=drop")
-    m, = async_after(lambda: [sb.warp(1000) for _ in range(8)], 11)
+    m = warp_until_flow_removed()
     g.add("flow-removed-idle", cmd_ctl % "idle_timeout=5 flow in table 3, ovs-appctl time/warp", m, FROM_SWITCH)
 
     sb.ofctl("add-flow", br, "priority=9,hard_timeout=3,idle_timeout=100,send_flow_rem,udp actions=drop")
-    m, = async_after(lambda: [sb.warp(1000) for _ in range(6)], 11)
+    m = warp_until_flow_removed()
     g.add("flow-removed-hard", cmd_ctl % "hard_timeout=3 flow, ovs-appctl time/warp", m, FROM_SWITCH)
 
     sb.ofctl("add-meter", br, "meter=5,pktps,band=type=drop,rate=10")
