@@ -118,7 +118,7 @@ public sealed record FlowStatsEntry
 
     internal void Write(ref OfpWriter w)
     {
-        w.WriteU16(checked((ushort)WireLength));
+        w.WriteU16(MultipartCodec.Length16(WireLength, GetType().Name));
         w.WriteU8(TableId);
         w.WriteZeros(1);
         w.WriteU32(DurationSec);

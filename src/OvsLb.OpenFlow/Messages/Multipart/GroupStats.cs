@@ -66,7 +66,7 @@ public sealed record GroupStatsEntry
 
     internal void Write(ref OfpWriter w)
     {
-        w.WriteU16(checked((ushort)WireLength));
+        w.WriteU16(MultipartCodec.Length16(WireLength, GetType().Name));
         w.WriteZeros(2);
         w.WriteU32(GroupId);
         w.WriteU32(RefCount);
@@ -167,7 +167,7 @@ public sealed record GroupDescEntry(GroupType GroupType, uint GroupId, Equatable
 
     internal void Write(ref OfpWriter w)
     {
-        w.WriteU16(checked((ushort)WireLength));
+        w.WriteU16(MultipartCodec.Length16(WireLength, GetType().Name));
         w.WriteU8((byte)GroupType);
         w.WriteZeros(1);
         w.WriteU32(GroupId);

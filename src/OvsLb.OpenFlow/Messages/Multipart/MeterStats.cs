@@ -68,7 +68,7 @@ public sealed record MeterConfigEntry(MeterFlags Flags, uint MeterId, EquatableA
 
     internal void Write(ref OfpWriter w)
     {
-        w.WriteU16(checked((ushort)WireLength));
+        w.WriteU16(MultipartCodec.Length16(WireLength, GetType().Name));
         w.WriteU16((ushort)Flags);
         w.WriteU32(MeterId);
         MeterBand.WriteList(ref w, Bands);
@@ -137,7 +137,7 @@ public sealed record MeterStatsEntry
     internal void Write(ref OfpWriter w)
     {
         w.WriteU32(MeterId);
-        w.WriteU16(checked((ushort)WireLength));
+        w.WriteU16(MultipartCodec.Length16(WireLength, GetType().Name));
         w.WriteZeros(6);
         w.WriteU32(FlowCount);
         w.WriteU64(PacketInCount);

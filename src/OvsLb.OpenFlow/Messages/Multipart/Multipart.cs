@@ -299,6 +299,10 @@ internal static class MultipartCodec
         return r.ReadSub(len, what);
     }
 
+    /// <summary>An entry's 16-bit length field; an entry that cannot be described by one is an encoding bug.</summary>
+    public static ushort Length16(int len, string what) => len <= ushort.MaxValue ? (ushort)len
+        : throw new InvalidOperationException($"{what} of {len} bytes exceeds its 16-bit length field");
+
     /// <summary>Checks that a fixed-size entry is wholly present.</summary>
     public static void NeedFixed(ref OfpReader r, int size, string what)
     {
