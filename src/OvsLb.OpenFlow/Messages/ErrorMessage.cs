@@ -17,6 +17,14 @@ public sealed record ErrorMessage(ushort ErrorType, ushort Code, Bytes Data, uin
 {
     public const ushort ExperimenterType = 0xffff;
 
+    /// <summary>
+    /// Header version. A switch answers a message of the wrong version with an error in that version
+    /// (OVS: OFPBRC_BAD_VERSION, in OpenFlow 1.0 when it does not know the version), so errors are
+    /// decoded whatever their version; names are looked up in the OpenFlow 1.3 table.
+    /// </summary>
+    public byte HeaderVersion { get; init; } = Version13;
+
+    public override byte Version => HeaderVersion;
     public override OfpType Type => OfpType.Error;
     public override string OvsName => "OFPT_ERROR";
     public override int BodyLength => 4 + (ErrorType == ExperimenterType ? 4 : 0) + Data.Length;

@@ -25,7 +25,12 @@ public static partial class ErrorNames
 
     internal static void Format(StringBuilder s, ErrorMessage e)
     {
-        string name = Name(e.ErrorType, e.Code, e.Experimenter);
+        if (!Index.ByCode.TryGetValue((e.ErrorType, e.Code, e.IsExperimenter ? e.Experimenter : 0), out var name))
+        {
+            // ofp_print_error_msg: an error OVS cannot name is reported as a decode error of the ERROR itself.
+            OfpPrinter.DecodeError(s, e, "OFPBRC_BAD_LEN");
+            return;
+        }
         s.Append(' ').Append(name).Append('\n');
         if (name is "OFPHFC_INCOMPATIBLE" or "OFPHFC_EPERM")
         {

@@ -95,6 +95,11 @@ public sealed record FlowMod : OfpMessage
     /// <summary>ofputil_flow_mod_format (lib/ofp-flow.c).</summary>
     public override void FormatBody(StringBuilder s)
     {
+        if (FlowModChecks.CheckError(this) is { } error)
+        {
+            OfpPrinter.DecodeError(s, this, error);
+            return;
+        }
         s.Append(' ').Append(Command switch
         {
             FlowModCommand.Add => "ADD",

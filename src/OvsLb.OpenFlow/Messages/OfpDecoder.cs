@@ -27,7 +27,7 @@ public static class OfpDecoder
         {
             throw new OfpProtocolException(OfpErrorKind.BadLength, $"header length {length} does not match the {span.Length} bytes of the message", 2);
         }
-        if (version != OfpMessage.Version13 && type != OfpType.Hello)
+        if (version != OfpMessage.Version13 && type != OfpType.Hello && type != OfpType.Error)
         {
             throw new OfpProtocolException(OfpErrorKind.BadVersion, $"version 0x{version:x2} is not OpenFlow 1.3 (0x04)", 0);
         }
@@ -35,7 +35,7 @@ public static class OfpDecoder
         OfpMessage m = type switch
         {
             OfpType.Hello => HelloMessage.Read(version, ref r),
-            OfpType.Error => ErrorMessage.Read(ref r),
+            OfpType.Error => ErrorMessage.Read(ref r) with { HeaderVersion = version },
             OfpType.EchoRequest => new EchoMessage(false, new Bytes(r.ReadMemory(r.Remaining))),
             OfpType.EchoReply => new EchoMessage(true, new Bytes(r.ReadMemory(r.Remaining))),
             OfpType.Experimenter => ExperimenterCodec.Read(ref r),
@@ -83,6 +83,8 @@ internal static class ExperimenterCodec
     {
         uint experimenter = r.ReadU32("experimenter");
         uint expType = r.ReadU32("exp_type");
+        if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.ControlExpType) return Bundles.BundleControl.Read(ref r);
+        if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.AddMessageExpType) return Bundles.BundleAdd.Read(ref r);
         return new ExperimenterMessage(experimenter, expType, new Bytes(r.ReadMemory(r.Remaining)));
     }
 }

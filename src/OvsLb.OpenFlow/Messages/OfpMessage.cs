@@ -88,7 +88,12 @@ public sealed record EchoMessage(bool IsReply, Bytes Data) : OfpMessage
     public override int BodyLength => Data.Length;
     internal override void WriteBody(ref OfpWriter w) => w.WriteBytes(Data.Span);
     public override string OvsName => IsReply ? "OFPT_ECHO_REPLY" : "OFPT_ECHO_REQUEST";
-    public override void FormatBody(StringBuilder s) => s.Append(' ').Append(Data.Length).Append(" bytes of payload\n");
+    /// <summary>ofp_print_echo at ofp-print's verbosity (2): the payload size, then a hex dump of the payload.</summary>
+    public override void FormatBody(StringBuilder s)
+    {
+        s.Append(' ').Append(Data.Length).Append(" bytes of payload\n");
+        Text.OfpPrinter.HexDump(s, Data.Span);
+    }
 
     /// <summary>The reply a peer must send to this request: same xid, same payload.</summary>
     public EchoMessage ReplyTo() => this with { IsReply = true };

@@ -1,6 +1,7 @@
 using System.Text;
 using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Match;
+using OvsLb.OpenFlow.Packets;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
 
@@ -38,6 +39,9 @@ public sealed record PacketIn : OfpMessage
 
     /// <summary>The ingress port from the match (OXM_OF_IN_PORT), or 0 when absent.</summary>
     public uint InPort => Match.Find(MfId.InPortOxm) is { } e ? (uint)e.Value : 0;
+
+    /// <summary>The frame's headers (allocation-free; never throws on short or garbled data).</summary>
+    public ParsedPacket ParsePacket() => ParsedPacket.Parse(Data.Span);
 
     internal override void WriteBody(ref OfpWriter w)
     {

@@ -37,9 +37,22 @@ public static class MatchFormatter
         return sb.ToString();
     }
 
-    public static void Format(StringBuilder s, OfpMatch match, int priority)
+    public static void Format(StringBuilder s, OfpMatch match, int priority) => Format(s, Fold(match), priority);
+
+    /// <summary>
+    /// match_format of a match given directly in OVS flow-field terms (key = struct flow member:
+    /// "dl_type", "nw_proto", "tp_src", "vlan_tci", "vlan_tci1", "mpls_lse1", ...), as flow_format
+    /// prints a packet's flow (see <see cref="PacketFlowText"/>).
+    /// </summary>
+    internal static void FormatFlowFields(StringBuilder s, ReadOnlySpan<(string Key, UInt128 Value, UInt128 Mask)> fields, int priority)
     {
-        var f = Fold(match);
+        var f = new Flow();
+        foreach (var (k, v, m) in fields) f.Set(k, v, m);
+        Format(s, f, priority);
+    }
+
+    private static void Format(StringBuilder s, Flow f, int priority)
+    {
         int start = s.Length;
         if (priority != DefaultPriority) s.Append("priority=").Append(priority.ToString(Inv)).Append(',');
 
@@ -113,7 +126,11 @@ public static class MatchFormatter
 
         Be64(s, f, "metadata", "metadata");
         if (f.Has("in_port")) s.Append("in_port=").Append(OfctlFormat.Port16((ushort)f.Get("in_port").V)).Append(',');
-        if (f.Has("vlan_tci")) Vlan(s, f);
+        if (f.Has("vlan_tci"))
+        {
+            Vlan(s, f, "vlan_tci", "");
+            if (f.Has("vlan_tci1")) Vlan(s, f, "vlan_tci1", "1");
+        }
         Eth(s, f, "dl_src", "dl_src");
         Eth(s, f, "dl_dst", "dl_dst");
         if (!skipType && f.Has("dl_type")) s.Append("dl_type=0x").Append(dlType.ToString("x4", Inv)).Append(',');
@@ -156,6 +173,8 @@ public static class MatchFormatter
         if ((lseMask & 0x00000e00) != 0) s.Append("mpls_tc=").Append((uint)(lse >> 9) & 7).Append(',');
         if ((lseMask & 0x000000ff) != 0) s.Append("mpls_ttl=").Append((uint)lse & 0xff).Append(',');
         if ((lseMask & 0x00000100) != 0) s.Append("mpls_bos=").Append((uint)(lse >> 8) & 1).Append(',');
+        Be32(s, f, "mpls_lse1", "mpls_lse1");
+        Be32(s, f, "mpls_lse2", "mpls_lse2");
 
         var (frag, fragMask) = f.Get("nw_frag");
         switch ((int)fragMask & 3)
@@ -195,24 +214,24 @@ public static class MatchFormatter
 
     private static readonly string[] CtNames = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"];
 
-    private static void Vlan(StringBuilder s, Flow f)
+    private static void Vlan(StringBuilder s, Flow f, string key, string suffix)
     {
-        var (v, m) = f.Get("vlan_tci");
+        var (v, m) = f.Get(key);
         ushort tci = (ushort)v, mask = (ushort)m;
         int vidMask = mask & 0x0fff, pcpMask = mask & 0xe000;
         bool cfi = (mask & 0x1000) != 0;
         if (cfi && (tci & 0x1000) != 0 && (vidMask == 0 || vidMask == 0x0fff) && (pcpMask == 0 || pcpMask == 0xe000) && (vidMask != 0 || pcpMask != 0))
         {
-            if (vidMask != 0) s.Append("dl_vlan=").Append(tci & 0x0fff).Append(',');
-            if (pcpMask != 0) s.Append("dl_vlan_pcp=").Append(tci >> 13).Append(',');
+            if (vidMask != 0) s.Append("dl_vlan").Append(suffix).Append('=').Append(tci & 0x0fff).Append(',');
+            if (pcpMask != 0) s.Append("dl_vlan_pcp").Append(suffix).Append('=').Append(tci >> 13).Append(',');
         }
         else if (mask == 0xffff)
         {
-            s.Append("vlan_tci=0x").Append(tci.ToString("x4", Inv)).Append(',');
+            s.Append("vlan_tci").Append(suffix).Append("=0x").Append(tci.ToString("x4", Inv)).Append(',');
         }
         else
         {
-            s.Append("vlan_tci=0x").Append(tci.ToString("x4", Inv)).Append("/0x").Append(mask.ToString("x4", Inv)).Append(',');
+            s.Append("vlan_tci").Append(suffix).Append("=0x").Append(tci.ToString("x4", Inv)).Append("/0x").Append(mask.ToString("x4", Inv)).Append(',');
         }
     }
 

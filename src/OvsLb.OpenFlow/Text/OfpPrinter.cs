@@ -21,15 +21,41 @@ public static class OfpPrinter
         return s.ToString();
     }
 
-    private static string VersionText(byte v) => v switch
+    /// <summary>ofp_print_version: nothing for OpenFlow 1.0, " (OF1.x)" for 1.1-1.5, " (OF 0x..)" otherwise.</summary>
+    internal static string VersionText(byte v) => v switch
     {
-        1 => " (OF1.0)", 2 => " (OF1.1)", 3 => " (OF1.2)", 4 => " (OF1.3)", 5 => " (OF1.4)", 6 => " (OF1.5)",
+        1 => "", 2 => " (OF1.1)", 3 => " (OF1.2)", 4 => " (OF1.3)", 5 => " (OF1.4)", 6 => " (OF1.5)",
         _ => $" (OF 0x{v:x2})",
     };
 
+    private static void Header(StringBuilder s, string name, ReadOnlySpan<byte> msg) =>
+        s.Append(name).Append(VersionText(msg[0])).Append(" (xid=0x").Append(BinaryPrimitives.ReadUInt32BigEndian(msg[4..]).ToString("x")).Append("):");
+
+    /// <summary>The OVS error name ofp-print shows for a message this codec could not decode.</summary>
+    public static string ErrorName(OfpProtocolException e)
+    {
+        if (e.ErrorName is { } name) return name;
+        var (type, code) = e.OpenFlowError;
+        return ErrorNames.Name(type, code);
+    }
+
     /// <summary>
-    /// Decodes and prints raw bytes the way ofp_to_string does: a message, a truncation notice with a
-    /// hex dump, or the decode error with a hex dump. Ends with a newline.
+    /// What ofp_to_string prints when a message's body fails OVS's decoder after its header was recognized:
+    /// " ***decode error: NAME***" and a hex dump of the whole message. Messages whose bytes this codec
+    /// keeps but OVS rejects (a GROUP_MOD OVS's checks refuse, a bundle add with differing xids) call this
+    /// from <see cref="OfpMessage.FormatBody"/> so their text still equals ofp-print's.
+    /// </summary>
+    internal static void DecodeError(StringBuilder s, OfpMessage m, string errorName)
+    {
+        s.Append(" ***decode error: ").Append(errorName).Append("***\n");
+        HexDump(s, OfpEncoder.ToArray(m));
+    }
+
+    /// <summary>
+    /// Prints raw bytes the way ofp_to_string (lib/ofp-print.c) does at <paramref name="verbosity"/>
+    /// (ofperr_msg_format uses 1 for the request inside an OFPT_ERROR): the decoded message; for a
+    /// truncated message its header line (when the headers identify it), a truncation notice and a hex
+    /// dump; for an undecodable one the decode error and a hex dump. Ends with a newline.
     /// </summary>
     public static string PrintBytes(ReadOnlyMemory<byte> bytes, int verbosity = 1)
     {
@@ -45,6 +71,11 @@ public static class OfpPrinter
         int length = BinaryPrimitives.ReadUInt16BigEndian(span[2..]);
         if (length > span.Length)
         {
+            if (OfpRawNames.Lookup(span, out _) is { } partial)
+            {
+                Header(s, partial.Name, span);
+                s.Append('\n');
+            }
             s.Append("(***truncated to ").Append(span.Length).Append(" bytes from ").Append(length).Append("***)\n");
             HexDump(s, span);
             return s.ToString();
@@ -55,6 +86,32 @@ public static class OfpPrinter
             HexDump(s, span);
             return s.ToString();
         }
+        var raw = OfpRawNames.Lookup(span, out var rawError);
+        if (raw is { } r) rawError = OfpRawNames.CheckLength(r, span[0], span.Length);
+        if (raw is not { } entry || rawError is not null)
+        {
+            s.Append("***decode error: ").Append(rawError).Append("***\n");
+            HexDump(s, span);
+            return s.ToString();
+        }
+        byte version = span[0], type = span[1];
+        if (entry.Kind == RawKind.T && type is 2 or 3)
+        {
+            // ofp_print_echo, any version: the payload is dumped only above verbosity 1.
+            Header(s, entry.Name, span);
+            s.Append(' ').Append(span.Length - 8).Append(" bytes of payload\n");
+            if (verbosity > 1) HexDump(s, span[8..]);
+            return s.ToString();
+        }
+        if (version != OfpMessage.Version13 && type is not 0 and not 1)
+        {
+            // Other versions: only messages without a body print the same whatever the version.
+            Header(s, entry.Name, span);
+            if (span.Length == 8 && IsBodyless(entry.Name)) return s.Append('\n').ToString();
+            s.Append(" ***decode error: OFPBRC_BAD_VERSION***\n");
+            HexDump(s, span);
+            return s.ToString();
+        }
         try
         {
             s.Append(Print(OfpDecoder.Decode(bytes))).Append('\n');
@@ -62,11 +119,15 @@ public static class OfpPrinter
         }
         catch (OfpProtocolException e)
         {
-            s.Append("***decode error: ").Append(e.Message).Append("***\n");
+            Header(s, entry.Name, span);
+            s.Append(" ***decode error: ").Append(ErrorName(e)).Append("***\n");
             HexDump(s, span);
         }
         return s.ToString();
     }
+
+    private static bool IsBodyless(string name) => name is "OFPT_FEATURES_REQUEST" or "OFPT_GET_CONFIG_REQUEST"
+        or "OFPT_BARRIER_REQUEST" or "OFPT_BARRIER_REPLY" or "OFPT_GET_ASYNC_REQUEST";
 
     /// <summary>ds_put_hex_dump with ASCII column, 16 bytes a line.</summary>
     public static void HexDump(StringBuilder s, ReadOnlySpan<byte> buf)

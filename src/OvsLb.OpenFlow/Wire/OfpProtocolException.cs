@@ -30,12 +30,19 @@ public enum OfpErrorKind
 /// </summary>
 public sealed class OfpProtocolException : Exception
 {
-    public OfpProtocolException(OfpErrorKind kind, string message, int offset = -1)
+    public OfpProtocolException(OfpErrorKind kind, string message, int offset = -1, string? errorName = null)
         : base(offset >= 0 ? $"{message} (at byte {offset})" : message)
     {
         Kind = kind;
         Offset = offset;
+        ErrorName = errorName;
     }
+
+    /// <summary>
+    /// The OVS name of the precise OpenFlow error when it is more specific than <see cref="Kind"/>
+    /// (e.g. OFPBFC_MSG_UNSUP for a bundle inside a bundle), else null.
+    /// </summary>
+    public string? ErrorName { get; }
 
     public OfpErrorKind Kind { get; }
 

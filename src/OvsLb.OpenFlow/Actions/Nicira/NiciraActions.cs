@@ -28,6 +28,12 @@ public static class NiciraActions
     public const ushort Nat = 36;
     public const ushort Controller2 = 37;
     public const ushort ResubmitTableCt = 44;
+    public const ushort OutputReg = 15;
+    public const ushort Exit = 17;
+    public const ushort DecTtlCntIds = 21;
+    public const ushort OutputReg2 = 32;
+    public const ushort CtClear = 43;
+    public const ushort Learn2 = 45;
 
     /// <summary>Writes type, len, vendor and subtype (10 bytes).</summary>
     internal static void WriteHeader(ref OfpWriter w, ushort len, ushort subtype)
@@ -46,6 +52,18 @@ public static class NiciraActions
     {
         RegMove => RegMoveAction.Read(ref r, at),
         RegLoad => RegLoadAction.Read(ref r, at),
+        Resubmit or ResubmitTable or ResubmitTableCt => ResubmitAction.Read(subtype, ref r, at),
+        Learn or Learn2 => LearnAction.Read(subtype, ref r, at),
+        Multipath => MultipathAction.Read(ref r, at),
+        Controller => ControllerAction.Read(ref r, at),
+        Controller2 => Controller2Action.Read(ref r, at),
+        Note => NoteAction.Read(ref r, at),
+        Ct => CtAction.Read(ref r, at),
+        Nat => NatAction.Read(ref r, at),
+        CtClear => CtClearAction.Read(ref r, at),
+        Exit => ExitAction.Read(ref r, at),
+        DecTtlCntIds => DecTtlCntIdsAction.Read(ref r, at),
+        OutputReg or OutputReg2 => OutputRegAction.Read(subtype, ref r, at),
         _ => null,
     };
 }

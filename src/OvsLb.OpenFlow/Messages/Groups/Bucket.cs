@@ -24,6 +24,9 @@ public sealed record Bucket(ushort Weight, uint WatchPort, uint WatchGroup, Equa
 {
     public const int HeaderLength = 16;
 
+    /// <summary>The error OVS reports for a bucket whose length is wrong (ofputil_pull_ofp11_buckets).</summary>
+    private const string BadBucket = "OFPGMFC_BAD_BUCKET";
+
     /// <summary>A bucket with no liveness watch (OFPP_ANY / OFPG_ANY).</summary>
     public Bucket(ushort weight, EquatableArray<OfpAction> actions)
         : this(weight, OfctlFormat.Ports.Any, GroupId.Any, actions) { }
@@ -74,14 +77,18 @@ public sealed record Bucket(ushort Weight, uint WatchPort, uint WatchGroup, Equa
     internal static Bucket Read(ref OfpReader r)
     {
         int at = r.AbsolutePosition;
+        if (r.Remaining < HeaderLength)
+        {
+            throw new OfpProtocolException(OfpErrorKind.Truncated, $"buckets end with {r.Remaining} leftover bytes, less than a bucket header", at, BadBucket);
+        }
         ushort len = r.PeekU16("bucket length");
         if (len < HeaderLength)
         {
-            throw new OfpProtocolException(OfpErrorKind.BadLength, $"bucket length {len} is below the {HeaderLength}-byte bucket header", at);
+            throw new OfpProtocolException(OfpErrorKind.BadLength, $"bucket length {len} is below the {HeaderLength}-byte bucket header", at, BadBucket);
         }
         if (len > r.Remaining)
         {
-            throw new OfpProtocolException(OfpErrorKind.BadLength, $"bucket length {len} overruns the {r.Remaining} bytes left for buckets", at);
+            throw new OfpProtocolException(OfpErrorKind.BadLength, $"bucket length {len} overruns the {r.Remaining} bytes left for buckets", at, BadBucket);
         }
         var b = r.ReadSub(len, "bucket");
         b.Skip(2);

@@ -76,9 +76,61 @@ public sealed record GroupMod(GroupModCommand Command, GroupType GroupType, uint
         return new GroupMod(command, type, groupId, buckets);
     }
 
-    /// <summary>ofputil_group_mod_format__ (lib/ofp-group.c): <c>\n ADD group_id=1,type=select,bucket=...</c>.</summary>
+    /// <summary>
+    /// The error OVS answers for this GROUP_MOD before looking at its groups table, or null when OVS
+    /// decodes it (ofputil_pull_ofp11_buckets, ofputil_pull_ofp11_group_mod and ofputil_check_group_mod):
+    /// a watch_port outside the valid port ranges, buckets on a DELETE, an indirect group without
+    /// exactly one bucket, a weight outside a select group, a watch in an all/indirect group, a fast
+    /// failover bucket without one, an unknown type or command. The codec keeps such messages as sent;
+    /// this tells a caller (and the printer) what OVS would make of them.
+    /// </summary>
+    public string? CheckError()
+    {
+        foreach (var b in Buckets)
+        {
+            if (b.WatchPort is >= 0xff00 and < 0xffffff00) return "OFPGMFC_BAD_WATCH";
+        }
+        if (Command == GroupModCommand.Delete && !Buckets.IsEmpty) return "OFPGMFC_INVALID_GROUP";
+        switch (GroupType)
+        {
+            case GroupType.Indirect when Command != GroupModCommand.Delete && Buckets.Count != 1:
+                return "OFPGMFC_INVALID_GROUP";
+            case > GroupType.FastFailover:
+                return "OFPGMFC_BAD_TYPE";
+        }
+        switch (Command)
+        {
+            case GroupModCommand.Add or GroupModCommand.Modify or GroupModCommand.AddOrModify
+                or GroupModCommand.Delete or GroupModCommand.InsertBucket:
+                break;
+            case GroupModCommand.RemoveBucket when !Buckets.IsEmpty:
+                return "OFPGMFC_BAD_BUCKET";
+            case GroupModCommand.RemoveBucket:
+                break;
+            default:
+                return "OFPGMFC_BAD_COMMAND";
+        }
+        foreach (var b in Buckets)
+        {
+            if (b.Weight != 0 && GroupType != GroupType.Select && Command != GroupModCommand.InsertBucket) return "OFPGMFC_INVALID_GROUP";
+            bool live = b.WatchPort != Text.OfctlFormat.Ports.Any || b.WatchGroup != Groups.GroupId.Any;
+            if (GroupType is GroupType.All or GroupType.Indirect && live) return "OFPGMFC_WATCH_UNSUPPORTED";
+            if (GroupType == GroupType.FastFailover && !live) return "OFPGMFC_INVALID_GROUP";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// ofputil_group_mod_format__ (lib/ofp-group.c): <c>\n ADD group_id=1,type=select,bucket=...</c>; a
+    /// GROUP_MOD OVS refuses to decode (<see cref="CheckError"/>) prints as ofp-print's decode error.
+    /// </summary>
     public override void FormatBody(StringBuilder s)
     {
+        if (CheckError() is { } error)
+        {
+            Text.OfpPrinter.DecodeError(s, this, error);
+            return;
+        }
         s.Append("\n ").Append(Command switch
         {
             GroupModCommand.Add => "ADD",

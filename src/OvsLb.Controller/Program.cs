@@ -1,0 +1,3 @@
+using OvsLb.Controller.Cli;
+
+return await CommandLine.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,27 @@
+using System.Text.RegularExpressions;
+
+namespace OvsLb.Testing;
+
+/// <summary>Normalises ovs-ofctl flow and group dumps so they can be compared as text.</summary>
+public static partial class FlowText
+{
+    [GeneratedRegex(@"\b(duration|n_packets|n_bytes|idle_age|hard_age|packet_count|byte_count|ref_count)=[^,\s]*,?\s*")]
+    private static partial Regex Stats();
+
+    /// <summary>Flow lines only (no reply header), stats removed, leading space trimmed, sorted ordinally.</summary>
+    public static IReadOnlyList<string> NormaliseFlows(string dump) =>
+        dump.Split('\n')
+            .Where(l => l.StartsWith(' ') || (l.Contains("actions=") && !l.StartsWith("OFPST", StringComparison.Ordinal)))
+            .Select(l => Stats().Replace(l, "").Trim().TrimEnd(','))
+            .Where(l => l.Length > 0)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Group lines only, stats removed, sorted.</summary>
+    public static IReadOnlyList<string> NormaliseGroups(string dump) =>
+        dump.Split('\n')
+            .Where(l => l.Contains("group_id=", StringComparison.Ordinal))
+            .Select(l => Stats().Replace(l, "").Trim().TrimEnd(','))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+
+namespace OvsLb.Testing;
+
+/// <summary>
+/// A private Open vSwitch: its own ovsdb-server and ovs-vswitchd in a fresh temporary directory, so
+/// tests never touch a system OVS and can run side by side. <see cref="Dispose"/> kills both
+/// processes and removes the directory; nothing is left running.
+/// </summary>
+public sealed class OvsSandbox : IDisposable
+{
+    private readonly List<Process> _processes = [];
+    private bool _disposed;
+
+    public string Dir { get; }
+    public string DbSocket => Path.Combine(Dir, "db.sock");
+    public bool Dummy { get; }
+    public IReadOnlyDictionary<string, string> Env { get; }
+
+    private OvsSandbox(string dir, bool dummy)
+    {
+        Dir = dir;
+        Dummy = dummy;
+        Env = new Dictionary<string, string>
+        {
+            ["OVS_RUNDIR"] = dir, ["OVS_DBDIR"] = dir, ["OVS_LOGDIR"] = dir, ["OVS_SYSCONFDIR"] = dir,
+        };
+    }
+
+    /// <summary>
+    /// Starts ovsdb-server and ovs-vswitchd. <paramref name="dummy"/> adds <c>--enable-dummy</c> so bridges
+    /// can use <c>datapath_type=dummy</c> (OpenFlow-only tests); otherwise use <c>datapath_type=netdev</c>.
+    /// </summary>
+    public static OvsSandbox Start(bool dummy = true)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "ovslb-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(dir);
+        var sb = new OvsSandbox(dir, dummy);
+        try
+        {
+            sb.Boot();
+            return sb;
+        }
+        catch
+        {
+            sb.Dispose();
+            throw;
+        }
+    }
+
+    private void Boot()
+    {
+        string db = Path.Combine(Dir, "conf.db");
+        ProcessRunner.Run("ovsdb-tool", ["create", db, "/usr/share/openvswitch/vswitch.ovsschema"]).EnsureSuccess();
+        Spawn("ovsdb-server", [db, $"--remote=punix:{DbSocket}", $"--unixctl={Dir}/ovsdb-server.ctl",
+            $"--pidfile={Dir}/ovsdb-server.pid", $"--log-file={Dir}/ovsdb-server.log", "-vconsole:off"]);
+        if (!ProcessRunner.WaitUntil(() => File.Exists(DbSocket), TimeSpan.FromSeconds(10)))
+        {
+            throw new InvalidOperationException($"ovsdb-server did not create {DbSocket}; see {Dir}/ovsdb-server.log");
+        }
+        Vsctl("--no-wait", "init");
+        var args = new List<string> { $"unix:{DbSocket}", $"--unixctl={VswitchdCtl}", $"--pidfile={Dir}/ovs-vswitchd.pid",
+            $"--log-file={Dir}/ovs-vswitchd.log", "-vconsole:off", "--disable-system" };
+        if (Dummy) args.Add("--enable-dummy");
+        VswitchdProcess = Spawn("ovs-vswitchd", args);
+        if (!ProcessRunner.WaitUntil(() => File.Exists(VswitchdCtl), TimeSpan.FromSeconds(10)))
+        {
+            throw new InvalidOperationException($"ovs-vswitchd did not start; see {Dir}/ovs-vswitchd.log");
+        }
+    }
+
+    public string VswitchdCtl => Path.Combine(Dir, "ovs-vswitchd.ctl");
+    public Process? VswitchdProcess { get; private set; }
+
+    private Process Spawn(string file, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Env) psi.Environment[k] = v;
+        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        _processes.Add(p);
+        return p;
+    }
+
+    public CommandResult Vsctl(params string[] args) =>
+        ProcessRunner.Run("ovs-vsctl", [$"--db=unix:{DbSocket}", "--timeout=20", .. args], Env).EnsureSuccess();
+
+    public CommandResult Ofctl(params string[] args) =>
+        ProcessRunner.Run("ovs-ofctl", ["-O", "OpenFlow13", .. args], Env).EnsureSuccess();
+
+    public CommandResult Appctl(params string[] args) =>
+        ProcessRunner.Run("ovs-appctl", ["-t", VswitchdCtl, .. args], Env).EnsureSuccess();
+
+    /// <summary>Adds a bridge speaking OpenFlow 1.3 only, fail_mode=secure, with a fixed datapath id.</summary>
+    public string AddBridge(string name, ulong? datapathId = null, string protocols = "OpenFlow13")
+    {
+        var args = new List<string> { "add-br", name, "--", "set", "bridge", name,
+            $"datapath_type={(Dummy ? "dummy" : "netdev")}", $"protocols={protocols}", "fail_mode=secure" };
+        if (datapathId is { } id) args.Add($"other-config:datapath-id={id:x16}");
+        Vsctl([.. args]);
+        return name;
+    }
+
+    /// <summary>Adds a dummy port (dummy sandboxes) with a fixed OpenFlow port number.</summary>
+    public void AddDummyPort(string bridge, string port, int ofport) =>
+        Vsctl("add-port", bridge, port, "--", "set", "interface", port, "type=dummy", $"ofport_request={ofport}");
+
+    /// <summary>The unix socket on which ovs-vswitchd accepts OpenFlow connections for a bridge.</summary>
+    public string MgmtSocket(string bridge) => Path.Combine(Dir, bridge + ".mgmt");
+
+    /// <summary><c>ovs-ofctl dump-flows</c> normalised: stats stripped, one flow a line, sorted.</summary>
+    public IReadOnlyList<string> DumpFlows(string bridge) => FlowText.NormaliseFlows(Ofctl("--no-stats", "dump-flows", bridge).Stdout);
+
+    /// <summary><c>ovs-ofctl dump-groups</c> normalised and sorted.</summary>
+    public IReadOnlyList<string> DumpGroups(string bridge) => FlowText.NormaliseGroups(Ofctl("dump-groups", bridge).Stdout);
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var p in Enumerable.Reverse(_processes))
+        {
+            try
+            {
+                if (!p.HasExited)
+                {
+                    p.Kill(entireProcessTree: true);
+                    p.WaitForExit(5000);
+                }
+            }
+            catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace OvsLb.Testing;
+
+/// <summary>Result of a finished command.</summary>
+public sealed record CommandResult(string Command, int ExitCode, string Stdout, string Stderr)
+{
+    public CommandResult EnsureSuccess() => ExitCode == 0 ? this
+        : throw new InvalidOperationException($"'{Command}' exited {ExitCode}: {Stderr.Trim()} {Stdout.Trim()}");
+}
+
+/// <summary>Runs external tools (ovs-vsctl, ovs-ofctl, ip, ...) with a hard timeout.</summary>
+public static class ProcessRunner
+{
+    public static CommandResult Run(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null, string? stdin = null)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        if (stdin is not null)
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        if (!p.WaitForExit(limit))
+        {
+            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            throw new TimeoutException($"'{file} {string.Join(' ', psi.ArgumentList)}' did not finish within {limit.TotalSeconds:0}s");
+        }
+        p.WaitForExit();
+        return new CommandResult($"{file} {string.Join(' ', psi.ArgumentList)}", p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or the timeout passes (never a fixed sleep).</summary>
+    public static bool WaitUntil(Func<bool> condition, TimeSpan timeout, TimeSpan? interval = null)
+    {
+        var sw = Stopwatch.StartNew();
+        var step = interval ?? TimeSpan.FromMilliseconds(20);
+        while (sw.Elapsed < timeout)
+        {
+            if (condition()) return true;
+            Thread.Sleep(step);
+        }
+        return condition();
+    }
+}
