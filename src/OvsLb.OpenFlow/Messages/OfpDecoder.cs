@@ -63,6 +63,15 @@ public static class OfpDecoder
 
     private static OfpMessage ReadMore(OfpType type, ref OfpReader r) => type switch
     {
+        OfpType.FlowRemoved => FlowRemoved.Read(ref r),
+        OfpType.PortStatus => PortStatus.Read(ref r),
+        OfpType.PortMod => PortMod.Read(ref r),
+        OfpType.TableMod => TableMod.Read(ref r),
+        OfpType.MultipartRequest => Multipart.MultipartCodec.ReadRequest(ref r),
+        OfpType.MultipartReply => Multipart.MultipartCodec.ReadReply(ref r),
+        OfpType.RoleRequest or OfpType.RoleReply => RoleMessage.Read(type == OfpType.RoleReply, ref r),
+        OfpType.GetAsyncReply or OfpType.SetAsync => AsyncConfig.Read(type == OfpType.GetAsyncReply, ref r),
+        OfpType.MeterMod => MeterMod.Read(ref r),
         _ => throw new OfpProtocolException(OfpErrorKind.BadType, $"message type {(byte)type} is not an OpenFlow 1.3 message this controller handles", 1),
     };
 }
