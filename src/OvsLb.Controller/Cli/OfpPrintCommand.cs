@@ -100,11 +100,10 @@ public static class OfpPrintCommand
             }
             catch (OfpProtocolException e)
             {
+                // Print what ovs-ofctl prints for it (decode error line and hex dump), and why on stderr.
                 errors++;
                 stderr.WriteLine($"ovslb ofp-print: message at byte {pos}: {e.Message}");
-                var dump = new StringBuilder();
-                OfpPrinter.HexDump(dump, msg.Span);
-                stdout.Write(dump);
+                stdout.Write(OfpPrinter.PrintBytes(msg));
             }
             pos += msg.Length;
         }
