@@ -109,6 +109,14 @@ public sealed class OvsSandbox : IDisposable
     public void AddDummyPort(string bridge, string port, int ofport) =>
         Vsctl("add-port", bridge, port, "--", "set", "interface", port, "type=dummy", $"ofport_request={ofport}");
 
+    /// <summary>Points a bridge at a controller, reconnecting quickly (max_backoff 1 s) so tests do not wait.</summary>
+    public void SetController(string bridge, string target, int inactivityProbeMs = 5000) =>
+        Vsctl("set-controller", bridge, target, "--", "set", "controller", bridge, "max_backoff=1000", $"inactivity_probe={inactivityProbeMs}");
+
+    /// <summary>Whether ovs-vswitchd reports the bridge's controller connection as up.</summary>
+    public bool ControllerConnected(string bridge) =>
+        ProcessRunner.Run("ovs-vsctl", [$"--db=unix:{DbSocket}", "--timeout=5", "get", "controller", bridge, "is_connected"], Env).Stdout.Trim() == "true";
+
     /// <summary>The unix socket on which ovs-vswitchd accepts OpenFlow connections for a bridge.</summary>
     public string MgmtSocket(string bridge) => Path.Combine(Dir, bridge + ".mgmt");
 

@@ -17,6 +17,7 @@ public static class CommandLine
         return args[0] switch
         {
             "ofp-print" => Task.FromResult(OfpPrintCommand.Run(args[1..], stdout, stderr)),
+            "run" => RunCommand.RunAsync(args[1..], stderr),
             _ => Task.FromResult(Unknown(args[0], stderr)),
         };
     }
@@ -32,6 +33,9 @@ public static class CommandLine
         usage: ovslb COMMAND [ARGS]
 
         commands:
+          run [--config FILE] [--Controller:Key=value]
+                                       run the controller: accept switches on Controller:Listen
+                                       (default 0.0.0.0:6653) and keep them programmed
           ofp-print [--hex] HEX...     decode OpenFlow 1.3 messages given as hex (spaces, colons allowed)
           ofp-print [--hex] FILE       decode a binary file of back-to-back OpenFlow messages
                                        ('-' reads binary from standard input)

@@ -1,0 +1,27 @@
+namespace OvsLb.Runtime;
+
+/// <summary>
+/// The 64-bit flow cookie this controller writes, so its flows are recognisable in any
+/// <c>ovs-ofctl dump-flows</c> and flows it does not own are left alone:
+/// <code>
+///  63            48 47      40 39                                0
+/// +----------------+----------+-----------------------------------+
+/// |   signature    | feature  |             object id             |
+/// |  0x4c42 ("LB") | (table / |  (service, backend, gateway, ...) |
+/// |                |  purpose)|                                   |
+/// +----------------+----------+-----------------------------------+
+/// </code>
+/// </summary>
+public readonly record struct CookieLayout(ushort Signature)
+{
+    public const ushort DefaultSignature = 0x4c42;
+    public const ulong SignatureMask = 0xffff_0000_0000_0000UL;
+
+    public ulong Make(byte feature, ulong objectId) =>
+        ((ulong)Signature << 48) | ((ulong)feature << 40) | (objectId & 0xff_ffff_ffffUL);
+
+    public bool Owns(ulong cookie) => (cookie & SignatureMask) == (ulong)Signature << 48;
+
+    public static byte Feature(ulong cookie) => (byte)(cookie >> 40);
+    public static ulong ObjectId(ulong cookie) => cookie & 0xff_ffff_ffffUL;
+}

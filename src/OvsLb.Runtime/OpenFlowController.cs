@@ -1,0 +1,213 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OvsLb.OpenFlow.Messages;
+using OvsLb.Runtime.Diagnostics;
+using OvsLb.Runtime.Reconcile;
+using OvsLb.Runtime.Session;
+using OvsLb.Runtime.Transport;
+
+namespace OvsLb.Runtime;
+
+/// <summary>
+/// The controller: listens for switches, runs one <see cref="SwitchSession"/> per connection, and
+/// keeps every writable switch reconciled with the desired state from the
+/// <see cref="IDesiredStateProvider"/>. Stopping it closes the connections and leaves the switches'
+/// flows in place (with fail_mode=secure they keep forwarding).
+/// </summary>
+public sealed class OpenFlowController : IAsyncDisposable
+{
+    private readonly ControllerOptions _options;
+    private readonly IDesiredStateProvider _desired;
+    private readonly ISwitchEvents _events;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _log;
+    private readonly List<Socket> _listeners = [];
+    private readonly List<Task> _acceptLoops = [];
+    private readonly ConcurrentDictionary<ulong, SwitchSession> _sessions = new();
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
+    private ControllerRole _role;
+    private ulong _generation;
+
+    public OpenFlowController(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null)
+    {
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
+        _options = options;
+        _desired = desired;
+        _events = events ?? NoSwitchEvents.Instance;
+        _loggers = loggers ?? NullLoggerFactory.Instance;
+        _log = _loggers.CreateLogger("OvsLb.Controller");
+        Metrics = metrics ?? new ControllerMetrics();
+        _role = options.Role;
+        _generation = options.GenerationId;
+        _desired.Changed += (_, _) => _changed.Release();
+    }
+
+    public ControllerMetrics Metrics { get; }
+
+    /// <summary>The endpoints actually bound (port 0 in the settings becomes the chosen port).</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndpoints => _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!).ToList();
+
+    /// <summary>Switches that finished the handshake, by datapath id.</summary>
+    public IReadOnlyDictionary<ulong, SwitchSession> Sessions => _sessions;
+
+    public Task StartAsync(CancellationToken ct = default)
+    {
+        foreach (var text in _options.Listen)
+        {
+            var ep = Endpoints.Parse(text);
+            var s = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (ep.AddressFamily == AddressFamily.InterNetworkV6) s.DualMode = ep.Address.Equals(IPAddress.IPv6Any);
+            s.Bind(ep);
+            s.Listen(1024);
+            _listeners.Add(s);
+            _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", s.LocalEndPoint);
+        }
+        foreach (var l in _listeners) _acceptLoops.Add(AcceptLoopAsync(l));
+        _acceptLoops.Add(ReconcileOnChangeLoopAsync());
+        return Task.CompletedTask;
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || _stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                _log.LogWarning("Accept failed: {Error}", e.Message);
+                continue;
+            }
+            var task = RunConnectionAsync(socket);
+            _running.TryAdd(task, 0);
+            _ = task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+        }
+    }
+
+    private async Task RunConnectionAsync(Socket socket)
+    {
+        var remote = socket.RemoteEndPoint;
+        var conn = new SwitchConnection(socket, _options);
+        using var stopReg = _stopping.Token.Register(() => conn.Close(new CloseReason("controller stopping")));
+        var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
+        using var remoteScope = sessionLog.BeginScope(new Dictionary<string, object> { ["Remote"] = remote?.ToString() ?? "?" });
+        var session = new SwitchSession(conn, _options, sessionLog, _events, Metrics);
+        IDisposable? dpScope = null;
+        var reason = await session.RunAsync(
+            onIdentified: s =>
+            {
+                dpScope = sessionLog.BeginScope(new Dictionary<string, object> { ["DatapathId"] = s.DatapathIdText });
+                if (_sessions.TryGetValue(s.DatapathId, out var old) && !ReferenceEquals(old, s))
+                {
+                    _log.LogWarning("Datapath {Dpid} reconnected from {Remote}; closing its previous connection from {Old}", s.DatapathIdText, s.Remote, old.Remote);
+                }
+                _sessions[s.DatapathId] = s;
+                Metrics.Connected(s);
+                sessionLog.LogInformation("Switch {Dpid} ({Bridge}) connected from {Remote}: {Ports} ports, role {Role}", s.DatapathIdText, s.BridgeName, s.Remote, s.Ports.Count, s.Role);
+                return Task.CompletedTask;
+            },
+            afterHandshake: async (s, ct) =>
+            {
+                if (s.CanWrite) await ReconcileOneAsync(s, readBack: true).ConfigureAwait(false);
+                await _events.OnReadyAsync(s).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        if (session.DatapathId != 0 && _sessions.TryGetValue(session.DatapathId, out var current) && ReferenceEquals(current, session))
+        {
+            _sessions.TryRemove(session.DatapathId, out _);
+        }
+        if (session.DatapathId != 0) sessionLog.LogInformation("Switch {Dpid} disconnected: {Reason}", session.DatapathIdText, reason);
+        else sessionLog.LogWarning("Connection from {Remote} closed before the handshake finished: {Reason}", remote, reason);
+        _events.OnDisconnected(session, reason);
+        dpScope?.Dispose();
+    }
+
+    private async Task ReconcileOneAsync(SwitchSession s, bool readBack)
+    {
+        if (!s.CanWrite || s.Closed.IsCancellationRequested) return;
+        try
+        {
+            var desired = _desired.GetDesiredState(s.Info);
+            await s.ReconcileAsync(desired, readBack, s.Closed).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BundleFailedException or OpenFlowErrorException or TimeoutException or IOException or OperationCanceledException or InvalidOperationException or ArgumentException)
+        {
+            if (!s.Closed.IsCancellationRequested) _log.LogError("Reconciling {Dpid} failed: {Error}", s.DatapathIdText, e.Message);
+        }
+    }
+
+    private async Task ReconcileOnChangeLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await _changed.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                while (_changed.CurrentCount > 0) await _changed.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                await ReconcileAllAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Reconciles every connected writable switch with the current desired state.</summary>
+    public Task ReconcileAllAsync() => Task.WhenAll(_sessions.Values.Select(s => ReconcileOneAsync(s, readBack: false)));
+
+    /// <summary>
+    /// Changes this instance's role on every switch (e.g. promote a standby to MASTER with a newer
+    /// generation id), and reconciles the switches it may now write to.
+    /// </summary>
+    public async Task SetRoleAsync(ControllerRole role, ulong generationId)
+    {
+        _role = role;
+        _generation = generationId;
+        _options.Role = role;             // switches that connect later ask for the new role
+        _options.GenerationId = generationId;
+        foreach (var s in _sessions.Values)
+        {
+            try
+            {
+                await s.NegotiateRoleAsync(role, generationId, s.Closed).ConfigureAwait(false);
+                if (s.CanWrite) await ReconcileOneAsync(s, readBack: true).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OpenFlowErrorException or TimeoutException or IOException or OperationCanceledException)
+            {
+                _log.LogError("Role change on {Dpid} failed: {Error}", s.DatapathIdText, e.Message);
+            }
+        }
+    }
+
+    public ControllerRole Role => _role;
+    public ulong GenerationId => _generation;
+
+    /// <summary>Stops listening and closes every connection; switch flows are left as they are.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopping.IsCancellationRequested) return;
+        _stopping.Cancel();
+        foreach (var l in _listeners) l.Dispose();
+        await Task.WhenAll(_acceptLoops.Concat(_running.Keys)).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _log.LogInformation("Controller stopped; switch flows left in place");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,79 @@
+using OvsLb.OpenFlow.Instructions;
+using OvsLb.OpenFlow.Match;
+using OvsLb.OpenFlow.Messages;
+using OvsLb.OpenFlow.Messages.Groups;
+using OvsLb.OpenFlow.Messages.Multipart;
+using OvsLb.OpenFlow.Text;
+using OvsLb.OpenFlow.Wire;
+
+namespace OvsLb.Runtime.Reconcile;
+
+/// <summary>
+/// A flow's identity in a switch (OpenFlow 1.3.5 §6.4: table, priority and match). The match is held
+/// as OVS's canonical text, so a flow read back from the switch (OVS re-encodes matches in its own
+/// order) has the same key as the flow we asked for.
+/// </summary>
+public readonly record struct FlowKey(byte TableId, ushort Priority, string Match)
+{
+    public override string ToString() => $"table={TableId},priority={Priority},{Match}";
+}
+
+/// <summary>One flow of a desired or installed state.</summary>
+public sealed record FlowEntry
+{
+    public byte TableId { get; init; }
+    public ushort Priority { get; init; } = 0x8000;
+    public OfpMatch Match { get; init; } = OfpMatch.Any;
+    public EquatableArray<OfpInstruction> Instructions { get; init; } = EquatableArray<OfpInstruction>.Empty;
+    public ulong Cookie { get; init; }
+    public ushort IdleTimeout { get; init; }
+    public ushort HardTimeout { get; init; }
+    public FlowModFlags Flags { get; init; }
+
+    public FlowKey Key => new(TableId, Priority, MatchFormatter.Format(Match));
+
+    /// <summary>The flow as <c>ovs-ofctl --no-stats dump-flows</c> prints it; equal text means an equal flow.</summary>
+    public string Text => FlowEntryFormatter.Format(Cookie, TableId, IdleTimeout, HardTimeout, Flags, Priority, Match, Instructions);
+
+    public override string ToString() => Text;
+
+    public FlowMod ToAdd() => new()
+    {
+        Command = FlowModCommand.Add, TableId = TableId, Priority = Priority, Match = Match, Instructions = Instructions,
+        Cookie = Cookie, IdleTimeout = IdleTimeout, HardTimeout = HardTimeout, Flags = Flags,
+    };
+
+    /// <summary>DELETE_STRICT of exactly this flow (table, priority, match; only if the cookie still matches).</summary>
+    public FlowMod ToDeleteStrict() => new()
+    {
+        Command = FlowModCommand.DeleteStrict, TableId = TableId, Priority = Priority, Match = Match,
+        Cookie = Cookie, CookieMask = ulong.MaxValue,
+    };
+
+    public static FlowEntry From(FlowStatsEntry e) => new()
+    {
+        TableId = e.TableId, Priority = e.Priority, Match = e.Match, Instructions = e.Instructions, Cookie = e.Cookie,
+        IdleTimeout = e.IdleTimeout, HardTimeout = e.HardTimeout, Flags = e.Flags,
+    };
+
+    public static FlowEntry From(FlowMod m) => new()
+    {
+        TableId = m.TableId, Priority = m.Priority, Match = m.Match, Instructions = m.Instructions, Cookie = m.Cookie,
+        IdleTimeout = m.IdleTimeout, HardTimeout = m.HardTimeout, Flags = m.Flags,
+    };
+}
+
+/// <summary>One group of a desired or installed state.</summary>
+public sealed record GroupEntry(uint GroupId, GroupType Type, EquatableArray<Bucket> Buckets)
+{
+    /// <summary>The group as <c>ovs-ofctl dump-groups</c> prints it; equal text means an equal group.</summary>
+    public string Text => new GroupMod(GroupModCommand.Add, Type, GroupId, Buckets).DumpText();
+
+    public override string ToString() => Text;
+
+    public GroupMod ToAdd() => new(GroupModCommand.Add, Type, GroupId, Buckets);
+    public GroupMod ToModify() => new(GroupModCommand.Modify, Type, GroupId, Buckets);
+    public GroupMod ToDelete() => new(GroupModCommand.Delete, GroupType.All, GroupId, EquatableArray<Bucket>.Empty);
+
+    public static GroupEntry From(GroupDescEntry e) => new(e.GroupId, e.GroupType, e.Buckets);
+}

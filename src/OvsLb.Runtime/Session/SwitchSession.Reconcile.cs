@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using OvsLb.OpenFlow.Messages;
+using OvsLb.OpenFlow.Messages.Bundles;
+using OvsLb.OpenFlow.Messages.Multipart;
+using OvsLb.Runtime.Reconcile;
+
+namespace OvsLb.Runtime.Session;
+
+/// <summary>What one reconciliation did.</summary>
+public sealed record ReconcileResult(StateDiff Diff, bool ReadBack, TimeSpan Duration, int FlowModsSent, int GroupModsSent)
+{
+    public bool Changed => !Diff.IsEmpty;
+}
+
+/// <summary>A bundle the switch refused; nothing of it was applied.</summary>
+public sealed class BundleFailedException(string message) : Exception(message);
+
+public sealed partial class SwitchSession
+{
+    private readonly SemaphoreSlim _reconcileLock = new(1, 1);
+    private uint _bundleId;
+
+    /// <summary>
+    /// What this controller believes the switch holds: read back on connect, then updated after each
+    /// committed bundle. Null until the first read.
+    /// </summary>
+    public SwitchState? Installed { get; private set; }
+
+    public ReconcileResult? LastReconcile { get; private set; }
+
+    /// <summary>FLOW_MOD and GROUP_MOD messages sent by reconciliation since connect (inside bundles).</summary>
+    public long FlowModsSent { get; private set; }
+    public long GroupModsSent { get; private set; }
+    public long BundleCommits { get; private set; }
+
+    private BundleErrorSink? BundleErrors { get; set; }
+
+    /// <summary>Reads the switch's flows (all tables) and groups.</summary>
+    public async Task<SwitchState> ReadInstalledAsync(CancellationToken ct = default)
+    {
+        var flows = await RequestAsync<FlowStatsReply>(new FlowStatsRequest(), ct).ConfigureAwait(false);
+        var groups = await RequestAsync<GroupDescReply>(new EmptyMultipartRequest(MultipartType.GroupDesc), ct).ConfigureAwait(false);
+        return SwitchState.Create(flows.Entries.Select(FlowEntry.From), groups.Entries.Select(GroupEntry.From));
+    }
+
+    /// <summary>
+    /// Makes the switch hold <paramref name="desired"/>: reads the installed state when it is not known
+    /// (or <paramref name="readBack"/>), computes the difference and applies it in one ordered, atomic
+    /// ONF bundle. An unchanged desired state sends no FLOW_MOD or GROUP_MOD. Throws
+    /// <see cref="BundleFailedException"/> when the switch refuses the bundle (nothing applied).
+    /// </summary>
+    public async Task<ReconcileResult> ReconcileAsync(SwitchState desired, bool readBack = false, CancellationToken ct = default)
+    {
+        await _reconcileLock.WaitAsync(ct).ConfigureAwait(false);
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            if (!CanWrite) throw new InvalidOperationException($"{DatapathIdText} is in role {Role}: this instance does not write to it");
+            var prev = State;
+            State = SessionState.Reconciling;
+            bool read = readBack || Installed is null;
+            if (read) Installed = await ReadInstalledAsync(ct).ConfigureAwait(false);
+            var diff = StateDiff.Compute(desired, Installed!, Ownership);
+            int flowMods = diff.FlowAdds.Count + diff.FlowDeletes.Count;
+            int groupMods = diff.GroupAdds.Count + diff.GroupMods.Count + diff.GroupDeletes.Count;
+            if (!diff.IsEmpty)
+            {
+                await ApplyBundleAsync(diff.ToMessages().ToList(), ct).ConfigureAwait(false);
+                Installed = StateDiff.Apply(Installed!, desired, Ownership);
+                FlowModsSent += flowMods;
+                GroupModsSent += groupMods;
+                BundleCommits++;
+                _metrics.BundleCommitted(this);
+            }
+            State = prev is SessionState.Reconciling ? SessionState.Ready : prev == SessionState.Role ? SessionState.Ready : prev;
+            if (Role == ControllerRole.Slave) State = SessionState.Standby;
+            var result = new ReconcileResult(diff, read, sw.Elapsed, diff.IsEmpty ? 0 : flowMods, diff.IsEmpty ? 0 : groupMods);
+            LastReconcile = result;
+            _metrics.Reconciled(this, sw.Elapsed);
+            if (diff.IsEmpty) _log.LogDebug("Reconciled in {Ms:0.0} ms: no change", sw.Elapsed.TotalMilliseconds);
+            else _log.LogInformation("Reconciled in {Ms:0.0} ms: {Diff}", sw.Elapsed.TotalMilliseconds, diff);
+            return result;
+        }
+        finally
+        {
+            _reconcileLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// OPEN (ATOMIC|ORDERED), one BUNDLE_ADD per message, a barrier to collect add errors, then COMMIT
+    /// (or DISCARD when an add was refused). Errors name the offending message.
+    /// </summary>
+    private async Task ApplyBundleAsync(IReadOnlyList<OfpMessage> messages, CancellationToken ct)
+    {
+        uint id = ++_bundleId;
+        const BundleFlags flags = BundleFlags.Atomic | BundleFlags.Ordered;
+        await RequestAsync(BundleControl.Open(id, flags), ct).ConfigureAwait(false);
+        var sink = new BundleErrorSink();
+        BundleErrors = sink;
+        try
+        {
+            foreach (var m in messages)
+            {
+                var inner = m with { Xid = _pending.NextXid() };
+                sink.Expect(inner);
+                Send(BundleAdd.Wrap(id, inner, flags));
+            }
+            await BarrierAsync(ct).ConfigureAwait(false);
+            if (!sink.IsEmpty)
+            {
+                await RequestAsync(BundleControl.Discard(id, flags), ct).ConfigureAwait(false);
+                throw Fail(sink, "added");
+            }
+            try
+            {
+                await RequestAsync(BundleControl.Commit(id, flags), ct).ConfigureAwait(false);
+            }
+            catch (OpenFlowErrorException e)
+            {
+                throw Fail(sink, "committed", e.Error);
+            }
+        }
+        finally
+        {
+            BundleErrors = null;
+        }
+    }
+
+    private BundleFailedException Fail(BundleErrorSink sink, string stage, ErrorMessage? commitError = null)
+    {
+        var lines = sink.Describe().ToList();
+        if (commitError is not null) lines.Add($"commit: {commitError.Name}");
+        var text = $"bundle of {sink.Count} messages could not be {stage}; nothing was applied:\n  " + string.Join("\n  ", lines);
+        _log.LogError("{Failure}", text);
+        return new BundleFailedException(text);
+    }
+
+    /// <summary>Collects errors answering the messages of the bundle being applied.</summary>
+    private sealed class BundleErrorSink
+    {
+        private readonly ConcurrentDictionary<uint, OfpMessage> _sent = new();
+        private readonly ConcurrentQueue<ErrorMessage> _errors = new();
+
+        public int Count => _sent.Count;
+        public bool IsEmpty => _errors.IsEmpty;
+
+        public void Expect(OfpMessage m) => _sent[m.Xid] = m;
+
+        public bool TryAdd(ErrorMessage e)
+        {
+            if (!_sent.ContainsKey(e.Xid)) return false;
+            _errors.Enqueue(e);
+            return true;
+        }
+
+        public IEnumerable<string> Describe() =>
+            _errors.Select(e => $"{e.Name} for {(_sent.TryGetValue(e.Xid, out var m) ? m.ToString() : $"xid 0x{e.Xid:x}")}");
+    }
+}

@@ -1,0 +1,306 @@
+using System.Collections.Frozen;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using OvsLb.OpenFlow.Messages;
+using OvsLb.OpenFlow.Messages.Multipart;
+using OvsLb.OpenFlow.Text;
+using OvsLb.OpenFlow.Wire;
+using OvsLb.Runtime.Diagnostics;
+using OvsLb.Runtime.Reconcile;
+using OvsLb.Runtime.Transport;
+
+namespace OvsLb.Runtime.Session;
+
+/// <summary>
+/// One switch, from TCP accept to close: the OpenFlow 1.3 handshake, keepalive, request/reply
+/// matching by xid, role, reconciliation of the desired state, and dispatch of asynchronous messages.
+/// See <see cref="SessionState"/> for the state machine.
+/// </summary>
+public sealed partial class SwitchSession
+{
+    private readonly SwitchConnection _conn;
+    private readonly ControllerOptions _options;
+    private readonly ILogger _log;
+    private readonly ISwitchEvents _events;
+    private readonly ControllerMetrics _metrics;
+    private readonly PendingRequests _pending = new();
+    private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Dictionary<uint, PortDescription> _ports = [];
+
+    internal SwitchSession(SwitchConnection conn, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics)
+    {
+        _conn = conn;
+        _options = options;
+        _log = log;
+        _events = events;
+        _metrics = metrics;
+        Ownership = Ownership.From(options);
+    }
+
+    public SessionState State { get; private set; } = SessionState.Hello;
+    public ulong DatapathId { get; private set; }
+    public string DatapathIdText => DatapathId.ToString("x16");
+    public FeaturesReply? Features { get; private set; }
+    public IPEndPoint? Remote => _conn.Remote;
+    public ControllerRole Role { get; private set; } = ControllerRole.Equal;
+    public Ownership Ownership { get; }
+
+    /// <summary>The bridge's name: OVS names the LOCAL port after the bridge.</summary>
+    public string? BridgeName => _ports.TryGetValue(OfctlFormat.Ports.Local, out var p) ? p.Name : null;
+
+    public IReadOnlyDictionary<uint, PortDescription> Ports => _ports;
+
+    public SwitchInfo Info => new(DatapathId, BridgeName, _ports.ToFrozenDictionary());
+
+    /// <summary>Whether this instance may write to the switch (Equal or Master).</summary>
+    public bool CanWrite => Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
+
+    public CancellationToken Closed => _conn.Closed;
+    public Task<CloseReason> Completion => _conn.Completion;
+
+    public long MessagesIn => _conn.MessagesIn;
+    public long MessagesOut => _conn.MessagesOut;
+
+    /// <summary>Sends a message without waiting for a reply; assigns an xid when it has none.</summary>
+    public OfpMessage Send(OfpMessage m)
+    {
+        if (m.Xid == 0) m = m with { Xid = _pending.NextXid() };
+        _pending.Sent(m);
+        _conn.Send(m);
+        _metrics.MessageOut(this, m);
+        return m;
+    }
+
+    /// <summary>Sends a request and waits for its reply (multipart parts combined); an OFPT_ERROR reply throws <see cref="OpenFlowErrorException"/>.</summary>
+    public async Task<OfpMessage> RequestAsync(OfpMessage request, CancellationToken ct = default, TimeSpan? timeout = null)
+    {
+        request = request with { Xid = _pending.NextXid() };
+        var reply = _pending.Register(request);
+        Send(request);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct, _conn.Closed);
+        cts.CancelAfter(timeout ?? _options.RequestTimeout);
+        try
+        {
+            return await reply.WaitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            _pending.Forget(request.Xid);
+            if (_conn.Closed.IsCancellationRequested) throw new IOException($"connection to {DatapathIdText} closed while waiting for the reply to {request.OvsName}");
+            throw new TimeoutException($"no reply to {request.OvsName} (xid=0x{request.Xid:x}) from {DatapathIdText} within {(timeout ?? _options.RequestTimeout).TotalSeconds:0.#}s");
+        }
+    }
+
+    public async Task<T> RequestAsync<T>(OfpMessage request, CancellationToken ct = default) where T : OfpMessage
+    {
+        var reply = await RequestAsync(request, ct).ConfigureAwait(false);
+        return reply as T ?? throw new InvalidOperationException($"{request.OvsName} was answered with {reply.OvsName}, expected {typeof(T).Name}");
+    }
+
+    /// <summary>Waits until the switch has processed everything sent before.</summary>
+    public Task BarrierAsync(CancellationToken ct = default) => RequestAsync(EmptyMessage.BarrierRequest(), ct);
+
+    /// <summary>Runs the session until the connection closes. Never throws.</summary>
+    internal async Task<CloseReason> RunAsync(Func<SwitchSession, Task> onIdentified, Func<SwitchSession, CancellationToken, Task> afterHandshake)
+    {
+        var receive = _conn.ReceiveLoopAsync(HandleAsync, OnDecodeErrorAsync);
+        var send = _conn.SendLoopAsync();
+        try
+        {
+            await HandshakeAsync(onIdentified).ConfigureAwait(false);
+            var keepalive = KeepaliveLoopAsync();
+            await afterHandshake(this, _conn.Closed).ConfigureAwait(false);
+            await keepalive.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or IOException or OpenFlowErrorException or InvalidOperationException or OperationCanceledException or HandshakeRefusedException)
+        {
+            if (!_conn.Closed.IsCancellationRequested)
+            {
+                _conn.Close(new CloseReason(State < SessionState.Reconciling ? $"handshake failed in state {State}" : $"session failed in state {State}", e));
+            }
+        }
+        var reason = await _conn.Completion.ConfigureAwait(false);
+        State = SessionState.Closed;
+        _pending.FailAll(new IOException($"connection closed: {reason}"));
+        await Task.WhenAll(receive, send).ConfigureAwait(false);
+        await _conn.DisposeAsync().ConfigureAwait(false);
+        return reason;
+    }
+
+    private async Task HandshakeAsync(Func<SwitchSession, Task> onIdentified)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_conn.Closed);
+        timeout.CancelAfter(_options.HandshakeTimeout);
+        try
+        {
+            Send(HelloMessage.Offering(_pending.NextXid()));
+            var hello = await _hello.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            if (!hello.Supports(OfpMessage.Version13))
+            {
+                string offered = DescribeVersions(hello);
+                var text = $"OvsLbController speaks OpenFlow 1.3 only; this switch offers {offered}. Set it with: ovs-vsctl set bridge BRIDGE protocols=OpenFlow13";
+                Send(new ErrorMessage(0, 0, new Bytes(System.Text.Encoding.ASCII.GetBytes(text))) { Xid = hello.Xid });
+                await _conn.FlushAndCloseAsync(new CloseReason($"refused: no OpenFlow 1.3 ({offered})"), TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                throw new HandshakeRefusedException(text);
+            }
+            State = SessionState.Features;
+            Features = await RequestAsync<FeaturesReply>(EmptyMessage.FeaturesRequest(), timeout.Token).ConfigureAwait(false);
+            DatapathId = Features.DatapathId;
+
+            State = SessionState.Configuring;
+            Send(SwitchConfig.Set(0xffff));
+            var ports = await RequestAsync<PortDescReply>(new EmptyMultipartRequest(MultipartType.PortDesc), timeout.Token).ConfigureAwait(false);
+            _ports = ports.Entries.ToDictionary(p => p.PortNo);
+
+            State = SessionState.Role;
+            await NegotiateRoleAsync(_options.Role, _options.GenerationId, timeout.Token).ConfigureAwait(false);
+            await onIdentified(this).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_conn.Closed.IsCancellationRequested)
+        {
+            throw new TimeoutException($"handshake not finished within {_options.HandshakeTimeout.TotalSeconds:0.#}s (stuck in {State})");
+        }
+    }
+
+    private static string DescribeVersions(HelloMessage h)
+    {
+        var v = Enumerable.Range(1, 6).Where(x => h.Supports((byte)x)).Select(x => $"OpenFlow 1.{x - 1}").ToList();
+        return v.Count == 0 ? $"version 0x{h.HeaderVersion:x2}" : string.Join(", ", v);
+    }
+
+    /// <summary>Asks for a role. A stale generation id (another master is newer) leaves this instance SLAVE.</summary>
+    public async Task NegotiateRoleAsync(ControllerRole role, ulong generationId, CancellationToken ct = default)
+    {
+        if (role == ControllerRole.Equal && Role == ControllerRole.Equal) return;
+        try
+        {
+            var reply = await RequestAsync<RoleMessage>(RoleMessage.Request(role, generationId), ct).ConfigureAwait(false);
+            SetRole(reply.Role, $"role reply (generation {reply.GenerationId})");
+        }
+        catch (OpenFlowErrorException e) when (e.Error.Name == "OFPRRFC_STALE")
+        {
+            _log.LogWarning("Role {Role} with generation id {Generation} is stale: a newer master exists; staying SLAVE", role, generationId);
+            SetRole(ControllerRole.Slave, "stale generation id");
+        }
+    }
+
+    private void SetRole(ControllerRole role, string why)
+    {
+        if (Role != role) _log.LogInformation("Role is now {Role} ({Why})", role, why);
+        Role = role;
+        if (role == ControllerRole.Slave && State is SessionState.Ready or SessionState.Reconciling) State = SessionState.Standby;
+    }
+
+    private async ValueTask HandleAsync(OfpMessage m, ReadOnlyMemory<byte> raw)
+    {
+        _metrics.MessageIn(this, m);
+        switch (m)
+        {
+            case HelloMessage hello:
+                _hello.TrySetResult(hello);
+                return;
+            case EchoMessage { IsReply: false } echo:
+                _conn.Send(echo.ReplyTo());
+                return;
+            case EchoMessage { IsReply: true }:
+                return;
+        }
+        if (_pending.TryComplete(m)) return;
+        switch (m)
+        {
+            case ErrorMessage error:
+                OnUnsolicitedError(error);
+                break;
+            case PortStatus ps:
+                OnPortStatus(ps);
+                await _events.OnPortStatusAsync(this, ps).ConfigureAwait(false);
+                break;
+            case PacketIn pi:
+                _metrics.PacketIn(this);
+                await _events.OnPacketInAsync(this, pi).ConfigureAwait(false);
+                break;
+            case FlowRemoved fr:
+                await _events.OnFlowRemovedAsync(this, fr).ConfigureAwait(false);
+                break;
+            case ExperimenterMessage { Experimenter: 0x4f4e4600, ExpType: 1911 } roleStatus:
+                OnRoleStatus(roleStatus);
+                break;
+            default:
+                _log.LogDebug("Ignoring unexpected {Message}", m.OvsName);
+                break;
+        }
+    }
+
+    private void OnPortStatus(PortStatus ps)
+    {
+        var ports = new Dictionary<uint, PortDescription>(_ports);
+        if (ps.Reason == PortStatusReason.Delete) ports.Remove(ps.Desc.PortNo);
+        else ports[ps.Desc.PortNo] = ps.Desc;
+        _ports = ports;
+        _log.LogInformation("Port {Port} ({Name}) {Reason}: {State}", OfctlFormat.Port(ps.Desc.PortNo), ps.Desc.Name, ps.Reason, ps.Desc.IsUp ? "up" : "down");
+    }
+
+    /// <summary>ONF role status (OpenFlow 1.3 extension 1911): another controller took over as master.</summary>
+    private void OnRoleStatus(ExperimenterMessage m)
+    {
+        if (m.Data.Length < 4) return;
+        var role = (ControllerRole)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(m.Data.Span);
+        SetRole(role, "role status from the switch");
+    }
+
+    private void OnUnsolicitedError(ErrorMessage error)
+    {
+        _metrics.Error(this);
+        if (BundleErrors is { } sink && sink.TryAdd(error)) return;
+        var request = _pending.FindSent(error.Xid);
+        if (error.Name is "OFPBRC_IS_SLAVE")
+        {
+            SetRole(ControllerRole.Slave, "switch says this controller is a secondary");
+        }
+        _log.LogError("Switch error {Error} for xid 0x{Xid:x}: {Request}", error.Name, error.Xid, request?.ToString() ?? "(request no longer known)");
+    }
+
+    private async ValueTask OnDecodeErrorAsync(OfpProtocolException e, ReadOnlyMemory<byte> bytes)
+    {
+        _metrics.Error(this);
+        _log.LogWarning("Undecodable message from {Remote}: {Error}", Remote, e.Message);
+        var (type, code) = e.OpenFlowError;
+        uint xid = bytes.Length >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.Span[4..]) : 0;
+        _conn.Send(new ErrorMessage(type, code, new Bytes(bytes[..Math.Min(64, bytes.Length)].ToArray())) { Xid = xid });
+        await ValueTask.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>Sends ECHO_REQUEST after one idle interval; closes after two without any message.</summary>
+    private async Task KeepaliveLoopAsync()
+    {
+        var interval = _options.EchoInterval;
+        var tick = TimeSpan.FromTicks(Math.Max(interval.Ticks / 20, TimeSpan.FromMilliseconds(5).Ticks));
+        long echoSentAt = 0;
+        using var timer = new PeriodicTimer(tick);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_conn.Closed).ConfigureAwait(false))
+            {
+                long idle = _conn.MillisecondsSinceReceive;
+                if (idle >= (long)(2 * interval - tick).TotalMilliseconds)
+                {
+                    _conn.Close(new CloseReason($"switch silent for {idle} ms: echo request unanswered (echo interval {interval.TotalMilliseconds:0} ms)"));
+                    return;
+                }
+                if (idle >= (long)interval.TotalMilliseconds && Environment.TickCount64 - echoSentAt >= idle)
+                {
+                    echoSentAt = Environment.TickCount64;
+                    Send(new EchoMessage(false, Bytes.Empty));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public override string ToString() => $"{DatapathIdText} ({BridgeName ?? "?"}, {Remote})";
+}
+
+/// <summary>The switch cannot speak OpenFlow 1.3.</summary>
+public sealed class HandshakeRefusedException(string message) : Exception(message);

@@ -1,0 +1,198 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using OvsLb.OpenFlow.Messages;
+using OvsLb.OpenFlow.Wire;
+
+namespace OvsLb.Runtime.Transport;
+
+/// <summary>Why a connection ended.</summary>
+public sealed record CloseReason(string Text, Exception? Error = null)
+{
+    public override string ToString() => Error is null ? Text : $"{Text}: {Error.Message}";
+}
+
+/// <summary>
+/// One TCP connection to a switch: a receive loop that frames and decodes messages from a
+/// <see cref="PipeReader"/> over the socket (we read only as fast as we handle, so the socket's own
+/// window is the back-pressure), and a send loop that drains a bounded queue and writes batches.
+/// A queue that stays full for <see cref="ControllerOptions.SendStallTimeout"/> (a switch that stopped
+/// reading) closes the connection instead of buffering without bound.
+/// </summary>
+public sealed class SwitchConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _reader;
+    private readonly Channel<OfpMessage> _outbound;
+    private readonly OfpFramer _framer;
+    private readonly TimeSpan _stallTimeout;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly TaskCompletionSource<CloseReason> _closeReason = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _lastReceiveTicks = Environment.TickCount64;
+
+    public SwitchConnection(Socket socket, ControllerOptions options)
+    {
+        _socket = socket;
+        _socket.NoDelay = true;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        _outbound = Channel.CreateBounded<OfpMessage>(new BoundedChannelOptions(options.OutboundQueueLimit)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _framer = new OfpFramer(options.MaxMessageLength);
+        _stallTimeout = options.SendStallTimeout;
+        Remote = socket.RemoteEndPoint as IPEndPoint;
+    }
+
+    public IPEndPoint? Remote { get; }
+
+    /// <summary>Cancelled when the connection closes for any reason.</summary>
+    public CancellationToken Closed => _closed.Token;
+
+    public Task<CloseReason> Completion => _closeReason.Task;
+
+    /// <summary>Milliseconds since the last byte-complete message arrived.</summary>
+    public long MillisecondsSinceReceive => Environment.TickCount64 - Interlocked.Read(ref _lastReceiveTicks);
+
+    public long MessagesIn { get; private set; }
+    public long MessagesOut { get; private set; }
+
+    /// <summary>Queues a message for sending. Returns false once the connection is closed.</summary>
+    public bool Send(OfpMessage message)
+    {
+        if (_closed.IsCancellationRequested) return false;
+        if (_outbound.Writer.TryWrite(message)) return true;
+        _ = SendSlowAsync(message);
+        return true;
+    }
+
+    private async Task SendSlowAsync(OfpMessage message)
+    {
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
+        stall.CancelAfter(_stallTimeout);
+        try
+        {
+            await _outbound.Writer.WriteAsync(message, stall.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_closed.IsCancellationRequested)
+        {
+            Close(new CloseReason($"switch stopped reading: outbound queue full for {_stallTimeout.TotalSeconds:0.#}s"));
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+
+    /// <summary>Reads, frames and decodes messages until the connection closes, handing each to <paramref name="handle"/>.</summary>
+    public async Task ReceiveLoopAsync(Func<OfpMessage, ReadOnlyMemory<byte>, ValueTask> handle, Func<OfpProtocolException, ReadOnlyMemory<byte>, ValueTask> onDecodeError)
+    {
+        try
+        {
+            while (!_closed.IsCancellationRequested)
+            {
+                var result = await _reader.ReadAsync(_closed.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                try
+                {
+                    while (_framer.TryReadMessage(ref buffer, out var frame))
+                    {
+                        Interlocked.Exchange(ref _lastReceiveTicks, Environment.TickCount64);
+                        MessagesIn++;
+                        var bytes = frame.IsSingleSegment ? frame.First : frame.ToArray();
+                        OfpMessage message;
+                        try
+                        {
+                            message = OfpDecoder.Decode(bytes);
+                        }
+                        catch (OfpProtocolException e)
+                        {
+                            await onDecodeError(e, bytes).ConfigureAwait(false);
+                            continue;
+                        }
+                        await handle(message, bytes).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    _reader.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (result.IsCompleted)
+                {
+                    Close(new CloseReason(buffer.IsEmpty ? "switch closed the connection" : $"switch closed the connection mid-message ({buffer.Length} bytes pending)"));
+                    return;
+                }
+            }
+        }
+        catch (OfpProtocolException e)
+        {
+            Close(new CloseReason("unframeable input", e));
+        }
+        catch (OperationCanceledException) when (_closed.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Close(new CloseReason("receive failed", e));
+        }
+    }
+
+    /// <summary>Drains the outbound queue, encoding as many queued messages as fit into one write.</summary>
+    public async Task SendLoopAsync()
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        var reader = _outbound.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
+            {
+                while (buffer.WrittenCount < 256 * 1024 && reader.TryRead(out var m))
+                {
+                    OfpEncoder.Write(m, buffer);
+                    MessagesOut++;
+                }
+                await _stream.WriteAsync(buffer.WrittenMemory, _closed.Token).ConfigureAwait(false);
+                buffer.ResetWrittenCount();
+            }
+        }
+        catch (OperationCanceledException) when (_closed.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Close(new CloseReason("send failed", e));
+        }
+    }
+
+    /// <summary>Sends what is queued (best effort, bounded) and closes.</summary>
+    public async Task FlushAndCloseAsync(CloseReason reason, TimeSpan timeout)
+    {
+        _outbound.Writer.TryComplete();
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (_outbound.Reader.Count > 0 && Environment.TickCount64 < deadline && !_closed.IsCancellationRequested)
+        {
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+        Close(reason);
+    }
+
+    public void Close(CloseReason reason)
+    {
+        if (!_closeReason.TrySetResult(reason)) return;
+        _outbound.Writer.TryComplete();
+        _closed.Cancel();
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        _stream.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Close(new CloseReason("disposed"));
+        await _reader.CompleteAsync().ConfigureAwait(false);
+        _closed.Dispose();
+    }
+}
