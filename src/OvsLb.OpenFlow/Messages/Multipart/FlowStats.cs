@@ -165,22 +165,8 @@ public sealed record FlowStatsEntry
     /// ofputil_flow_stats_format with statistics, the dump-flows line:
     /// <c>cookie=0x0, duration=1.234s, table=0, n_packets=0, n_bytes=0, idle_timeout=60, send_flow_rem priority=40,in_port=3 actions=drop</c>.
     /// </summary>
-    public void Format(StringBuilder s)
-    {
-        s.Append("cookie=0x").Append(Cookie.ToString("x")).Append(", duration=");
-        StatsFormat.Duration(s, DurationSec, DurationNsec);
-        s.Append(", table=").Append(TableId).Append(", ");
-        s.Append("n_packets=").Append(StatsFormat.Counter(PacketCount)).Append(", ");
-        s.Append("n_bytes=").Append(StatsFormat.Counter(ByteCount)).Append(", ");
-        if (IdleTimeout != 0) s.Append("idle_timeout=").Append(IdleTimeout).Append(", ");
-        if (HardTimeout != 0) s.Append("hard_timeout=").Append(HardTimeout).Append(", ");
-        FlowMod.FormatFlags(s, Flags);
-        int before = s.Length;
-        MatchFormatter.Format(s, Match, Priority);
-        if (s.Length != before) s.Append(' ');
-        s.Append("actions=");
-        OfpInstruction.FormatList(s, Instructions);
-    }
+    public void Format(StringBuilder s) => FlowEntryFormatter.Format(s, Cookie, TableId, IdleTimeout, HardTimeout, Flags, Priority, Match, Instructions,
+        new FlowEntryFormatter.Stats(DurationSec, DurationNsec, PacketCount, ByteCount));
 
     public override string ToString()
     {
