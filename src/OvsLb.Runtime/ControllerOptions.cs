@@ -10,8 +10,17 @@ public sealed class ControllerOptions
 {
     public const string Section = "Controller";
 
-    /// <summary>Endpoints to accept switch connections on, "ADDRESS:PORT" ("0.0.0.0:6653", "[::]:6653", "127.0.0.1:0").</summary>
-    public List<string> Listen { get; set; } = ["0.0.0.0:6653"];
+    public const string DefaultListen = "0.0.0.0:6653";
+
+    /// <summary>
+    /// Endpoints to accept switch connections on, "ADDRESS:PORT" ("0.0.0.0:6653", "[::]:6653",
+    /// "127.0.0.1:0"). Empty means <see cref="DefaultListen"/>. (Empty by default because the
+    /// configuration binder appends to a list that already has items.)
+    /// </summary>
+    public List<string> Listen { get; set; } = [];
+
+    /// <summary>The endpoints actually used.</summary>
+    public IReadOnlyList<string> EffectiveListen => Listen.Count == 0 ? [DefaultListen] : Listen;
 
     /// <summary>Largest OpenFlow message accepted; a header announcing more closes the connection.</summary>
     public int MaxMessageLength { get; set; } = 65535;
@@ -55,8 +64,7 @@ public sealed class ControllerOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Listen.Count == 0) errors.Add("Controller:Listen: at least one endpoint is required");
-        foreach (var l in Listen)
+        foreach (var l in EffectiveListen)
         {
             if (!Endpoints.TryParse(l, out _)) errors.Add($"Controller:Listen: '{l}' is not ADDRESS:PORT");
         }

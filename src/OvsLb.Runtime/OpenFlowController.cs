@@ -58,7 +58,7 @@ public sealed class OpenFlowController : IAsyncDisposable
 
     public Task StartAsync(CancellationToken ct = default)
     {
-        foreach (var text in _options.Listen)
+        foreach (var text in _options.EffectiveListen)
         {
             var ep = Endpoints.Parse(text);
             var s = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -104,13 +104,13 @@ public sealed class OpenFlowController : IAsyncDisposable
         var conn = new SwitchConnection(socket, _options);
         using var stopReg = _stopping.Token.Register(() => conn.Close(new CloseReason("controller stopping")));
         var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
-        using var remoteScope = sessionLog.BeginScope(new Dictionary<string, object> { ["Remote"] = remote?.ToString() ?? "?" });
+        using var remoteScope = sessionLog.BeginScope(new LogScope("Remote", remote?.ToString() ?? "?"));
         var session = new SwitchSession(conn, _options, sessionLog, _events, Metrics);
         IDisposable? dpScope = null;
         var reason = await session.RunAsync(
             onIdentified: s =>
             {
-                dpScope = sessionLog.BeginScope(new Dictionary<string, object> { ["DatapathId"] = s.DatapathIdText });
+                dpScope = sessionLog.BeginScope(new LogScope("DatapathId", s.DatapathIdText));
                 if (_sessions.TryGetValue(s.DatapathId, out var old) && !ReferenceEquals(old, s))
                 {
                     _log.LogWarning("Datapath {Dpid} reconnected from {Remote}; closing its previous connection from {Old}", s.DatapathIdText, s.Remote, old.Remote);

@@ -79,8 +79,9 @@ public sealed partial class SwitchSession
             var result = new ReconcileResult(diff, read, sw.Elapsed, diff.IsEmpty ? 0 : flowMods, diff.IsEmpty ? 0 : groupMods);
             LastReconcile = result;
             _metrics.Reconciled(this, sw.Elapsed);
-            if (diff.IsEmpty) _log.LogDebug("Reconciled in {Ms:0.0} ms: no change", sw.Elapsed.TotalMilliseconds);
-            else _log.LogInformation("Reconciled in {Ms:0.0} ms: {Diff}", sw.Elapsed.TotalMilliseconds, diff);
+            if (diff.IsEmpty && !read) _log.LogDebug("Reconciled in {Ms:0.0} ms: no change", sw.Elapsed.TotalMilliseconds);
+            else _log.LogInformation("Reconciled in {Ms:0.0} ms{ReadBack}: {Diff}", sw.Elapsed.TotalMilliseconds,
+                read ? $" (read back {Installed!.Flows.Count} flows, {Installed.Groups.Count} groups)" : "", diff.IsEmpty ? "no change" : diff.ToString());
             return result;
         }
         finally
