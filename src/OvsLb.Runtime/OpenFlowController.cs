@@ -106,11 +106,9 @@ public sealed class OpenFlowController : IAsyncDisposable
         var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
         using var remoteScope = sessionLog.BeginScope(new LogScope("Remote", remote?.ToString() ?? "?"));
         var session = new SwitchSession(conn, _options, sessionLog, _events, Metrics);
-        IDisposable? dpScope = null;
         var reason = await session.RunAsync(
             onIdentified: s =>
             {
-                dpScope = sessionLog.BeginScope(new LogScope("DatapathId", s.DatapathIdText));
                 if (_sessions.TryGetValue(s.DatapathId, out var old) && !ReferenceEquals(old, s))
                 {
                     _log.LogWarning("Datapath {Dpid} reconnected from {Remote}; closing its previous connection from {Old}", s.DatapathIdText, s.Remote, old.Remote);
@@ -129,10 +127,10 @@ public sealed class OpenFlowController : IAsyncDisposable
         {
             _sessions.TryRemove(session.DatapathId, out _);
         }
+        using var dpScope = session.DatapathId != 0 ? sessionLog.BeginScope(new LogScope("DatapathId", session.DatapathIdText)) : null;
         if (session.DatapathId != 0) sessionLog.LogInformation("Switch {Dpid} disconnected: {Reason}", session.DatapathIdText, reason);
         else sessionLog.LogWarning("Connection from {Remote} closed before the handshake finished: {Reason}", remote, reason);
         _events.OnDisconnected(session, reason);
-        dpScope?.Dispose();
     }
 
     private async Task ReconcileOneAsync(SwitchSession s, bool readBack)

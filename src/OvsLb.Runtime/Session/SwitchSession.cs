@@ -26,12 +26,13 @@ public sealed partial class SwitchSession
     private readonly PendingRequests _pending = new();
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Dictionary<uint, PortDescription> _ports = [];
+    private LogScope? _scope;
 
     internal SwitchSession(SwitchConnection conn, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics)
     {
         _conn = conn;
         _options = options;
-        _log = log;
+        _log = new ScopedLogger(log, () => DatapathId == 0 ? null : _scope ??= new LogScope("DatapathId", DatapathIdText));
         _events = events;
         _metrics = metrics;
         Ownership = Ownership.From(options);
