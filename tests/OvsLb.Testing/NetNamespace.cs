@@ -48,10 +48,12 @@ public sealed class NetNamespace : IDisposable
     {
         T result = default!;
         ExceptionDispatchInfo? error = null;
+        string? tid = null;
         var thread = new Thread(() =>
         {
             try
             {
+                tid = Path.GetFileName(new FileInfo("/proc/thread-self").LinkTarget);   // "PID/task/TID"
                 Posix.EnterNetworkNamespace(Name);
                 result = action();
             }
@@ -63,8 +65,41 @@ public sealed class NetNamespace : IDisposable
         { IsBackground = true, Name = "netns " + Name };
         thread.Start();
         thread.Join();
+        // Join returns when the managed thread is done; the OS thread ends a moment later.
+        if (tid is not null) ProcessRunner.WaitUntil(() => !Directory.Exists("/proc/self/task/" + tid), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(1));
         error?.Throw();
+        CheckNoThreadLeftInside();
         return result;
+    }
+
+    /// <summary>
+    /// A thread created by a thread inherits its network namespace. Should <see cref="Run"/>'s action
+    /// ever make the runtime start a thread (a first timer, the socket engine, a thread-pool worker),
+    /// that thread would keep running, and start processes and open sockets, inside this namespace:
+    /// fail loudly instead of letting later tests misbehave.
+    /// </summary>
+    private void CheckNoThreadLeftInside()
+    {
+        string own = new FileInfo("/proc/self/ns/net").LinkTarget ?? "";
+        var strays = new List<string>();
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (new FileInfo(Path.Combine(task, "ns", "net")).LinkTarget is { } ns && ns != own)
+                {
+                    strays.Add($"{File.ReadAllText(Path.Combine(task, "comm")).Trim()} (tid {Path.GetFileName(task)})");
+                }
+            }
+            catch (IOException)
+            {
+                // the thread ended meanwhile
+            }
+        }
+        if (strays.Count > 0)
+        {
+            throw new InvalidOperationException($"threads started while inside namespace {Name} stayed there: {string.Join(", ", strays)}");
+        }
     }
 
     /// <summary>Whether <c>ip netns list</c> shows a namespace with this name.</summary>
