@@ -10,6 +10,7 @@ command -v ovs-testcontroller >/dev/null || need+=(openvswitch-testcontroller)
 command -v tcpdump >/dev/null || need+=(tcpdump)
 command -v tshark >/dev/null || need+=(tshark)
 command -v ip >/dev/null || need+=(iproute2)
+command -v ping >/dev/null || need+=(iputils-ping)
 command -v python3 >/dev/null || need+=(python3)
 
 if ((${#need[@]})); then

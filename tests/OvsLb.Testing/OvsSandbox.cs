@@ -15,12 +15,16 @@ public sealed class OvsSandbox : IDisposable
     public string Dir { get; }
     public string DbSocket => Path.Combine(Dir, "db.sock");
     public bool Dummy { get; }
+
+    /// <summary>Network namespace ovs-vswitchd runs in (null: the caller's), see <see cref="Start"/>.</summary>
+    public string? NetNamespace { get; }
     public IReadOnlyDictionary<string, string> Env { get; }
 
-    private OvsSandbox(string dir, bool dummy)
+    private OvsSandbox(string dir, bool dummy, string? netns)
     {
         Dir = dir;
         Dummy = dummy;
+        NetNamespace = netns;
         Env = new Dictionary<string, string>
         {
             ["OVS_RUNDIR"] = dir, ["OVS_DBDIR"] = dir, ["OVS_LOGDIR"] = dir, ["OVS_SYSCONFDIR"] = dir,
@@ -30,12 +34,18 @@ public sealed class OvsSandbox : IDisposable
     /// <summary>
     /// Starts ovsdb-server and ovs-vswitchd. <paramref name="dummy"/> adds <c>--enable-dummy</c> so bridges
     /// can use <c>datapath_type=dummy</c> (OpenFlow-only tests); otherwise use <c>datapath_type=netdev</c>.
+    /// <paramref name="netns"/> runs ovs-vswitchd inside that network namespace: the userspace datapath
+    /// creates persistent tap devices with machine-wide names ("ovs-netdev", one per bridge) that
+    /// would collide between sandboxes and outlive a killed ovs-vswitchd; inside a test namespace they
+    /// are private and vanish with it. Its ports (veths) must then be in that namespace, and its
+    /// controller must listen there (see <see cref="Testing.NetNamespace.Run"/>). ovsdb-server and
+    /// the unix sockets (ovs-vsctl, ovs-ofctl, ovs-appctl) work from anywhere.
     /// </summary>
-    public static OvsSandbox Start(bool dummy = true)
+    public static OvsSandbox Start(bool dummy = true, string? netns = null)
     {
         string dir = Path.Combine(Path.GetTempPath(), "ovslb-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(dir);
-        var sb = new OvsSandbox(dir, dummy);
+        var sb = new OvsSandbox(dir, dummy, netns);
         try
         {
             sb.Boot();
@@ -59,13 +69,42 @@ public sealed class OvsSandbox : IDisposable
             throw new InvalidOperationException($"ovsdb-server did not create {DbSocket}; see {Dir}/ovsdb-server.log");
         }
         Vsctl("--no-wait", "init");
-        var args = new List<string> { $"unix:{DbSocket}", $"--unixctl={VswitchdCtl}", $"--pidfile={Dir}/ovs-vswitchd.pid",
+        StartVswitchd();
+    }
+
+    private void StartVswitchd()
+    {
+        var args = new List<string> { "ovs-vswitchd", $"unix:{DbSocket}", $"--unixctl={VswitchdCtl}", $"--pidfile={Dir}/ovs-vswitchd.pid",
             $"--log-file={Dir}/ovs-vswitchd.log", "-vconsole:off", "--disable-system" };
         if (Dummy) args.Add("--enable-dummy");
-        VswitchdProcess = Spawn("ovs-vswitchd", args);
+        // "ip netns exec" enters the namespace and execs the program: the process is ovs-vswitchd itself.
+        VswitchdProcess = NetNamespace is null ? Spawn(args[0], args.Skip(1)) : Spawn("ip", ["netns", "exec", NetNamespace, .. args]);
         if (!ProcessRunner.WaitUntil(() => File.Exists(VswitchdCtl), TimeSpan.FromSeconds(10)))
         {
             throw new InvalidOperationException($"ovs-vswitchd did not start; see {Dir}/ovs-vswitchd.log");
+        }
+    }
+
+    /// <summary>
+    /// Kills ovs-vswitchd (SIGKILL, as a crash would) and starts it again with the same arguments
+    /// against the same database; returns once the new process answers on its control socket. The
+    /// OpenFlow tables start empty (they are not persistent); bridges and ports come back from the database.
+    /// </summary>
+    public void RestartVswitchd()
+    {
+        var old = VswitchdProcess ?? throw new InvalidOperationException("ovs-vswitchd is not running");
+        if (!old.HasExited)
+        {
+            old.Kill(entireProcessTree: true);
+            old.WaitForExit();
+        }
+        _processes.Remove(old);
+        old.Dispose();
+        File.Delete(VswitchdCtl);   // a killed process leaves its socket file behind; wait for the new one
+        StartVswitchd();
+        if (!ProcessRunner.WaitUntil(() => ProcessRunner.Run("ovs-appctl", ["-t", VswitchdCtl, "version"], Env).ExitCode == 0, TimeSpan.FromSeconds(10)))
+        {
+            throw new InvalidOperationException($"restarted ovs-vswitchd does not answer; see {Dir}/ovs-vswitchd.log");
         }
     }
 
