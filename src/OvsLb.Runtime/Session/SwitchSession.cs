@@ -206,13 +206,6 @@ public sealed partial class SwitchSession
     private async ValueTask HandleAsync(OfpMessage m, ReadOnlyMemory<byte> raw)
     {
         _metrics.MessageIn(this, m);
-        if (!_hello.Task.IsCompleted && m is not HelloMessage)
-        {
-            // Like OVS (vconn "received message while expecting hello"): a peer that does not start
-            // with HELLO is not an OpenFlow switch; nothing it sends reaches the application.
-            _conn.Close(new CloseReason($"first message was {m.OvsName}, not OFPT_HELLO"));
-            return;
-        }
         switch (m)
         {
             case HelloMessage hello:

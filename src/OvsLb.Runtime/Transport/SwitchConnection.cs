@@ -213,7 +213,7 @@ public sealed class SwitchConnection : IAsyncDisposable
     /// <summary>Drains the outbound queue, encoding as many queued messages as fit into one write.</summary>
     public async Task SendLoopAsync()
     {
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        var buffer = new ArrayBufferWriter<byte>(4096); // grows with the batches actually sent: an idle connection keeps 4 KiB
         var reader = _outbound.Reader;
         try
         {
