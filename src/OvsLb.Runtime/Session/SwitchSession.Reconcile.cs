@@ -67,7 +67,17 @@ public sealed partial class SwitchSession
             int groupMods = diff.GroupAdds.Count + diff.GroupMods.Count + diff.GroupDeletes.Count;
             if (!diff.IsEmpty)
             {
-                await ApplyBundleAsync(diff.ToMessages().ToList(), ct).ConfigureAwait(false);
+                try
+                {
+                    await ApplyBundleAsync(diff.ToMessages().ToList(), ct).ConfigureAwait(false);
+                }
+                catch (OpenFlowErrorException e) when (IsSecondaryError(e.Error))
+                {
+                    // A MASTER request from another controller demoted us and the role status has not
+                    // arrived yet (or was lost): the switch refused the bundle, nothing was written.
+                    SetRole(ControllerRole.Slave, "switch refused a write: another controller is master");
+                    throw;
+                }
                 Installed = StateDiff.Apply(Installed!, desired, Ownership);
                 FlowModsSent += flowMods;
                 GroupModsSent += groupMods;
@@ -86,6 +96,8 @@ public sealed partial class SwitchSession
         }
         finally
         {
+            // A failed reconciliation (bundle refused, timeout) must not leave the session "Reconciling".
+            if (State == SessionState.Reconciling) State = Role == ControllerRole.Slave ? SessionState.Standby : SessionState.Ready;
             _reconcileLock.Release();
         }
     }
@@ -158,6 +170,13 @@ public sealed partial class SwitchSession
         }
 
         public IEnumerable<string> Describe() =>
-            _errors.Select(e => $"{e.Name} for {(_sent.TryGetValue(e.Xid, out var m) ? m.ToString() : $"xid 0x{e.Xid:x}")}");
+            _errors.Select(e => $"{e.Name} for {(_sent.TryGetValue(e.Xid, out var m) ? Text(m) : $"xid 0x{e.Xid:x}")}");
+
+        /// <summary>
+        /// A flow as dump-flows prints it: ofp-print text would show a flow OVS cannot decode (the
+        /// usual reason for a refusal, e.g. a backwards goto_table) only as a hex dump.
+        /// </summary>
+        private static string Text(OfpMessage m) =>
+            m is FlowMod fm ? $"{m.OvsName} {fm.Command} (xid=0x{m.Xid:x}): {FlowEntry.From(fm).Text}" : m.ToString();
     }
 }

@@ -180,7 +180,15 @@ public sealed partial class SwitchSession
         }
         catch (OpenFlowErrorException e) when (e.Error.Name == "OFPRRFC_STALE")
         {
-            _log.LogWarning("Role {Role} with generation id {Generation} is stale: a newer master exists; staying SLAVE", role, generationId);
+            // The switch left our role as it was (possibly EQUAL, which may write). Ask for SLAVE with
+            // the switch's current generation id, so the switch agrees that this instance is a standby.
+            var current = await RequestAsync<RoleMessage>(RoleMessage.Request(ControllerRole.NoChange, 0), ct).ConfigureAwait(false);
+            if (current.Role != ControllerRole.Slave)
+            {
+                current = await RequestAsync<RoleMessage>(RoleMessage.Request(ControllerRole.Slave, current.GenerationId), ct).ConfigureAwait(false);
+            }
+            _log.LogWarning("Role {Role} with generation id {Generation} is stale: the switch has seen generation {Current} from a newer master; staying SLAVE",
+                role, generationId, current.GenerationId);
             SetRole(ControllerRole.Slave, "stale generation id");
         }
     }
@@ -189,8 +197,12 @@ public sealed partial class SwitchSession
     {
         if (Role != role) _log.LogInformation("Role is now {Role} ({Why})", role, why);
         Role = role;
-        if (role == ControllerRole.Slave && State is SessionState.Ready or SessionState.Reconciling) State = SessionState.Standby;
+        if (role == ControllerRole.Slave && State is SessionState.Role or SessionState.Ready or SessionState.Reconciling) State = SessionState.Standby;
+        else if (role != ControllerRole.Slave && State == SessionState.Standby) State = SessionState.Ready;
     }
+
+    /// <summary>OFPET_BAD_REQUEST / OFPBRC_IS_SLAVE (OVS 3.1 names it OFPBRC_IS_SECONDARY): a write from a SLAVE.</summary>
+    internal static bool IsSecondaryError(ErrorMessage e) => e.ErrorType == 1 && e.Code == 10;
 
     private async ValueTask HandleAsync(OfpMessage m, ReadOnlyMemory<byte> raw)
     {
@@ -201,7 +213,9 @@ public sealed partial class SwitchSession
                 _hello.TrySetResult(hello);
                 return;
             case EchoMessage { IsReply: false } echo:
-                _conn.Send(echo.ReplyTo());
+                // The request's payload aliases the receive buffer, which is reused once this handler
+                // returns: the queued reply needs its own copy.
+                await _conn.SendReplyAsync(new EchoMessage(true, echo.Data.Copy()) { Xid = echo.Xid }).ConfigureAwait(false);
                 return;
             case EchoMessage { IsReply: true }:
                 return;
@@ -254,7 +268,7 @@ public sealed partial class SwitchSession
         _metrics.Error(this);
         if (BundleErrors is { } sink && sink.TryAdd(error)) return;
         var request = _pending.FindSent(error.Xid);
-        if (error.Name is "OFPBRC_IS_SLAVE")
+        if (IsSecondaryError(error))
         {
             SetRole(ControllerRole.Slave, "switch says this controller is a secondary");
         }
@@ -267,8 +281,11 @@ public sealed partial class SwitchSession
         _log.LogWarning("Undecodable message from {Remote}: {Error}", Remote, e.Message);
         var (type, code) = e.OpenFlowError;
         uint xid = bytes.Length >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.Span[4..]) : 0;
-        _conn.Send(new ErrorMessage(type, code, new Bytes(bytes[..Math.Min(64, bytes.Length)].ToArray())) { Xid = xid });
-        await ValueTask.CompletedTask.ConfigureAwait(false);
+        await _conn.SendReplyAsync(new ErrorMessage(type, code, new Bytes(bytes[..Math.Min(64, bytes.Length)].ToArray())) { Xid = xid }).ConfigureAwait(false);
+        if (!_hello.Task.IsCompleted)
+        {
+            _conn.Close(new CloseReason("undecodable first message, not OFPT_HELLO", e));
+        }
     }
 
     /// <summary>Sends ECHO_REQUEST after one idle interval; closes after two without any message.</summary>

@@ -31,7 +31,16 @@ public sealed class SwitchConnection : IAsyncDisposable
     private readonly TimeSpan _stallTimeout;
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource<CloseReason> _closeReason = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _queueLimit;
     private long _lastReceiveTicks = Environment.TickCount64;
+    private long _queuedBytes;
+    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Output (bytes, or half the queue limit in messages) beyond which a reply to the peer's own
+    /// requests waits instead of queueing: see <see cref="SendReplyAsync"/>.
+    /// </summary>
+    public const int ReplyBackPressureBytes = 1 << 20;
 
     public SwitchConnection(Socket socket, ControllerOptions options)
     {
@@ -46,6 +55,7 @@ public sealed class SwitchConnection : IAsyncDisposable
         });
         _framer = new OfpFramer(options.MaxMessageLength);
         _stallTimeout = options.SendStallTimeout;
+        _queueLimit = options.OutboundQueueLimit;
         Remote = socket.RemoteEndPoint as IPEndPoint;
     }
 
@@ -66,9 +76,52 @@ public sealed class SwitchConnection : IAsyncDisposable
     public bool Send(OfpMessage message)
     {
         if (_closed.IsCancellationRequested) return false;
+        Interlocked.Add(ref _queuedBytes, message.WireLength);
         if (_outbound.Writer.TryWrite(message)) return true;
         _ = SendSlowAsync(message);
         return true;
+    }
+
+    /// <summary>Bytes queued or being written and not yet handed to the socket.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    private bool Backlogged => Interlocked.Read(ref _queuedBytes) > ReplyBackPressureBytes || _outbound.Reader.Count >= _queueLimit / 2;
+
+    /// <summary>
+    /// Queues a reply to a request the peer sent (ECHO_REPLY, an error for an undecodable message).
+    /// Called from the receive loop: while the output is backlogged it waits, so the receive loop stops
+    /// reading and TCP pushes back on a peer that floods requests without reading the replies (OVS
+    /// does the same: it stops reading a connection with 100 replies unsent). If nothing at all is
+    /// written for <see cref="ControllerOptions.SendStallTimeout"/> the connection is closed. Without
+    /// this, such a peer could make us queue replies (and tasks) without bound.
+    /// </summary>
+    public async ValueTask SendReplyAsync(OfpMessage reply)
+    {
+        long deadline = Environment.TickCount64 + (long)_stallTimeout.TotalMilliseconds;
+        while (Backlogged)
+        {
+            var progress = Volatile.Read(ref _progress).Task;
+            if (!Backlogged) break;
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                Close(new CloseReason($"peer stopped reading: {QueuedBytes} bytes of output unsent for {_stallTimeout.TotalSeconds:0.#}s"));
+                return;
+            }
+            try
+            {
+                await progress.WaitAsync(TimeSpan.FromMilliseconds(left), _closed.Token).ConfigureAwait(false);
+                deadline = Environment.TickCount64 + (long)_stallTimeout.TotalMilliseconds;
+            }
+            catch (TimeoutException)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        Send(reply);
     }
 
     private async Task SendSlowAsync(OfpMessage message)
@@ -91,6 +144,7 @@ public sealed class SwitchConnection : IAsyncDisposable
     /// <summary>Reads, frames and decodes messages until the connection closes, handing each to <paramref name="handle"/>.</summary>
     public async Task ReceiveLoopAsync(Func<OfpMessage, ReadOnlyMemory<byte>, ValueTask> handle, Func<OfpProtocolException, ReadOnlyMemory<byte>, ValueTask> onDecodeError)
     {
+        bool first = true;
         try
         {
             while (!_closed.IsCancellationRequested)
@@ -99,6 +153,21 @@ public sealed class SwitchConnection : IAsyncDisposable
                 var buffer = result.Buffer;
                 try
                 {
+                    if (first && buffer.Length >= 2)
+                    {
+                        // OpenFlow 1.3.5 §6.3.1: both sides start with OFPT_HELLO (type 0 in every
+                        // version). Checking the type byte before waiting for the body closes a peer
+                        // speaking something else (HTTP, TLS, random bytes) at once, instead of waiting
+                        // up to the handshake timeout for a "body" its first bytes happened to announce.
+                        byte type = buffer.Slice(1, 1).FirstSpan[0];
+                        if (type != (byte)OfpType.Hello)
+                        {
+                            var head = buffer.Slice(0, Math.Min(8, buffer.Length)).ToArray();
+                            Close(new CloseReason($"not an OpenFlow peer: first message type {type} is not OFPT_HELLO (first bytes {Convert.ToHexString(head).ToLowerInvariant()})"));
+                            return;
+                        }
+                        first = false;
+                    }
                     while (_framer.TryReadMessage(ref buffer, out var frame))
                     {
                         Interlocked.Exchange(ref _lastReceiveTicks, Environment.TickCount64);
@@ -144,7 +213,7 @@ public sealed class SwitchConnection : IAsyncDisposable
     /// <summary>Drains the outbound queue, encoding as many queued messages as fit into one write.</summary>
     public async Task SendLoopAsync()
     {
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        var buffer = new ArrayBufferWriter<byte>(4096); // grows with the batches actually sent: an idle connection keeps 4 KiB
         var reader = _outbound.Reader;
         try
         {
@@ -156,6 +225,8 @@ public sealed class SwitchConnection : IAsyncDisposable
                     MessagesOut++;
                 }
                 await _stream.WriteAsync(buffer.WrittenMemory, _closed.Token).ConfigureAwait(false);
+                Interlocked.Add(ref _queuedBytes, -buffer.WrittenCount);
+                Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 buffer.ResetWrittenCount();
             }
         }
