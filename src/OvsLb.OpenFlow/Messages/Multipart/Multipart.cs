@@ -252,6 +252,7 @@ internal static class MultipartCodec
             MultipartType.MeterConfig => MeterConfigRequest.Read(ref r),
             MultipartType.Queue => QueueStatsRequest.Read(ref r),
             MultipartType.Experimenter => FlowMonitor.ReadRequest(ref r),
+            MultipartType.TableFeatures => TableFeaturesRequest.Read(ref r),
             _ => new RawMultipartRequest(type, new Bytes(r.ReadMemory(r.Remaining))),
         };
         return m with { Flags = flags };
@@ -276,6 +277,7 @@ internal static class MultipartCodec
             MultipartType.MeterFeatures => MeterFeaturesReply.Read(ref r),
             MultipartType.Queue => QueueStatsReply.Read(ref r),
             MultipartType.Experimenter => FlowMonitor.ReadReply(ref r),
+            MultipartType.TableFeatures => TableFeaturesReply.Read(ref r),
             _ => new RawMultipartReply(type, new Bytes(r.ReadMemory(r.Remaining))),
         };
         return m with { Flags = flags };
