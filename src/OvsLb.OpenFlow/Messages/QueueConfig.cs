@@ -30,7 +30,7 @@ public sealed record QueueGetConfigRequest(uint Port) : OfpMessage
     internal static QueueGetConfigRequest Read(ref OfpReader r)
     {
         var m = new QueueGetConfigRequest(r.ReadU32("port"));
-        r.Skip(4, "queue get config request padding");
+        QueueWire.Zeros(ref r, 4, "queue get config request padding");
         return m;
     }
 
@@ -44,6 +44,19 @@ public sealed record QueueGetConfigRequest(uint Port) : OfpMessage
         if (!OfpPrinter.IsOvsPort(Port)) OfpPrinter.DecodeError(s, this, "OFPBAC_BAD_OUT_PORT");
         else if (Port >= 0xff00 && Port != OfctlFormat.Ports.Any) OfpPrinter.DecodeError(s, this, "OFPQOFC_BAD_PORT");
         else s.Append(" port=").Append(OfctlFormat.Port(Port));
+    }
+}
+
+/// <summary>Padding checks: padding that is not zero could not be re-encoded byte for byte, so it is refused.</summary>
+internal static class QueueWire
+{
+    public static void Zeros(ref OfpReader r, int n, string what)
+    {
+        int at = r.AbsolutePosition;
+        if (r.ReadMemory(n, what).Span.IndexOfAnyExcept((byte)0) >= 0)
+        {
+            throw new OfpProtocolException(OfpErrorKind.BadValue, $"{what} must be zero", at);
+        }
     }
 }
 
@@ -86,8 +99,10 @@ public abstract record QueueProperty
             {
                 throw new OfpProtocolException(OfpErrorKind.BadLength, $"queue rate property length {len} is not 16", at, "OFPBRC_BAD_LEN");
             }
-            p.Skip(8);
+            p.Skip(4);
+            QueueWire.Zeros(ref p, 4, "queue property padding");
             ushort rate = p.ReadU16("rate");
+            QueueWire.Zeros(ref p, 6, "queue rate padding");
             return new QueueRateProperty((QueuePropertyType)type, rate);
         }
         return new RawQueueProperty(new Bytes(p.RestMemory));
@@ -179,7 +194,8 @@ public sealed record PacketQueue(uint QueueId, uint Port, EquatableArray<QueuePr
         var q = r.ReadSub(len, "packet queue");
         uint id = q.ReadU32("queue_id");
         uint port = q.ReadU32("port");
-        q.Skip(8);
+        q.Skip(2);
+        QueueWire.Zeros(ref q, 6, "packet queue padding");
         var props = new List<QueueProperty>();
         while (!q.End) props.Add(QueueProperty.Read(ref q));
         return new PacketQueue(id, port, props);
@@ -222,7 +238,7 @@ public sealed record QueueGetConfigReply(uint Port, EquatableArray<PacketQueue> 
     internal static QueueGetConfigReply Read(ref OfpReader r)
     {
         uint port = r.ReadU32("port");
-        r.Skip(4, "queue get config reply padding");
+        QueueWire.Zeros(ref r, 4, "queue get config reply padding");
         var queues = new List<PacketQueue>();
         while (!r.End) queues.Add(PacketQueue.Read(ref r));
         return new QueueGetConfigReply(port, queues);

@@ -39,7 +39,7 @@ internal static class TableFeaturesText
 
     public static void Format(StringBuilder s, MultipartMessage m, EquatableArray<TableFeatures> tables)
     {
-        int start = s.Length;
+        int start = MultipartText.PartStart(s, m);
         Features? prev = null;
         int firstDitto = -1, lastDitto = -1;
         foreach (var t in tables)

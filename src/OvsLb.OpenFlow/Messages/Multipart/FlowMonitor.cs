@@ -207,7 +207,7 @@ public sealed record FlowMonitorRequest(EquatableArray<FlowMonitorEntry> Monitor
     /// <summary>Each monitor on its own line; OVS stops at the first it refuses and reports the error.</summary>
     public override void FormatPart(StringBuilder s)
     {
-        int start = s.Length;
+        int start = MultipartText.PartStart(s, this);
         foreach (var m in Monitors)
         {
             if (m.OvsError() is { } error)

@@ -237,7 +237,7 @@ public sealed record FlowMonitorReply(EquatableArray<FlowUpdate> Updates) : Mult
     /// <summary>One <c>event=</c> line per entry; at an entry with an unknown event OVS stops with NXBRC_FM_BAD_EVENT.</summary>
     public override void FormatPart(StringBuilder s)
     {
-        int start = s.Length;
+        int start = MultipartText.PartStart(s, this);
         foreach (var e in Updates)
         {
             if (e is RawFlowUpdate)

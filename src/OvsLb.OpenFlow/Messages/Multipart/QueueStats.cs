@@ -34,7 +34,7 @@ public sealed record QueueStatsRequest(uint PortNo = OfctlFormat.Ports.Any, uint
     {
         if (!OfpPrinter.IsOvsPort(PortNo))
         {
-            OfpPrinter.DecodeError(s, this, "OFPBAC_BAD_OUT_PORT");
+            OfpPrinter.DecodeError(s, MultipartText.PartStart(s, this), this, "OFPBAC_BAD_OUT_PORT");
             return;
         }
         s.Append(" port=").Append(OfctlFormat.Port(PortNo)).Append(" queue=");
@@ -115,7 +115,7 @@ public sealed record QueueStatsReply : MultipartListReply<QueueStatsEntry>
     /// </summary>
     public override void FormatPart(StringBuilder s)
     {
-        int bodyStart = s.Length;
+        int bodyStart = MultipartText.PartStart(s, this);
         int good = 0;
         while (good < Entries.Count && OfpPrinter.IsOvsPort(Entries[good].PortNo)) good++;
         s.Append(' ').Append(good).Append(" queues\n");
