@@ -1,5 +1,4 @@
 using System.Text;
-using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
