@@ -164,11 +164,12 @@ public class MultipartTests
     [Test]
     public void Unknown_multipart_type_is_kept_raw_and_reencoded()
     {
-        var bytes = Msg(OfpType.MultipartReply, "0005 0001 00000000 0102030405060708");
+        // 14 is OFPMP_TABLE_DESC, an OpenFlow 1.4 kind unknown in 1.3.
+        var bytes = Msg(OfpType.MultipartReply, "000e 0001 00000000 0102030405060708");
         var m = OfpDecoder.Decode(bytes);
         Assert.That(m, Is.TypeOf<RawMultipartReply>());
         var raw = (RawMultipartReply)m;
-        Assert.That(raw.MultipartType, Is.EqualTo(MultipartType.Queue));
+        Assert.That(raw.MultipartType, Is.EqualTo((MultipartType)14));
         Assert.That(raw.More, Is.True);
         Assert.That(OfpEncoder.ToArray(m), Is.EqualTo(bytes));
 

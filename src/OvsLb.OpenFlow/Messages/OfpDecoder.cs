@@ -72,6 +72,8 @@ public static class OfpDecoder
         OfpType.RoleRequest or OfpType.RoleReply => RoleMessage.Read(type == OfpType.RoleReply, ref r),
         OfpType.GetAsyncReply or OfpType.SetAsync => AsyncConfig.Read(type == OfpType.GetAsyncReply, ref r),
         OfpType.MeterMod => MeterMod.Read(ref r),
+        OfpType.QueueGetConfigRequest => QueueGetConfigRequest.Read(ref r),
+        OfpType.QueueGetConfigReply => QueueGetConfigReply.Read(ref r),
         _ => throw new OfpProtocolException(OfpErrorKind.BadType, $"message type {(byte)type} is not an OpenFlow 1.3 message this controller handles", 1),
     };
 }
@@ -85,6 +87,8 @@ internal static class ExperimenterCodec
         uint expType = r.ReadU32("exp_type");
         if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.ControlExpType) return Bundles.BundleControl.Read(ref r);
         if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.AddMessageExpType) return Bundles.BundleAdd.Read(ref r);
+        if (experimenter == Nicira.NiciraMessage.NiciraExperimenter && Nicira.NiciraCodec.TryRead(expType, ref r) is { } nx) return nx;
+        if (experimenter == Multipart.FlowMonitor.OnfExperimenter && Multipart.FlowMonitor.TryReadMessage(expType, ref r) is { } fm) return fm;
         return new ExperimenterMessage(experimenter, expType, new Bytes(r.ReadMemory(r.Remaining)));
     }
 }

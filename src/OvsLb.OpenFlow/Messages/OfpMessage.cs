@@ -154,34 +154,74 @@ public sealed record HelloMessage(byte HeaderVersion, Bytes Elements) : OfpMessa
         }
     }
 
-    /// <summary>True when the peer can speak <paramref name="version"/>: by bitmap if present, else by header version (§7.5.1).</summary>
-    public bool Supports(byte version)
+    /// <summary>
+    /// The versions the sender allows, one bit per version (bit 4 = OpenFlow 1.3), as OVS's
+    /// ofputil_decode_hello computes them: every version from 0x01 up to the header version, replaced by
+    /// the first word of each well-formed version-bitmap element (bit 0, "version 0", cleared; an
+    /// element with no version left is ignored). Versions above 31 are not representable, as in OVS.
+    /// </summary>
+    public uint AllowedVersions => Decode().Allowed;
+
+    /// <summary>
+    /// False when OVS would report "unknown data in hello": an element of another type, a malformed
+    /// bitmap element (length not a positive multiple of 4 words, or no version in it), or an element
+    /// whose 8-byte padding runs past the message.
+    /// </summary>
+    public bool FullyUnderstood => Decode().Ok;
+
+    private (uint Allowed, bool Ok) Decode()
     {
-        var bitmaps = Bitmaps;
-        if (bitmaps.Length == 0) return HeaderVersion >= version;
-        int word = version / 32, bit = version % 32;
-        return word < bitmaps.Length && (bitmaps[word] & (1u << bit)) != 0;
+        uint allowed = HeaderVersion < 32 ? ((1u << HeaderVersion) - 1) << 1 : 0xfffffffeu;
+        var r = new OfpReader(Elements.Memory);
+        bool ok = true;
+        while (!r.End)
+        {
+            if (r.Remaining < 4) return (allowed, false);
+            ushort type = r.ReadU16();
+            ushort len = r.ReadU16();
+            if (len < 4 || Pad.To8(len) - 4 > r.Remaining) return (allowed, false);
+            var body = r.ReadSub(len - 4, "hello element");
+            r.Skip(Pad.To8(len) - len);
+            if (type != 1 || body.Remaining == 0 || body.Remaining % 4 != 0)
+            {
+                ok = false;
+                continue;
+            }
+            uint word = body.ReadU32() & ~1u;
+            if (word == 0) ok = false;
+            else allowed = word;
+        }
+        return (allowed, ok);
     }
+
+    /// <summary>True when the peer can speak <paramref name="version"/> (OVS's reading of the HELLO, §7.5.1).</summary>
+    public bool Supports(byte version) => version < 32 && (AllowedVersions & (1u << version)) != 0;
 
     public override string OvsName => "OFPT_HELLO";
 
-    /// <summary>ofputil_hello_format: " version bitmap: 0x01, 0x04" on its own line.</summary>
+    /// <summary>
+    /// ofputil_hello_format: <c>\n version bitmap: 0x01, 0x04</c>, then, when some element was not
+    /// understood, <c>\n unknown data in hello:</c> and a hex dump of the whole message.
+    /// </summary>
     public override void FormatBody(StringBuilder s)
     {
-        var bitmaps = Bitmaps;
-        var versions = new List<string>();
-        if (bitmaps.Length == 0)
+        var (allowed, ok) = Decode();
+        s.Append("\n version bitmap: ");
+        bool first = true;
+        for (int v = 0; v < 32; v++)
         {
-            versions.Add($"0x{HeaderVersion:x2}");
+            if ((allowed & (1u << v)) == 0) continue;
+            if (!first) s.Append(", ");
+            s.Append("0x").Append(v.ToString("x2"));
+            first = false;
         }
-        else
+        if (!ok)
         {
-            for (int v = 0; v < 32 * bitmaps.Length; v++)
-            {
-                if ((bitmaps[v / 32] & (1u << (v % 32))) != 0) versions.Add($"0x{v:x2}");
-            }
+            s.Append("\n unknown data in hello:\n");
+            Text.OfpPrinter.HexDump(s, OfpEncoder.ToArray(this));
+            return;
         }
-        s.Append("\n version bitmap: ").Append(string.Join(", ", versions)).Append('\n');
+        s.Append('\n');
     }
 
     /// <summary>Checks each element's length (≥ 4, inside the message) and keeps the bytes as sent.</summary>

@@ -52,6 +52,32 @@ public static class OfpPrinter
     }
 
     /// <summary>
+    /// The decode error ofp_to_string prints when a body's formatter fails after it may already have
+    /// printed part of the body (entries before the bad one): with nothing printed since
+    /// <paramref name="bodyStart"/> it is <see cref="DecodeError(StringBuilder, OfpMessage, string)"/>;
+    /// otherwise (even if only a space was printed) trailing spaces are dropped, the line is ended and
+    /// <c>***decode error: NAME***</c> and the hex dump follow on their own lines.
+    /// </summary>
+    internal static void DecodeError(StringBuilder s, int bodyStart, OfpMessage m, string errorName)
+    {
+        if (s.Length <= bodyStart)
+        {
+            DecodeError(s, m, errorName);
+            return;
+        }
+        while (s.Length > 0 && s[^1] == ' ') s.Length--;
+        if (s.Length > 0 && s[^1] != '\n') s.Append('\n');
+        s.Append("***decode error: ").Append(errorName).Append("***\n");
+        HexDump(s, OfpEncoder.ToArray(m));
+    }
+
+    /// <summary>
+    /// ofputil_port_from_ofp11's check: an OpenFlow 1.1+ port is either below OFPP_MAX (0xff00) or a
+    /// reserved port (0xffffff00 and up); OVS rejects the numbers in between with OFPBAC_BAD_OUT_PORT.
+    /// </summary>
+    internal static bool IsOvsPort(uint port) => port < 0xff00 || port >= 0xffffff00;
+
+    /// <summary>
     /// Prints raw bytes the way ofp_to_string (lib/ofp-print.c) does at <paramref name="verbosity"/>
     /// (ofperr_msg_format uses 1 for the request inside an OFPT_ERROR): the decoded message; for a
     /// truncated message its header line (when the headers identify it), a truncation notice and a hex

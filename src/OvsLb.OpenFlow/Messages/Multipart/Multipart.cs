@@ -67,7 +67,7 @@ public abstract record MultipartMessage : OfpMessage
     }
 
     /// <summary>The ofpraw name: <c>OFPST_FLOW request</c>, <c>OFPST_PORT_DESC reply</c>.</summary>
-    public sealed override string OvsName => KindName(MultipartType) + (IsReply ? " reply" : " request");
+    public override string OvsName => KindName(MultipartType) + (IsReply ? " reply" : " request");
 
     /// <summary>ofp_print_stats (the flags) then the body.</summary>
     public sealed override void FormatBody(StringBuilder s)
@@ -250,6 +250,9 @@ internal static class MultipartCodec
             MultipartType.Group => GroupStatsRequest.Read(ref r),
             MultipartType.Meter => MeterStatsRequest.Read(ref r),
             MultipartType.MeterConfig => MeterConfigRequest.Read(ref r),
+            MultipartType.Queue => QueueStatsRequest.Read(ref r),
+            MultipartType.Experimenter => FlowMonitor.ReadRequest(ref r),
+            MultipartType.TableFeatures => TableFeaturesRequest.Read(ref r),
             _ => new RawMultipartRequest(type, new Bytes(r.ReadMemory(r.Remaining))),
         };
         return m with { Flags = flags };
@@ -272,6 +275,9 @@ internal static class MultipartCodec
             MultipartType.Meter => MeterStatsReply.Read(ref r),
             MultipartType.MeterConfig => MeterConfigReply.Read(ref r),
             MultipartType.MeterFeatures => MeterFeaturesReply.Read(ref r),
+            MultipartType.Queue => QueueStatsReply.Read(ref r),
+            MultipartType.Experimenter => FlowMonitor.ReadReply(ref r),
+            MultipartType.TableFeatures => TableFeaturesReply.Read(ref r),
             _ => new RawMultipartReply(type, new Bytes(r.ReadMemory(r.Remaining))),
         };
         return m with { Flags = flags };
