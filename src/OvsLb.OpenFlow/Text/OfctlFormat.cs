@@ -47,8 +47,11 @@ public static class OfctlFormat
     /// <summary>A 16-bit (OpenFlow 1.0 / NXM) port number.</summary>
     public static string Port16(ushort port) => port >= 0xff00 ? Port(port + 0xffff0000u) : port.ToString(Inv);
 
-    /// <summary>ofputil_format_table: a table number (no table names are configured).</summary>
-    public static string Table(byte table) => table == 255 ? "ALL" : table.ToString(Inv);
+    /// <summary>
+    /// ofputil_format_table: a table number (no table names are configured, so 255 prints as "255",
+    /// e.g. <c>DEL table:255</c> for a delete in all tables).
+    /// </summary>
+    public static string Table(byte table) => table.ToString(Inv);
 
     public static string Mac(UInt128 v) => Mac((ulong)v);
 
