@@ -1,6 +1,8 @@
 using OvsLb.OpenFlow.Actions;
+using OvsLb.OpenFlow.Actions.Nicira;
 using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
+using OvsLb.OpenFlow.Wire;
 
 namespace OvsLb.OpenFlow.Messages;
 
@@ -22,19 +24,44 @@ internal static class FlowModChecks
         if (m.OutPort is >= 0xff00 and < 0xffffff00) return "OFPBAC_BAD_OUT_PORT";
         if (CtTupleInconsistent(m.Match)) return "OFPBAC_MATCH_INCONSISTENT";
         if ((byte)m.Command > (byte)FlowModCommand.DeleteStrict) return "OFPFMFC_BAD_COMMAND";
-        foreach (var inst in m.Instructions)
+        foreach (var a in AllActions(m))
         {
-            if (inst is not ActionsInstruction ai) continue;
-            foreach (var a in ai.Actions)
-            {
-                if (a is OutputAction o && !ValidOutputPort(o.Port)) return "OFPBAC_BAD_OUT_PORT";
-            }
+            if (a is OutputAction o && !ValidOutputPort(o.Port)) return "OFPBAC_BAD_OUT_PORT";
         }
         foreach (var inst in m.Instructions)
         {
             if (inst is GotoTableInstruction g && m.TableId != 255 && g.TableId <= m.TableId) return "OFPBIC_BAD_TABLE_ID";
         }
+        // ofpacts_check_consistency: check_FIN_TIMEOUT makes the flow unusable in OpenFlow 1.3 unless
+        // the match sets nw_proto to TCP.
+        bool tcp = m.Match.Find(MfId.IpProto) is { } proto && proto.Value == 6;
+        foreach (var a in AllActions(m))
+        {
+            if (a is FinTimeoutAction && !tcp) return "OFPBAC_MATCH_INCONSISTENT";
+        }
         return null;
+    }
+
+    /// <summary>The actions of all apply/write-actions instructions, including those nested in clone(...).</summary>
+    private static IEnumerable<OfpAction> AllActions(FlowMod m)
+    {
+        foreach (var inst in (IEnumerable<OfpInstruction>)m.Instructions)
+        {
+            if (inst is not ActionsInstruction ai) continue;
+            foreach (var a in Flatten(ai.Actions)) yield return a;
+        }
+    }
+
+    private static IEnumerable<OfpAction> Flatten(IEnumerable<OfpAction> actions)
+    {
+        foreach (var a in actions)
+        {
+            yield return a;
+            if (a is CloneAction c)
+            {
+                foreach (var inner in Flatten(c.Actions)) yield return inner;
+            }
+        }
     }
 
     /// <summary>

@@ -102,7 +102,10 @@ public sealed record BundleAction(NxHashFields Fields, ushort Basis, NxBundleAlg
         int n = r.ReadU16($"{name} n_members");
         ushort ofsNbits = r.ReadU16($"{name} ofs_nbits");
         uint dstHeader = r.ReadU32($"{name} dst");
-        NxWire.Zeros(ref r, 4, $"{name}: zero", at);
+        if (r.ReadU32($"{name} zero") != 0)
+        {
+            throw Bad($"{name}: reserved bytes must be zero", at);
+        }
         if (fields > (ushort)NxHashFields.SymmetricL3)
         {
             throw Bad($"{name}: unsupported fields {fields}", at);
