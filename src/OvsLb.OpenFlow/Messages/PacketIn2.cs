@@ -179,6 +179,11 @@ public sealed record NxPacketIn2(EquatableArray<PacketIn2Property> Properties) :
             case 0x8005: return new ContinuationCookie(NxProperties.Be64(ref body, $"{what} cookie", at));
             case 0x8006 or 0x8007:
                 NxProperties.NestedPad(ref body, $"{what} actions", at);
+                if (body.Remaining % 8 != 0)
+                {
+                    // ofpacts_pull_openflow_actions: an action list is a multiple of 8 bytes.
+                    throw new OfpProtocolException(OfpErrorKind.BadLength, $"{what} actions are {body.Remaining} bytes, not a multiple of 8", at, "OFPBRC_BAD_LEN");
+                }
                 return new ContinuationActions(type == 0x8007, ActionCodec.ReadList(ref body, body.Remaining));
             case 0x8008: NxProperties.Fixed(body, 4, $"{what} odp_port", at); return new ContinuationOdpPort(body.ReadU32());
             default: return new ContinuationUnknown(type, new Bytes(body.ReadMemory(body.Remaining)));
