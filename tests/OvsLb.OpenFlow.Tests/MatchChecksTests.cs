@@ -60,6 +60,19 @@ public class MatchChecksTests
         Assert.That(Convert.ToHexString(OfpEncoder.ToArray(m)).ToLowerInvariant(), Is.EqualTo(hex));
     }
 
+    [TestCase("0412004800000002000100000000000000000000ffffffffffffffff00000000000000000000000000000000000000000001001680000a020806800019080a000000ff0000000000",
+        "OFPST_FLOW request (OF1.3) (xid=0x2): ***decode error: OFPBMC_BAD_PREREQ***\n00000000  04 12 00 48 00 00 00 02-00 01 00 00 00 00 00 00 |...H............|\n00000010  00 00 00 00 ff ff ff ff-ff ff ff ff 00 00 00 00 |................|\n00000020  00 00 00 00 00 00 00 00-00 00 00 00 00 00 00 00 |................|\n00000030  00 01 00 16 80 00 0a 02-08 06 80 00 19 08 0a 00 |................|\n00000040  00 00 ff 00 00 00 00 00-                        |........        |",
+        TestName = "Flow_stats_request_with_arp_and_ipv4_dst_is_refused_as_ovs_does")]
+    [TestCase("040b00480000000000000000000000c100050102000000020000000000000001000000000000000000000000000000000001001280000a020806800018040a090901000000000000",
+        "OFPT_FLOW_REMOVED (OF1.3) (xid=0x0): ***decode error: OFPBMC_BAD_PREREQ***\n00000000  04 0b 00 48 00 00 00 00-00 00 00 00 00 00 00 c1 |...H............|\n00000010  00 05 01 02 00 00 00 02-00 00 00 00 00 00 00 01 |................|\n00000020  00 00 00 00 00 00 00 00-00 00 00 00 00 00 00 00 |................|\n00000030  00 01 00 12 80 00 0a 02-08 06 80 00 18 04 0a 09 |................|\n00000040  09 01 00 00 00 00 00 00-                        |........        |",
+        TestName = "Flow_removed_with_arp_and_ipv4_dst_is_refused_as_ovs_does")]
+    public void Strictly_decoded_matches_print_ovs_decode_error(string hex, string text)
+    {
+        // Golden flow-filtered / flow-removed-hard-timeout vectors with eth_type changed to ARP (hand-edited), then ofp-print.
+        var m = OfpDecoder.Decode(Convert.FromHexString(hex));
+        Assert.That(OfpPrinter.Print(m), Is.EqualTo(text));
+    }
+
     private static OxmEntry Oxm(MfId id, UInt128 value, UInt128? mask = null) => OxmEntry.For(id, value, mask);
 
     [Test]
