@@ -92,6 +92,13 @@ public sealed record FlowMod : OfpMessage
         return m with { Match = match, Instructions = OfpInstruction.ReadList(ref r, r.Remaining) };
     }
 
+    /// <summary>
+    /// The error Open vSwitch answers when it decodes this FLOW_MOD (a match it refuses, table 255 for
+    /// an add/modify, a bad out_port or command, an invalid output port, goto_table backwards,
+    /// fin_timeout without a TCP match, ...), or null when OVS accepts it. See also <see cref="OvsChecks"/>.
+    /// </summary>
+    public string? CheckError() => FlowModChecks.CheckError(this);
+
     /// <summary>ofputil_flow_mod_format (lib/ofp-flow.c).</summary>
     public override void FormatBody(StringBuilder s)
     {
