@@ -33,6 +33,17 @@ internal static class FlowSlots
     /// </summary>
     public static int Map(OxmEntry e, FieldInfo fi, Span<SlotWrite> dst)
     {
+        int n = MapExact(e, fi, dst);
+        if (e.HasMask && e.Mask == 0)
+        {
+            // mf_set with an all-zero mask leaves the field wildcarded (mf_set_wild).
+            for (int i = 0; i < n; i++) dst[i] = dst[i] with { Value = 0, Mask = 0 };
+        }
+        return n;
+    }
+
+    private static int MapExact(OxmEntry e, FieldInfo fi, Span<SlotWrite> dst)
+    {
         UInt128 v = e.Value, m = e.EffectiveMask;
         switch (fi.Id)
         {

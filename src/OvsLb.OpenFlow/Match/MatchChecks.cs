@@ -102,6 +102,15 @@ internal static class MatchChecks
                 string exp = e.Class == 0xffff ? $" experimenter 0x{e.Experimenter:x8}" : "";
                 return new MatchError("OFPBMC_BAD_FIELD", $"match field class 0x{e.Class:x4} field {e.FieldCode}{exp} with a {e.ValueLength}-byte value is not a field Open vSwitch knows");
             }
+            // nx_pull_match_entry: mf_is_mask_valid, then mf_is_value_valid.
+            if (e.HasMask && !fi.Maskable && e.Mask != 0 && e.Mask != AllOnes(e.ValueLength))
+            {
+                return new MatchError("OFPBMC_BAD_MASK", $"{fi.Name}: this field cannot be matched with a partial mask");
+            }
+            if (!ValueOk(fi.Id, e.Value))
+            {
+                return new MatchError("OFPBMC_BAD_VALUE", $"{fi.Name}: value 0x{e.Value:x} is not valid for this field");
+            }
             if (!PrereqOk(fi.Prereq, st))
             {
                 return new MatchError("OFPBMC_BAD_PREREQ", $"{fi.Name}: prerequisite {fi.Prereq} is not matched by the entries before it");
@@ -123,6 +132,30 @@ internal static class MatchChecks
         }
         return null;
     }
+
+    private static UInt128 AllOnes(int bytes) => bytes >= 16 ? UInt128.MaxValue : (UInt128.One << (8 * bytes)) - 1;
+
+    /// <summary>mf_is_value_valid (lib/meta-flow.c): values with bits the field cannot hold.</summary>
+    private static bool ValueOk(MfId id, UInt128 v) => id switch
+    {
+        MfId.InPortOxm or MfId.ActsetOutput => (uint)v is < 0xff00 or >= 0xffffff00,
+        MfId.IpDscp => (v & ~(UInt128)0xfc) == 0,
+        MfId.IpDscpShifted => v < 64,
+        MfId.IpEcn => v < 4,
+        MfId.IpFrag => v < 4,
+        MfId.TcpFlags => v < 0x1000,
+        MfId.ArpOp => v < 0x100,
+        MfId.VlanVid => (v & 0xe000) == 0,
+        MfId.VlanPcp or MfId.MplsTc => v < 8,
+        MfId.Ipv6Label or MfId.MplsLabel => v < 0x100000,
+        MfId.MplsBos => v < 2,
+        MfId.TunFlags => v < 2,
+        MfId.CtState => v < 0x100,
+        MfId.NshTtl => v <= 63,
+        MfId.NshMdtype => v == 1 || v == 2,
+        MfId.NshSpi => v < 0x1000000,
+        _ => true,
+    };
 
     /// <summary>
     /// Headers Open vSwitch knows that this codec keeps as raw bytes: tun_metadata0..63 (NXM class
