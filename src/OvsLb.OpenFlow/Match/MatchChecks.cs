@@ -159,10 +159,12 @@ internal static class MatchChecks
 
     /// <summary>
     /// Headers Open vSwitch knows that this codec keeps as raw bytes: tun_metadata0..63 (NXM class
-    /// 0x0001, fields 40-103, variable length) and nsh_c1..c4 (class 0x0005, fields 6-9).
+    /// 0x0001, fields 40-103, variable length) and nsh_c1..c4 (NXOXM_NSH: experimenter 0x005ad650,
+    /// fields 6-9, 32 bits).
     /// </summary>
     private static bool IsKnownToOvs(OxmEntry e) =>
-        (e.Class == 0x0001 && e.FieldCode is >= 40 and <= 103) || (e.Class == 0x0005 && e.FieldCode is >= 6 and <= 9 && e.ValueLength == 4);
+        (e.Class == 0x0001 && e.FieldCode is >= 40 and <= 103)
+        || (e.Class == 0xffff && e.Experimenter == 0x005ad650 && e.FieldCode is >= 6 and <= 9 && e.ValueLength == 4);
 
     /// <summary>mf_are_prereqs_ok__ (lib/meta-flow.c) as used for a match: only the flow values count.</summary>
     private static bool PrereqOk(Prereq p, State st)
