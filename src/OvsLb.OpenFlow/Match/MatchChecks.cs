@@ -12,7 +12,7 @@ public sealed partial record OfpMatch
     /// checks a FLOW_MOD match (see <see cref="Validate"/>). Entries keep their relative order otherwise,
     /// so <c>Create(tcp_dst, eth_type, ip_proto)</c> becomes <c>eth_type, ip_proto, tcp_dst</c>.
     /// Throws <see cref="OfpProtocolException"/> for a match no order can make valid (a missing or
-    /// contradicting prerequisite, a field given twice).
+    /// contradicting prerequisite, a field given twice, an invalid value or mask).
     /// </summary>
     public static OfpMatch Create(params OxmEntry[] fields)
     {
@@ -44,8 +44,11 @@ public sealed partial record OfpMatch
     /// eth_type=0x800/0x86dd and ip_proto=6 ahead of it, or ct_nw_src without a ct_state that implies a
     /// valid connection (+new/+est/+rel/+rpl/+snat/+dnat, or +trk with -inv);</item>
     /// <item>OFPBMC_DUP_FIELD: a field (or another name for the same bits, e.g. reg0 and xreg0) given twice;</item>
-    /// <item>OFPBMC_BAD_FIELD: a header OVS does not know.</item>
+    /// <item>OFPBMC_BAD_FIELD: a header OVS does not know;</item>
+    /// <item>OFPBMC_BAD_MASK / OFPBMC_BAD_VALUE: a partial mask on a field that takes none, or a value with
+    /// bits the field cannot hold (mf_is_mask_valid / mf_is_value_valid, e.g. ip_dscp=64, vlan_pcp=8).</item>
     /// </list>
+    /// Entries are checked in wire order, as OVS does: per entry mask, value, prerequisite, duplicate.
     /// A PACKET_IN / PACKET_OUT / NXT_PACKET_IN2 match is decoded loosely by OVS and is not checked.
     /// </summary>
     public MatchError? CheckError() => MatchChecks.Check(this);
