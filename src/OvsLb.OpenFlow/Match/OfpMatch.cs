@@ -14,7 +14,7 @@ namespace OvsLb.OpenFlow.Match;
 /// };
 /// </code>
 /// </summary>
-public sealed record OfpMatch(EquatableArray<OxmEntry> Fields)
+public sealed partial record OfpMatch(EquatableArray<OxmEntry> Fields)
 {
     public static readonly OfpMatch Any = new(EquatableArray<OxmEntry>.Empty);
 

@@ -92,6 +92,13 @@ public sealed record FlowMod : OfpMessage
         return m with { Match = match, Instructions = OfpInstruction.ReadList(ref r, r.Remaining) };
     }
 
+    /// <summary>
+    /// The error Open vSwitch answers when it decodes this FLOW_MOD (a match it refuses, table 255 for
+    /// an add/modify, a bad out_port or command, an invalid output port, goto_table backwards,
+    /// fin_timeout without a TCP match, ...), or null when OVS accepts it. See also <see cref="OvsChecks"/>.
+    /// </summary>
+    public string? CheckError() => FlowModChecks.CheckError(this);
+
     /// <summary>ofputil_flow_mod_format (lib/ofp-flow.c).</summary>
     public override void FormatBody(StringBuilder s)
     {
@@ -113,9 +120,13 @@ public sealed record FlowMod : OfpMessage
         s.Append(' ');
         MatchFormatter.Format(s, Match, Priority);
         if (s[^1] != ' ') s.Append(' ');
-        ulong newCookie = Command == FlowModCommand.Add ? Cookie : ulong.MaxValue;
+        // OpenFlow 1.3 decoding: an ADD sets the cookie (new_cookie) and ignores cookie_mask; the other
+        // commands match on cookie/cookie_mask and set no new cookie. So an ADD with a nonzero mask prints
+        // only "cookie:0x<cookie>", and an ADD with cookie 0xffffffffffffffff prints no cookie at all.
+        bool add = Command == FlowModCommand.Add;
+        ulong newCookie = add ? Cookie : ulong.MaxValue;
         if (newCookie != 0 && newCookie != ulong.MaxValue) s.Append("cookie:0x").Append(newCookie.ToString("x")).Append(' ');
-        if (CookieMask != 0) s.Append("cookie:0x").Append(Cookie.ToString("x")).Append("/0x").Append(CookieMask.ToString("x")).Append(' ');
+        if (!add && CookieMask != 0) s.Append("cookie:0x").Append(Cookie.ToString("x")).Append("/0x").Append(CookieMask.ToString("x")).Append(' ');
         if (IdleTimeout != 0) s.Append("idle:").Append(IdleTimeout).Append(' ');
         if (HardTimeout != 0) s.Append("hard:").Append(HardTimeout).Append(' ');
         if (BufferId != NoBuffer) s.Append("buf:0x").Append(BufferId.ToString("x")).Append(' ');

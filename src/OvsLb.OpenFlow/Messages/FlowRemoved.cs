@@ -97,6 +97,12 @@ public sealed record FlowRemoved : OfpMessage
     /// </summary>
     public override void FormatBody(StringBuilder s)
     {
+        if (Match.CheckError() is { } error)
+        {
+            // ofputil_decode_flow_removed decodes the match strictly (OXM prerequisites etc.).
+            OfpPrinter.DecodeError(s, this, error.Name);
+            return;
+        }
         s.Append(' ');
         MatchFormatter.Format(s, Match, Priority);
         s.Append(" reason=").Append(ReasonName(Reason));

@@ -85,6 +85,7 @@ internal static class ExperimenterCodec
     {
         uint experimenter = r.ReadU32("experimenter");
         uint expType = r.ReadU32("exp_type");
+        if (experimenter == Actions.ActionCodec.NiciraVendor && expType is NxPacketIn2.PacketIn2Subtype or NxPacketIn2.ResumeSubtype) return NxPacketIn2.Read(expType, ref r);
         if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.ControlExpType) return Bundles.BundleControl.Read(ref r);
         if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.AddMessageExpType) return Bundles.BundleAdd.Read(ref r);
         if (experimenter == Nicira.NiciraMessage.NiciraExperimenter && Nicira.NiciraCodec.TryRead(expType, ref r) is { } nx) return nx;

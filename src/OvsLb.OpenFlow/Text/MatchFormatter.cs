@@ -18,7 +18,6 @@ public static class MatchFormatter
     private sealed class Flow
     {
         private readonly Dictionary<string, (UInt128 V, UInt128 M)> _f = new(StringComparer.Ordinal);
-        public readonly List<string> Unknown = [];
 
         public void Set(string name, UInt128 v, UInt128 m)
         {
@@ -88,6 +87,21 @@ public static class MatchFormatter
 
         bool skipType = false, skipProto = false;
         ushort dlType = (ushort)f.Get("dl_type").V;
+        if (f.Has("packet_type"))
+        {
+            // Printed unless it is the default Ethernet type (match_has_default_packet_type); a
+            // packet type in the Ethertype namespace (1) stands for dl_type in what follows.
+            var (pt, ptMask) = f.Get("packet_type");
+            if ((uint)pt != 0 || (uint)ptMask != uint.MaxValue)
+            {
+                s.Append("packet_type=(");
+                PacketTypeHalf(s, (ushort)((uint)pt >> 16), (ushort)((uint)ptMask >> 16));
+                s.Append(',');
+                PacketTypeHalf(s, (ushort)pt, (ushort)ptMask);
+                s.Append("),");
+                if ((uint)pt >> 16 == 1) dlType = (ushort)pt;
+            }
+        }
         byte nwProto = (byte)f.Get("nw_proto").V;
         bool hasProto = f.Has("nw_proto");
         if (f.Has("dl_type"))
@@ -121,7 +135,9 @@ public static class MatchFormatter
         if (f.Has("tun_flags"))
         {
             var (v, m) = f.Get("tun_flags");
-            s.Append("tun_flags=").Append(OfctlFormat.Flags((uint)v & 1, (uint)m & 1, 1, ["oam"])).Append(',');
+            // format_flags_masked against FLOW_TNL_F_MASK (oam, df, csum, key): a match can only set the
+            // public oam bit, so the mask never equals the maximum and the flag always prints as +oam/-oam.
+            s.Append("tun_flags=").Append(OfctlFormat.Flags((uint)v, (uint)m, 0xf, TunFlagNames)).Append(',');
         }
 
         Be64(s, f, "metadata", "metadata");
@@ -208,9 +224,10 @@ public static class MatchFormatter
             var (v, m) = f.Get("tcp_flags");
             s.Append("tcp_flags=").Append(OfctlFormat.TcpFlags((uint)v, (uint)m)).Append(',');
         }
-        foreach (var u in f.Unknown) s.Append(u).Append(',');
         if (s.Length > start && s[^1] == ',') s.Length--;
     }
+
+    private static readonly string[] TunFlagNames = ["oam", "df", "csum", "key"];
 
     private static readonly string[] CtNames = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"];
 
@@ -233,6 +250,18 @@ public static class MatchFormatter
         {
             s.Append("vlan_tci").Append(suffix).Append("=0x").Append(tci.ToString("x4", Inv)).Append("/0x").Append(mask.ToString("x4", Inv)).Append(',');
         }
+    }
+
+    // put_u16_masked (lib/flow.c): '*' when wildcarded, decimal up to 9, else hex; "/0x.." unless exact.
+    private static void PacketTypeHalf(StringBuilder s, ushort v, ushort m)
+    {
+        if (m == 0)
+        {
+            s.Append('*');
+            return;
+        }
+        s.Append(v > 9 ? "0x" + v.ToString("x", Inv) : v.ToString(Inv));
+        if (m != ushort.MaxValue) s.Append("/0x").Append(m.ToString("x", Inv));
     }
 
     // format_uint32_masked: "%#x" value, "/%#x" mask unless exact.
@@ -298,73 +327,18 @@ public static class MatchFormatter
     private static Flow Fold(OfpMatch match)
     {
         var f = new Flow();
+        var writes = new SlotWrite[4];
         foreach (var e in match.Fields)
         {
             var fi = e.Field;
             if (fi is null)
             {
-                f.Unknown.Add($"oxm(0x{e.Class:x4}:{e.FieldCode}{(e.Class == 0xffff ? $":0x{e.Experimenter:x8}" : "")}={e.Raw})");
+                // OVS never prints a field it does not know: loose decoding (PACKET_IN, PACKET_IN2
+                // metadata) skips it, strict decoding (FLOW_MOD, ...) fails with OFPBMC_BAD_FIELD.
                 continue;
             }
-            UInt128 v = e.Value, m = e.EffectiveMask;
-            switch (fi.Id)
-            {
-                case MfId.InPort: f.Set("in_port", v, 0xffff); break;
-                case MfId.InPortOxm:
-                    {
-                        uint p = (uint)v;
-                        f.Set("in_port", p >= 0xffffff00 ? p - 0xffff0000 : p & 0xffff, 0xffff);
-                        break;
-                    }
-                case MfId.VlanTci: f.Set("vlan_tci", v, m); break;
-                case MfId.VlanVid: f.Set("vlan_tci", v & 0x1fff, m & 0x1fff); break;
-                case MfId.VlanPcp: f.Set("vlan_tci", ((v & 7) << 13) | 0x1000, 0xf000); break;
-                case MfId.EthSrc: f.Set("dl_src", v, m); break;
-                case MfId.EthDst: f.Set("dl_dst", v, m); break;
-                case MfId.EthType: f.Set("dl_type", v, 0xffff); break;
-                case MfId.Ipv4Src or MfId.ArpSpa: f.Set("nw_src", v, m); break;
-                case MfId.Ipv4Dst or MfId.ArpTpa: f.Set("nw_dst", v, m); break;
-                case MfId.IpProto: f.Set("nw_proto", v, 0xff); break;
-                case MfId.ArpOp: f.Set("nw_proto", v & 0xff, 0xff); break;
-                case MfId.IpDscp: f.Set("nw_tos", v & 0xfc, 0xfc); break;
-                case MfId.IpDscpShifted: f.Set("nw_tos", (v & 0x3f) << 2, 0xfc); break;
-                case MfId.IpEcn: f.Set("nw_tos", v & 3, 3); break;
-                case MfId.IpTtl: f.Set("nw_ttl", v, 0xff); break;
-                case MfId.IpFrag: f.Set("nw_frag", v, m); break;
-                case MfId.TcpSrc or MfId.UdpSrc or MfId.SctpSrc: f.Set("tp_src", v, m); break;
-                case MfId.TcpDst or MfId.UdpDst or MfId.SctpDst: f.Set("tp_dst", v, m); break;
-                case MfId.Icmpv4Type or MfId.Icmpv6Type: f.Set("tp_src", v, 0xffff); break;
-                case MfId.Icmpv4Code or MfId.Icmpv6Code: f.Set("tp_dst", v, 0xffff); break;
-                case MfId.ArpSha or MfId.NdSll: f.Set("arp_sha", v, m); break;
-                case MfId.ArpTha or MfId.NdTll: f.Set("arp_tha", v, m); break;
-                case MfId.NdReserved: f.Set("igmp_group_ip4", v, m); break;
-                case MfId.NdOptionsType: f.Set("tcp_flags", v, 0xffff); break;
-                case MfId.MplsLabel: f.Set("mpls_lse0", (v & 0xfffff) << 12, 0xfffff000); break;
-                case MfId.MplsTc: f.Set("mpls_lse0", (v & 7) << 9, 0xe00); break;
-                case MfId.MplsBos: f.Set("mpls_lse0", (v & 1) << 8, 0x100); break;
-                case MfId.MplsTtl: f.Set("mpls_lse0", v & 0xff, 0xff); break;
-                case MfId.TunId: f.Set("tun_id", v, m); break;
-                case >= MfId.Xreg0 and <= MfId.Xreg7:
-                    {
-                        int n = fi.Id - MfId.Xreg0;
-                        f.Set("reg" + (2 * n).ToString(Inv), (v >> 32) & uint.MaxValue, (m >> 32) & uint.MaxValue);
-                        f.Set("reg" + (2 * n + 1).ToString(Inv), v & uint.MaxValue, m & uint.MaxValue);
-                        break;
-                    }
-                case >= MfId.Xxreg0 and <= MfId.Xxreg3:
-                    {
-                        int n = fi.Id - MfId.Xxreg0;
-                        for (int k = 0; k < 4; k++)
-                        {
-                            int shift = (3 - k) * 32;
-                            f.Set("reg" + (4 * n + k).ToString(Inv), (v >> shift) & uint.MaxValue, (m >> shift) & uint.MaxValue);
-                        }
-                        break;
-                    }
-                default:
-                    f.Set(fi.Id is >= MfId.Reg0 and <= MfId.Reg15 ? "reg" + (fi.Id - MfId.Reg0).ToString(Inv) : fi.Name, v, m);
-                    break;
-            }
+            int n = FlowSlots.Map(e, fi, writes);
+            for (int i = 0; i < n; i++) f.Set(writes[i].Slot, writes[i].Value, writes[i].Mask);
         }
         return f;
     }

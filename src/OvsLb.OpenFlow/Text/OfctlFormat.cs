@@ -47,8 +47,11 @@ public static class OfctlFormat
     /// <summary>A 16-bit (OpenFlow 1.0 / NXM) port number.</summary>
     public static string Port16(ushort port) => port >= 0xff00 ? Port(port + 0xffff0000u) : port.ToString(Inv);
 
-    /// <summary>ofputil_format_table: a table number (no table names are configured).</summary>
-    public static string Table(byte table) => table == 255 ? "ALL" : table.ToString(Inv);
+    /// <summary>
+    /// ofputil_format_table: a table number (no table names are configured, so 255 prints as "255",
+    /// e.g. <c>DEL table:255</c> for a delete in all tables).
+    /// </summary>
+    public static string Table(byte table) => table.ToString(Inv);
 
     public static string Mac(UInt128 v) => Mac((ulong)v);
 
@@ -212,6 +215,20 @@ public static class OfctlFormat
     }
 
     /// <summary>format_hex_arg: bytes as "01.02.03".</summary>
+    /// <summary>
+    /// ds_put_hex (lib/dynamic-string.c): the bytes as one big-endian number, "0x" and hex without
+    /// leading zeros, "0" when all are zero (mf_subvalue_format).
+    /// </summary>
+    public static string HexBytes(ReadOnlySpan<byte> data)
+    {
+        int first = data.IndexOfAnyExcept((byte)0);
+        if (first < 0) return "0";
+        var sb = new StringBuilder(2 + 2 * (data.Length - first));
+        sb.Append("0x").Append(data[first].ToString("x", Inv));
+        for (int i = first + 1; i < data.Length; i++) sb.Append(data[i].ToString("x2", Inv));
+        return sb.ToString();
+    }
+
     public static string HexArg(ReadOnlySpan<byte> data)
     {
         var sb = new StringBuilder(data.Length * 3);

@@ -14,24 +14,33 @@ internal static class PacketText
 {
     public static void FormatPacketIn(StringBuilder s, PacketIn p)
     {
-        if (p.TableId != 0) s.Append(" table_id=").Append(p.TableId.ToString(CultureInfo.InvariantCulture));
-        if (p.Cookie != ulong.MaxValue) s.Append(" cookie=0x").Append(p.Cookie.ToString("x", CultureInfo.InvariantCulture));
-        s.Append(" total_len=").Append(p.TotalLength).Append(' ');
-        MatchFormatter.Format(s, p.Match, MatchFormatter.DefaultPriority);
-        s.Append(" (via ").Append(ReasonText((byte)p.Reason)).Append(')');
-        s.Append(" data_len=").Append(p.Data.Length);
-        if (p.BufferId == FlowMod.NoBuffer)
+        FormatPacketInLine(s, p.TableId, p.Cookie, p.TotalLength, p.Match, (byte)p.Reason, p.Data.Length, p.BufferId);
+        PacketFlowText.Format(s, p.Data.Span);
+    }
+
+    /// <summary>
+    /// The first line of ofputil_packet_in_private_format, shared by OFPT_PACKET_IN and NXT_PACKET_IN2:
+    /// table, cookie, total_len, the metadata match, reason, data length and buffer; ends with a newline.
+    /// </summary>
+    public static void FormatPacketInLine(StringBuilder s, byte tableId, ulong cookie, uint totalLength, Match.OfpMatch metadata, byte reason, int dataLength, uint bufferId)
+    {
+        if (tableId != 0) s.Append(" table_id=").Append(tableId.ToString(CultureInfo.InvariantCulture));
+        if (cookie != ulong.MaxValue) s.Append(" cookie=0x").Append(cookie.ToString("x", CultureInfo.InvariantCulture));
+        s.Append(" total_len=").Append(totalLength).Append(' ');
+        MatchFormatter.Format(s, metadata, MatchFormatter.DefaultPriority);
+        s.Append(" (via ").Append(ReasonText(reason)).Append(')');
+        s.Append(" data_len=").Append(dataLength);
+        if (bufferId == FlowMod.NoBuffer)
         {
             s.Append(" (unbuffered)");
-            if (p.TotalLength != p.Data.Length) s.Append(" (***total_len != data_len***)");
+            if (totalLength != dataLength) s.Append(" (***total_len != data_len***)");
         }
         else
         {
-            s.Append(" buffer=0x").Append(p.BufferId.ToString("x8", CultureInfo.InvariantCulture));
-            if (p.TotalLength < p.Data.Length) s.Append(" (***total_len < data_len***)");
+            s.Append(" buffer=0x").Append(bufferId.ToString("x8", CultureInfo.InvariantCulture));
+            if (totalLength < dataLength) s.Append(" (***total_len < data_len***)");
         }
         s.Append('\n');
-        PacketFlowText.Format(s, p.Data.Span);
     }
 
     /// <summary>ofputil_packet_in_reason_to_string; OVS's internal miss reasons 6 and 7 print as nothing.</summary>

@@ -34,6 +34,18 @@ public static class NiciraActions
     public const ushort OutputReg2 = 32;
     public const ushort CtClear = 43;
     public const ushort Learn2 = 45;
+    public const ushort PopQueue = 5;
+    public const ushort Bundle = 12;
+    public const ushort BundleLoad = 13;
+    public const ushort FinTimeout = 19;
+    public const ushort StackPush = 27;
+    public const ushort StackPop = 28;
+    public const ushort Sample = 29;
+    public const ushort Conjunction = 34;
+    public const ushort Sample2 = 38;
+    public const ushort Sample3 = 41;
+    public const ushort Clone = 42;
+    public const ushort CheckPktLarger = 49;
 
     /// <summary>Writes type, len, vendor and subtype (10 bytes).</summary>
     internal static void WriteHeader(ref OfpWriter w, ushort len, ushort subtype)
@@ -64,6 +76,14 @@ public static class NiciraActions
         Exit => ExitAction.Read(ref r, at),
         DecTtlCntIds => DecTtlCntIdsAction.Read(ref r, at),
         OutputReg or OutputReg2 => OutputRegAction.Read(subtype, ref r, at),
+        PopQueue => PopQueueAction.Read(ref r, at),
+        Bundle or BundleLoad => BundleAction.Read(subtype, ref r, at),
+        FinTimeout => FinTimeoutAction.Read(ref r, at),
+        StackPush or StackPop => StackAction.Read(subtype, ref r, at),
+        Sample or Sample2 or Sample3 => SampleAction.Read(subtype, ref r, at),
+        Conjunction => ConjunctionAction.Read(ref r, at),
+        Clone => CloneAction.Read(ref r, at),
+        CheckPktLarger => CheckPktLargerAction.Read(ref r, at),
         _ => null,
     };
 }

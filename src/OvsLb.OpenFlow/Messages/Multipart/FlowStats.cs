@@ -60,6 +60,12 @@ public abstract record FlowStatsRequestBase : MultipartRequest
     /// <summary>ofputil_flow_stats_request_format: table and out_port when set, then the match (OVS shows neither cookie nor out_group).</summary>
     public sealed override void FormatPart(StringBuilder s)
     {
+        if (Match.CheckError() is { } error)
+        {
+            // ofputil_decode_flow_stats_request decodes the match strictly (OXM prerequisites etc.).
+            OfpPrinter.DecodeError(s, this, error.Name);
+            return;
+        }
         if (TableId != FlowMod.AllTables) s.Append(" table=").Append(TableId);
         if (OutPort != OfctlFormat.Ports.Any) s.Append(" out_port=").Append(OfctlFormat.Port(OutPort));
         s.Append(' ');
