@@ -205,6 +205,12 @@ public sealed partial class SwitchSession
             case EchoMessage { IsReply: true }:
                 return;
         }
+        if (m is ErrorMessage { ErrorType: 1, Code: 10 })
+        {
+            // OFPBRC_IS_SLAVE (OVS 3.1 names it OFPBRC_IS_SECONDARY), whether it answers a request,
+            // a bundled message or a fire-and-forget one: the switch holds this controller as secondary.
+            SetRole(ControllerRole.Slave, "switch says this controller is a secondary");
+        }
         if (_pending.TryComplete(m)) return;
         switch (m)
         {
@@ -253,10 +259,6 @@ public sealed partial class SwitchSession
         _metrics.Error(this);
         if (BundleErrors is { } sink && sink.TryAdd(error)) return;
         var request = _pending.FindSent(error.Xid);
-        if (error.Name is "OFPBRC_IS_SLAVE")
-        {
-            SetRole(ControllerRole.Slave, "switch says this controller is a secondary");
-        }
         _log.LogError("Switch error {Error} for xid 0x{Xid:x}: {Request}", error.Name, error.Xid, request?.ToString() ?? "(request no longer known)");
     }
 

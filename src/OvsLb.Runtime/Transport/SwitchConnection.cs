@@ -103,7 +103,11 @@ public sealed class SwitchConnection : IAsyncDisposable
                     {
                         Interlocked.Exchange(ref _lastReceiveTicks, Environment.TickCount64);
                         MessagesIn++;
-                        var bytes = frame.IsSingleSegment ? frame.First : frame.ToArray();
+                        // Only PACKET_IN is decoded in place: its handler finishes before the buffer is
+                        // released (see ISwitchEvents). Any other message may outlive this loop (a reply
+                        // completes a waiting request whose continuation runs later, while this buffer is
+                        // reused), and decoded values alias their input, so those decode from a copy.
+                        var bytes = frame.IsSingleSegment && frame.FirstSpan[1] == (byte)OfpType.PacketIn ? frame.First : frame.ToArray();
                         OfpMessage message;
                         try
                         {
