@@ -113,7 +113,7 @@ public static class PacketInBenchmark
             {
                 var (file, pre) = ProcessFacts.Self();
                 using var child = ChildProcess.Start(file, [.. pre, "packetin-controller"], controllerCpus, new Dictionary<string, string> { [PinnedMarker] = "1" });
-                int port = int.Parse(child.WaitForLine(@"^LISTENING (\d+)", TimeSpan.FromSeconds(30)).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                int port = int.Parse((await child.WaitForLineAsync(@"^LISTENING (\d+)", TimeSpan.FromSeconds(30))).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
                 controllerCpu = () => child.CpuTime;
                 bool Ready() => child.Stdout.Count(l => l.StartsWith("READY ", StringComparison.Ordinal)) >= load.Switches;
                 var r = await PacketInLoadGenerator.RunAsync(new IPEndPoint(IPAddress.Loopback, port), load, Ready, log, OnMeasure);

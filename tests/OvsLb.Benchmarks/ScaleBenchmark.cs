@@ -23,6 +23,9 @@ public sealed record ScaleOptions
     public bool FakesInChildProcess { get; init; }
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>ControllerOptions.HandshakeTimeout (default 10 s, as in production).</summary>
+    public TimeSpan? HandshakeTimeout { get; init; }
     public ulong FirstDatapathId { get; init; } = 0x5ca1_0000_0000;
 }
 
@@ -70,6 +73,7 @@ public static class ScaleBenchmark
             Flows = a.Int("flows", 100),
             FakesInChildProcess = a.String("fakes", "inproc") == "process",
             Timeout = TimeSpan.FromSeconds(a.Int("timeout", 300)),
+            HandshakeTimeout = a.Get("handshake-timeout") is null ? null : TimeSpan.FromSeconds(a.Double("handshake-timeout", 10)),
         };
         Console.WriteLine($"fd limit: {ProcessFacts.EnsureFileLimit(2 * o.Switches + 200)}");
         Console.WriteLine($"host: {ProcessFacts.Describe()}");
@@ -107,6 +111,7 @@ public static class ScaleBenchmark
         var problems = new ProblemLog(log);
         var events = new ReadyTracker();
         var options = new ControllerOptions { Listen = ["127.0.0.1:0"] };
+        if (o.HandshakeTimeout is { } ht) options.HandshakeTimeout = ht;
         await using var controller = new OpenFlowController(options, new StaticDesiredState(desired), events, problems.Factory());
         var handshakes = new ConcurrentQueue<long>();
         using var listener = new MeterListener();
@@ -131,7 +136,7 @@ public static class ScaleBenchmark
             {
                 var (file, pre) = ProcessFacts.Self();
                 child = ChildProcess.Start(file, [.. pre, "fakes", "--target", target.ToString(), "--count", $"{o.Switches}", "--flows", $"{o.Flows}", "--first-dpid", $"{o.FirstDatapathId}"]);
-                child.WaitForLine("^CONNECTED", o.Timeout);
+                await child.WaitForLineAsync("^CONNECTED", o.Timeout);
             }
             else
             {
@@ -141,16 +146,17 @@ public static class ScaleBenchmark
             var connected = Stopwatch.GetElapsedTime(t0);
             log.WriteLine($"  {o.Switches} TCP connections up after {Table.Ms(connected)}");
 
-            bool done = ProcessRunner.WaitUntil(() => events.Ready >= o.Switches || events.Disconnects > 0, o.Timeout, TimeSpan.FromMilliseconds(5));
+            bool done = await ProcessRunner.WaitUntilAsync(() => events.Ready >= o.Switches || events.Disconnects > 0, o.Timeout, TimeSpan.FromMilliseconds(5));
             if (!done || events.Disconnects > 0)
             {
-                throw new TimeoutException($"{events.Ready}/{o.Switches} switches ready, {handshakes.Count} handshaken, {events.Disconnects} disconnected after {o.Timeout.TotalSeconds:0}s; first problems:\n  {string.Join("\n  ", problems.First)}");
+                throw new TimeoutException($"{events.Ready}/{o.Switches} switches ready, {handshakes.Count} handshaken, {events.Disconnects} disconnected after {Table.Ms(Stopwatch.GetElapsedTime(t0))} (timeout {o.Timeout.TotalSeconds:0}s); " +
+                    $"first disconnects:\n  {string.Join("\n  ", events.DisconnectReasons)}\nfirst problems:\n  {string.Join("\n  ", problems.First)}{(child is null ? "" : "\nfakes process:\n" + child.Output(10))}");
             }
             var readyTimes = events.Times.Select(t => Stopwatch.GetElapsedTime(t0, t)).Order().ToList();
             var handshaken = Stopwatch.GetElapsedTime(t0, handshakes.Max());
             int verified = child is null
                 ? fakes.Count(f => HoldsExactly(f, desired))
-                : int.Parse(child.WaitForLine(@"^COMPLETE (\d+)", o.Timeout).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                : int.Parse((await child.WaitForLineAsync(@"^COMPLETE (\d+)", o.Timeout)).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             var sessions = controller.Sessions.Values.ToList();
             var (heapAfter, rssAfter) = Memory();
             return new ScaleResult
@@ -187,7 +193,8 @@ public static class ScaleBenchmark
         var o = r.Options;
         string who = o.FakesInChildProcess ? "controller only (fakes in a child process)" : "controller + fakes (both ends in this process)";
         w.WriteLine();
-        w.WriteLine($"Scale: {o.Switches} fake switches, {o.Flows}-flow desired state, one listener on 127.0.0.1, default ControllerOptions");
+        w.WriteLine($"Scale: {o.Switches} fake switches, {o.Flows}-flow desired state, one listener on 127.0.0.1, " +
+            (o.HandshakeTimeout is { } ht ? $"ControllerOptions defaults but HandshakeTimeout {ht.TotalSeconds:0.#} s" : "default ControllerOptions"));
         Table.Print(w, ["measure", "value"],
         [
             ["all TCP connections up", Table.Ms(r.Connected)],
@@ -240,6 +247,11 @@ public static class ScaleBenchmark
             return ValueTask.CompletedTask;
         }
 
-        public void OnDisconnected(SwitchSession session, CloseReason reason) => Interlocked.Increment(ref _disconnects);
+        public ConcurrentQueue<string> DisconnectReasons { get; } = new();
+
+        public void OnDisconnected(SwitchSession session, CloseReason reason)
+        {
+            if (Interlocked.Increment(ref _disconnects) <= 5) DisconnectReasons.Enqueue($"{session.DatapathIdText} in state {session.State}: {reason}");
+        }
     }
 }

@@ -54,17 +54,16 @@ public sealed partial class ChildProcess : IDisposable
     }
 
     /// <summary>Waits for an output line matching <paramref name="pattern"/> and returns its match; throws with the output on timeout or exit.</summary>
-    public Match WaitForLine(string pattern, TimeSpan timeout)
+    public Match WaitForLine(string pattern, TimeSpan timeout) => WaitForLineAsync(pattern, timeout).GetAwaiter().GetResult();
+
+    /// <summary><see cref="WaitForLine"/> without blocking a thread while waiting.</summary>
+    public async Task<Match> WaitForLineAsync(string pattern, TimeSpan timeout)
     {
         var re = new Regex(pattern);
         Match? found = null;
-        ProcessRunner.WaitUntil(() => (found = _stdout.Select(l => re.Match(l)).FirstOrDefault(m => m.Success)) is not null || _process.HasExited, timeout, TimeSpan.FromMilliseconds(10));
-        if (found is null)
-        {
-            found = _stdout.Select(l => re.Match(l)).FirstOrDefault(m => m.Success);
-            if (found is null) throw new TimeoutException($"'{CommandLine}' printed no line matching /{pattern}/ within {timeout.TotalSeconds:0}s{(HasExited ? $" (exited {_process.ExitCode})" : "")}\n{Output()}");
-        }
-        return found;
+        await ProcessRunner.WaitUntilAsync(() => (found = _stdout.Select(l => re.Match(l)).FirstOrDefault(m => m.Success)) is not null || _process.HasExited, timeout, TimeSpan.FromMilliseconds(10));
+        found ??= _stdout.Select(l => re.Match(l)).FirstOrDefault(m => m.Success);
+        return found ?? throw new TimeoutException($"'{CommandLine}' printed no line matching /{pattern}/ within {timeout.TotalSeconds:0}s{(HasExited ? $" (exited {_process.ExitCode})" : "")}\n{Output()}");
     }
 
     public string Output(int lines = 30) => string.Join("\n", _stdout.TakeLast(lines).Concat(_stderr.TakeLast(lines)));

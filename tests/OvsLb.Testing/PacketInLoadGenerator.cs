@@ -96,7 +96,7 @@ public static class PacketInLoadGenerator
             }
             foreach (var d in drivers) await d.Switch.FeaturesAnswered.WaitAsync(connect.Token);
             foreach (var d in drivers) await d.Switch.EchoAsync(o.ConnectTimeout);
-            if (targetReady is not null && !ProcessRunner.WaitUntil(targetReady, o.ConnectTimeout))
+            if (targetReady is not null && !await ProcessRunner.WaitUntilAsync(targetReady, o.ConnectTimeout))
             {
                 throw new TimeoutException($"the controller did not report {o.Switches} switches ready within {o.ConnectTimeout.TotalSeconds:0}s");
             }
