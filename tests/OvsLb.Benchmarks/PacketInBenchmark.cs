@@ -58,6 +58,9 @@ public static class PacketInBenchmark
         };
         string? controllerCpus = cpus == "split" ? "1" : null;
         string[] tcArgs = a.String("tc-args", "-n").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // e.g. --controller-env DOTNET_gcConcurrent=0: runtime settings for our controller process only.
+        var controllerEnv = a.String("controller-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
         var targets = a.String("target", "all") switch
         {
             "all" => [PacketInTarget.OvsLb, PacketInTarget.TestController],
@@ -72,13 +75,14 @@ public static class PacketInBenchmark
         foreach (var t in targets)
         {
             Console.WriteLine($"{t}:");
-            runs.Add(await RunAsync(t, load, controllerCpus, Console.Out, tcArgs));
+            runs.Add(await RunAsync(t, load, controllerCpus, Console.Out, tcArgs, controllerEnv));
         }
         Print(runs, load, Console.Out);
         return runs.All(r => r.Load.BadReplies == 0 && r.Load.Replies > 0) ? 0 : 1;
     }
 
-    public static async Task<PacketInRun> RunAsync(PacketInTarget target, PacketInLoadOptions load, string? controllerCpus, TextWriter log, IEnumerable<string>? testControllerArgs = null)
+    public static async Task<PacketInRun> RunAsync(PacketInTarget target, PacketInLoadOptions load, string? controllerCpus, TextWriter log,
+        IEnumerable<string>? testControllerArgs = null, IReadOnlyDictionary<string, string>? controllerEnv = null)
     {
         var placement = controllerCpus is null ? "shared CPUs" : $"controller on CPU {controllerCpus}, generator on CPU {ProcessFacts.AllowedCpus()}";
         TimeSpan genCpu0 = default, genCpu = default, ctlCpu0 = default;
@@ -112,7 +116,9 @@ public static class PacketInBenchmark
             case PacketInTarget.OvsLb:
             {
                 var (file, pre) = ProcessFacts.Self();
-                using var child = ChildProcess.Start(file, [.. pre, "packetin-controller"], controllerCpus, new Dictionary<string, string> { [PinnedMarker] = "1" });
+                var env = new Dictionary<string, string>(controllerEnv ?? new Dictionary<string, string>()) { [PinnedMarker] = "1" };
+                using var child = ChildProcess.Start(file, [.. pre, "packetin-controller"], controllerCpus, env);
+                if (controllerEnv is { Count: > 0 }) log.WriteLine($"  controller environment: {string.Join(' ', controllerEnv.Select(p => $"{p.Key}={p.Value}"))}");
                 int port = int.Parse((await child.WaitForLineAsync(@"^LISTENING (\d+)", TimeSpan.FromSeconds(30))).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
                 controllerCpu = () => child.CpuTime;
                 bool Ready() => child.Stdout.Count(l => l.StartsWith("READY ", StringComparison.Ordinal)) >= load.Switches;
