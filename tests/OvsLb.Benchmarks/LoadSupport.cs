@@ -41,7 +41,7 @@ public static class ProcessFacts
 
     /// <summary>
     /// Makes sure this process may open <paramref name="needed"/> descriptors: raises the soft
-    /// RLIMIT_NOFILE up to the hard limit if it is lower (what <c>prlimit --nofile=N</c> would do);
+    /// RLIMIT_NOFILE up to the hard limit if it is lower (.NET already does so at start-up on Linux);
     /// returns the limits seen and done, or throws naming the command to raise the hard limit.
     /// </summary>
     public static string EnsureFileLimit(int needed)

@@ -7,14 +7,22 @@ using OvsLb.Benchmarks;
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- scale [--switches 1000] [--flows 100] [--fakes inproc|process]
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- packetin [--target all|ovslb|testcontroller|ovslb-inproc] [--cpus split|shared]
 //                                                                       [--switches 16] [--window 100] [--warmup 2] [--duration 10] [--tc-args "-n"]
-return args.FirstOrDefault() switch
+try
 {
-    "scale" => await ScaleBenchmark.MainAsync(args[1..]),
-    "packetin" => await PacketInBenchmark.MainAsync(args[1..]),
-    "packetin-controller" => await PacketInBenchmark.ControllerMainAsync(),   // child process of packetin
-    "fakes" => await ScaleBenchmark.FakesMainAsync(args[1..]),                // child process of scale --fakes process
-    _ => RunBenchmarkDotNet(args),
-};
+    return args.FirstOrDefault() switch
+    {
+        "scale" => await ScaleBenchmark.MainAsync(args[1..]),
+        "packetin" => await PacketInBenchmark.MainAsync(args[1..]),
+        "packetin-controller" => await PacketInBenchmark.ControllerMainAsync(),   // child process of packetin
+        "fakes" => await ScaleBenchmark.FakesMainAsync(args[1..]),                // child process of scale --fakes process
+        _ => RunBenchmarkDotNet(args),
+    };
+}
+catch (Exception e) when (e is InvalidOperationException or ArgumentException or TimeoutException or FormatException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 
 static int RunBenchmarkDotNet(string[] args)
 {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace OvsLb.Testing;
@@ -12,6 +13,18 @@ namespace OvsLb.Testing;
 /// </summary>
 public sealed partial class ChildProcess : IDisposable
 {
+    // Children still running when this process ends (normal exit, Ctrl-C, SIGTERM, SIGHUP) are killed too.
+    private static readonly ConcurrentDictionary<ChildProcess, byte> Live = new();
+    private static readonly PosixSignalRegistration[] Signals =
+        [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(s => PosixSignalRegistration.Create(s, _ => KillAll()))];
+
+    static ChildProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+
+    private static void KillAll()
+    {
+        foreach (var c in Live.Keys) c.Dispose();
+    }
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
@@ -23,6 +36,7 @@ public sealed partial class ChildProcess : IDisposable
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null && _stderr.Count < 10_000) _stderr.Enqueue(e.Data); };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
+        Live.TryAdd(this, 0);
     }
 
     public int Pid => _process.Id;
@@ -30,6 +44,9 @@ public sealed partial class ChildProcess : IDisposable
     public IEnumerable<string> Stdout => _stdout;
     public IEnumerable<string> Stderr => _stderr;
     public string CommandLine { get; private init; } = "";
+
+    /// <summary>Runs after the process is gone (also when this process is interrupted): e.g. remove its directory.</summary>
+    public Action? Cleanup { get; set; }
 
     /// <summary>Starts <paramref name="file"/>; with <paramref name="cpus"/> (e.g. "1") under <c>taskset -c</c>.</summary>
     public static ChildProcess Start(string file, IEnumerable<string> args, string? cpus = null, IReadOnlyDictionary<string, string>? env = null)
@@ -116,6 +133,7 @@ public sealed partial class ChildProcess : IDisposable
 
     public void Dispose()
     {
+        if (!Live.TryRemove(this, out _)) return;
         try
         {
             if (!_process.HasExited)
@@ -128,5 +146,6 @@ public sealed partial class ChildProcess : IDisposable
         {
         }
         _process.Dispose();
+        try { Cleanup?.Invoke(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -12,12 +12,9 @@ public sealed class OvsTestController : IDisposable
 {
     public const string Binary = "ovs-testcontroller";
 
-    private readonly string _dir;
-
-    private OvsTestController(ChildProcess process, string dir, int port)
+    private OvsTestController(ChildProcess process, int port)
     {
         Process = process;
-        _dir = dir;
         Endpoint = new IPEndPoint(IPAddress.Loopback, port);
     }
 
@@ -38,20 +35,17 @@ public sealed class OvsTestController : IDisposable
         try
         {
             p = ChildProcess.Start(Binary, [.. options ?? [], $"--unixctl={Path.Combine(dir, "tc.ctl")}", "-vconsole:info", "ptcp:0:127.0.0.1"], cpus);
+            p.Cleanup = () => Directory.Delete(dir, recursive: true);
             int port = p.WaitForListeningPort(TimeSpan.FromSeconds(10));
-            return new OvsTestController(p, dir, port);
+            return new OvsTestController(p, port);
         }
         catch
         {
-            p?.Dispose();
-            Directory.Delete(dir, recursive: true);
+            if (p is null) Directory.Delete(dir, recursive: true);
+            else p.Dispose();
             throw;
         }
     }
 
-    public void Dispose()
-    {
-        Process.Dispose();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => Process.Dispose();
 }
