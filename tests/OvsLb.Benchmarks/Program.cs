@@ -1,4 +1,31 @@
 using BenchmarkDotNet.Running;
+using OvsLb.Benchmarks;
 
-// Run: dotnet run -c Release --project tests/OvsLb.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(OvsLb.Benchmarks.CodecBenchmarks).Assembly).Run(args);
+// Codec micro-benchmarks (BenchmarkDotNet):
+//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- --filter '*'
+// End-to-end load benchmarks (measured console runs, see README in this folder):
+//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- scale [--switches 1000] [--flows 100] [--fakes inproc|process]
+//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- packetin [--target all|ovslb|testcontroller|ovslb-inproc] [--cpus split|shared]
+//                                                                       [--switches 16] [--window 100] [--warmup 2] [--duration 10] [--tc-args "-n"]
+try
+{
+    return args.FirstOrDefault() switch
+    {
+        "scale" => await ScaleBenchmark.MainAsync(args[1..]),
+        "packetin" => await PacketInBenchmark.MainAsync(args[1..]),
+        "packetin-controller" => await PacketInBenchmark.ControllerMainAsync(),   // child process of packetin
+        "fakes" => await ScaleBenchmark.FakesMainAsync(args[1..]),                // child process of scale --fakes process
+        _ => RunBenchmarkDotNet(args),
+    };
+}
+catch (Exception e) when (e is InvalidOperationException or ArgumentException or TimeoutException or FormatException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+
+static int RunBenchmarkDotNet(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(CodecBenchmarks).Assembly).Run(args);
+    return 0;
+}

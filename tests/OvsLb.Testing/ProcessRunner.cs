@@ -41,6 +41,22 @@ public static class ProcessRunner
         return new CommandResult($"{file} {string.Join(' ', psi.ArgumentList)}", p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// <see cref="WaitUntil"/> for async code: polls with <see cref="Task.Delay(TimeSpan)"/> instead of
+    /// blocking a thread-pool thread (which load benchmarks on 2 CPUs cannot spare).
+    /// </summary>
+    public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, TimeSpan? interval = null)
+    {
+        var sw = Stopwatch.StartNew();
+        var step = interval ?? TimeSpan.FromMilliseconds(20);
+        while (sw.Elapsed < timeout)
+        {
+            if (condition()) return true;
+            await Task.Delay(step).ConfigureAwait(false);
+        }
+        return condition();
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds or the timeout passes (never a fixed sleep).</summary>
     public static bool WaitUntil(Func<bool> condition, TimeSpan timeout, TimeSpan? interval = null)
     {

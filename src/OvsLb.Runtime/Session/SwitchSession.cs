@@ -220,6 +220,12 @@ public sealed partial class SwitchSession
             case EchoMessage { IsReply: true }:
                 return;
         }
+        if (m is ErrorMessage secondary && IsSecondaryError(secondary))
+        {
+            // OFPBRC_IS_SLAVE (OVS 3.1 names it OFPBRC_IS_SECONDARY), whether it answers a request,
+            // a bundled message or a fire-and-forget one: the switch holds this controller as secondary.
+            SetRole(ControllerRole.Slave, "switch refused a write with OFPBRC_IS_SECONDARY: another controller is master");
+        }
         if (_pending.TryComplete(m)) return;
         switch (m)
         {
@@ -268,10 +274,6 @@ public sealed partial class SwitchSession
         _metrics.Error(this);
         if (BundleErrors is { } sink && sink.TryAdd(error)) return;
         var request = _pending.FindSent(error.Xid);
-        if (IsSecondaryError(error))
-        {
-            SetRole(ControllerRole.Slave, "switch says this controller is a secondary");
-        }
         _log.LogError("Switch error {Error} for xid 0x{Xid:x}: {Request}", error.Name, error.Xid, request?.ToString() ?? "(request no longer known)");
     }
 
