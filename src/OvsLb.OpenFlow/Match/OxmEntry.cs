@@ -55,7 +55,13 @@ public sealed record OxmEntry
 
     internal static void WriteValue(ref OfpWriter w, UInt128 v, int len)
     {
-        for (int i = len - 1; i >= 0; i--) w.WriteU8((byte)(v >> (i * 8)));
+        if (len <= 8)
+        {
+            w.WriteUIntN((ulong)v, len);
+            return;
+        }
+        w.WriteUIntN((ulong)(v >> 64), len - 8);
+        w.WriteU64((ulong)v);
     }
 
     internal static UInt128 ReadValue(ReadOnlySpan<byte> s)

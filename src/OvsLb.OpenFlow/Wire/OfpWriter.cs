@@ -34,6 +34,18 @@ public ref struct OfpWriter
     public void WriteU32(uint v) { BinaryPrimitives.WriteUInt32BigEndian(Take(4), v); _pos += 4; }
     public void WriteU64(ulong v) { BinaryPrimitives.WriteUInt64BigEndian(Take(8), v); _pos += 8; }
 
+    /// <summary>Writes the low <paramref name="len"/> bytes (1..8) of <paramref name="v"/>, big-endian.</summary>
+    public void WriteUIntN(ulong v, int len)
+    {
+        var dst = Take(len);
+        for (int i = len - 1; i >= 0; i--)
+        {
+            dst[i] = (byte)v;
+            v >>= 8;
+        }
+        _pos += len;
+    }
+
     public void WriteBytes(ReadOnlySpan<byte> bytes) { bytes.CopyTo(Take(bytes.Length)); _pos += bytes.Length; }
 
     public void WriteZeros(int n) { Take(n).Clear(); _pos += n; }

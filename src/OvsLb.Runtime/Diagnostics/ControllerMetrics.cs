@@ -43,7 +43,7 @@ public sealed class ControllerMetrics : IDisposable
 
     public Meter Meter => _meter;
 
-    private static TagList Tags(SwitchSession s) => new() { { "datapath_id", s.DatapathIdText } };
+    private static TagList Tags(SwitchSession s) => new() { { "datapath_id", s.DatapathId == 0 ? "unidentified" : s.DatapathIdText } };
 
     internal void MessageIn(SwitchSession s, OfpMessage m)
     {
