@@ -30,13 +30,15 @@ public struct OfpReader
     public readonly ReadOnlySpan<byte> Rest => _buffer.Span[_pos..];
     public readonly ReadOnlyMemory<byte> RestMemory => _buffer[_pos..];
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private readonly void Need(int n, string what)
     {
-        if ((uint)n > (uint)Remaining)
-        {
-            throw new OfpProtocolException(OfpErrorKind.Truncated, $"{what}: needs {n} bytes, {Remaining} left", AbsolutePosition);
-        }
+        if ((uint)n > (uint)Remaining) Truncated(n, what, Remaining, AbsolutePosition);
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void Truncated(int n, string what, int remaining, int at) =>
+        throw new OfpProtocolException(OfpErrorKind.Truncated, $"{what}: needs {n} bytes, {remaining} left", at);
 
     public byte ReadU8(string what = "u8")
     {

@@ -20,18 +20,25 @@ public ref struct OfpWriter
 
     public readonly int Position => _pos;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private readonly Span<byte> Take(int n)
     {
-        if ((uint)(_pos + n) > (uint)_dst.Length)
-        {
-            throw new InvalidOperationException($"OpenFlow encoder overran its buffer: {n} bytes at {_pos} of {_dst.Length} (length computation bug)");
-        }
+        if ((uint)(_pos + n) > (uint)_dst.Length) Overrun(n, _pos, _dst.Length);
         return _dst.Slice(_pos, n);
     }
 
+    // Kept out of line so Take stays small enough to inline into every Write*.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void Overrun(int n, int pos, int length) =>
+        throw new InvalidOperationException($"OpenFlow encoder overran its buffer: {n} bytes at {pos} of {length} (length computation bug)");
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void WriteU8(byte v) { Take(1)[0] = v; _pos += 1; }
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void WriteU16(ushort v) { BinaryPrimitives.WriteUInt16BigEndian(Take(2), v); _pos += 2; }
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void WriteU32(uint v) { BinaryPrimitives.WriteUInt32BigEndian(Take(4), v); _pos += 4; }
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void WriteU64(ulong v) { BinaryPrimitives.WriteUInt64BigEndian(Take(8), v); _pos += 8; }
 
     /// <summary>Writes the low <paramref name="len"/> bytes (1..8) of <paramref name="v"/>, big-endian.</summary>
