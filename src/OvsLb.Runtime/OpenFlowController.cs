@@ -112,6 +112,7 @@ public sealed class OpenFlowController : IAsyncDisposable
                 if (_sessions.TryGetValue(s.DatapathId, out var old) && !ReferenceEquals(old, s))
                 {
                     _log.LogWarning("Datapath {Dpid} reconnected from {Remote}; closing its previous connection from {Old}", s.DatapathIdText, s.Remote, old.Remote);
+                    old.Close($"replaced by a new connection from {s.Remote}");
                 }
                 _sessions[s.DatapathId] = s;
                 Metrics.Connected(s);
@@ -141,9 +142,14 @@ public sealed class OpenFlowController : IAsyncDisposable
             var desired = _desired.GetDesiredState(s.Info);
             await s.ReconcileAsync(desired, readBack, s.Closed).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is BundleFailedException or OpenFlowErrorException or TimeoutException or IOException or OperationCanceledException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (!s.Closed.IsCancellationRequested)
         {
-            if (!s.Closed.IsCancellationRequested) _log.LogError("Reconciling {Dpid} failed: {Error}", s.DatapathIdText, e.Message);
+            // A refused bundle, a timeout, or a bug in the desired-state provider: logged, the session
+            // stays up, and the next change (or reconnect) tries again.
+            _log.LogError(e is BundleFailedException or OpenFlowErrorException or TimeoutException ? null : e, "Reconciling {Dpid} failed: {Error}", s.DatapathIdText, e.Message);
+        }
+        catch (Exception)
+        {
         }
     }
 

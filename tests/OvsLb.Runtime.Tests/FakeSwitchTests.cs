@@ -73,3 +73,45 @@ public class FakeSwitchTests
         }
     }
 }
+
+/// <summary>Robustness of the controller against its own application and duplicate switches.</summary>
+[TestFixture]
+public class ControllerRobustnessTests
+{
+    [Test]
+    public async Task A_datapath_that_reconnects_replaces_its_stale_connection()
+    {
+        await using var c = new RunningController(TestStates.Patch());
+        await using var first = await FakeSwitch.ConnectAsync(c.Controller.LocalEndpoints[0], new FakeSwitchOptions { DatapathId = 0xfa7 });
+        var s1 = c.WaitReady(0xfa7);
+        await using var second = await FakeSwitch.ConnectAsync(c.Controller.LocalEndpoints[0], new FakeSwitchOptions { DatapathId = 0xfa7 });
+        Assert.That(ProcessRunner.WaitUntil(() => first.Closed.IsCancellationRequested, TimeSpan.FromSeconds(5)), Is.True, "the stale connection is closed");
+        Assert.That(ProcessRunner.WaitUntil(() => c.Controller.Sessions.TryGetValue(0xfa7, out var s2) && !ReferenceEquals(s2, s1) && s2.LastReconcile is not null, TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(c.Controller.Sessions, Has.Count.EqualTo(1));
+        Assert.That(c.Log.WaitFor(TimeSpan.FromSeconds(1), "reconnected from", "closing its previous connection"), Is.Not.Null);
+    }
+
+    private sealed class ThrowingProvider : OvsLb.Runtime.Session.IDesiredStateProvider
+    {
+        public bool Throw { get; set; } = true;
+        public OvsLb.Runtime.Reconcile.SwitchState GetDesiredState(OvsLb.Runtime.Session.SwitchInfo sw) =>
+            Throw ? throw new NullReferenceException("bug in the policy layer") : TestStates.Patch();
+        public event EventHandler? Changed;
+        public void Fire() => Changed?.Invoke(this, EventArgs.Empty);
+    }
+
+    [Test]
+    public async Task A_failing_desired_state_provider_is_logged_and_does_not_drop_the_switch()
+    {
+        var log = new RecordingLoggerProvider();
+        var provider = new ThrowingProvider();
+        await using var controller = new OpenFlowController(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, loggers: log.Factory());
+        await controller.StartAsync();
+        await using var fake = await FakeSwitch.ConnectAsync(controller.LocalEndpoints[0], new FakeSwitchOptions { DatapathId = 0xfa8 });
+        Assert.That(log.WaitFor(TimeSpan.FromSeconds(5), "Reconciling 0000000000000fa8 failed", "bug in the policy layer"), Is.Not.Null);
+        Assert.That(controller.Sessions.ContainsKey(0xfa8), Is.True, "the session stays up");
+        provider.Throw = false;
+        provider.Fire();
+        Assert.That(ProcessRunner.WaitUntil(() => fake.Flows.Count == 2, TimeSpan.FromSeconds(5)), Is.True, "the next change is applied");
+    }
+}

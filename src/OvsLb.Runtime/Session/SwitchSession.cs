@@ -62,6 +62,9 @@ public sealed partial class SwitchSession
     public long MessagesIn => _conn.MessagesIn;
     public long MessagesOut => _conn.MessagesOut;
 
+    /// <summary>Closes the connection (the switch will reconnect on its own).</summary>
+    public void Close(string reason) => _conn.Close(new CloseReason(reason));
+
     /// <summary>Sends a message without waiting for a reply; assigns an xid when it has none.</summary>
     public OfpMessage Send(OfpMessage m)
     {
