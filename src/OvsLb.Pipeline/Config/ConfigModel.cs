@@ -1,0 +1,105 @@
+using OvsLb.OpenFlow.Packets;
+using OvsLb.OpenFlow.Wire;
+
+namespace OvsLb.Pipeline.Config;
+
+/// <summary>How a service reaches its backends (issue 4, "What to build" 4, 6, 8).</summary>
+public enum ServiceMode
+{
+    /// <summary>Classic direct routing on one L2 segment: buckets set the backend's real MAC.</summary>
+    Direct,
+    /// <summary>Seed 002: buckets set a fake MAC encoding the backend IPv4; a translation table restores ip_dst.</summary>
+    Translate,
+    /// <summary>Seed 000: servers sharing the VIP with distinct MACs on distinct switch ports.</summary>
+    PortGroup,
+}
+
+public enum ServiceProtocol { Tcp, Udp }
+
+/// <summary>What a bridge does in a deployment (seed 004: every host's switch answers ARP with its local LB MAC).</summary>
+public enum BridgeRole
+{
+    /// <summary>The only load-balancing bridge for its services.</summary>
+    Standalone,
+    /// <summary>One of several bridges that each answer ARP for the VIPs with their own <c>lbMac</c>.</summary>
+    Distributed,
+}
+
+public enum HealthCheckKind { None, Arp, Tcp }
+
+/// <summary>An OpenFlow port given by number or by the name OVS reports in PORT_DESC.</summary>
+public readonly record struct PortRef(uint? Number, string? Name)
+{
+    public static PortRef ByNumber(uint n) => new(n, null);
+    public static PortRef ByName(string name) => new(null, name);
+    public override string ToString() => Number?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Name ?? "";
+}
+
+/// <summary>One backend of a service. Which of Ip/Mac/Port are present depends on the mode (validated at load).</summary>
+public sealed record BackendConfig(
+    string Name,
+    Ipv4Address? Ip,
+    MacAddress? Mac,
+    PortRef? Port,
+    string? Bridge,
+    int Weight);
+
+/// <summary>Active health check settings; <see cref="HealthCheckKind.None"/> leaves only PORT_STATUS liveness.</summary>
+public sealed record HealthCheckConfig(
+    HealthCheckKind Kind,
+    TimeSpan Interval,
+    TimeSpan Timeout,
+    int Rise,
+    int Fall,
+    ushort? Port)
+{
+    public static readonly HealthCheckConfig Default =
+        new(HealthCheckKind.None, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), 2, 3, null);
+}
+
+/// <summary>A load-balanced service: VIP, protocol, port (null = all ports), mode and backends.</summary>
+public sealed record ServiceConfig(
+    string Name,
+    Ipv4Address Vip,
+    ServiceProtocol Protocol,
+    ushort? Port,
+    ServiceMode Mode,
+    EquatableArray<BackendConfig> Backends,
+    EquatableArray<string> Bridges,
+    HealthCheckConfig HealthCheck)
+{
+    /// <summary>True when the service balances every port of <see cref="Protocol"/>.</summary>
+    public bool AllPorts => Port is null;
+}
+
+/// <summary>An OVS bridge the controller programs, matched by datapath id if given, else by name
+/// (the name of its LOCAL port).</summary>
+public sealed record BridgeConfig(
+    string Name,
+    ulong? DatapathId,
+    MacAddress LbMac,
+    PortRef? Uplink,
+    EquatableArray<Ipv4Address> Gateways,
+    BridgeRole Role);
+
+/// <summary>Global options.</summary>
+public sealed record LoadBalancerOptions(
+    ushort FakeMacPrefix,
+    int Buckets,
+    bool StopArpWhenAllDown)
+{
+    public static readonly LoadBalancerOptions Default = new(0xaabb, 256, true);
+
+    /// <summary>The fake MAC that encodes <paramref name="ip"/> (seed 002): prefix:ip.</summary>
+    public MacAddress FakeMac(Ipv4Address ip) => new(((ulong)FakeMacPrefix << 32) | ip.Value);
+}
+
+/// <summary>The whole load-balancer configuration (the file users write, or the <c>LoadBalancer</c> section).</summary>
+public sealed record LoadBalancerConfig(
+    EquatableArray<ServiceConfig> Services,
+    EquatableArray<BridgeConfig> Bridges,
+    LoadBalancerOptions Options,
+    HealthCheckConfig HealthCheck)
+{
+    public static readonly LoadBalancerConfig Empty = new([], [], LoadBalancerOptions.Default, HealthCheckConfig.Default);
+}
