@@ -118,6 +118,68 @@ public static class MaglevTable
     }
 
     /// <summary>
+    /// Rebuilds the table from the one installed before (<paramref name="previousOwners"/>: slot →
+    /// backend key, null for an unknown slot), moving as few slots as the new quotas allow: a slot
+    /// keeps its backend while that backend is still live and under its new quota (when it must give
+    /// slots up, it keeps its highest-scoring ones), and only the freed slots are dealt out again,
+    /// highest rendezvous score first, to backends below quota. Adding one of N+1 equal backends
+    /// therefore moves about M/(N+1) slots, removing one of N moves about M/N, and an unchanged set
+    /// moves none. Without a previous table (first install, or a different size) this is
+    /// <see cref="Build"/>.
+    /// </summary>
+    public static int[] Update(IReadOnlyList<string?>? previousOwners, IReadOnlyList<MaglevBackend> backends, int size, ulong seed = 0)
+    {
+        if (previousOwners is null || previousOwners.Count != size) return Build(backends, size, seed);
+        Build(backends, size, seed); // validates the arguments the same way (cheap at these sizes)
+        var live = new List<(int Index, ulong Hash)>();
+        for (int i = 0; i < backends.Count; i++)
+        {
+            if (backends[i].Weight > 0) live.Add((i, KeyHash(backends[i].Key, seed)));
+        }
+        live.Sort((a, b) => a.Hash != b.Hash ? a.Hash.CompareTo(b.Hash) : string.CompareOrdinal(backends[a.Index].Key, backends[b.Index].Key));
+        int[] quota = Quotas(live.Select(l => (ulong)backends[l.Index].Weight).ToArray(), size);
+        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int b = 0; b < live.Count; b++) byKey[backends[live[b].Index].Key] = b;
+
+        ulong Score(int b, int slot) => Mix(live[b].Hash ^ Mix((ulong)slot * 0x9e3779b97f4a7c15UL + seed));
+
+        var table = new int[size];
+        Array.Fill(table, -1);
+        // Keep: each live backend keeps up to its quota of its previous slots, best-scoring first.
+        var previous = new List<(ulong Score, int Backend, int Slot)>();
+        for (int s = 0; s < size; s++)
+        {
+            if (previousOwners[s] is { } key && byKey.TryGetValue(key, out int b)) previous.Add((Score(b, s), b, s));
+        }
+        previous.Sort((x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Slot.CompareTo(y.Slot));
+        foreach (var (_, b, s) in previous)
+        {
+            if (quota[b] == 0) continue;
+            table[s] = live[b].Index;
+            quota[b]--;
+        }
+        // Deal the freed slots to backends still below quota, highest score first.
+        var free = new List<(ulong Score, int Backend, int Slot)>();
+        for (int s = 0; s < size; s++)
+        {
+            if (table[s] >= 0) continue;
+            for (int b = 0; b < live.Count; b++)
+            {
+                if (quota[b] > 0) free.Add((Score(b, s), b, s));
+            }
+        }
+        free.Sort((x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score)
+            : x.Backend != y.Backend ? x.Backend.CompareTo(y.Backend) : x.Slot.CompareTo(y.Slot));
+        foreach (var (_, b, s) in free)
+        {
+            if (table[s] >= 0 || quota[b] == 0) continue;
+            table[s] = live[b].Index;
+            quota[b]--;
+        }
+        return table;
+    }
+
+    /// <summary>
     /// Slots per backend by the largest-remainder (Hamilton) method: ⌊w_i·M/Σw⌋, then one more slot to
     /// the largest remainders (ties to the earlier backend in canonical order). Sums to M exactly.
     /// </summary>
