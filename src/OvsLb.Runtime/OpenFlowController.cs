@@ -30,8 +30,6 @@ public sealed class OpenFlowController : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
-    private ControllerRole _role;
-    private ulong _generation;
 
     public OpenFlowController(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null)
     {
@@ -43,8 +41,6 @@ public sealed class OpenFlowController : IAsyncDisposable
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _log = _loggers.CreateLogger("OvsLb.Controller");
         Metrics = metrics ?? new ControllerMetrics();
-        _role = options.Role;
-        _generation = options.GenerationId;
         _desired.Changed += (_, _) => _changed.Release();
     }
 
@@ -178,8 +174,6 @@ public sealed class OpenFlowController : IAsyncDisposable
     /// </summary>
     public async Task SetRoleAsync(ControllerRole role, ulong generationId)
     {
-        _role = role;
-        _generation = generationId;
         _options.Role = role;             // switches that connect later ask for the new role
         _options.GenerationId = generationId;
         foreach (var s in _sessions.Values)
@@ -196,8 +190,9 @@ public sealed class OpenFlowController : IAsyncDisposable
         }
     }
 
-    public ControllerRole Role => _role;
-    public ulong GenerationId => _generation;
+    /// <summary>The role this instance asks for (on switches that connect from now on, too).</summary>
+    public ControllerRole Role => _options.Role;
+    public ulong GenerationId => _options.GenerationId;
 
     /// <summary>Stops listening and closes every connection; switch flows are left as they are.</summary>
     public async Task StopAsync()

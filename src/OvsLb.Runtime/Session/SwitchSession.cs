@@ -181,7 +181,7 @@ public sealed partial class SwitchSession
             var reply = await RequestAsync<RoleMessage>(RoleMessage.Request(role, generationId), ct).ConfigureAwait(false);
             SetRole(reply.Role, $"role reply (generation {reply.GenerationId})");
         }
-        catch (OpenFlowErrorException e) when (e.Error.Name == "OFPRRFC_STALE")
+        catch (OpenFlowErrorException e) when (e.Error is { ErrorType: 11, Code: 0 }) // OFPET_ROLE_REQUEST_FAILED / OFPRRFC_STALE
         {
             // The switch left our role as it was (possibly EQUAL, which may write). Ask for SLAVE with
             // the switch's current generation id, so the switch agrees that this instance is a standby.
@@ -207,9 +207,10 @@ public sealed partial class SwitchSession
     /// <summary>OFPET_BAD_REQUEST / OFPBRC_IS_SLAVE (OVS 3.1 names it OFPBRC_IS_SECONDARY): a write from a SLAVE.</summary>
     internal static bool IsSecondaryError(ErrorMessage e) => e.ErrorType == 1 && e.Code == 10;
 
-    private async ValueTask HandleAsync(OfpMessage m, ReadOnlyMemory<byte> raw)
+    private async ValueTask HandleAsync(OfpMessage m)
     {
         _metrics.MessageIn(this, m);
+        if (m is ErrorMessage) _metrics.Error(this); // solicited or not: ovslb.errors counts every OFPT_ERROR
         switch (m)
         {
             case HelloMessage hello:
@@ -274,7 +275,6 @@ public sealed partial class SwitchSession
 
     private void OnUnsolicitedError(ErrorMessage error)
     {
-        _metrics.Error(this);
         if (BundleErrors is { } sink && sink.TryAdd(error)) return;
         var request = _pending.FindSent(error.Xid);
         _log.LogError("Switch error {Error} for xid 0x{Xid:x}: {Request}", error.Name, error.Xid, request?.ToString() ?? "(request no longer known)");

@@ -146,7 +146,7 @@ public sealed class SwitchConnection : IAsyncDisposable
     }
 
     /// <summary>Reads, frames and decodes messages until the connection closes, handing each to <paramref name="handle"/>.</summary>
-    public async Task ReceiveLoopAsync(Func<OfpMessage, ReadOnlyMemory<byte>, ValueTask> handle, Func<OfpProtocolException, ReadOnlyMemory<byte>, ValueTask> onDecodeError)
+    public async Task ReceiveLoopAsync(Func<OfpMessage, ValueTask> handle, Func<OfpProtocolException, ReadOnlyMemory<byte>, ValueTask> onDecodeError)
     {
         bool first = true;
         try
@@ -191,7 +191,7 @@ public sealed class SwitchConnection : IAsyncDisposable
                             await onDecodeError(e, bytes).ConfigureAwait(false);
                             continue;
                         }
-                        await handle(message, bytes).ConfigureAwait(false);
+                        await handle(message).ConfigureAwait(false);
                     }
                 }
                 finally
