@@ -18,22 +18,42 @@ public readonly record struct FlowKey(byte TableId, ushort Priority, string Matc
     public override string ToString() => $"table={TableId},priority={Priority},{Match}";
 }
 
-/// <summary>One flow of a desired or installed state.</summary>
+/// <summary>
+/// One flow of a desired or installed state. Its key and text (OVS's canonical match and dump-flows
+/// line) are what reconciliation compares; both are formatted once and cached, and any
+/// <c>with { ... }</c> that changes a property clears the cache.
+/// </summary>
 public sealed record FlowEntry
 {
-    public byte TableId { get; init; }
-    public ushort Priority { get; init; } = 0x8000;
-    public OfpMatch Match { get; init; } = OfpMatch.Any;
-    public EquatableArray<OfpInstruction> Instructions { get; init; } = EquatableArray<OfpInstruction>.Empty;
-    public ulong Cookie { get; init; }
-    public ushort IdleTimeout { get; init; }
-    public ushort HardTimeout { get; init; }
-    public FlowModFlags Flags { get; init; }
+    private FlowKey? _key;
+    private string? _text;
 
-    public FlowKey Key => new(TableId, Priority, MatchFormatter.Format(Match));
+    public byte TableId { get; init { field = value; Changed(); } }
+    public ushort Priority { get; init { field = value; Changed(); } } = 0x8000;
+    public OfpMatch Match { get; init { field = value; Changed(); } } = OfpMatch.Any;
+    public EquatableArray<OfpInstruction> Instructions { get; init { field = value; Changed(); } } = EquatableArray<OfpInstruction>.Empty;
+    public ulong Cookie { get; init { field = value; Changed(); } }
+    public ushort IdleTimeout { get; init { field = value; Changed(); } }
+    public ushort HardTimeout { get; init { field = value; Changed(); } }
+    public FlowModFlags Flags { get; init { field = value; Changed(); } }
+
+    private void Changed()
+    {
+        _key = null;
+        _text = null;
+    }
+
+    public FlowKey Key => _key ??= new(TableId, Priority, MatchFormatter.Format(Match));
 
     /// <summary>The flow as <c>ovs-ofctl --no-stats dump-flows</c> prints it; equal text means an equal flow.</summary>
-    public string Text => FlowEntryFormatter.Format(Cookie, TableId, IdleTimeout, HardTimeout, Flags, Priority, Match, Instructions);
+    public string Text => _text ??= FlowEntryFormatter.Format(Cookie, TableId, IdleTimeout, HardTimeout, Flags, Priority, Match, Instructions);
+
+    /// <summary>Value equality over the flow's properties (the caches do not take part).</summary>
+    public bool Equals(FlowEntry? other) => other is not null && (ReferenceEquals(this, other) ||
+        (TableId == other.TableId && Priority == other.Priority && Cookie == other.Cookie && IdleTimeout == other.IdleTimeout
+         && HardTimeout == other.HardTimeout && Flags == other.Flags && Match.Equals(other.Match) && Instructions.Equals(other.Instructions)));
+
+    public override int GetHashCode() => HashCode.Combine(TableId, Priority, Cookie, IdleTimeout, HardTimeout, Flags, Match, Instructions);
 
     public override string ToString() => Text;
 
