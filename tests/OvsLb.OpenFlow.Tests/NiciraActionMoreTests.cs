@@ -5,6 +5,7 @@ using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
+using static OvsLb.OpenFlow.Tests.ActionBytes;
 
 namespace OvsLb.OpenFlow.Tests;
 
@@ -17,45 +18,7 @@ namespace OvsLb.OpenFlow.Tests;
 [TestFixture]
 public class NiciraActionMoreTests
 {
-    private static byte[] Hex(string hex) => Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
-
-    private static OfpAction Decode(string hex)
-    {
-        var r = new OfpReader(Hex(hex));
-        var a = ActionCodec.ReadOne(ref r);
-        Assert.That(r.End, Is.True, "action did not consume its bytes");
-        return a;
-    }
-
-    private static string Encode(OfpAction a)
-    {
-        var buf = new byte[a.WireLength];
-        var w = new OfpWriter(buf);
-        a.Write(ref w);
-        Assert.That(w.Position, Is.EqualTo(buf.Length), "WireLength disagrees with Write");
-        return Convert.ToHexString(buf).ToLowerInvariant();
-    }
-
-    private static void RoundTrip(string hex, string text)
-    {
-        var a = Decode(hex);
-        Assert.Multiple(() =>
-        {
-            Assert.That(a, Is.Not.InstanceOf<RawAction>());
-            Assert.That(a.ToString(), Is.EqualTo(text));
-            Assert.That(Encode(a), Is.EqualTo(hex.Replace(" ", "", StringComparison.Ordinal)));
-        });
-    }
-
-    private static OfpProtocolException Rejects(string hex)
-    {
-        var bytes = Hex(hex);
-        return Assert.Throws<OfpProtocolException>(() =>
-        {
-            var r = new OfpReader(bytes);
-            ActionCodec.ReadOne(ref r);
-        })!;
-    }
+    // Decode/Encode/RoundTrip/Rejects/Hex: see ActionBytes.
 
     /// <summary>The apply-actions of a golden FLOW_MOD, encoded, for comparing builder output.</summary>
     private static string GoldenActionsHex(string file, string name)

@@ -4,6 +4,7 @@ using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Wire;
+using static OvsLb.OpenFlow.Tests.ActionBytes;
 
 namespace OvsLb.OpenFlow.Tests;
 
@@ -15,45 +16,7 @@ namespace OvsLb.OpenFlow.Tests;
 [TestFixture]
 public class NiciraActionTests
 {
-    // ---- helpers ----
-
-    private static OfpAction Decode(string hex)
-    {
-        var r = new OfpReader(Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal)));
-        var a = ActionCodec.ReadOne(ref r);
-        Assert.That(r.End, Is.True, "action did not consume its bytes");
-        return a;
-    }
-
-    private static string Encode(OfpAction a)
-    {
-        var buf = new byte[a.WireLength];
-        var w = new OfpWriter(buf);
-        a.Write(ref w);
-        Assert.That(w.Position, Is.EqualTo(buf.Length), "WireLength disagrees with Write");
-        return Convert.ToHexString(buf).ToLowerInvariant();
-    }
-
-    private static void RoundTrip(string hex, string text)
-    {
-        var a = Decode(hex);
-        Assert.Multiple(() =>
-        {
-            Assert.That(a, Is.Not.InstanceOf<RawAction>());
-            Assert.That(a.ToString(), Is.EqualTo(text));
-            Assert.That(Encode(a), Is.EqualTo(hex.Replace(" ", "", StringComparison.Ordinal)));
-        });
-    }
-
-    private static OfpProtocolException Rejects(string hex)
-    {
-        var bytes = Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
-        return Assert.Throws<OfpProtocolException>(() =>
-        {
-            var r = new OfpReader(bytes);
-            ActionCodec.ReadOne(ref r);
-        })!;
-    }
+    // ---- helpers (Decode/Encode/RoundTrip/Rejects: ActionBytes) ----
 
     private static GoldenEntry Golden(string flowText) =>
         GoldenFile.Load("nicira-actions.golden").Single(e => e.Command.StartsWith($"parse-flow '{flowText}'", StringComparison.Ordinal));

@@ -58,6 +58,17 @@ public abstract record OfpAction
         return n;
     }
 
+    /// <summary>
+    /// Writes an 8-byte action: type, len 8, then the 4 argument bytes as one big-endian u32 (a u8
+    /// argument sits in the top byte, a u16 in the top two, the rest being the zero padding).
+    /// </summary>
+    private protected static void WriteAction8(ref OfpWriter w, OfpActionType type, uint arg)
+    {
+        w.WriteU16((ushort)type);
+        w.WriteU16(8);
+        w.WriteU32(arg);
+    }
+
     internal static void WriteList(ref OfpWriter w, EquatableArray<OfpAction> actions)
     {
         foreach (var a in actions) a.Write(ref w);

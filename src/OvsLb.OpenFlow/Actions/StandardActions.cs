@@ -42,12 +42,7 @@ public sealed record SimpleAction(OfpActionType Type) : OfpAction
 {
     public override int WireLength => 8;
 
-    internal override void Write(ref OfpWriter w)
-    {
-        w.WriteU16((ushort)Type);
-        w.WriteU16(8);
-        w.WriteZeros(4);
-    }
+    internal override void Write(ref OfpWriter w) => WriteAction8(ref w, Type, 0);
 
     public override void Format(StringBuilder s) => s.Append(Type switch
     {
@@ -66,13 +61,7 @@ public sealed record SetMplsTtlAction(byte Ttl) : OfpAction
 {
     public override int WireLength => 8;
 
-    internal override void Write(ref OfpWriter w)
-    {
-        w.WriteU16((ushort)OfpActionType.SetMplsTtl);
-        w.WriteU16(8);
-        w.WriteU8(Ttl);
-        w.WriteZeros(3);
-    }
+    internal override void Write(ref OfpWriter w) => WriteAction8(ref w, OfpActionType.SetMplsTtl, (uint)Ttl << 24);
 
     public override void Format(StringBuilder s) => s.Append("set_mpls_ttl(").Append(Ttl).Append(')');
 }
@@ -82,13 +71,7 @@ public sealed record SetNwTtlAction(byte Ttl) : OfpAction
 {
     public override int WireLength => 8;
 
-    internal override void Write(ref OfpWriter w)
-    {
-        w.WriteU16((ushort)OfpActionType.SetNwTtl);
-        w.WriteU16(8);
-        w.WriteU8(Ttl);
-        w.WriteZeros(3);
-    }
+    internal override void Write(ref OfpWriter w) => WriteAction8(ref w, OfpActionType.SetNwTtl, (uint)Ttl << 24);
 
     public override void Format(StringBuilder s) => s.Append("mod_nw_ttl:").Append(Ttl);
 }
@@ -98,13 +81,7 @@ public sealed record EthertypeAction(OfpActionType Type, ushort Ethertype) : Ofp
 {
     public override int WireLength => 8;
 
-    internal override void Write(ref OfpWriter w)
-    {
-        w.WriteU16((ushort)Type);
-        w.WriteU16(8);
-        w.WriteU16(Ethertype);
-        w.WriteZeros(2);
-    }
+    internal override void Write(ref OfpWriter w) => WriteAction8(ref w, Type, (uint)Ethertype << 16);
 
     public override void Format(StringBuilder s)
     {
@@ -123,12 +100,7 @@ public sealed record SetQueueAction(uint QueueId) : OfpAction
 {
     public override int WireLength => 8;
 
-    internal override void Write(ref OfpWriter w)
-    {
-        w.WriteU16((ushort)OfpActionType.SetQueue);
-        w.WriteU16(8);
-        w.WriteU32(QueueId);
-    }
+    internal override void Write(ref OfpWriter w) => WriteAction8(ref w, OfpActionType.SetQueue, QueueId);
 
     public override void Format(StringBuilder s) => s.Append("set_queue:").Append(QueueId);
 }
@@ -138,12 +110,7 @@ public sealed record GroupAction(uint GroupId) : OfpAction
 {
     public override int WireLength => 8;
 
-    internal override void Write(ref OfpWriter w)
-    {
-        w.WriteU16((ushort)OfpActionType.Group);
-        w.WriteU16(8);
-        w.WriteU32(GroupId);
-    }
+    internal override void Write(ref OfpWriter w) => WriteAction8(ref w, OfpActionType.Group, GroupId);
 
     public override void Format(StringBuilder s) => s.Append("group:").Append(GroupId);
 }

@@ -40,15 +40,7 @@ public sealed record NxPacketIn2(EquatableArray<PacketIn2Property> Properties) :
     public override OfpType Type => OfpType.Experimenter;
     public override string OvsName => IsResume ? "NXT_RESUME" : "NXT_PACKET_IN2";
 
-    public override int BodyLength
-    {
-        get
-        {
-            int n = 8;
-            foreach (var p in Properties) n += Pad.To8(p.Length);
-            return n;
-        }
-    }
+    public override int BodyLength => 8 + OfpProperty.ListLength(Properties);
 
     /// <summary>The packet bytes (a slice of the received message).</summary>
     public Bytes Packet => Last<PacketIn2Packet>()?.Data ?? Bytes.Empty;
@@ -92,14 +84,7 @@ public sealed record NxPacketIn2(EquatableArray<PacketIn2Property> Properties) :
     {
         w.WriteU32(ActionCodec.NiciraVendor);
         w.WriteU32(IsResume ? ResumeSubtype : PacketIn2Subtype);
-        foreach (var p in Properties)
-        {
-            int start = w.Position;
-            w.WriteU16(p.Type);
-            w.WriteU16((ushort)p.Length);
-            p.WriteValue(ref w);
-            w.PadTo8(start);
-        }
+        OfpProperty.WriteList(ref w, Properties);
     }
 
     /// <summary>

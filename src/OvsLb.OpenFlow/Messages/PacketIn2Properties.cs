@@ -16,14 +16,7 @@ namespace OvsLb.OpenFlow.Messages;
 /// Properties are kept in wire order so a decoded message re-encodes byte for byte; unknown ones are
 /// kept as <see cref="PacketIn2UnknownProperty"/>.
 /// </summary>
-public abstract record PacketIn2Property
-{
-    /// <summary>NXPINT_* type.</summary>
-    public abstract ushort Type { get; }
-    /// <summary>Property length on the wire: 4 + payload, before padding to 8.</summary>
-    public abstract int Length { get; }
-    internal abstract void WriteValue(ref OfpWriter w);
-}
+public abstract record PacketIn2Property : OfpProperty;
 
 /// <summary>NXPINT_PACKET (0): the packet (or its first bytes when truncated). Aliases the received bytes.</summary>
 public sealed record PacketIn2Packet(Bytes Data) : PacketIn2Property
@@ -107,27 +100,12 @@ public sealed record PacketIn2Userdata(Bytes Data) : PacketIn2Property
 public sealed record PacketIn2Continuation(EquatableArray<ContinuationProperty> Properties) : PacketIn2Property
 {
     public override ushort Type => 8;
-    public override int Length
-    {
-        get
-        {
-            int n = 8;
-            foreach (var p in Properties) n += Pad.To8(p.Length);
-            return n;
-        }
-    }
+    public override int Length => 8 + OfpProperty.ListLength(Properties);
 
     internal override void WriteValue(ref OfpWriter w)
     {
         w.WriteU32(0);
-        foreach (var p in Properties)
-        {
-            int start = w.Position;
-            w.WriteU16(p.Type);
-            w.WriteU16((ushort)p.Length);
-            p.WriteValue(ref w);
-            w.PadTo8(start);
-        }
+        OfpProperty.WriteList(ref w, Properties);
     }
 }
 
@@ -140,12 +118,7 @@ public sealed record PacketIn2UnknownProperty(ushort PropertyType, Bytes Payload
 }
 
 /// <summary>One NXCPT_* property of a <see cref="PacketIn2Continuation"/> (lib/ofp-packet.c, enum nx_continuation_prop_type).</summary>
-public abstract record ContinuationProperty
-{
-    public abstract ushort Type { get; }
-    public abstract int Length { get; }
-    internal abstract void WriteValue(ref OfpWriter w);
-}
+public abstract record ContinuationProperty : OfpProperty;
 
 /// <summary>NXCPT_BRIDGE (0x8000): the bridge's UUID, 16 bytes in ovs-vswitchd's (host) byte order.</summary>
 public sealed record ContinuationBridge(Bytes Uuid) : ContinuationProperty

@@ -63,7 +63,7 @@ public static class MatchFormatter
         if (f.Has("ct_state"))
         {
             var (v, m) = f.Get("ct_state");
-            s.Append("ct_state=").Append((byte)m == 0xff ? OfctlFormat.CtStateExact((byte)v) : OfctlFormat.Flags((byte)v, (byte)m, 0xff, CtNames)).Append(',');
+            s.Append("ct_state=").Append((byte)m == 0xff ? OfctlFormat.CtStateExact((byte)v) : OfctlFormat.Flags((byte)v, (byte)m, 0xff, OfctlFormat.CtStateNames)).Append(',');
         }
         U16(s, f, "ct_zone", "ct_zone");
         U32(s, f, "ct_mark", "ct_mark");
@@ -122,7 +122,7 @@ public static class MatchFormatter
             if (shortcut is null && hasProto && dlType == 0x86dd) shortcut = "ipv6";
             if (shortcut is null) skipType = false; else s.Append(shortcut).Append(',');
         }
-        for (int i = 0; i < 16; i++) U32(s, f, "reg" + i.ToString(Inv), "reg" + i.ToString(Inv));
+        for (int i = 0; i < 16; i++) U32(s, f, FlowSlots.Reg(i), FlowSlots.Reg(i));
 
         // format_flow_tunnel
         Be64(s, f, "tun_id", "tun_id");
@@ -193,12 +193,7 @@ public static class MatchFormatter
         Be32(s, f, "mpls_lse2", "mpls_lse2");
 
         var (frag, fragMask) = f.Get("nw_frag");
-        switch ((int)fragMask & 3)
-        {
-            case 3: s.Append("nw_frag=").Append((frag & 1) != 0 ? ((frag & 2) != 0 ? "later" : "first") : ((frag & 2) != 0 ? "<error>" : "no")).Append(','); break;
-            case 1: s.Append("nw_frag=").Append((frag & 1) != 0 ? "yes" : "no").Append(','); break;
-            case 2: s.Append("nw_frag=").Append((frag & 2) != 0 ? "later" : "not_later").Append(','); break;
-        }
+        if ((fragMask & 3) != 0) s.Append("nw_frag=").Append(OfctlFormat.Frag((byte)frag, (byte)fragMask)).Append(',');
         if (dlType == 0x0800 && nwProto == 1)
         {
             Be16(s, f, "tp_src", "icmp_type");
@@ -228,8 +223,6 @@ public static class MatchFormatter
     }
 
     private static readonly string[] TunFlagNames = ["oam", "df", "csum", "key"];
-
-    private static readonly string[] CtNames = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"];
 
     private static void Vlan(StringBuilder s, Flow f, string key, string suffix)
     {

@@ -103,24 +103,15 @@ public static class OfctlFormat
     /// <summary>ds_put_hex: "0x" and the value's bytes without leading zero bytes, or "0" for zero.</summary>
     public static string Hex(UInt128 v, int width)
     {
-        if (width < 16) v &= (UInt128.One << (width * 8)) - 1;
-        if (v == 0) return "0";
-        var sb = new StringBuilder("0x");
-        bool printed = false;
-        for (int i = width - 1; i >= 0; i--)
-        {
-            byte b = (byte)(v >> (i * 8));
-            if (!printed && b == 0) continue;
-            sb.Append(printed ? b.ToString("x2", Inv) : b.ToString("x", Inv));
-            printed = true;
-        }
-        return sb.ToString();
+        Span<byte> b = stackalloc byte[width];
+        for (int i = 0; i < width; i++) b[i] = (byte)(v >> ((width - 1 - i) * 8));
+        return HexBytes(b);
     }
 
     /// <summary>C's "%#x": "0" for zero, else "0x" + lowercase hex.</summary>
     public static string AltHex(ulong v) => v == 0 ? "0" : "0x" + v.ToString("x", Inv);
 
-    private static readonly string[] CtStateNames = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"];
+    internal static readonly string[] CtStateNames = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"];
     private static readonly string[] TcpFlagNames = ["fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr", "ns", "[200]", "[400]", "[800]"];
 
     /// <summary>format_flags / format_flags_masked from lib/flow.c.</summary>
@@ -214,7 +205,6 @@ public static class OfctlFormat
         return $"{name}[{ofs}..{ofs + nBits - 1}]";
     }
 
-    /// <summary>format_hex_arg: bytes as "01.02.03".</summary>
     /// <summary>
     /// ds_put_hex (lib/dynamic-string.c): the bytes as one big-endian number, "0x" and hex without
     /// leading zeros, "0" when all are zero (mf_subvalue_format).
@@ -229,6 +219,7 @@ public static class OfctlFormat
         return sb.ToString();
     }
 
+    /// <summary>format_hex_arg: bytes as "01.02.03".</summary>
     public static string HexArg(ReadOnlySpan<byte> data)
     {
         var sb = new StringBuilder(data.Length * 3);

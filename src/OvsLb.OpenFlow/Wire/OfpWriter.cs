@@ -75,9 +75,6 @@ public ref struct OfpWriter
         _pos += n;
     }
 
-    /// <summary>Patches a big-endian u16 at an absolute position already written.</summary>
-    public readonly void PatchU16(int at, ushort v) => BinaryPrimitives.WriteUInt16BigEndian(_dst.Slice(at, 2), v);
-
     public readonly Span<byte> Written => _dst[.._pos];
 }
 

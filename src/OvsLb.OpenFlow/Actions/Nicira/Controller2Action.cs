@@ -40,28 +40,13 @@ public sealed record Controller2Action(EquatableArray<ControllerProperty> Proper
         return found;
     }
 
-    public override int WireLength
-    {
-        get
-        {
-            int n = 16;
-            foreach (var p in Properties) n += Pad.To8(p.Length);
-            return n;
-        }
-    }
+    public override int WireLength => 16 + OfpProperty.ListLength(Properties);
 
     internal override void Write(ref OfpWriter w)
     {
         NiciraActions.WriteHeader(ref w, (ushort)WireLength, NiciraActions.Controller2);
         w.WriteZeros(6);
-        foreach (var p in Properties)
-        {
-            int start = w.Position;
-            w.WriteU16(p.Type);
-            w.WriteU16((ushort)p.Length);
-            p.WriteValue(ref w);
-            w.PadTo8(start);
-        }
+        OfpProperty.WriteList(ref w, Properties);
     }
 
     /// <summary>decode_NXAST_RAW_CONTROLLER2 (lib/ofp-actions.c) with ofpprop_pull (lib/ofp-prop.c).</summary>
@@ -133,14 +118,7 @@ public sealed record Controller2Action(EquatableArray<ControllerProperty> Proper
 }
 
 /// <summary>One NXAC2PT_* property of <see cref="Controller2Action"/>.</summary>
-public abstract record ControllerProperty
-{
-    /// <summary>NXAC2PT_* type.</summary>
-    public abstract ushort Type { get; }
-    /// <summary>Property length on the wire: 4 + payload, before padding to 8.</summary>
-    public abstract int Length { get; }
-    internal abstract void WriteValue(ref OfpWriter w);
-}
+public abstract record ControllerProperty : OfpProperty;
 
 /// <summary>NXAC2PT_MAX_LEN (0): bytes of the packet to send.</summary>
 public sealed record ControllerMaxLen(ushort Value) : ControllerProperty
