@@ -142,6 +142,18 @@ public class MaglevTableTests
                 var shrunk = set.Where((_, i) => i != j).ToArray();
                 oursRemove = Math.Max(oursRemove, Moved(table, Keys(shrunk, MaglevTable.Build(shrunk, M))));
             }
+            double updAdd = 0, updRemove = 0;
+            for (int extra = 0; extra < 8; extra++)
+            {
+                var grown = set.Append(new MaglevBackend($"10.9.9.{extra + 1}", 1)).ToArray();
+                updAdd = Math.Max(updAdd, Moved(table, Keys(grown, MaglevTable.Update(table, grown, M))));
+            }
+            for (int j = 0; j < n; j++)
+            {
+                var shrunk = set.Where((_, i) => i != j).ToArray();
+                updRemove = Math.Max(updRemove, Moved(table, Keys(shrunk, MaglevTable.Update(table, shrunk, M))));
+            }
+            if (updAdd > 1.25 / n || updRemove > 1.25 / n) failures.Add($"N={n} Update add {updAdd:F3} remove {updRemove:F3}");
             double naiveAdd = OvsDpHash.MovedOnAdd(n), naiveRemove = Enumerable.Range(0, n).Max(j => OvsDpHash.MovedOnRemove(n, j));
             double bound = 1.25 / n;
             report.Append(CultureInfo.InvariantCulture,
@@ -151,6 +163,41 @@ public class MaglevTableTests
         }
         TestContext.Out.WriteLine(report);
         Assert.That(failures, Is.Empty, report.ToString());
+    }
+
+    [Test]
+    public void Update_without_a_usable_previous_table_is_Build_and_an_unchanged_set_moves_nothing() =>
+        Prop.ForAll(Inputs.ToArbitrary(), x =>
+        {
+            var built = MaglevTable.Build(x.Backends, x.Size, x.Seed);
+            var installed = Keys(x.Backends, built);
+            return MaglevTable.Update(null, x.Backends, x.Size, x.Seed).SequenceEqual(built)
+                && MaglevTable.Update(installed[..^1], x.Backends, x.Size, x.Seed).SequenceEqual(built)
+                && MaglevTable.Update(installed, x.Backends.Reverse().ToArray(), x.Size, x.Seed)
+                    .Select(i => x.Backends[x.Backends.Length - 1 - i].Key).SequenceEqual(installed);
+        }).QuickCheckThrowOnFailure();
+
+    [Test]
+    public void Update_keeps_the_exact_weighted_quotas_and_only_live_backends() =>
+        Prop.ForAll(Inputs.ToArbitrary(), Inputs.ToArbitrary(), (x, y) =>
+        {
+            // A previous table over a different backend set (and stale keys), same size.
+            var prev = Keys(y.Backends, MaglevTable.Build(y.Backends, x.Size, y.Seed)).Select(k => (string?)k).ToArray();
+            prev[0] = null;
+            prev[^1] = "no-such-backend";
+            var t = MaglevTable.Update(prev, x.Backends, x.Size, x.Seed);
+            var expected = MaglevTable.Counts(MaglevTable.Build(x.Backends, x.Size, x.Seed), x.Backends.Length);
+            return t.Length == x.Size && t.All(b => b >= 0 && x.Backends[b].Weight > 0)
+                && MaglevTable.Counts(t, x.Backends.Length).SequenceEqual(expected);
+        }).QuickCheckThrowOnFailure();
+
+    [Test]
+    public void Update_rejects_what_Build_rejects_even_with_a_previous_table()
+    {
+        var prev = new string?[16];
+        Assert.That(() => MaglevTable.Update(prev, [new("a", 1), new("a", 2)], 16), Throws.ArgumentException.With.Message.Contains("'a' is a duplicate"));
+        Assert.That(() => MaglevTable.Update(prev, [new("a", 0)], 16), Throws.ArgumentException.With.Message.Contains("non-zero weight"));
+        Assert.That(() => MaglevTable.Update(new string?[15], Equal(2), 15), Throws.ArgumentException);
     }
 
     private static string[] Keys(MaglevBackend[] set, int[] table) => table.Select(i => set[i].Key).ToArray();

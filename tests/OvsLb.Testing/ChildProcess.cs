@@ -57,16 +57,8 @@ public sealed partial class ChildProcess : IDisposable
             argv.InsertRange(0, ["-c", cpus, file]);
             file = "taskset";
         }
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,   // the child may watch stdin to exit with its parent
-            UseShellExecute = false,
-        };
-        foreach (var a in argv) psi.ArgumentList.Add(a);
-        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        // stdin redirected: the child may watch it to exit with its parent.
+        var p = ProcessRunner.Start(file, argv, env, redirectStdin: true);
         return new ChildProcess(p) { CommandLine = $"{file} {string.Join(' ', argv)}" };
     }
 
@@ -134,17 +126,7 @@ public sealed partial class ChildProcess : IDisposable
     public void Dispose()
     {
         if (!Live.TryRemove(this, out _)) return;
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
+        ProcessRunner.KillTree(_process, TimeSpan.FromSeconds(10));
         _process.Dispose();
         try { Cleanup?.Invoke(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }

@@ -93,11 +93,7 @@ public sealed class OvsSandbox : IDisposable
     public void RestartVswitchd()
     {
         var old = VswitchdProcess ?? throw new InvalidOperationException("ovs-vswitchd is not running");
-        if (!old.HasExited)
-        {
-            old.Kill(entireProcessTree: true);
-            old.WaitForExit();
-        }
+        ProcessRunner.KillTree(old, Timeout.InfiniteTimeSpan);
         _processes.Remove(old);
         old.Dispose();
         File.Delete(VswitchdCtl);   // a killed process leaves its socket file behind; wait for the new one
@@ -113,10 +109,7 @@ public sealed class OvsSandbox : IDisposable
 
     private Process Spawn(string file, IEnumerable<string> args)
     {
-        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in Env) psi.Environment[k] = v;
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        var p = ProcessRunner.Start(file, args, Env);
         p.OutputDataReceived += (_, _) => { };
         p.ErrorDataReceived += (_, _) => { };
         p.BeginOutputReadLine();
@@ -171,15 +164,7 @@ public sealed class OvsSandbox : IDisposable
         _disposed = true;
         foreach (var p in Enumerable.Reverse(_processes))
         {
-            try
-            {
-                if (!p.HasExited)
-                {
-                    p.Kill(entireProcessTree: true);
-                    p.WaitForExit(5000);
-                }
-            }
-            catch (InvalidOperationException) { }
+            ProcessRunner.KillTree(p, TimeSpan.FromSeconds(5));
             p.Dispose();
         }
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

@@ -40,12 +40,7 @@ public sealed partial class PingStream : IDisposable
     /// <summary>Starts <c>ip netns exec NETNS ping -D -n -i INTERVAL DESTINATION</c> (root may use intervals below 200 ms).</summary>
     public static PingStream Start(string netns, string destination, TimeSpan interval)
     {
-        var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "netns", "exec", netns, "ping", "-D", "-n", "-i", interval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture), destination })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start ping");
+        var process = ProcessRunner.Start("ip", ["netns", "exec", netns, "ping", "-D", "-n", "-i", interval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture), destination]);
         var stream = new PingStream(process);
         process.OutputDataReceived += (_, e) => stream.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => stream.OnLine(e.Data);

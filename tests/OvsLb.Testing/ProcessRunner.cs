@@ -14,16 +14,9 @@ public static class ProcessRunner
 {
     public static CommandResult Run(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null, string? stdin = null)
     {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = stdin is not null,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        var argv = args.ToList();
+        string command = $"{file} {string.Join(' ', argv)}";
+        using var p = Start(file, argv, env, redirectStdin: stdin is not null);
         if (stdin is not null)
         {
             p.StandardInput.Write(stdin);
@@ -34,11 +27,46 @@ public static class ProcessRunner
         var limit = timeout ?? TimeSpan.FromSeconds(30);
         if (!p.WaitForExit(limit))
         {
-            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            throw new TimeoutException($"'{file} {string.Join(' ', psi.ArgumentList)}' did not finish within {limit.TotalSeconds:0}s");
+            KillTree(p, TimeSpan.Zero);
+            throw new TimeoutException($"'{command}' did not finish within {limit.TotalSeconds:0}s");
         }
         p.WaitForExit();
-        return new CommandResult($"{file} {string.Join(' ', psi.ArgumentList)}", p.ExitCode, stdout.Result, stderr.Result);
+        return new CommandResult(command, p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="file"/> with <paramref name="args"/> (and extra environment variables),
+    /// stdout and stderr redirected: the one place the test helpers spawn processes.
+    /// </summary>
+    internal static Process Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, bool redirectStdin = false)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = redirectStdin,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        return Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+    }
+
+    /// <summary>
+    /// Kills <paramref name="p"/> and its children if still running and waits up to <paramref name="wait"/>
+    /// (<see cref="Timeout.InfiniteTimeSpan"/>: until it is gone); a process already reaped is no error.
+    /// </summary>
+    internal static void KillTree(Process p, TimeSpan wait)
+    {
+        try
+        {
+            if (p.HasExited) return;
+            p.Kill(entireProcessTree: true);
+            if (wait != TimeSpan.Zero) p.WaitForExit(wait);
+        }
+        catch (InvalidOperationException)
+        {
+        }
     }
 
     /// <summary>

@@ -20,7 +20,6 @@ Usage: tests/golden/gen_monitor_ct_tlv.py [OUTDIR]   (default: tests/golden/data
 """
 
 import os
-import subprocess
 import sys
 import tempfile
 import shutil
@@ -29,41 +28,17 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from capture import TO_SWITCH, FROM_SWITCH  # noqa: E402
-from golden_lib import Golden, GenError, Sandbox, display_cmd  # noqa: E402
+from golden_lib import (Golden, GenError, Sandbox, display_cmd, run,  # noqa: E402
+                        sandbox_env, start_daemons, stop_daemons)
 
-SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 BRIDGE = "gmon"
 
 
 def start(d):
-    env = dict(os.environ)
-    for var in ("OVS_RUNDIR", "OVS_LOGDIR", "OVS_DBDIR", "OVS_SYSCONFDIR"):
-        env[var] = d
-    env.pop("OVS_CTL_TIMEOUT", None)
-
-    def run(argv):
-        subprocess.run(argv, env=env, check=True, capture_output=True, timeout=60)
-
-    run(["ovsdb-tool", "create", d + "/conf.db", SCHEMA])
-    run(["ovsdb-server", "--detach", "--no-chdir", "-vconsole:off",
-         "--pidfile=%s/ovsdb-server.pid" % d, "--log-file=%s/ovsdb-server.log" % d,
-         "--remote=punix:%s/db.sock" % d, d + "/conf.db"])
-    run(["ovs-vsctl", "--db=unix:%s/db.sock" % d, "--no-wait", "init"])
-    run(["ovs-vswitchd", "--detach", "--no-chdir", "-vconsole:off",
-         "--pidfile=%s/ovs-vswitchd.pid" % d, "--log-file=%s/ovs-vswitchd.log" % d,
-         "--enable-dummy", "--disable-system", "unix:%s/db.sock" % d])
-    run(["ovs-appctl", "-t", "ovs-vswitchd", "time/stop"])
+    env = sandbox_env(d)
+    start_daemons(d, env)
+    run(["ovs-appctl", "-t", "ovs-vswitchd", "time/stop"], env)
     return env
-
-
-def stop(d, env):
-    for name in ("ovs-vswitchd", "ovsdb-server"):
-        pidfile = "%s/%s.pid" % (d, name)
-        if not os.path.exists(pidfile):
-            continue
-        pid = open(pidfile).read().strip()
-        subprocess.run(["ovs-appctl", "-t", "%s/%s.%s.ctl" % (d, name, pid), "exit"],
-                       env=env, capture_output=True, timeout=30)
 
 
 def generate(sb, g):
@@ -152,7 +127,7 @@ def main():
         g.write(outdir)
     finally:
         if env is not None:
-            stop(d, env)
+            stop_daemons(d, env)
         shutil.rmtree(d, ignore_errors=True)
     return 0
 

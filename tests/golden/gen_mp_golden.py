@@ -19,7 +19,6 @@ Usage: tests/golden/gen_mp_golden.py [OUTDIR]   (default: tests/golden/data next
 
 import os
 import shlex
-import signal
 import socket
 import struct
 import subprocess
@@ -29,8 +28,10 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import golden_lib  # noqa: E402  (tests/golden/golden_lib.py: sandbox daemons)
+
 OFCTL = ["ovs-ofctl", "-O", "OpenFlow13"]
-SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 TO_SWITCH, FROM_SWITCH = "to-switch", "from-switch"
 
 
@@ -50,7 +51,6 @@ class Sandbox:
             self.env[var] = self.dir
         self.env.pop("OVS_CTL_TIMEOUT", None)
         self.db = "unix:%s/db.sock" % self.dir
-        self.pids = {}
 
     def run(self, argv, check=True, timeout=60):
         p = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=timeout)
@@ -59,41 +59,11 @@ class Sandbox:
         return p
 
     def start(self):
-        d = self.dir
-        self.run(["ovsdb-tool", "create", d + "/conf.db", SCHEMA])
-        self.run(["ovsdb-server", "--detach", "--no-chdir", "-vconsole:off",
-                  "--pidfile=%s/ovsdb-server.pid" % d, "--log-file=%s/ovsdb-server.log" % d,
-                  "--remote=punix:%s/db.sock" % d, d + "/conf.db"])
-        self.pids["ovsdb-server"] = int(open(d + "/ovsdb-server.pid").read())
-        self.vsctl("--no-wait", "init")
-        self.run(["ovs-vswitchd", "--detach", "--no-chdir", "-vconsole:off",
-                  "--pidfile=%s/ovs-vswitchd.pid" % d, "--log-file=%s/ovs-vswitchd.log" % d,
-                  "--enable-dummy", "--disable-system", self.db])
-        self.pids["ovs-vswitchd"] = int(open(d + "/ovs-vswitchd.pid").read())
+        golden_lib.start_daemons(self.dir, self.env)
         self.appctl("time/stop")
 
     def stop(self):
-        for name in ("ovs-vswitchd", "ovsdb-server"):
-            pid = self.pids.pop(name, None)
-            if pid is None:
-                continue
-            self.run(["ovs-appctl", "-t", "%s/%s.%d.ctl" % (self.dir, name, pid), "exit"], check=False)
-            for sig in (None, signal.SIGTERM, signal.SIGKILL):
-                if sig is not None:
-                    try:
-                        os.kill(pid, sig)
-                    except ProcessLookupError:
-                        break
-                for _ in range(50):
-                    try:
-                        os.kill(pid, 0)
-                    except ProcessLookupError:
-                        break
-                    time.sleep(0.1)
-                else:
-                    continue
-                break
-        subprocess.run(["rm", "-rf", self.dir])
+        golden_lib.stop_daemons(self.dir, self.env)
 
     def vsctl(self, *args):
         return self.run(["ovs-vsctl", "--db=" + self.db, "--timeout=30"] + list(args))

@@ -29,7 +29,6 @@ stopped by pid.
 import os
 import re
 import shlex
-import signal
 import struct
 import subprocess
 import sys
@@ -39,6 +38,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import capture  # noqa: E402  (tests/golden/capture.py)
+from golden_lib import start_daemons, stop_daemons  # noqa: E402
 
 OFCTL = ["ovs-ofctl", "-O", "OpenFlow13"]
 PCAP = os.path.join(HERE, "..", "OvsLb.OpenFlow.Tests", "Packets", "data", "linux.pcap")
@@ -197,39 +197,13 @@ class Sandbox:
         self.db = "unix:%s/db.sock" % self.dir
 
     def start(self):
-        d = self.dir
-        run(["ovsdb-tool", "create", d + "/conf.db", "/usr/share/openvswitch/vswitch.ovsschema"], self.env)
-        run(["ovsdb-server", "--detach", "--no-chdir", "-vconsole:off", "--pidfile=%s/ovsdb-server.pid" % d,
-             "--log-file=%s/ovsdb-server.log" % d, "--remote=punix:%s/db.sock" % d, d + "/conf.db"], self.env)
-        self.vsctl("--no-wait", "init")
-        run(["ovs-vswitchd", "--detach", "--no-chdir", "-vconsole:off", "--pidfile=%s/ovs-vswitchd.pid" % d,
-             "--log-file=%s/ovs-vswitchd.log" % d, "--enable-dummy", "--disable-system", self.db], self.env)
+        start_daemons(self.dir, self.env)
 
     def vsctl(self, *args):
         return run(["ovs-vsctl", "--db=" + self.db, "--timeout=30"] + list(args), self.env)
 
     def stop(self):
-        for name in ("ovs-vswitchd", "ovsdb-server"):
-            try:
-                with open("%s/%s.pid" % (self.dir, name)) as f:
-                    pid = int(f.read().strip())
-            except (OSError, ValueError):
-                continue
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.kill(pid, sig)
-                except ProcessLookupError:
-                    break
-                for _ in range(50):
-                    try:
-                        os.kill(pid, 0)
-                    except ProcessLookupError:
-                        break
-                    time.sleep(0.1)
-                else:
-                    continue
-                break
-        subprocess.run(["rm", "-rf", self.dir])
+        stop_daemons(self.dir, self.env)
 
 
 def ofp_print(sb, msg):

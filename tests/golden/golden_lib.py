@@ -15,6 +15,8 @@ Standard library only.
 import os
 import re
 import shlex
+import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -26,6 +28,7 @@ import capture  # noqa: E402
 
 OVS_VERSION_NOTE = "ovs-vswitchd 3.1"
 OFCTL = ["ovs-ofctl", "-O", "OpenFlow13"]
+SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 
 
 class GenError(Exception):
@@ -58,6 +61,59 @@ def hexdump_bytes(text):
         for tok in line[10:57].replace("-", " ").split():
             out.append(int(tok, 16))
     return bytes(out)
+
+
+# ---------------------------------------------------------------------------
+# A private OVS in a directory: the one copy of the daemon start/stop code the
+# generator scripts share (generate.sh does the same in shell).
+
+
+def sandbox_env(d):
+    """The environment that points every OVS tool at the sandbox in d."""
+    env = dict(os.environ)
+    for var in ("OVS_RUNDIR", "OVS_LOGDIR", "OVS_DBDIR", "OVS_SYSCONFDIR"):
+        env[var] = d
+    env.pop("OVS_CTL_TIMEOUT", None)
+    return env
+
+
+def start_daemons(d, env):
+    """Creates a database in d and starts ovsdb-server and
+    ovs-vswitchd --enable-dummy --disable-system there (both --detach)."""
+    db = "unix:%s/db.sock" % d
+    run(["ovsdb-tool", "create", d + "/conf.db", SCHEMA], env)
+    run(["ovsdb-server", "--detach", "--no-chdir", "-vconsole:off",
+         "--pidfile=%s/ovsdb-server.pid" % d,
+         "--log-file=%s/ovsdb-server.log" % d,
+         "--remote=punix:%s/db.sock" % d, d + "/conf.db"], env)
+    run(["ovs-vsctl", "--db=" + db, "--timeout=30", "--no-wait", "init"], env)
+    run(["ovs-vswitchd", "--detach", "--no-chdir", "-vconsole:off",
+         "--pidfile=%s/ovs-vswitchd.pid" % d,
+         "--log-file=%s/ovs-vswitchd.log" % d,
+         "--enable-dummy", "--disable-system", db], env)
+
+
+def stop_daemons(d, env):
+    """Stops the daemons start_daemons() started in d (ovs-appctl exit,
+    then SIGTERM, then SIGKILL, each given 5 s) and removes d."""
+    for name in ("ovs-vswitchd", "ovsdb-server"):
+        try:
+            with open("%s/%s.pid" % (d, name)) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        run(["ovs-appctl", "-t", "%s/%s.%d.ctl" % (d, name, pid), "exit"],
+            env, check=False, timeout=30)
+        for sig in (None, signal.SIGTERM, signal.SIGKILL):
+            try:
+                if sig is not None:
+                    os.kill(pid, sig)
+                for _ in range(50):
+                    os.kill(pid, 0)
+                    time.sleep(0.1)
+            except ProcessLookupError:
+                break
+    shutil.rmtree(d, ignore_errors=True)
 
 
 class Sandbox:

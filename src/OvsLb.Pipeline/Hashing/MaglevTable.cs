@@ -59,63 +59,8 @@ public static class MaglevTable
     /// </summary>
     /// <exception cref="ArgumentException">M not a power of two in [16, 2^16]; no backend with
     /// non-zero weight; duplicate keys.</exception>
-    public static int[] Build(IReadOnlyList<MaglevBackend> backends, int size, ulong seed = 0)
-    {
-        ArgumentNullException.ThrowIfNull(backends);
-        if (size < MinSize || size > MaxSize || (size & (size - 1)) != 0)
-        {
-            throw new ArgumentException($"table size {size} must be a power of two in [{MinSize}, {MaxSize}]", nameof(size));
-        }
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        uint wMax = 0;
-        for (int i = 0; i < backends.Count; i++)
-        {
-            var b = backends[i];
-            if (b.Key is null) throw new ArgumentException($"backends[{i}].Key is null", nameof(backends));
-            if (!seen.Add(b.Key)) throw new ArgumentException($"backends[{i}].Key '{b.Key}' is a duplicate", nameof(backends));
-            wMax = Math.Max(wMax, b.Weight);
-        }
-        if (wMax == 0) throw new ArgumentException("no backend with a non-zero weight", nameof(backends));
-
-        // Live backends in a canonical order (by key hash, then key): input order never matters.
-        var live = new List<(int Index, ulong Hash)>();
-        for (int i = 0; i < backends.Count; i++)
-        {
-            if (backends[i].Weight > 0) live.Add((i, KeyHash(backends[i].Key, seed)));
-        }
-        live.Sort((a, b) => a.Hash != b.Hash ? a.Hash.CompareTo(b.Hash) : string.CompareOrdinal(backends[a.Index].Key, backends[b.Index].Key));
-
-        int[] quota = Quotas(live.Select(l => (ulong)backends[l.Index].Weight).ToArray(), size);
-
-        // Every (backend, slot) pair scored by a keyed hash; each slot ranks the backends by score
-        // (rendezvous hashing). Pairs are taken greedily, highest score first, each backend up to
-        // its quota (the exact weighted share), so balance is exact and the table is a pure
-        // function of the backend set.
-        var pairs = new (ulong Score, int Backend, int Slot)[live.Count * size];
-        var scores = new (ulong Score, int Backend)[live.Count];
-        int k = 0;
-        for (int s = 0; s < size; s++)
-        {
-            ulong hs = Mix((ulong)s * 0x9e3779b97f4a7c15UL + seed);
-            for (int b = 0; b < live.Count; b++) scores[b] = (Mix(live[b].Hash ^ hs), b);
-            Array.Sort(scores, (x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Backend.CompareTo(y.Backend));
-            for (int r = 0; r < scores.Length; r++) pairs[k++] = (scores[r].Score, scores[r].Backend, s);
-        }
-        Array.Sort(pairs, (x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score)
-            : x.Backend != y.Backend ? x.Backend.CompareTo(y.Backend) : x.Slot.CompareTo(y.Slot));
-
-        var table = new int[size];
-        Array.Fill(table, -1);
-        int filled = 0;
-        foreach (var (_, b, s) in pairs)
-        {
-            if (table[s] >= 0 || quota[b] == 0) continue;
-            table[s] = live[b].Index;
-            quota[b]--;
-            if (++filled == size) break;
-        }
-        return table;
-    }
+    public static int[] Build(IReadOnlyList<MaglevBackend> backends, int size, ulong seed = 0) =>
+        Update(null, backends, size, seed);
 
     /// <summary>
     /// Rebuilds the table from the one installed before (<paramref name="previousOwners"/>: slot →
@@ -127,10 +72,12 @@ public static class MaglevTable
     /// moves none. Without a previous table (first install, or a different size) this is
     /// <see cref="Build"/>.
     /// </summary>
+    /// <exception cref="ArgumentException">As for <see cref="Build"/>.</exception>
     public static int[] Update(IReadOnlyList<string?>? previousOwners, IReadOnlyList<MaglevBackend> backends, int size, ulong seed = 0)
     {
-        if (previousOwners is null || previousOwners.Count != size) return Build(backends, size, seed);
-        Build(backends, size, seed); // validates the arguments the same way (cheap at these sizes)
+        Validate(backends, size);
+
+        // Live backends in a canonical order (by key hash, then key): input order never matters.
         var live = new List<(int Index, ulong Hash)>();
         for (int i = 0; i < backends.Count; i++)
         {
@@ -138,27 +85,36 @@ public static class MaglevTable
         }
         live.Sort((a, b) => a.Hash != b.Hash ? a.Hash.CompareTo(b.Hash) : string.CompareOrdinal(backends[a.Index].Key, backends[b.Index].Key));
         int[] quota = Quotas(live.Select(l => (ulong)backends[l.Index].Weight).ToArray(), size);
-        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int b = 0; b < live.Count; b++) byKey[backends[live[b].Index].Key] = b;
 
-        ulong Score(int b, int slot) => Mix(live[b].Hash ^ Mix((ulong)slot * 0x9e3779b97f4a7c15UL + seed));
+        // Rendezvous score of (live backend b, slot s): each slot ranks the backends by it.
+        var slotHash = new ulong[size];
+        for (int s = 0; s < size; s++) slotHash[s] = Mix((ulong)s * 0x9e3779b97f4a7c15UL + seed);
+        ulong Score(int b, int s) => Mix(live[b].Hash ^ slotHash[s]);
 
         var table = new int[size];
         Array.Fill(table, -1);
-        // Keep: each live backend keeps up to its quota of its previous slots, best-scoring first.
-        var previous = new List<(ulong Score, int Backend, int Slot)>();
-        for (int s = 0; s < size; s++)
+        if (previousOwners is not null && previousOwners.Count == size)
         {
-            if (previousOwners[s] is { } key && byKey.TryGetValue(key, out int b)) previous.Add((Score(b, s), b, s));
+            // Keep: each live backend keeps up to its quota of its previous slots, best-scoring first.
+            var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int b = 0; b < live.Count; b++) byKey[backends[live[b].Index].Key] = b;
+            var previous = new List<(ulong Score, int Backend, int Slot)>();
+            for (int s = 0; s < size; s++)
+            {
+                if (previousOwners[s] is { } key && byKey.TryGetValue(key, out int b)) previous.Add((Score(b, s), b, s));
+            }
+            previous.Sort((x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Slot.CompareTo(y.Slot));
+            foreach (var (_, b, s) in previous)
+            {
+                if (quota[b] == 0) continue;
+                table[s] = live[b].Index;
+                quota[b]--;
+            }
         }
-        previous.Sort((x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Slot.CompareTo(y.Slot));
-        foreach (var (_, b, s) in previous)
-        {
-            if (quota[b] == 0) continue;
-            table[s] = live[b].Index;
-            quota[b]--;
-        }
-        // Deal the freed slots to backends still below quota, highest score first.
+
+        // Deal the free slots (all of them for a fresh build) to backends below quota: pairs are
+        // taken greedily, highest score first, each backend up to its quota (its exact weighted
+        // share), so balance is exact and the table is a pure function of the backend set.
         var free = new List<(ulong Score, int Backend, int Slot)>();
         for (int s = 0; s < size; s++)
         {
@@ -177,6 +133,27 @@ public static class MaglevTable
             quota[b]--;
         }
         return table;
+    }
+
+    /// <summary>Throws unless M is a power of two in [MinSize, MaxSize] and the keys are non-null,
+    /// distinct, and at least one weight is non-zero.</summary>
+    private static void Validate(IReadOnlyList<MaglevBackend> backends, int size)
+    {
+        ArgumentNullException.ThrowIfNull(backends);
+        if (size < MinSize || size > MaxSize || (size & (size - 1)) != 0)
+        {
+            throw new ArgumentException($"table size {size} must be a power of two in [{MinSize}, {MaxSize}]", nameof(size));
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        bool anyLive = false;
+        for (int i = 0; i < backends.Count; i++)
+        {
+            var b = backends[i];
+            if (b.Key is null) throw new ArgumentException($"backends[{i}].Key is null", nameof(backends));
+            if (!seen.Add(b.Key)) throw new ArgumentException($"backends[{i}].Key '{b.Key}' is a duplicate", nameof(backends));
+            anyLive |= b.Weight > 0;
+        }
+        if (!anyLive) throw new ArgumentException("no backend with a non-zero weight", nameof(backends));
     }
 
     /// <summary>
