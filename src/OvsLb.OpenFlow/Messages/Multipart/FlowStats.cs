@@ -195,14 +195,7 @@ public sealed record FlowStatsReply : MultipartListReply<FlowStatsEntry>
     public static FlowStatsReply Combine(IEnumerable<FlowStatsReply> parts) =>
         (FlowStatsReply)MultipartReply.Combine(parts.Cast<MultipartReply>().ToList());
 
-    public override void FormatPart(StringBuilder s)
-    {
-        foreach (var e in Entries)
-        {
-            s.Append("\n ");
-            e.Format(s);
-        }
-    }
+    public override void FormatPart(StringBuilder s) => FormatEntries(s, "\n ", static (e, s) => e.Format(s));
 }
 
 /// <summary>
