@@ -37,4 +37,24 @@ public class CodecEfficiencyTests
         Assert.That(seg.Offset, Is.EqualTo(bytes.Length - 60));
         Assert.That(p.InPort, Is.EqualTo(3u));
     }
+
+    [Test]
+    public void Decoding_a_packet_in_builds_the_message_once()
+    {
+        var bytes = OfpEncoder.ToArray(new PacketIn { Xid = 9, TotalLength = 60, Match = new OfpMatch(OxmEntry.For(MfId.InPortOxm, 3)), Data = new byte[60] });
+        var received = new ReadOnlyMemory<byte>(bytes);
+        OfpDecoder.Decode(received); // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++) OfpDecoder.Decode(received);
+        long perMessage = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000;
+        TestContext.Out.WriteLine($"{perMessage} bytes per decoded PACKET_IN");
+        // One PacketIn copy is 64 bytes: decoding measured 288 bytes (message, match, OXM entry, ...)
+        // and 416 when the decoder built it then copied it with 'with' for the match/data and the xid.
+        var copy = new PacketIn { Xid = 1 };
+        long b2 = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++) copy = copy with { Xid = (uint)i };
+        long oneCopy = (GC.GetAllocatedBytesForCurrentThread() - b2) / 1000;
+        Assert.That(perMessage, Is.LessThan(288 + oneCopy), "decoding must not build the message and then copy it");
+        Assert.That(((PacketIn)OfpDecoder.Decode(received)).Xid, Is.EqualTo(9u));
+    }
 }

@@ -63,7 +63,7 @@ public sealed record FlowRemoved : OfpMessage
 
     internal static FlowRemoved Read(ref OfpReader r)
     {
-        var m = new FlowRemoved
+        return new FlowRemoved
         {
             Cookie = r.ReadU64("cookie"),
             Priority = r.ReadU16("priority"),
@@ -75,8 +75,8 @@ public sealed record FlowRemoved : OfpMessage
             HardTimeout = r.ReadU16("hard_timeout"),
             PacketCount = r.ReadU64("packet_count"),
             ByteCount = r.ReadU64("byte_count"),
+            Match = OfpMatch.Read(ref r),
         };
-        return m with { Match = OfpMatch.Read(ref r) };
     }
 
     /// <summary>ofp_flow_removed_reason_to_string.</summary>

@@ -54,7 +54,8 @@ public static class OfpDecoder
         {
             throw new OfpProtocolException(OfpErrorKind.BadLength, $"{type}: {r.Remaining} bytes left over after the body", r.AbsolutePosition);
         }
-        return m with { Xid = xid };
+        m.SetDecodedXid(xid);
+        return m;
     }
 
     /// <summary>Decodes a message held in a sequence; copies only when it spans several segments.</summary>

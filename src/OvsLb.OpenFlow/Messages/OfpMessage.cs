@@ -32,7 +32,15 @@ public abstract record OfpMessage
     public const byte Version13 = 0x04;
     public const int HeaderLength = 8;
 
-    public uint Xid { get; init; }
+    private uint _xid;
+
+    public uint Xid { get => _xid; init => _xid = value; }
+
+    /// <summary>
+    /// Sets the xid of a message the decoder has just built and not yet handed out, so decoding does
+    /// not copy every message with <c>with { Xid = .. }</c>. Nothing else may call it: messages are immutable.
+    /// </summary>
+    internal void SetDecodedXid(uint xid) => _xid = xid;
 
     public abstract OfpType Type { get; }
 

@@ -57,17 +57,23 @@ public sealed record PacketIn : OfpMessage
 
     internal static PacketIn Read(ref OfpReader r)
     {
-        var p = new PacketIn
-        {
-            BufferId = r.ReadU32("buffer_id"),
-            TotalLength = r.ReadU16("total_len"),
-            Reason = (PacketInReason)r.ReadU8("reason"),
-            TableId = r.ReadU8("table_id"),
-            Cookie = r.ReadU64("cookie"),
-        };
+        uint bufferId = r.ReadU32("buffer_id");
+        ushort totalLength = r.ReadU16("total_len");
+        var reason = (PacketInReason)r.ReadU8("reason");
+        byte tableId = r.ReadU8("table_id");
+        ulong cookie = r.ReadU64("cookie");
         var match = OfpMatch.Read(ref r);
         r.Skip(2, "packet-in padding");
-        return p with { Match = match, Data = new Bytes(r.ReadMemory(r.Remaining)) };
+        return new PacketIn
+        {
+            BufferId = bufferId,
+            TotalLength = totalLength,
+            Reason = reason,
+            TableId = tableId,
+            Cookie = cookie,
+            Match = match,
+            Data = new Bytes(r.ReadMemory(r.Remaining)),
+        };
     }
 
     public override void FormatBody(StringBuilder s) => PacketText.FormatPacketIn(s, this);

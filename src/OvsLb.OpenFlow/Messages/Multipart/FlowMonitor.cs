@@ -196,12 +196,7 @@ public sealed record FlowMonitorRequest(EquatableArray<FlowMonitorEntry> Monitor
         foreach (var m in Monitors) m.Write(ref w);
     }
 
-    internal static FlowMonitorRequest Read(ref OfpReader r)
-    {
-        var list = new List<FlowMonitorEntry>();
-        while (!r.End) list.Add(FlowMonitorEntry.Read(ref r));
-        return new FlowMonitorRequest(list);
-    }
+    internal static FlowMonitorRequest Read(ref OfpReader r) => new(MultipartCodec.ReadAll(ref r, FlowMonitorEntry.Read));
 
     /// <summary>Each monitor on its own line; OVS stops at the first it refuses and reports the error.</summary>
     public override void FormatPart(StringBuilder s)

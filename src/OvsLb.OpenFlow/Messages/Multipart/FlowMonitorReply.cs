@@ -227,12 +227,7 @@ public sealed record FlowMonitorReply(EquatableArray<FlowUpdate> Updates) : Mult
         next is FlowMonitorReply more ? this with { Updates = new EquatableArray<FlowUpdate>([.. Updates, .. more.Updates]) }
         : throw new InvalidOperationException($"cannot combine {OvsName} with {next.OvsName}");
 
-    internal static FlowMonitorReply Read(ref OfpReader r)
-    {
-        var list = new List<FlowUpdate>();
-        while (!r.End) list.Add(FlowUpdate.Read(ref r));
-        return new FlowMonitorReply(list);
-    }
+    internal static FlowMonitorReply Read(ref OfpReader r) => new(MultipartCodec.ReadAll(ref r, FlowUpdate.Read));
 
     /// <summary>One <c>event=</c> line per entry; at an entry with an unknown event OVS stops with NXBRC_FM_BAD_EVENT.</summary>
     public override void FormatPart(StringBuilder s)

@@ -147,24 +147,34 @@ public sealed record FlowStatsEntry
         ushort len = r.PeekU16("flow stats length");
         var e = MultipartCodec.Entry(ref r, len, FixedLength + 8, "flow stats entry");
         e.Skip(2);
-        var f = new FlowStatsEntry
-        {
-            TableId = e.ReadU8("table_id"),
-        };
+        byte tableId = e.ReadU8("table_id");
         e.Skip(1);
-        f = f with
-        {
-            DurationSec = e.ReadU32("duration_sec"),
-            DurationNsec = e.ReadU32("duration_nsec"),
-            Priority = e.ReadU16("priority"),
-            IdleTimeout = e.ReadU16("idle_timeout"),
-            HardTimeout = e.ReadU16("hard_timeout"),
-            Flags = (FlowModFlags)e.ReadU16("flags"),
-        };
+        uint durationSec = e.ReadU32("duration_sec");
+        uint durationNsec = e.ReadU32("duration_nsec");
+        ushort priority = e.ReadU16("priority");
+        ushort idleTimeout = e.ReadU16("idle_timeout");
+        ushort hardTimeout = e.ReadU16("hard_timeout");
+        var flags = (FlowModFlags)e.ReadU16("flags");
         e.Skip(4);
-        f = f with { Cookie = e.ReadU64("cookie"), PacketCount = e.ReadU64("packet_count"), ByteCount = e.ReadU64("byte_count") };
+        ulong cookie = e.ReadU64("cookie");
+        ulong packetCount = e.ReadU64("packet_count");
+        ulong byteCount = e.ReadU64("byte_count");
         var match = OfpMatch.Read(ref e);
-        return f with { Match = match, Instructions = OfpInstruction.ReadList(ref e, e.Remaining) };
+        return new FlowStatsEntry
+        {
+            TableId = tableId,
+            DurationSec = durationSec,
+            DurationNsec = durationNsec,
+            Priority = priority,
+            IdleTimeout = idleTimeout,
+            HardTimeout = hardTimeout,
+            Flags = flags,
+            Cookie = cookie,
+            PacketCount = packetCount,
+            ByteCount = byteCount,
+            Match = match,
+            Instructions = OfpInstruction.ReadList(ref e, e.Remaining),
+        };
     }
 
     /// <summary>
@@ -195,14 +205,7 @@ public sealed record FlowStatsReply : MultipartListReply<FlowStatsEntry>
     public static FlowStatsReply Combine(IEnumerable<FlowStatsReply> parts) =>
         (FlowStatsReply)MultipartReply.Combine(parts.Cast<MultipartReply>().ToList());
 
-    public override void FormatPart(StringBuilder s)
-    {
-        foreach (var e in Entries)
-        {
-            s.Append("\n ");
-            e.Format(s);
-        }
-    }
+    public override void FormatPart(StringBuilder s) => FormatEntries(s, "\n ", static (e, s) => e.Format(s));
 }
 
 /// <summary>

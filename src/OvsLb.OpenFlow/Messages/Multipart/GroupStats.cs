@@ -136,14 +136,7 @@ public sealed record GroupStatsReply : MultipartListReply<GroupStatsEntry>
 
     internal static GroupStatsReply Read(ref OfpReader r) => new() { Entries = ReadEntries(ref r, GroupStatsEntry.Read) };
 
-    public override void FormatPart(StringBuilder s)
-    {
-        foreach (var e in Entries)
-        {
-            s.Append("\n ");
-            e.Format(s);
-        }
-    }
+    public override void FormatPart(StringBuilder s) => FormatEntries(s, "\n ", static (e, s) => e.Format(s));
 }
 
 /// <summary>
@@ -198,14 +191,7 @@ public sealed record GroupDescReply : MultipartListReply<GroupDescEntry>
 
     internal static GroupDescReply Read(ref OfpReader r) => new() { Entries = ReadEntries(ref r, GroupDescEntry.Read) };
 
-    public override void FormatPart(StringBuilder s)
-    {
-        foreach (var e in Entries)
-        {
-            s.Append("\n ");
-            e.Format(s);
-        }
-    }
+    public override void FormatPart(StringBuilder s) => FormatEntries(s, "\n ", static (e, s) => e.Format(s));
 }
 
 /// <summary>

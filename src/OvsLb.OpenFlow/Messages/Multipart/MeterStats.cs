@@ -96,14 +96,7 @@ public sealed record MeterConfigReply : MultipartListReply<MeterConfigEntry>
 
     internal static MeterConfigReply Read(ref OfpReader r) => new() { Entries = ReadEntries(ref r, MeterConfigEntry.Read) };
 
-    public override void FormatPart(StringBuilder s)
-    {
-        foreach (var e in Entries)
-        {
-            s.Append('\n');
-            e.Format(s);
-        }
-    }
+    public override void FormatPart(StringBuilder s) => FormatEntries(s, "\n", static (e, s) => e.Format(s));
 }
 
 /// <summary>
@@ -201,14 +194,7 @@ public sealed record MeterStatsReply : MultipartListReply<MeterStatsEntry>
 
     internal static MeterStatsReply Read(ref OfpReader r) => new() { Entries = ReadEntries(ref r, MeterStatsEntry.Read) };
 
-    public override void FormatPart(StringBuilder s)
-    {
-        foreach (var e in Entries)
-        {
-            s.Append('\n');
-            e.Format(s);
-        }
-    }
+    public override void FormatPart(StringBuilder s) => FormatEntries(s, "\n", static (e, s) => e.Format(s));
 }
 
 /// <summary>

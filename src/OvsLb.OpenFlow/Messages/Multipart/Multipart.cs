@@ -176,12 +176,16 @@ public abstract record MultipartListReply<T> : MultipartReply
         this with { Entries = new EquatableArray<T>([.. Entries, .. ((MultipartListReply<T>)next).Entries]) };
 
     /// <summary>Reads entries until the body is exhausted.</summary>
-    internal static EquatableArray<T> ReadEntries(ref OfpReader r, EntryReader<T> read)
+    internal static EquatableArray<T> ReadEntries(ref OfpReader r, EntryReader<T> read) => MultipartCodec.ReadAll(ref r, read);
+
+    /// <summary>ofp-print's per-entry loop: each entry after <paramref name="separator"/> (a new line, perhaps indented).</summary>
+    protected void FormatEntries(StringBuilder s, string separator, Action<T, StringBuilder> format)
     {
-        if (r.End) return EquatableArray<T>.Empty;
-        var list = new List<T>();
-        while (!r.End) list.Add(read(ref r));
-        return new EquatableArray<T>(list.ToArray());
+        foreach (var e in Entries)
+        {
+            s.Append(separator);
+            format(e, s);
+        }
     }
 }
 
@@ -281,6 +285,15 @@ internal static class MultipartCodec
             _ => new RawMultipartReply(type, new Bytes(r.ReadMemory(r.Remaining))),
         };
         return m with { Flags = flags };
+    }
+
+    /// <summary>Reads entries until the body is exhausted.</summary>
+    public static EquatableArray<T> ReadAll<T>(ref OfpReader r, EntryReader<T> read)
+    {
+        if (r.End) return EquatableArray<T>.Empty;
+        var list = new List<T>();
+        while (!r.End) list.Add(read(ref r));
+        return new EquatableArray<T>(list.ToArray());
     }
 
     private static (MultipartType, MultipartFlags) ReadHeader(ref OfpReader r)
