@@ -5,7 +5,7 @@ namespace OvsLb.Pipeline.Tests;
 
 public class ConfigTests
 {
-    private static string ExamplePath(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "configs", name);
+    private static string ExamplePath(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "flows", Path.GetFileNameWithoutExtension(name), "config.json");
 
     private static LoadBalancerConfig LoadExample(string name)
     {

@@ -24,4 +24,22 @@ public static partial class FlowText
             .Select(l => Stats().Replace(l, "").Trim().TrimEnd(','))
             .Order(StringComparer.Ordinal)
             .ToList();
+
+    [GeneratedRegex(@"(?:^|[ ,])table=(\d+)")]
+    private static partial Regex TableField();
+
+    [GeneratedRegex(@"(?:^|[ ,])priority=(\d+)")]
+    private static partial Regex PriorityField();
+
+    /// <summary>
+    /// Flow lines in pipeline order, as a reader follows them: by table, then priority from high to low,
+    /// then text (OVS omits <c>table=0</c> and the default priority 32768 in <c>--no-stats</c> dumps).
+    /// </summary>
+    public static IReadOnlyList<string> ByTable(IEnumerable<string> lines) =>
+        lines.OrderBy(l => TableField().Match(Head(l)) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0)
+            .ThenByDescending(l => PriorityField().Match(Head(l)) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 32768)
+            .ThenBy(l => l, StringComparer.Ordinal)
+            .ToList();
+
+    private static string Head(string line) => line.IndexOf("actions=", StringComparison.Ordinal) is int i and >= 0 ? line[..i] : line;
 }

@@ -14,7 +14,7 @@ public static class ConfigLoader
 {
     public const string SectionName = "LoadBalancer";
     public const int MaxWeight = 1000;
-    public const int MinBuckets = 2, MaxBuckets = 1024;
+    public const int MinBuckets = 16, MaxBuckets = 256; // OVS dp_hash select: one hash slot per bucket only for 16..256 (BackendSelectGroup)
 
     public static ConfigResult LoadFile(string path) => Parse(File.ReadAllBytes(path));
 

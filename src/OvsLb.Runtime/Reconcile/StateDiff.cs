@@ -7,7 +7,7 @@ public sealed record Ownership(CookieLayout Cookies, uint GroupIdFirst, uint Gro
 {
     public static Ownership From(ControllerOptions o) => new(new CookieLayout(o.CookieSignature), o.OwnedGroupIdFirst, o.OwnedGroupIdLast, o.ManageForeignFlows);
 
-    public bool OwnsFlow(FlowEntry f) => ManageForeignFlows || Cookies.Owns(f.Cookie);
+    public bool OwnsFlow(FlowEntry f) => Cookies.Owns(f.Cookie) || (ManageForeignFlows && !Cookies.IsLearned(f.Cookie));
     public bool OwnsGroup(uint id) => id >= GroupIdFirst && id <= GroupIdLast;
 }
 

@@ -1,0 +1,71 @@
+using OvsLb.OpenFlow.Messages;
+using OvsLb.OpenFlow.Packets;
+using OvsLb.Pipeline.Config;
+using OvsLb.Runtime;
+using OvsLb.Runtime.Reconcile;
+using OvsLb.Runtime.Session;
+
+namespace OvsLb.Pipeline;
+
+/// <summary>
+/// What the pipeline builder knows of one bridge besides the configuration: its identity and ports
+/// (from FEATURES/PORT_DESC and PORT_STATUS), backends the health checks hold down, and the slot
+/// table each service's group had before (so a change moves only the buckets it must).
+/// </summary>
+/// <param name="DatapathId">The switch's datapath id.</param>
+/// <param name="BridgeName">The name of its LOCAL port (the bridge name), if known.</param>
+/// <param name="Ports">Port number → description; a port that is absent, administratively down or
+/// without link makes the backends behind it unavailable on this bridge.</param>
+/// <param name="DownBackends">Backends marked down by active checks or by their port on another bridge,
+/// as <see cref="PipelineBuilder.BackendId"/> strings.</param>
+/// <param name="PreviousSlots">Service name → the backend key that owned each bucket (null: unknown).</param>
+public sealed record BridgeView(
+    ulong DatapathId,
+    string? BridgeName,
+    IReadOnlyDictionary<uint, PortDescription> Ports,
+    IReadOnlySet<string> DownBackends,
+    IReadOnlyDictionary<string, IReadOnlyList<string?>> PreviousSlots)
+{
+    public static BridgeView Of(SwitchInfo sw) => new(sw.DatapathId, sw.BridgeName, sw.Ports,
+        new HashSet<string>(), new Dictionary<string, IReadOnlyList<string?>>());
+
+    /// <summary>The port number OVS gave <paramref name="p"/> on this bridge, or null when it has no such port.</summary>
+    public uint? Resolve(PortRef p)
+    {
+        if (p.Number is uint n) return Ports.ContainsKey(n) ? n : null;
+        foreach (var (no, d) in Ports) if (d.Name == p.Name) return no;
+        return null;
+    }
+
+    /// <summary>True when port <paramref name="no"/> exists, is not administratively down and has link.</summary>
+    public bool IsLive(uint no) => Ports.TryGetValue(no, out var d) && d.IsUp;
+}
+
+/// <summary>What the builder decided for one service on one bridge.</summary>
+/// <param name="Service">The service.</param>
+/// <param name="GroupId">Its select group.</param>
+/// <param name="LiveBackends">Backends that own buckets (in configuration order).</param>
+/// <param name="SlotKeys">Bucket i → backend key (empty when no backend is live: no group).</param>
+/// <param name="Answered">True when this bridge answers ARP for the VIP.</param>
+/// <param name="Master">Port-group mode: the master server (first live port in configuration order).</param>
+public sealed record ServicePlan(
+    ServiceConfig Service,
+    uint GroupId,
+    IReadOnlyList<BackendConfig> LiveBackends,
+    IReadOnlyList<string> SlotKeys,
+    bool Answered,
+    BackendConfig? Master);
+
+/// <summary>The builder's result for one bridge: the desired state plus what the controller needs to act on it.</summary>
+/// <param name="Bridge">The configured bridge this switch is, or null (then the state is empty).</param>
+/// <param name="State">Desired flows and groups.</param>
+/// <param name="Services">Per-service decisions (order of the configuration).</param>
+/// <param name="Gateways">Gateways whose MACs this bridge learns (the controller probes them).</param>
+/// <param name="Warnings">Configuration that could not take effect on this bridge (e.g. a port name
+/// the bridge does not have), one sentence each; the controller logs them.</param>
+public sealed record BridgePlan(
+    BridgeConfig? Bridge,
+    SwitchState State,
+    IReadOnlyList<ServicePlan> Services,
+    IReadOnlyList<Ipv4Address> Gateways,
+    IReadOnlyList<string> Warnings);

@@ -1,0 +1,109 @@
+using OvsLb.OpenFlow.Actions;
+using OvsLb.OpenFlow.Actions.Nicira;
+using OvsLb.OpenFlow.Match;
+using OvsLb.OpenFlow.Packets;
+using OvsLb.Runtime;
+using OvsLb.Runtime.Reconcile;
+using static OvsLb.Pipeline.LbPipeline;
+
+namespace OvsLb.Pipeline.Flows;
+
+/// <summary>Flows of the <c>arp</c> table (and the classify entry that leads there).</summary>
+public static class ArpFlows
+{
+    /// <summary>ARP request opcode (RFC 826).</summary>
+    public const ushort Request = 1;
+    /// <summary>ARP reply opcode.</summary>
+    public const ushort Reply = 2;
+
+    /// <summary>
+    /// <c>classify</c>: every ARP packet goes to the <c>arp</c> table. Exists on every bridge that serves
+    /// a VIP or learns a gateway.
+    /// </summary>
+    public static FlowEntry ClassifyArpFlow(CookieLayout cookies) =>
+        Fx.Flow(cookies, Classify, Priority.ClassifyArp, FlowFeature.Default, 0, Fx.Match(Fx.EthType(Fx.EthTypeArp)), Fx.Goto(Arp));
+
+    /// <summary>
+    /// The ARP cache flow of seed 004: an ARP request for <paramref name="vip"/> is turned into the reply
+    /// in the datapath and sent back out of the port it came in on, so the asking host caches
+    /// <paramref name="lbMac"/> (this bridge's local LB) for the VIP and no packet reaches the controller.
+    /// The seven rewrites, in the order the seed lists them: eth_dst ← eth_src, eth_src ← lbMac,
+    /// op ← reply, tha ← sha, sha ← lbMac, tpa ← spa, spa ← VIP. Exists while the VIP is answered on
+    /// this bridge (it has a live backend, or <c>stopArpWhenAllDown</c> is off).
+    /// </summary>
+    public static FlowEntry ArpResponderFlow(CookieLayout cookies, Ipv4Address vip, MacAddress lbMac, ulong objectId) =>
+        Fx.Flow(cookies, Arp, Priority.ArpResponder, FlowFeature.ArpResponder, objectId,
+            Fx.Match(Fx.EthType(Fx.EthTypeArp), Fx.ArpOp(Request), Fx.ArpTpa(vip)),
+            Fx.Apply(ReplyActions(vip, lbMac)));
+
+    /// <summary>
+    /// Port-group mode (seed 000): a server on <paramref name="serverPort"/> asking for its gateway
+    /// <paramref name="gateway"/> is answered with the group MAC, so its replies come back through the
+    /// switch's return path (which rewrites them to the external MAC and the learned next hop).
+    /// </summary>
+    public static FlowEntry PortGroupGatewayResponderFlow(CookieLayout cookies, uint serverPort, Ipv4Address gateway, MacAddress groupMac, ulong objectId) =>
+        Fx.Flow(cookies, Arp, Priority.PortGroupGatewayResponder, FlowFeature.PortGroup, objectId,
+            Fx.Match(Fx.InPort(serverPort), Fx.EthType(Fx.EthTypeArp), Fx.ArpOp(Request), Fx.ArpTpa(gateway)),
+            Fx.Apply(ReplyActions(gateway, groupMac)));
+
+    private static OfpAction[] ReplyActions(Ipv4Address answered, MacAddress mac) =>
+    [
+        Fx.Move(MfId.EthSrc, MfId.EthDst),
+        Fx.SetEthSrc(mac),
+        Fx.Set(MfId.ArpOp, Reply),
+        Fx.Move(MfId.ArpSha, MfId.ArpTha),
+        Fx.Set(MfId.ArpSha, mac.Value),
+        Fx.Move(MfId.ArpSpa, MfId.ArpTpa),
+        Fx.Set(MfId.ArpSpa, answered.Value),
+        Fx.InPortOut,
+    ];
+
+    /// <summary>
+    /// Seed 002's learning table: any ARP packet sent by gateway <paramref name="gateway"/> (its replies to
+    /// our probes, its own requests, its gratuitous ARPs) teaches table <c>nexthop</c> one flow
+    /// <c>reg0=gateway → eth_dst ← its MAC, output:its port</c>, refreshed on every such packet and expiring
+    /// after <paramref name="hardTimeout"/> seconds without one. The packet itself goes on (NORMAL):
+    /// neighbours need it too. Exists for every gateway of the bridge.
+    /// </summary>
+    public static FlowEntry GatewayLearnFlow(CookieLayout cookies, Ipv4Address gateway, ushort hardTimeout) =>
+        Fx.Flow(cookies, Arp, Priority.GatewayLearn, FlowFeature.GatewayLearn, gateway.Value,
+            Fx.Match(Fx.EthType(Fx.EthTypeArp), Fx.ArpSpa(gateway)),
+            Fx.Apply(LearnNextHop(cookies, gateway, hardTimeout), Fx.Normal));
+
+    /// <summary>
+    /// The gateway's replies to the controller's own ARP probes (addressed to the LB MAC, which no host
+    /// owns) are learned and consumed: forwarding them would only flood an unknown unicast.
+    /// </summary>
+    public static FlowEntry GatewayProbeReplyFlow(CookieLayout cookies, Ipv4Address gateway, MacAddress lbMac, ushort hardTimeout) =>
+        Fx.Flow(cookies, Arp, Priority.GatewayProbeReply, FlowFeature.GatewayLearn, gateway.Value,
+            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(Fx.EthTypeArp), Fx.ArpSpa(gateway)),
+            Fx.Apply(LearnNextHop(cookies, gateway, hardTimeout)));
+
+    private static LearnAction LearnNextHop(CookieLayout cookies, Ipv4Address gateway, ushort hardTimeout) => new()
+    {
+        TableId = NextHop.Id,
+        Priority = Priority.NextHopLearned,
+        HardTimeout = hardTimeout,
+        Cookie = cookies.Make(CookieLayout.LearnedFeature, gateway.Value),
+        Specs =
+        [
+            LearnSpec.Match(NextHopRegister, MfId.ArpSpa),
+            LearnSpec.Load(MfId.EthSrc, MfId.EthDst),
+            LearnSpec.Output(MfId.InPort),
+        ],
+    };
+
+    /// <summary>
+    /// Active ARP health checks: replies to the controller's probes (addressed to the LB MAC) go to the
+    /// controller, which marks the backend that sent them alive. Exists only when a service on this bridge
+    /// uses <c>healthCheck.kind = arp</c>; it is the only packet-in of the pipeline.
+    /// </summary>
+    public static FlowEntry HealthReplyFlow(CookieLayout cookies, MacAddress lbMac) =>
+        Fx.Flow(cookies, Arp, Priority.HealthReply, FlowFeature.Health, 0,
+            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(Fx.EthTypeArp), Fx.ArpOp(Reply)),
+            Fx.Apply(new OutputAction(OvsLb.OpenFlow.Text.OfctlFormat.Ports.Controller, 128)));
+
+    /// <summary>Everything else in <c>arp</c> (other hosts' ARP) is switched normally.</summary>
+    public static FlowEntry ArpDefaultFlow(CookieLayout cookies) =>
+        Fx.Flow(cookies, Arp, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any, Fx.Apply(Fx.Normal));
+}

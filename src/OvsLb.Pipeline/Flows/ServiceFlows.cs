@@ -1,0 +1,82 @@
+using OvsLb.OpenFlow.Actions;
+using OvsLb.OpenFlow.Match;
+using OvsLb.OpenFlow.Packets;
+using OvsLb.Pipeline.Config;
+using OvsLb.Pipeline.Hashing;
+using OvsLb.Runtime;
+using OvsLb.Runtime.Reconcile;
+using static OvsLb.Pipeline.LbPipeline;
+
+namespace OvsLb.Pipeline.Flows;
+
+/// <summary>Flows of the <c>service</c> table and the buckets of the services' select groups.</summary>
+public static class ServiceFlows
+{
+    /// <summary>
+    /// <c>classify</c>: IPv4 addressed to this bridge's LB MAC (the MAC its ARP flows hand out for the
+    /// VIPs) goes to <c>service</c>. Matching the LB MAC, not just the VIP, keeps a packet that a bucket
+    /// already sent to a backend (direct mode keeps ip_dst = VIP) from being balanced again by the next
+    /// bridge on its way.
+    /// </summary>
+    public static FlowEntry ClassifyToServiceFlow(CookieLayout cookies, MacAddress lbMac) =>
+        Fx.Flow(cookies, Classify, Priority.ClassifyToService, FlowFeature.Default, 0,
+            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(Fx.EthTypeIp)), Fx.Goto(Service));
+
+    /// <summary>
+    /// The service's entry: its VIP, protocol and port (or every port) → its select group, which picks
+    /// a backend per flow by the datapath's 5-tuple hash. Exists while the service has a live backend
+    /// on this bridge.
+    /// </summary>
+    public static FlowEntry ServiceFlow(CookieLayout cookies, ServiceConfig service, uint groupId) =>
+        Fx.Flow(cookies, Service, service.AllPorts ? Priority.ServiceAllPorts : Priority.ServicePort, FlowFeature.Service, Fx.ObjectId(service.Name),
+            service.Port is ushort p
+                ? Fx.Match(Fx.EthType(Fx.EthTypeIp), Fx.IpProto(service.Protocol), Fx.IpDst(service.Vip), Fx.L4Dst(service.Protocol, p))
+                : Fx.Match(Fx.EthType(Fx.EthTypeIp), Fx.IpProto(service.Protocol), Fx.IpDst(service.Vip)),
+            Fx.Apply(Fx.Group(groupId)));
+
+    /// <summary>
+    /// Port-group mode (seed 000): IPv4 to the shared VIP that no service port matches (ICMP, other
+    /// ports) goes to the master server, the one the VIP's ARP entry stands for. Exists while the port
+    /// group has a live server; moves when the master's port goes down.
+    /// </summary>
+    public static FlowEntry PortGroupMasterFlow(CookieLayout cookies, ServiceConfig service, MacAddress groupMac, MacAddress masterMac, uint masterPort) =>
+        Fx.Flow(cookies, Service, Priority.PortGroupMaster, FlowFeature.PortGroup, Fx.ObjectId(service.Name),
+            Fx.Match(Fx.EthType(Fx.EthTypeIp), Fx.IpDst(service.Vip)),
+            Fx.Apply(Fx.SetEthSrc(groupMac), Fx.SetEthDst(masterMac), Fx.Output(masterPort)));
+
+    /// <summary>Other traffic to the LB MAC has nowhere to go: dropped (visible in this flow's counters).</summary>
+    public static FlowEntry ServiceDefaultFlow(CookieLayout cookies) =>
+        Fx.Flow(cookies, Service, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any);
+
+    /// <summary>
+    /// Direct mode bucket: the backend's real MAC, then its port when the backend's switch port is on
+    /// this bridge (watched, so OVS skips the bucket while the port is down), else NORMAL switching. The
+    /// backend holds the VIP on a non-ARP interface and answers the client directly.
+    /// </summary>
+    public static BackendBucket DirectBucket(MacAddress backendMac, uint? localPort) =>
+        new([Fx.SetEthDst(backendMac), localPort is uint p ? Fx.Output(p) : Fx.Normal], localPort);
+
+    /// <summary>
+    /// Translate mode bucket (seed 002): the fake MAC that encodes the backend's IPv4 address, then the
+    /// <c>translate</c> table, which turns it back into ip_dst and finds the next hop.
+    /// </summary>
+    public static BackendBucket TranslateBucket(MacAddress fakeMac) =>
+        new([Fx.SetEthDst(fakeMac), Fx.Resubmit(Translate)]);
+
+    /// <summary>
+    /// Port-group bucket (seed 000): the server's MAC, the group MAC as source (so the server replies to
+    /// the switch), out of the server's port, which is watched.
+    /// </summary>
+    public static BackendBucket PortGroupBucket(MacAddress groupMac, MacAddress serverMac, uint port) =>
+        new([Fx.SetEthSrc(groupMac), Fx.SetEthDst(serverMac), Fx.Output(port)], port);
+
+    /// <summary>The destination MAC a bucket sets (how a group read back from the switch names its backends).</summary>
+    public static MacAddress? BucketEthDst(IEnumerable<OfpAction> actions)
+    {
+        foreach (var a in actions)
+        {
+            if (a is SetFieldAction { Field: var f } && f.Field?.Id == MfId.EthDst) return new MacAddress((ulong)f.Value);
+        }
+        return null;
+    }
+}
