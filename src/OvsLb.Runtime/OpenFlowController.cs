@@ -135,8 +135,7 @@ public sealed class OpenFlowController : IAsyncDisposable
         if (!s.CanWrite || s.Closed.IsCancellationRequested) return;
         try
         {
-            var desired = _desired.GetDesiredState(s.Info);
-            await s.ReconcileAsync(desired, readBack, s.Closed).ConfigureAwait(false);
+            await s.ReconcileAsync(installed => _desired.GetDesiredState(s.Info, installed), readBack, s.Closed).ConfigureAwait(false);
         }
         catch (Exception e) when (!s.Closed.IsCancellationRequested)
         {

@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OvsLb.Pipeline;
+using OvsLb.Pipeline.Control;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Diagnostics;
 using OvsLb.Runtime.Reconcile;
@@ -32,6 +34,7 @@ public static class ControllerHost
         {
             throw new FileNotFoundException($"configuration file '{configFile}' does not exist", configFile);
         }
+        var lbConfig = LoadBalancerFile.Load(configFile);
         return Host.CreateDefaultBuilder()
             .ConfigureAppConfiguration(c =>
             {
@@ -45,14 +48,25 @@ public static class ControllerHost
             {
                 services.Configure<ControllerOptions>(ctx.Configuration.GetSection(ControllerOptions.Section));
                 services.AddSingleton<ControllerMetrics>(sp => new ControllerMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-                services.AddSingleton<IDesiredStateProvider>(_ => new StaticDesiredState(SwitchState.Empty));
-                services.AddSingleton<ISwitchEvents>(NoSwitchEvents.Instance);
+                services.AddSingleton(new ConfigFilePath(configFile));
+                services.AddSingleton(sp =>
+                {
+                    var o = sp.GetRequiredService<IOptions<ControllerOptions>>().Value;
+                    var settings = BuildSettings.Default with
+                    {
+                        Cookies = new CookieLayout(o.CookieSignature), GroupIdFirst = o.OwnedGroupIdFirst, GroupIdLast = o.OwnedGroupIdLast,
+                    };
+                    return new LoadBalancer(lbConfig, settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("OvsLb.LoadBalancer"));
+                });
+                services.AddSingleton<IDesiredStateProvider>(sp => sp.GetRequiredService<LoadBalancer>());
+                services.AddSingleton<ISwitchEvents>(sp => sp.GetRequiredService<LoadBalancer>());
                 services.AddSingleton(sp => new OpenFlowController(
                     sp.GetRequiredService<IOptions<ControllerOptions>>().Value,
                     sp.GetRequiredService<IDesiredStateProvider>(),
                     sp.GetRequiredService<ISwitchEvents>(),
                     sp.GetRequiredService<ILoggerFactory>(),
                     sp.GetRequiredService<ControllerMetrics>()));
+                services.AddHostedService<LoadBalancerService>();
                 services.AddHostedService<ControllerService>();
                 configure?.Invoke(services);
             })

@@ -19,6 +19,10 @@ public interface IDesiredStateProvider
 {
     SwitchState GetDesiredState(SwitchInfo sw);
 
+    /// <summary>The desired state given what the switch has installed (read back on connect); by default
+    /// the installed state is not needed.</summary>
+    SwitchState GetDesiredState(SwitchInfo sw, SwitchState installed) => GetDesiredState(sw);
+
     event EventHandler? Changed;
 }
 

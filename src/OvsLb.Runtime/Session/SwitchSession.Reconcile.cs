@@ -51,7 +51,15 @@ public sealed partial class SwitchSession
     /// ONF bundle. An unchanged desired state sends no FLOW_MOD or GROUP_MOD. Throws
     /// <see cref="BundleFailedException"/> when the switch refuses the bundle (nothing applied).
     /// </summary>
-    public async Task<ReconcileResult> ReconcileAsync(SwitchState desired, bool readBack = false, CancellationToken ct = default)
+    public Task<ReconcileResult> ReconcileAsync(SwitchState desired, bool readBack = false, CancellationToken ct = default) =>
+        ReconcileAsync(_ => desired, readBack, ct);
+
+    /// <summary>
+    /// As <see cref="ReconcileAsync(SwitchState, bool, CancellationToken)"/>, with the desired state computed
+    /// from the installed one (read back first when needed), under the reconcile lock: a policy can keep
+    /// what the switch already has (e.g. a group's bucket assignment after a controller restart).
+    /// </summary>
+    public async Task<ReconcileResult> ReconcileAsync(Func<SwitchState, SwitchState> desiredFromInstalled, bool readBack = false, CancellationToken ct = default)
     {
         await _reconcileLock.WaitAsync(ct).ConfigureAwait(false);
         var sw = Stopwatch.StartNew();
@@ -62,6 +70,7 @@ public sealed partial class SwitchSession
             State = SessionState.Reconciling;
             bool read = readBack || Installed is null;
             if (read) Installed = await ReadInstalledAsync(ct).ConfigureAwait(false);
+            var desired = desiredFromInstalled(Installed!);
             var diff = StateDiff.Compute(desired, Installed!, Ownership);
             int flowMods = diff.FlowAdds.Count + diff.FlowDeletes.Count;
             int groupMods = diff.GroupAdds.Count + diff.GroupMods.Count + diff.GroupDeletes.Count;
