@@ -1,0 +1,179 @@
+using OvsLb.OpenFlow.Actions;
+using OvsLb.OpenFlow.Actions.Nicira;
+using OvsLb.OpenFlow.Instructions;
+using OvsLb.Pipeline.Config;
+
+namespace OvsLb.Pipeline.Tests;
+
+/// <summary>The pure builder's decisions: liveness, rebalancing, ARP answering, stable ids, slot memory.</summary>
+public sealed class PipelineBuilderTests
+{
+    private static (Scenario S, BridgeConfig B) Direct()
+    {
+        var s = Scenario.Load("direct");
+        return (s, s.Config.Bridges[0]);
+    }
+
+    private static ServicePlan Only(BridgePlan p) => p.Services.Single();
+
+    [Test]
+    public void EveryFlowStaysInsideTheDeclaredPipeline()
+    {
+        foreach (var name in Scenario.Names)
+        {
+            var s = Scenario.Load(name);
+            foreach (var b in s.Config.Bridges)
+            {
+                foreach (var f in s.Build(b).State.Flows.Values)
+                {
+                    var table = LbPipeline.ById(f.TableId);
+                    Assert.That(table, Is.Not.Null, $"{name}: {f.Text} is in an undeclared table");
+                    foreach (var ins in f.Instructions)
+                    {
+                        if (ins is GotoTableInstruction g)
+                        {
+                            Assert.That(g.TableId, Is.GreaterThan(f.TableId), $"{name}: {f.Text} goes back");
+                            Assert.That(table!.Next, Does.Contain(LbPipeline.ById(g.TableId)!.Name), $"{name}: {f.Text} goes to a table '{table.Name}' does not declare");
+                        }
+                    }
+                    Assert.That(f.Cookie >> 48, Is.EqualTo((ulong)Runtime.CookieLayout.DefaultSignature), f.Text);
+                }
+                foreach (var g in s.Build(b).State.Groups.Values)
+                {
+                    foreach (var a in g.Buckets.SelectMany(x => x.Actions).OfType<ResubmitAction>())
+                    {
+                        Assert.That(LbPipeline.ById(a.Table), Is.Not.Null, $"{name}: bucket resubmits to undeclared table {a.Table}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Test]
+    public void PortDownTakesTheBackendOutOfEveryBucketAndKeepsTheOthersSlots()
+    {
+        var (s, b) = Direct();
+        var all = PipelineBuilder.Build(s.Config, s.View(b));
+        var keysBefore = Only(all).SlotKeys;
+        var view = s.View(b, up: no => no != 12) with { PreviousSlots = new Dictionary<string, IReadOnlyList<string?>> { ["web"] = keysBefore.ToArray() } };
+        var down = PipelineBuilder.Build(s.Config, view);
+        var keysAfter = Only(down).SlotKeys;
+        Assert.That(Only(down).LiveBackends.Select(x => x.Name), Is.EqualTo(new[] { "s1", "s3" }));
+        Assert.That(keysAfter, Does.Not.Contain("02:00:00:00:00:12"));
+        int moved = keysBefore.Zip(keysAfter).Count(p => p.First != p.Second);
+        int owned = keysBefore.Count(k => k == "02:00:00:00:00:12");
+        Assert.That(moved, Is.EqualTo(owned), "only the dead backend's buckets move");
+        var group = down.State.Groups.Values.Single();
+        Assert.That(group.Buckets.Any(x => x.WatchPort == 12), Is.False);
+    }
+
+    [Test]
+    public void WeightsSetTheShareOfBuckets()
+    {
+        var (s, b) = Direct();
+        var keys = Only(s.Build(b)).SlotKeys;
+        // s3 has weight 2 of 4: half of 256 buckets.
+        Assert.That(keys.Count(k => k == "02:00:00:00:00:13"), Is.EqualTo(128));
+        Assert.That(keys.Count(k => k == "02:00:00:00:00:11"), Is.EqualTo(64));
+    }
+
+    [Test]
+    public void AllBackendsDownStopsTheArpAnswerUnlessConfiguredOtherwise()
+    {
+        var (s, b) = Direct();
+        var none = PipelineBuilder.Build(s.Config, s.View(b, up: no => no == 1));
+        Assert.That(Only(none).Answered, Is.False);
+        Assert.That(none.State.Groups, Is.Empty);
+        Assert.That(none.State.FlowLines(), Has.None.Contains("arp_tpa=10.0.0.100"));
+        Assert.That(none.State.FlowLines(), Has.None.Contains("tp_dst=80"));
+
+        var keep = s.Config with { Options = s.Config.Options with { StopArpWhenAllDown = false } };
+        var answered = PipelineBuilder.Build(keep, s.View(b, up: no => no == 1));
+        Assert.That(answered.State.FlowLines(), Has.Some.Contains("arp_tpa=10.0.0.100"));
+    }
+
+    [Test]
+    public void HealthDownIsLikePortDown()
+    {
+        var (s, b) = Direct();
+        var p = PipelineBuilder.Build(s.Config, s.View(b, down: new HashSet<string> { "web/s1" }));
+        Assert.That(Only(p).LiveBackends.Select(x => x.Name), Is.EqualTo(new[] { "s2", "s3" }));
+    }
+
+    [Test]
+    public void AMissingPortNameIsReportedAndTheBackendIsDown()
+    {
+        var (s, b) = Direct();
+        var view = s.View(b);
+        var ports = view.Ports.Where(kv => kv.Key != 13).ToDictionary();
+        var p = PipelineBuilder.Build(s.Config, view with { Ports = ports });
+        Assert.That(p.Warnings, Has.Some.Contains("backend 's3'").And.Contains("has no port 13"));
+        Assert.That(Only(p).LiveBackends.Select(x => x.Name), Is.EqualTo(new[] { "s1", "s2" }));
+    }
+
+    [Test]
+    public void AnUnconfiguredBridgeGetsNothing()
+    {
+        var (s, b) = Direct();
+        var p = PipelineBuilder.Build(s.Config, s.View(b) with { DatapathId = 0x99, BridgeName = "other" });
+        Assert.That(p.Bridge, Is.Null);
+        Assert.That(p.State.Flows, Is.Empty);
+    }
+
+    [Test]
+    public void GroupIdsAreStableWhenServicesAreAddedOrReordered()
+    {
+        var s = Scenario.Load("translate");
+        var ids = PipelineBuilder.AssignGroupIds(s.Config, 0x1000_0000, 0x1fff_ffff);
+        var reordered = s.Config with { Services = s.Config.Services.Reverse().ToArray() };
+        Assert.That(PipelineBuilder.AssignGroupIds(reordered, 0x1000_0000, 0x1fff_ffff), Is.EqualTo(ids));
+        var extra = s.Config.Services[0] with { Name = "zzz", Port = 9999 };
+        var more = PipelineBuilder.AssignGroupIds(s.Config with { Services = [.. s.Config.Services, extra] }, 0x1000_0000, 0x1fff_ffff);
+        Assert.That(more["api"], Is.EqualTo(ids["api"]));
+        Assert.That(more["dns"], Is.EqualTo(ids["dns"]));
+        // A tiny range forces collisions: still distinct.
+        var tiny = PipelineBuilder.AssignGroupIds(s.Config with { Services = [.. s.Config.Services, extra] }, 7, 9);
+        Assert.That(tiny.Values.Distinct().Count(), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void SlotsRecoveredFromTheInstalledGroupRebuildTheSameGroup()
+    {
+        foreach (var name in new[] { "direct", "translate", "portgroup" })
+        {
+            var s = Scenario.Load(name);
+            var b = s.Config.Bridges[0];
+            var plan = s.Build(b);
+            foreach (var sp in plan.Services)
+            {
+                var g = plan.State.Groups[sp.GroupId];
+                var recovered = PipelineBuilder.RecoverSlots(sp.Service, g, s.Config.Options);
+                Assert.That(recovered, Is.EqualTo(sp.SlotKeys), $"{name}/{sp.Service.Name}");
+            }
+        }
+    }
+
+    [Test]
+    public void AddingABackendMovesOnlyItsShare()
+    {
+        var (s, b) = Direct();
+        var svc = s.Config.Services[0];
+        var smaller = s.Config with { Services = [svc with { Backends = svc.Backends.Take(2).ToArray() }] };
+        var before = Only(PipelineBuilder.Build(smaller, s.View(b))).SlotKeys;
+        var view = s.View(b) with { PreviousSlots = new Dictionary<string, IReadOnlyList<string?>> { ["web"] = before.ToArray() } };
+        var after = Only(PipelineBuilder.Build(s.Config, view)).SlotKeys;
+        int moved = before.Zip(after).Count(p => p.First != p.Second);
+        Assert.That(moved, Is.EqualTo(after.Count(k => k == "02:00:00:00:00:13")), "only the buckets the new backend takes change");
+    }
+
+    [Test]
+    public void TranslateBucketsCarryTheFakeMacOfTheBackendIp()
+    {
+        var s = Scenario.Load("translate");
+        var plan = s.Build(s.Config.Bridges[0]);
+        var api = plan.Services.Single(x => x.Service.Name == "api");
+        var macs = plan.State.Groups[api.GroupId].Buckets.Select(x => x.Actions.OfType<SetFieldAction>().Single().Field.Value).Distinct()
+            .Select(v => (ulong)v).Order().ToArray();
+        Assert.That(macs, Is.EqualTo(new ulong[] { 0xaabb_0a01_000bUL, 0xaabb_0a01_000cUL, 0xaabb_0a02_000dUL }));
+    }
+}
