@@ -1,32 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on Debian/Ubuntu (run as root). Idempotent: does nothing
-# when every tool is already present.
+# Installs what the test suite needs on Debian/Ubuntu (run as root): the apt packages and the .NET 10
+# SDK, when missing. The list and the steps live in lab/provision.sh (also the Vagrant provisioner),
+# so CI, the README and the lab VM install the same things. Idempotent: does nothing when every
+# tool is already present.
 set -euo pipefail
-
-need=()
-command -v ovs-vswitchd >/dev/null || need+=(openvswitch-switch)
-command -v ovs-ofctl >/dev/null || need+=(openvswitch-common)
-command -v ovs-testcontroller >/dev/null || need+=(openvswitch-testcontroller)
-command -v tcpdump >/dev/null || need+=(tcpdump)
-command -v tshark >/dev/null || need+=(tshark)
-command -v ip >/dev/null || need+=(iproute2)
-command -v ping >/dev/null || need+=(iputils-ping)
-command -v python3 >/dev/null || need+=(python3)
-
-if ((${#need[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "install-deps: missing packages ${need[*]}; run as root: apt-get install -y ${need[*]}" >&2
-    exit 1
-  fi
-  echo "install-deps: installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  # tshark asks whether non-root users may capture; answer no without a prompt.
-  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-
-if ! command -v dotnet >/dev/null; then
-  echo "install-deps: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
-  exit 1
-fi
+exec "$(dirname "$0")/../lab/provision.sh" --deps-only

@@ -4,7 +4,7 @@
 #   tests/run.sh                 everything
 #   tests/run.sh --filter EXPR   passes a dotnet test filter (e.g. "TestCategory!=Ovs")
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 tests/install-deps.sh || exit 1
 
@@ -34,4 +34,4 @@ if [[ $skipped -gt 0 ]]; then
 else
   echo "$passed passed, $failed failed"
 fi
-exit $rc
+exit "$rc"
