@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using OvsLb.OpenFlow.Messages;
+using OvsLb.Runtime;
+using OvsLb.Runtime.Session;
+using OvsLb.Runtime.Transport;
+
+namespace OvsLb.Testing;
+
+/// <summary>One PACKET_IN the controller received, as a test reports it.</summary>
+public sealed record PacketInRecord(ulong DatapathId, byte TableId, PacketInReason Reason, ulong Cookie, uint InPort, int Length)
+{
+    public override string ToString() => $"dpid {DatapathId:x} table {TableId} {Reason} cookie 0x{Cookie:x} in_port {InPort} {Length} B";
+}
+
+/// <summary>
+/// Counts every PACKET_IN the runtime hands to the application (and keeps the first 100 for the failure
+/// message), passing all events on to the application's own handler. "Zero packet-ins" assertions read
+/// <see cref="Count"/>; it sees every PACKET_IN the session decodes, whatever table or reason sent it.
+/// </summary>
+public sealed class PacketInCounter(ISwitchEvents inner) : ISwitchEvents
+{
+    private readonly ConcurrentQueue<PacketInRecord> _first = new();
+    private long _count;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>The first packet-ins (up to 100).</summary>
+    public IReadOnlyList<PacketInRecord> First => [.. _first];
+
+    public override string ToString() => $"{Count} packet-ins{(Count > 0 ? ": " + string.Join("; ", First.Take(5)) : "")}";
+
+    public ValueTask OnPacketInAsync(SwitchSession session, PacketIn packetIn)
+    {
+        if (Interlocked.Increment(ref _count) <= 100)
+        {
+            _first.Enqueue(new PacketInRecord(session.DatapathId, packetIn.TableId, packetIn.Reason, packetIn.Cookie, packetIn.InPort, packetIn.Data.Length));
+        }
+        return inner.OnPacketInAsync(session, packetIn);
+    }
+
+    public ValueTask OnReadyAsync(SwitchSession session) => inner.OnReadyAsync(session);
+    public void OnDisconnected(SwitchSession session, CloseReason reason) => inner.OnDisconnected(session, reason);
+    public ValueTask OnPortStatusAsync(SwitchSession session, PortStatus status) => inner.OnPortStatusAsync(session, status);
+    public ValueTask OnFlowRemovedAsync(SwitchSession session, FlowRemoved removed) => inner.OnFlowRemovedAsync(session, removed);
+}
+
+/// <summary>
+/// An in-process <see cref="OpenFlowController"/> listening inside a topology's switch namespace (where
+/// ovs-vswitchd's 127.0.0.1 is), with every bridge pointed at it, a <see cref="PacketInCounter"/> in front
+/// of the application's events and a recording log. Made by <see cref="LbTopology.StartController"/>;
+/// disposed with the topology if the test does not dispose it first.
+/// </summary>
+public sealed class TopologyController : IDisposable, IAsyncDisposable
+{
+    private int _disposed;
+
+    internal TopologyController(OpenFlowController controller, PacketInCounter packetIns, RecordingLoggerProvider log)
+    {
+        Controller = controller;
+        PacketIns = packetIns;
+        Log = log;
+    }
+
+    public OpenFlowController Controller { get; }
+    public PacketInCounter PacketIns { get; }
+    public RecordingLoggerProvider Log { get; }
+    public int Port => Controller.LocalEndpoints[0].Port;
+    public string Target => $"tcp:127.0.0.1:{Port}";
+
+    /// <summary>
+    /// Waits until the bridge with <paramref name="datapathId"/> has a session that finished its first
+    /// reconcile; throws with the log's tail otherwise.
+    /// </summary>
+    public SwitchSession WaitReady(ulong datapathId, TimeSpan? timeout = null)
+    {
+        SwitchSession? s = null;
+        bool ok = ProcessRunner.WaitUntil(() => Controller.Sessions.TryGetValue(datapathId, out s) && s.State == SessionState.Ready && s.LastReconcile is not null,
+            timeout ?? TimeSpan.FromSeconds(20));
+        return ok ? s! : throw new TimeoutException($"bridge {datapathId:x16} not ready; log:\n{string.Join("\n", Log.Lines.TakeLast(30))}");
+    }
+
+    /// <summary>The log's last lines, for failure messages.</summary>
+    public string LogTail(int lines = 30) => string.Join("\n", Log.Lines.TakeLast(lines));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await Controller.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}
+
+public sealed partial class LbTopology
+{
+    /// <summary>
+    /// Starts an <see cref="OpenFlowController"/> for <paramref name="desired"/> and <paramref name="events"/>
+    /// inside <see cref="Switch"/> on 127.0.0.1 (a free port) and points every bridge at it (reconnect backoff 1 s).
+    /// Call <see cref="TopologyController.WaitReady"/> for each bridge before sending traffic.
+    /// </summary>
+    public TopologyController StartController(IDesiredStateProvider desired, ISwitchEvents? events = null, Action<ControllerOptions>? configure = null)
+    {
+        var options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(1), HandshakeTimeout = TimeSpan.FromSeconds(5) };
+        configure?.Invoke(options);
+        var log = new RecordingLoggerProvider();
+        var loggers = log.Factory();
+        var counter = new PacketInCounter(events ?? NoSwitchEvents.Instance);
+        WarmUpSockets();
+        var controller = Switch.Run(() =>
+        {
+            var c = new OpenFlowController(options, desired, counter, loggers);
+            c.StartAsync().GetAwaiter().GetResult();
+            return c;
+        });
+        var tc = Track(new TopologyController(controller, counter, log));
+        foreach (var b in _bridges.Keys) Ovs.SetController(b, tc.Target);
+        return tc;
+    }
+
+    /// <summary>
+    /// Runs one asynchronous socket operation in the root namespace first: the runtime starts its socket event
+    /// threads on first use, and threads inherit the namespace of the thread that creates them, so they must
+    /// not be created inside <see cref="NetNamespace.Run"/>.
+    /// </summary>
+    private static void WarmUpSockets()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var accept = listener.AcceptAsync();
+        client.ConnectAsync(listener.LocalEndPoint!).GetAwaiter().GetResult();
+        accept.GetAwaiter().GetResult().Dispose();
+    }
+}
