@@ -307,6 +307,23 @@ public sealed partial class TranslateModeTrafficTests
         });
     }
 
+    [Test, Order(6)]
+    public void The_stateless_return_snat_also_rewrites_a_direct_connection_to_the_backends_service_port()
+    {
+        // What flows/README.md (table 40) warns about: the SNAT flow matches the backend's IP and service
+        // port, whoever the peer is, so a connection to the backend's own address gets answers from the VIP.
+        var far = Topo.Host("far");
+        var direct = far.RunClient(new TrafficRequest("10.1.0.11", ServicePort) { Count = 3, Timeout = TimeSpan.FromMilliseconds(500) });
+        long snatHits = long.Parse(NPackets().Match(Topo.Ovs.Ofctl("dump-flows", "br-be", $"table=40,tcp,nw_src=10.1.0.11,tp_src={ServicePort}").Stdout).Groups[1].Value,
+            CultureInfo.InvariantCulture);
+        TestContext.Out.WriteLine(direct.Summary());
+        Assert.Multiple(() =>
+        {
+            Assert.That(direct.Failures, Is.EqualTo(3), "the SYN-ACK comes back from the VIP, which the client's socket does not expect");
+            Assert.That(snatHits, Is.GreaterThan(0));
+        });
+    }
+
     // ---- helpers ----
 
     private IReadOnlyList<string> LearnedNextHops() =>
