@@ -10,6 +10,13 @@ namespace OvsLb.Pipeline.Tests;
 /// behind an in-process controller in the topology's switch namespace, as <c>ovslb run</c> wires them,
 /// with every PACKET_IN counted. <see cref="Start"/> returns once every bridge of the topology that the
 /// configuration names has the flows and groups <see cref="PipelineBuilder.Build"/> makes for it.
+/// <para>
+/// The load balancer's own loops (periodic gateway probes, active health checks) run on thread-pool threads in
+/// the test process's namespace: PACKET_OUT probes go through the bridges and are fine, but TCP health checks
+/// would connect from the root namespace, i.e. out of this machine. <see cref="Start(LbTopology, LoadBalancerConfig, BuildSettings?, bool)"/>
+/// therefore refuses TCP health checks while loops run; pass <c>startLoops: false</c> to keep them stopped
+/// (gateways are still probed once when each bridge connects).
+/// </para>
 /// </summary>
 public sealed class LbRig : IAsyncDisposable
 {
@@ -32,19 +39,24 @@ public sealed class LbRig : IAsyncDisposable
     public long PacketIns => Controller.PacketIns.Count;
 
     /// <summary>Parses <paramref name="json"/> (the file format users write) and starts the load balancer for it.</summary>
-    public static LbRig Start(LbTopology topo, string json, BuildSettings? settings = null)
+    public static LbRig Start(LbTopology topo, string json, BuildSettings? settings = null, bool startLoops = true)
     {
         var r = ConfigLoader.Parse(json);
         if (!r.IsValid) throw new ArgumentException("invalid load-balancer configuration: " + string.Join("; ", r.Errors), nameof(json));
-        return Start(topo, r.Config!, settings);
+        return Start(topo, r.Config!, settings, startLoops);
     }
 
-    public static LbRig Start(LbTopology topo, LoadBalancerConfig config, BuildSettings? settings = null)
+    public static LbRig Start(LbTopology topo, LoadBalancerConfig config, BuildSettings? settings = null, bool startLoops = true)
     {
+        if (startLoops && config.Services.FirstOrDefault(s => s.HealthCheck.Kind == HealthCheckKind.Tcp) is { } tcp)
+        {
+            throw new ArgumentException($"service '{tcp.Name}' has a TCP health check, which would connect from the test process's namespace " +
+                "(out of this machine), not from the topology: remove it or pass startLoops: false", nameof(config));
+        }
         var log = new RecordingLoggerProvider();
         var lb = new LoadBalancer(config, settings ?? BuildSettings.Default, log.Factory().CreateLogger("OvsLb.LoadBalancer"));
         var ctl = topo.StartController(lb, lb, log: log);
-        lb.Start();
+        if (startLoops) lb.Start();
         var rig = new LbRig(topo, lb, ctl, log);
         try
         {
