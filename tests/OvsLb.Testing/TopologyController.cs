@@ -99,13 +99,15 @@ public sealed partial class LbTopology
     /// <summary>
     /// Starts an <see cref="OpenFlowController"/> for <paramref name="desired"/> and <paramref name="events"/>
     /// inside <see cref="Switch"/> on 127.0.0.1 (a free port) and points every bridge at it (reconnect backoff 1 s).
-    /// Call <see cref="TopologyController.WaitReady"/> for each bridge before sending traffic.
+    /// Call <see cref="TopologyController.WaitReady"/> for each bridge before sending traffic. Pass
+    /// <paramref name="log"/> to record the controller's lines with the application's own.
     /// </summary>
-    public TopologyController StartController(IDesiredStateProvider desired, ISwitchEvents? events = null, Action<ControllerOptions>? configure = null)
+    public TopologyController StartController(IDesiredStateProvider desired, ISwitchEvents? events = null, Action<ControllerOptions>? configure = null,
+        RecordingLoggerProvider? log = null)
     {
         var options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(1), HandshakeTimeout = TimeSpan.FromSeconds(5) };
         configure?.Invoke(options);
-        var log = new RecordingLoggerProvider();
+        log ??= new RecordingLoggerProvider();
         var loggers = log.Factory();
         var counter = new PacketInCounter(events ?? NoSwitchEvents.Instance);
         WarmUpSockets();

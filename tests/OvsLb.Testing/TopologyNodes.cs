@@ -54,6 +54,10 @@ public sealed partial class TopologyHost
             $"net.ipv4.conf.{Interface}.arp_ignore=1", $"net.ipv4.conf.{Interface}.arp_announce=2");
     }
 
+    /// <summary>Adds more IPv4 addresses (<c>A.B.C.D/PREFIX</c>) to eth0 in one <c>ip -batch</c> (e.g. many client addresses on one host).</summary>
+    public void AddAddresses(IEnumerable<string> cidrs) =>
+        ProcessRunner.Run("ip", ["-n", Namespace.Name, "-batch", "-"], stdin: string.Concat(cidrs.Select(c => $"addr add {c} dev {Interface}\n"))).EnsureSuccess();
+
     [GeneratedRegex(@"\blladdr ([0-9a-f:]{17})\b")]
     private static partial Regex LinkAddress();
 

@@ -105,6 +105,10 @@ public sealed record TrafficRequest(string Target, int Port)
     /// <summary>Source address to bind (default: whatever the route chooses).</summary>
     public string? Bind { get; init; }
 
+    /// <summary>Source addresses used in turn: connection i binds <c>Binds[i % Count]</c> (the host must hold them,
+    /// see <see cref="TopologyHost.AddAddresses"/>). Overrides <see cref="Bind"/>.</summary>
+    public IReadOnlyList<string>? Binds { get; init; }
+
     /// <summary>Connections in flight at once.</summary>
     public int Parallel { get; init; } = 8;
 
@@ -116,11 +120,13 @@ public sealed record TrafficRequest(string Target, int Port)
 }
 
 /// <summary>One connection (or UDP exchange) of a <see cref="TrafficReport"/>.</summary>
+/// <param name="SourceIp">The bound source address (TCP: as the socket reports it; UDP: the one asked for, else null).</param>
 /// <param name="SourcePort">The client's source port.</param>
 /// <param name="Backend">The name the server answered with (null on failure).</param>
 /// <param name="Peer">The client address the server saw, <c>IP:PORT</c>.</param>
 /// <param name="Error">Why it failed (exception type and message), or null.</param>
 public sealed record ConnectionResult(
+    [property: JsonPropertyName("src_ip")] string? SourceIp,
     [property: JsonPropertyName("src_port")] int SourcePort,
     [property: JsonPropertyName("ok")] bool Ok,
     [property: JsonPropertyName("backend")] string? Backend,
@@ -169,7 +175,8 @@ public static class TrafficClient
         if (r.SourcePorts is { Count: > 0 } ports) args.AddRange(["--src-port-list", string.Join(',', ports)]);
         else if (r.Count > 0) args.AddRange(["--count", r.Count.ToString(CultureInfo.InvariantCulture)]);
         else throw new ArgumentException("a TrafficRequest needs SourcePorts or Count", nameof(r));
-        if (r.Bind is not null) args.AddRange(["--bind", r.Bind]);
+        if (r.Binds is { Count: > 0 } binds) args.AddRange(["--bind-list", string.Join(',', binds)]);
+        else if (r.Bind is not null) args.AddRange(["--bind", r.Bind]);
         int n = r.SourcePorts?.Count ?? r.Count;
         var limit = TimeSpan.FromSeconds(30 + r.Timeout.TotalSeconds * n / Math.Max(1, r.Parallel));
         var result = ProcessRunner.Run("ip", args, timeout: limit).EnsureSuccess();

@@ -5,17 +5,19 @@ Makes N connections (TCP) or request/answer exchanges (UDP) to TARGET:PORT, each
 port, and reads the one-line answer of lbserver.py ("NAME PEER_IP:PEER_PORT"). Prints one JSON object:
 
     {"target": "10.0.0.100:80", "proto": "tcp", "elapsed_s": 1.2,
-     "connections": [{"src_port": 40001, "ok": true, "backend": "b1", "peer": "10.0.0.2:40001",
+     "connections": [{"src_ip": "10.0.0.2", "src_port": 40001, "ok": true, "backend": "b1", "peer": "10.0.0.2:40001",
                       "error": null, "ms": 0.8}, ...],
      "tally": {"b1": 340, ...}, "failures": 0}
 
-Source ports: --src-ports A-B (each port once, in order), --src-port-list P,P,P (repeats allowed: the
+Source addresses: --bind IP, or --bind-list IP,IP,... (connection i binds the (i mod n)-th; the host must
+hold them). Source ports: --src-ports A-B (each port once, in order), --src-port-list P,P,P (repeats allowed: the
 same 5-tuple again), or neither (the kernel picks; the chosen port is recorded). Every socket sets
 SO_REUSEADDR. The server closes first, so the client never holds TIME_WAIT and may reuse a port.
 Failures are reported, never retried; the exit code is 0 unless the arguments are wrong.
 
     lbclient.py --target 10.0.0.100:80 [--proto tcp|udp] [--count N] [--src-ports 40000-40999]
-                [--src-port-list 40000,40001] [--bind 10.0.0.2] [--parallel 8] [--timeout 2]
+                [--src-port-list 40000,40001] [--bind 10.0.0.2 | --bind-list 10.0.0.2,10.0.0.3]
+                [--parallel 8] [--timeout 2]
 """
 import argparse
 import json
@@ -27,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 def exchange(proto, bind, src_port, target, timeout):
     started = time.monotonic()
-    rec = {"src_port": src_port, "ok": False, "backend": None, "peer": None, "error": None, "ms": None}
+    rec = {"src_ip": bind, "src_port": src_port, "ok": False, "backend": None, "peer": None, "error": None, "ms": None}
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
     s = socket.socket(socket.AF_INET, kind)
     try:
@@ -37,7 +39,7 @@ def exchange(proto, bind, src_port, target, timeout):
             s.bind((bind or "0.0.0.0", src_port or 0))
         if proto == "tcp":
             s.connect(target)
-            rec["src_port"] = s.getsockname()[1]
+            rec["src_ip"], rec["src_port"] = s.getsockname()
             data = b""
             while not data.endswith(b"\n"):
                 chunk = s.recv(256)
@@ -47,6 +49,7 @@ def exchange(proto, bind, src_port, target, timeout):
         else:
             s.sendto(b"hello\n", target)
             rec["src_port"] = s.getsockname()[1]
+            rec["src_ip"] = rec["src_ip"] or None
             data, _ = s.recvfrom(2048)
         parts = data.decode(errors="replace").split()
         if len(parts) != 2:
@@ -68,6 +71,7 @@ def main():
     ap.add_argument("--src-ports", help="A-B: one connection from each port in the range")
     ap.add_argument("--src-port-list", help="P,P,...: one connection from each listed port")
     ap.add_argument("--bind", help="source address")
+    ap.add_argument("--bind-list", help="source addresses used in turn: connection i binds the (i mod n)-th")
     ap.add_argument("--parallel", type=int, default=8, help="connections in flight at once")
     ap.add_argument("--timeout", type=float, default=2.0, help="seconds per connection")
     args = ap.parse_args()
@@ -84,9 +88,11 @@ def main():
     else:
         ap.error("give --count, --src-ports or --src-port-list")
 
+    binds = [b for b in args.bind_list.split(",") if b] if args.bind_list else [args.bind]
+    jobs = [(binds[i % len(binds)], p) for i, p in enumerate(ports)]
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
-        conns = list(pool.map(lambda p: exchange(args.proto, args.bind, p, target, args.timeout), ports))
+        conns = list(pool.map(lambda j: exchange(args.proto, j[0], j[1], target, args.timeout), jobs))
     tally = {}
     for c in conns:
         if c["ok"]:
