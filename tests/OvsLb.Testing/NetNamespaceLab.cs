@@ -17,6 +17,7 @@ public sealed record LabHost(NetNamespace Namespace, string BridgePort, uint OfP
 /// which destroys every device in them; it runs (and tolerates half-built labs) even after failures.
 /// A controller for the bridge must listen inside <see cref="Switch"/> (use <c>Switch.Run</c>):
 /// ovs-vswitchd connects to 127.0.0.1 of its own namespace.
+/// (For several bridges, routers, chosen addresses and real TCP/UDP servers and clients, use <see cref="LbTopology"/>.)
 /// </summary>
 public sealed class NetNamespaceLab : IDisposable
 {
