@@ -68,6 +68,7 @@ public class DebugCommandsOvsTests
         ovs.AddDummyPort("br-lb", "uplink0", 1);
         string target = "unix:" + ovs.MgmtSocket("br-lb");
         string[] diffArgs = ["diff", "--config", cfg.Path, "--switch", target];
+        string learnedActions = "";
 
         // Before the controller: everything is missing.
         var empty = Ovslb.Run(diffArgs);
@@ -82,7 +83,7 @@ public class DebugCommandsOvsTests
             {
                 ovs.SetController("br-lb", $"tcp:127.0.0.1:{port}");
                 (int Code, string Out, string Err) r = default;
-                Assert.That(ProcessRunner.WaitUntil(() => (r = Ovslb.Run(diffArgs)).Code == 0, TimeSpan.FromSeconds(20)), Is.True,
+                Assert.That(ProcessRunner.WaitUntil(() => (r = Ovslb.Run(diffArgs)).Code == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200)), Is.True,
                     "the controller's state and ovslb diff's desired state agree:\n" + r.Out + r.Err);
                 Assert.That(r.Out, Does.Contain($"# desired {desiredFlows.Length} flows, 2 groups; installed and managed {desiredFlows.Length} flows, 2 groups\n"));
                 Assert.That(r.Out, Does.Contain("# no difference: the switch holds exactly the desired flows and groups\n"));
@@ -94,6 +95,7 @@ public class DebugCommandsOvsTests
                 r = Ovslb.Run(diffArgs);
                 Assert.That(r.Code, Is.Zero, r.Out);
                 var learned = ovs.DumpFlows("br-lb").Single(f => f.StartsWith("cookie=0x4c42ff", StringComparison.Ordinal));
+                learnedActions = learned[(learned.IndexOf(" actions=", StringComparison.Ordinal) + 9)..];
                 Assert.That(r.Out, Does.Contain("# not managed (left alone by the controller): 1 learned (cookie feature 0xff), 0 with another cookie, 0 groups outside the owned id range\n " + learned + "\n"));
             }
             finally
@@ -133,12 +135,31 @@ public class DebugCommandsOvsTests
             Assert.That(d.Out, Does.Contain("\n group_id=7,type=select,bucket=actions=drop\n"));
         });
 
+        // ovs-ofctl diff-flows (flows only, its own text layout) finds the same flow changes, plus the
+        // flows ovslb lists as not managed.
+        using (var desiredFile = new Ovslb.TempFile(string.Join("\n", desiredFlows) + "\n", ".txt"))
+        {
+            var ofctl = ProcessRunner.Run("ovs-ofctl", ["-O", "OpenFlow13", "diff-flows", target, desiredFile.Path], ovs.Env);
+            Assert.That(ofctl.ExitCode, Is.EqualTo(2), ofctl.Stderr);
+            var theirs = Ovslb.Lines(ofctl.Stdout).Select(Gist).ToList();
+            var ours = Changes(d.Out).Where(l => !l[1..].StartsWith("group_id=", StringComparison.Ordinal)).Select(Gist).ToList();
+            var unmanaged = new[] { "-|0|5|0x0|drop", "-|50|100|0x4c42ff000a000001|" + learnedActions };
+            Assert.That(theirs, Is.EquivalentTo(ours.Concat(unmanaged)), ofctl.Stdout);
+        }
+
         // Errors: a switch that is not there, a bridge the configuration maps elsewhere.
         var gone = Ovslb.Run("diff", "--config", cfg.Path, "--switch", "unix:" + Path.Combine(ovs.Dir, "nothing.mgmt"));
         Assert.That(gone.Code, Is.EqualTo(CommandLine.ExitError));
         Assert.That(gone.Err, Does.StartWith($"ovslb diff: cannot connect to switch unix:{ovs.Dir}/nothing.mgmt: "));
         var wrong = Ovslb.Run([.. diffArgs, "--bridge", "br-other"]);
         Assert.That((wrong.Code, wrong.Err), Is.EqualTo((CommandLine.ExitError, $"ovslb diff: the switch at {target} (datapath 00000000000000a1, bridge 'br-lb') is bridge 'br-lb' of {cfg.Path}, not 'br-other'\n")));
+    }
+
+    /// <summary>A diff line's sign, table, priority, cookie and actions (ovs-ofctl diff-flows and ovslb diff lay flows out differently).</summary>
+    private static string Gist(string line)
+    {
+        string Field(string name, string dflt) => Regex.Match(line, $@"\b{name}=(\w+)") is { Success: true } m ? m.Groups[1].Value : dflt;
+        return $"{line[0]}|{Field("table", "0")}|{Field("priority", "32768")}|{Field("cookie", "0x0")}|{line[(line.IndexOf(" actions=", StringComparison.Ordinal) + 9)..]}";
     }
 
     /// <summary>The diff's +/- lines.</summary>

@@ -52,7 +52,7 @@ public static class ValidateCommand
         {
             var r = ConfigLoader.Parse(bytes);
             if (r.IsValid) config = r.Config!;
-            else errors.AddRange(r.Errors.Select(e => ConfigErrorFormatter.Format(e, file)));
+            else errors.AddRange(r.Errors.OrderBy(e => e.Line ?? int.MaxValue).ThenBy(e => e.Column ?? 0).Select(e => ConfigErrorFormatter.Format(e, file)));
         }
         var options = new ControllerOptions();
         if (json)
