@@ -140,6 +140,12 @@ public class FlowsCommandTests
             Assert.That(Ovslb.Run("flows", "--config", Ovslb.Config("direct"), "--bridge", "br-lb", "--color").Code, Is.EqualTo(CommandLine.ExitUsage));
             Assert.That(Ovslb.Run("flows", "--config", "/nonexistent.json", "--bridge", "br-lb").Err,
                 Is.EqualTo("ovslb flows: configuration file '/nonexistent.json' does not exist\n"));
+            Assert.That(Ovslb.Run("diff", "--config", Ovslb.Config("direct")), Is.EqualTo((CommandLine.ExitError, "",
+                "ovslb diff: --switch unix:/var/run/openvswitch/BRIDGE.mgmt | tcp:HOST:PORT | BRIDGE is required\n")));
+            Assert.That(Ovslb.Run("which", "--config", Ovslb.Config("direct"), "--switch", "br-lb", "--ports", "uplink=1", "tcp", "1.2.3.4:5", "10.0.0.100:80").Err,
+                Is.EqualTo("ovslb which: --ports is not used with --switch: the switch's own port numbers are\n"));
+            Assert.That(Ovslb.Run("which", "--config", Ovslb.Config("direct"), "--bridge", "br-lb", "tcp", "1.2.3.4", "10.0.0.100:80").Err,
+                Is.EqualTo("ovslb which: '1.2.3.4' is not IPV4:PORT\n"));
         });
     }
 }

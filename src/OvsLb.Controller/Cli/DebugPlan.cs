@@ -42,6 +42,7 @@ public sealed record DebugPlan(
     public static async Task<DebugPlan> BuildAsync(BridgeArgs args, bool readInstalled, CancellationToken ct = default)
     {
         string path = args.RequireConfig();
+        if (args.Switch is not null && args.Ports.Count > 0) throw new UsageException("--ports is not used with --switch: the switch's own port numbers are");
         var config = LoadConfig(path);
         var options = LoadControllerOptions(path);
         var settings = BuildSettings.Default with

@@ -25,7 +25,6 @@ public static class DiffCommand
             var a = BridgeArgs.Parse("diff", args);
             if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
             if (a.Switch is null) throw new UsageException("--switch unix:/var/run/openvswitch/BRIDGE.mgmt | tcp:HOST:PORT | BRIDGE is required");
-            if (a.Ports.Count > 0) throw new UsageException("--ports is not used with --switch: the switch's own port numbers are");
             var dp = await DebugPlan.BuildAsync(a, readInstalled: true).ConfigureAwait(false);
             foreach (var w in dp.Plan.Warnings) await stderr.WriteLineAsync($"ovslb diff: warning: {w}").ConfigureAwait(false);
             var (text, differs) = Format(dp, a.Switch);
@@ -34,8 +33,9 @@ public static class DiffCommand
         }
         catch (UsageException e)
         {
+            // Like diff(1) and ovs-ofctl diff-flows, every failure is 1: 2 means "they differ".
             await stderr.WriteLineAsync($"ovslb diff: {e.Message}").ConfigureAwait(false);
-            return CommandLine.ExitUsage;
+            return CommandLine.ExitError;
         }
         catch (DebugException e)
         {
