@@ -18,6 +18,10 @@ public static class CommandLine
         {
             "ofp-print" => Task.FromResult(OfpPrintCommand.Run(args[1..], stdout, stderr)),
             "run" => RunCommand.RunAsync(args[1..], stderr),
+            "validate" => Task.FromResult(ValidateCommand.Run(args[1..], stdout, stderr)),
+            "flows" => FlowsCommand.RunAsync(args[1..], stdout, stderr),
+            "diff" => DiffCommand.RunAsync(args[1..], stdout, stderr),
+            "which" => WhichCommand.RunAsync(args[1..], stdout, stderr),
             _ => Task.FromResult(Unknown(args[0], stderr)),
         };
     }
@@ -40,6 +44,28 @@ public static class CommandLine
           ofp-print [--hex] FILE       decode a binary file of back-to-back OpenFlow messages
                                        ('-' reads binary from standard input)
               --hex                    also print each decoded message re-encoded, as a hex dump
+
+        debugging (see README.md, "Debugging commands"):
+          validate FILE...             check configuration files: every error as FILE:LINE:COL: path: message
+                                       (exit 1), else a summary and the pipeline's warnings (exit 0)
+          flows --config FILE --bridge NAME [--ports NAME=NO,...] [--down SVC/BACKEND,...]
+                [--switch TARGET] [--plain | --plain-groups]
+                                       the flows and groups the controller wants on the bridge, in ovs-ofctl
+                                       syntax, annotated with table names and purposes; --plain: flow lines
+                                       only (as flows/<scenario>/<bridge>.flows.txt), --plain-groups: groups only
+          diff --config FILE --switch TARGET [--bridge NAME] [--down SVC/BACKEND,...]
+                                       desired vs installed flows and groups, like ovs-ofctl diff-flows:
+                                       '-' installed only, '+' desired only; exit 0 equal, 2 different, 1 error
+          which --config FILE --bridge NAME [--ports ...] [--down ...] [--switch TARGET]
+                PROTO SRC_IP:SRC_PORT DST_IP:DST_PORT
+                                       the service, dp_hash, bucket and backend the bridge gives a
+                                       connection (OVS 3.1 userspace datapath), and the ofproto/trace to confirm
+              --ports NAME=NO,...      OpenFlow port numbers of the ports the configuration names
+                                       (without --switch every port is taken as up)
+              --down SVC/BACKEND,...   treat these backends as failed (as health checks would)
+              --switch TARGET          read ports (and installed state) from the switch: unix:PATH
+                                       (e.g. /var/run/openvswitch/br0.mgmt), tcp:HOST:PORT (ptcp
+                                       controller target), or a bridge name (its .mgmt socket)
 
         """;
 }

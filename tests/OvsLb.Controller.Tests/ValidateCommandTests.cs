@@ -1,0 +1,120 @@
+using OvsLb.Controller.Cli;
+
+namespace OvsLb.Controller.Tests;
+
+/// <summary>
+/// <c>ovslb validate</c>: every error with its file, line and column (where the offending value is in the
+/// file), the Controller section checked as <c>ovslb run</c> checks it, the builder's warnings, a summary.
+/// </summary>
+[TestFixture]
+public class ValidateCommandTests
+{
+    /// <summary>1-based line and column of the first occurrence of <paramref name="needle"/>.</summary>
+    private static string At(string text, string needle)
+    {
+        int i = text.IndexOf(needle, StringComparison.Ordinal);
+        Assert.That(i, Is.GreaterThanOrEqualTo(0), needle);
+        int line = text[..i].Count(c => c == '\n') + 1;
+        int col = i - (text.LastIndexOf('\n', i - 1) + 1) + 1;
+        return $"{line}:{col}";
+    }
+
+    [TestCaseSource(typeof(Ovslb), nameof(Ovslb.Scenarios))]
+    public void The_scenarios_are_valid_with_a_summary(string scenario)
+    {
+        var r = Ovslb.Run("validate", Ovslb.Config(scenario));
+        Assert.That(r.Code, Is.Zero, r.Out);
+        string expected = scenario switch
+        {
+            "direct" => "1 service (direct 1), 3 backends, 1 bridge (standalone 1), 256 buckets per group",
+            "translate" => "2 services (translate 2), 5 backends, 1 bridge (standalone 1), 256 buckets per group",
+            "portgroup" => "1 service (portgroup 1), 3 backends, 1 bridge (standalone 1), 64 buckets per group",
+            _ => "1 service (direct 1), 2 backends, 2 bridges (distributed 2), 256 buckets per group",
+        };
+        Assert.That(r.Out, Is.EqualTo($"{Ovslb.Config(scenario)}: valid: {expected}\n"));
+    }
+
+    [Test]
+    public void Every_error_is_printed_with_its_position_in_the_file()
+    {
+        const string text = """
+            {
+              "bridges": [ { "name": "br0", "lbMac": "not-a-mac" } ],
+              "services": [
+                { "name": "web", "vip": "10.0.0.300", "protocol": "tcp", "port": 80, "mode": "direct",
+                  "backends": [ { "name": "a", "mac": "02:00:00:00:00:01", "port": 1, "weight": 0 } ] }
+              ],
+              "options": { "buckets": 100 }
+            }
+            """;
+        using var f = new Ovslb.TempFile(text);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
+        Assert.That(Ovslb.Lines(r.Out), Is.EquivalentTo(new[]
+        {
+            $"{f.Path}:{At(text, "\"not-a-mac\"")}: bridges[0].lbMac: 'not-a-mac' is not a MAC address (expected aa:bb:cc:dd:ee:ff)",
+            $"{f.Path}:{At(text, "\"10.0.0.300\"")}: services[0].vip: '10.0.0.300' is not an IPv4 address",
+            $"{f.Path}:{At(text, "0 }")}: services[0].backends[0].weight: '0' is out of range: the weight must be between 1 and 1000",
+            $"{f.Path}:{At(text, "100 }")}: options.buckets: '100' is not a power of two",
+            $"{f.Path}: 4 errors",
+        }));
+    }
+
+    [Test]
+    public void The_controller_section_is_checked_too()
+    {
+        using var f = new Ovslb.TempFile("""
+            { "Controller": { "Listen": [ "nowhere" ], "CookieSignature": 0 },
+              "LoadBalancer": { "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe" } ], "services": [] } }
+            """);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
+        Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
+        {
+            $"{f.Path}: Controller:Listen: 'nowhere' is not ADDRESS:PORT",
+            $"{f.Path}: Controller:CookieSignature: 0 would make every cookie-less flow ours",
+            $"{f.Path}: 2 errors",
+        }));
+    }
+
+    [Test]
+    public void What_the_builder_would_warn_about_is_a_warning_and_the_file_stays_valid()
+    {
+        using var f = new Ovslb.TempFile("""
+            {
+              "bridges": [
+                { "name": "br0", "lbMac": "02:00:00:00:00:fe", "gateways": [ "10.0.0.1" ] },
+                { "name": "br1", "lbMac": "02:00:00:00:01:fe" }
+              ],
+              "services": [
+                { "name": "api", "vip": "10.0.0.100", "protocol": "tcp", "port": 80, "mode": "translate",
+                  "backends": [ { "name": "a", "ip": "10.1.0.1" } ] },
+                { "name": "pg", "vip": "10.0.0.50", "protocol": "tcp", "port": "all", "mode": "portgroup", "bridges": [ "br1" ],
+                  "backends": [ { "name": "p1", "mac": "02:00:00:00:02:01", "port": "eth1", "bridge": "br1" } ] }
+              ]
+            }
+            """);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.Zero, r.Out);
+        Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
+        {
+            $"{f.Path}: warning: port-group service 'pg' on bridge 'br1': no gateway declared, so servers' replies are switched as they are (no external-MAC rewrite)",
+            $"{f.Path}: warning: bridge 'br1' balances translate-mode services but declares no gateway: translated packets are dropped",
+            $"{f.Path}: valid: 2 services (translate 1, portgroup 1), 2 backends, 2 bridges (standalone 2), 256 buckets per group; 2 warnings",
+        }));
+    }
+
+    [Test]
+    public void A_file_with_only_host_settings_is_valid_and_says_it_has_no_services()
+    {
+        using var f = new Ovslb.TempFile("""{ "Controller": { "Listen": [ "127.0.0.1:6653" ] }, "Logging": { "LogLevel": { "Default": "Debug" } } }""");
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That((r.Code, r.Out), Is.EqualTo((0, $"{f.Path}: valid: no load-balancer configuration (no LoadBalancer section, no services or bridges): ovslb run starts with no services\n")));
+        using var typo = new Ovslb.TempFile("""{ "service": [] }""");
+        var t = Ovslb.Run("validate", typo.Path);
+        Assert.That((t.Code, Ovslb.Lines(t.Out)[0]), Is.EqualTo((1, $"{typo.Path}:1:3: service: unknown key 'service' (expected one of: services, bridges, options, healthCheck)")));
+        var missing = Ovslb.Run("validate", "/nonexistent/x.json");
+        Assert.That(missing.Code, Is.EqualTo(CommandLine.ExitError));
+        Assert.That(missing.Out, Does.StartWith("/nonexistent/x.json: cannot read: "));
+    }
+}
