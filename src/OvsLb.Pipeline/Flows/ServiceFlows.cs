@@ -24,7 +24,8 @@ public static class ServiceFlows
 
     /// <summary>
     /// The service's entry: its VIP, protocol and port (or every port) → its select group, which picks
-    /// a backend per flow by the datapath's 5-tuple hash. Exists while the service has a live backend
+    /// a backend per flow by the datapath's dp_hash (OVS 3.1: a symmetric hash of the addresses and TCP ports; UDP ports
+    /// are not hashed, see Hashing/OvsDpHash.cs). Exists while the service has a live backend
     /// on this bridge.
     /// </summary>
     public static FlowEntry ServiceFlow(CookieLayout cookies, ServiceConfig service, uint groupId) =>
