@@ -61,7 +61,7 @@ public sealed class PrometheusExporter : IDisposable
         lock (_scrape)
         {
             var observable = _instruments.Values.Where(s => s.Observable).ToList();
-            foreach (var s in observable) s.Series.Clear();
+            foreach (var s in observable) s.Reset();
             _listener.RecordObservableInstruments();
             foreach (var family in _instruments.Values.GroupBy(s => s.Family, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
@@ -70,9 +70,9 @@ public sealed class PrometheusExporter : IDisposable
                 var members = family.Where(s => s.Kind == first.Kind).ToList();
                 text.Append("# HELP ").Append(family.Key).Append(' ').Append(PrometheusText.EscapeHelp(first.Help)).Append('\n');
                 text.Append("# TYPE ").Append(family.Key).Append(' ').Append(first.Kind.ToString().ToLowerInvariant()).Append('\n');
-                foreach (var (tags, series) in members.SelectMany(m => m.Series).OrderBy(p => p.Key.Text, StringComparer.Ordinal))
+                foreach (var series in members.SelectMany(m => m.Series.Values).OrderBy(x => x.Tags.Text, StringComparer.Ordinal))
                 {
-                    series.WriteTo(text, family.Key, tags, first);
+                    series.WriteTo(text, family.Key, first);
                 }
             }
         }
@@ -139,21 +139,39 @@ public sealed class PrometheusExporter : IDisposable
             _ => null,
         };
 
+        /// <summary>Forgets every series (observable instruments, before they are read again).</summary>
+        public void Reset()
+        {
+            _last = null;
+            Series.Clear();
+        }
+
+        /// <summary>The series recorded last: a stream of measurements with the same tags (a burst of
+        /// PACKET_INs from one switch) skips hashing the tag strings.</summary>
+        private Series? _last;
+
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            if (!_lookup.TryGetValue(tags, out var series))
+            var series = _last;
+            if (series is null || !TagSetComparer.Instance.Equals(tags, series.Tags))
             {
-                if (Series.Count >= MaxSeriesPerInstrument) return;
-                series = new Series(Kind == MetricKind.Histogram ? Bounds.Length + 1 : 0);
-                if (!_lookup.TryAdd(tags, series)) _lookup.TryGetValue(tags, out series!);
+                if (!_lookup.TryGetValue(tags, out series))
+                {
+                    if (Series.Count >= MaxSeriesPerInstrument) return;
+                    var key = TagSetComparer.Instance.Create(tags);
+                    series = Series.GetOrAdd(key, new Series(key, Kind == MetricKind.Histogram ? Bounds.Length + 1 : 0));
+                }
+                _last = series;
             }
             series.Record(value * Scale, this);
         }
     }
 
     /// <summary>One time series: a value, or a histogram's bucket counts, sum and count.</summary>
-    internal sealed class Series(int buckets)
+    internal sealed class Series(TagSet tags, int buckets)
     {
+        public TagSet Tags { get; } = tags;
+
         private readonly Lock _lock = new();
         private readonly long[] _buckets = new long[buckets];
         private double _value, _sum;
@@ -161,6 +179,17 @@ public sealed class PrometheusExporter : IDisposable
 
         public void Record(double v, InstrumentState s)
         {
+            if (s.Kind != MetricKind.Histogram && s.Accumulate)
+            {
+                // Counters take most measurements (one per OpenFlow message): add without the lock.
+                double seen = Volatile.Read(ref _value);
+                while (true)
+                {
+                    double was = Interlocked.CompareExchange(ref _value, seen + v, seen);
+                    if (was.Equals(seen)) return;
+                    seen = was;
+                }
+            }
             lock (_lock)
             {
                 if (s.Kind == MetricKind.Histogram)
@@ -171,24 +200,21 @@ public sealed class PrometheusExporter : IDisposable
                     _sum += v;
                     _count++;
                 }
-                else if (s.Accumulate)
-                {
-                    _value += v;
-                }
                 else
                 {
-                    _value = v;
+                    Volatile.Write(ref _value, v);
                 }
             }
         }
 
-        public void WriteTo(StringBuilder text, string family, TagSet tags, InstrumentState s)
+        public void WriteTo(StringBuilder text, string family, InstrumentState s)
         {
+            var tags = Tags;
             lock (_lock)
             {
                 if (s.Kind != MetricKind.Histogram)
                 {
-                    text.Append(family).Append(tags.Text).Append(' ').Append(PrometheusText.Value(_value)).Append('\n');
+                    text.Append(family).Append(tags.Text).Append(' ').Append(PrometheusText.Value(Volatile.Read(ref _value))).Append('\n');
                     return;
                 }
                 long cumulative = 0;

@@ -54,7 +54,7 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
             k.Listen(endpoint);
         });
         builder.Services.AddRoutingCore();
-        builder.Services.AddSingleton(loggers);                    // log through ovslb's console logger and filters
+        builder.Services.AddSingleton<ILoggerFactory>(new InnerLoggers(loggers)); // ovslb's console logger and filters
         builder.Services.AddSingleton<IHostLifetime, NoLifetime>(); // SIGTERM is the controller host's business
         var app = builder.Build();
         var exporter = _exporter;
@@ -123,6 +123,23 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
         _app = null;
         _exporter?.Dispose();
         _exporter = null;
+    }
+
+    /// <summary>
+    /// The web app logs through the controller's logger factory, except its own host's lifecycle messages:
+    /// a failed start is reported once, by the controller host and <c>ovslb run</c>, not twice.
+    /// </summary>
+    private sealed class InnerLoggers(ILoggerFactory outer) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal) ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance : outer.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider provider) => outer.AddProvider(provider);
+
+        public void Dispose()
+        {
+            // The controller host owns (and disposes) the outer factory.
+        }
     }
 
     /// <summary>The web app's own lifetime does nothing: the controller host owns start, stop and signals.</summary>
