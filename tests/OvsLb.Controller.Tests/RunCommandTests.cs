@@ -39,7 +39,8 @@ public class RunCommandTests
         using var ovs = OvsSandbox.Start();
         ovs.AddBridge("brrun", 0xd4);
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var p = Start("run", "--config", config, "--Logging:LogLevel:Default=Information");
+        // Status on a free port: the default 127.0.0.1:9100 may be taken by another controller on this machine.
+        using var p = Start("run", "--config", config, "--Logging:LogLevel:Default=Information", "--Status:Listen=127.0.0.1:0");
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         p.BeginOutputReadLine();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OvsLb.Controller.Status;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Control;
 using OvsLb.Runtime;
@@ -66,6 +67,7 @@ public static class ControllerHost
                     sp.GetRequiredService<ISwitchEvents>(),
                     sp.GetRequiredService<ILoggerFactory>(),
                     sp.GetRequiredService<ControllerMetrics>()));
+                services.AddStatusEndpoint(ctx.Configuration, configFile);
                 services.AddHostedService<LoadBalancerService>();
                 services.AddHostedService<ControllerService>();
                 configure?.Invoke(services);

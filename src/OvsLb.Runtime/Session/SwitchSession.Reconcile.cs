@@ -12,6 +12,9 @@ namespace OvsLb.Runtime.Session;
 public sealed record ReconcileResult(StateDiff Diff, bool ReadBack, TimeSpan Duration, int FlowModsSent, int GroupModsSent)
 {
     public bool Changed => !Diff.IsEmpty;
+
+    /// <summary>When the reconciliation finished (wall clock, for the status endpoint).</summary>
+    public DateTimeOffset CompletedAt { get; init; } = DateTimeOffset.UtcNow;
 }
 
 /// <summary>A bundle the switch refused; nothing of it was applied.</summary>
@@ -97,7 +100,7 @@ public sealed partial class SwitchSession
             if (Role == ControllerRole.Slave) State = SessionState.Standby;
             var result = new ReconcileResult(diff, read, sw.Elapsed, diff.IsEmpty ? 0 : flowMods, diff.IsEmpty ? 0 : groupMods);
             LastReconcile = result;
-            _metrics.Reconciled(this, sw.Elapsed);
+            _metrics.Reconciled(this, result.Duration); // the same figure as LastReconcile (status endpoint)
             if (diff.IsEmpty && !read) _log.LogDebug("Reconciled in {Ms:0.0} ms: no change", sw.Elapsed.TotalMilliseconds);
             else _log.LogInformation("Reconciled in {Ms:0.0} ms{ReadBack}: {Diff}", sw.Elapsed.TotalMilliseconds,
                 read ? $" (read back {Installed!.Flows.Count} flows, {Installed.Groups.Count} groups)" : "", diff.IsEmpty ? "no change" : diff.ToString());

@@ -46,6 +46,9 @@ public sealed partial class SwitchSession
     public ControllerRole Role { get; private set; } = ControllerRole.Equal;
     public Ownership Ownership { get; }
 
+    /// <summary>When the handshake finished (wall clock, for the status endpoint); null before.</summary>
+    public DateTimeOffset? ConnectedAt { get; private set; }
+
     /// <summary>The bridge's name: OVS names the LOCAL port after the bridge.</summary>
     public string? BridgeName => _ports.TryGetValue(OfctlFormat.Ports.Local, out var p) ? p.Name : null;
 
@@ -158,6 +161,7 @@ public sealed partial class SwitchSession
 
             State = SessionState.Role;
             await NegotiateRoleAsync(_options.Role, _options.GenerationId, timeout.Token).ConfigureAwait(false);
+            ConnectedAt = DateTimeOffset.UtcNow;
             await onIdentified(this).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_conn.Closed.IsCancellationRequested)

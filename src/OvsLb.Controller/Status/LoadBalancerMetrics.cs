@@ -1,0 +1,69 @@
+using System.Diagnostics.Metrics;
+using OvsLb.Pipeline;
+using OvsLb.Pipeline.Control;
+using OvsLb.Runtime;
+
+namespace OvsLb.Controller.Status;
+
+/// <summary>
+/// Gauges of the load balancer's state under the meter <c>OvsLb.LoadBalancer</c>, read when scraped
+/// (so they never disagree with <c>/status</c>):
+/// <list type="bullet">
+/// <item><c>ovslb.lb.services</c>: configured services;</item>
+/// <item><c>ovslb.lb.bridges.connected</c>: configured bridges with a live session;</item>
+/// <item><c>ovslb.lb.backends.configured</c> {service}, <c>ovslb.lb.backends.live</c> {service, bridge}:
+/// backends owning buckets on each connected bridge;</item>
+/// <item><c>ovslb.lb.backend.up</c> {service, backend}: 1 unless the active health check holds it down;</item>
+/// <item><c>ovslb.lb.backend.slots</c> {service, backend, bridge}: select-group buckets it owns;</item>
+/// <item><c>ovslb.lb.health.rounds</c>: health-check rounds run (a counter);</item>
+/// <item><c>ovslb.lb.flows.installed</c>, <c>ovslb.lb.groups.installed</c> {datapath_id}: what the
+/// controller believes each switch holds.</item>
+/// </list>
+/// </summary>
+public sealed class LoadBalancerMetrics : IDisposable
+{
+    public const string MeterName = "OvsLb.LoadBalancer";
+
+    private readonly Meter _meter;
+
+    public LoadBalancerMetrics(LoadBalancer lb, OpenFlowController controller, IMeterFactory? factory = null)
+    {
+        _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        _meter.CreateObservableGauge("ovslb.lb.services", () => lb.Config.Services.Length, "{service}", "Configured load-balanced services");
+        _meter.CreateObservableGauge("ovslb.lb.bridges.connected",
+            () => controller.Sessions.Values.Count(s => PipelineBuilder.FindBridge(lb.Config, s.DatapathId, s.BridgeName) is not null),
+            "{bridge}", "Configured bridges connected to this controller");
+        _meter.CreateObservableGauge("ovslb.lb.backends.configured",
+            () => lb.Config.Services.Select(s => new Measurement<int>(s.Backends.Length, Tag("service", s.Name))),
+            "{backend}", "Backends configured per service");
+        _meter.CreateObservableGauge("ovslb.lb.backends.live", () => LivePlans(lb, controller)
+            .SelectMany(p => p.Plan.Services.Select(sp => new Measurement<int>(sp.LiveBackends.Count, Tag("service", sp.Service.Name), Tag("bridge", p.Plan.Bridge!.Name)))),
+            "{backend}", "Backends owning buckets of the service's select group, per bridge");
+        _meter.CreateObservableGauge("ovslb.lb.backend.up", () => lb.Config.Services.SelectMany(s => s.Backends.Select(b =>
+                new Measurement<int>(lb.Health.IsUp(PipelineBuilder.BackendId(s, b)) ? 1 : 0, Tag("service", s.Name), Tag("backend", b.Name)))),
+            "{backend}", "1 unless the service's active health check holds the backend down");
+        _meter.CreateObservableGauge("ovslb.lb.backend.slots", () => LivePlans(lb, controller).SelectMany(p => p.Plan.Services.SelectMany(sp =>
+                StatusReport.SlotCounts(sp).Select(c => new Measurement<int>(c.Value, Tag("service", sp.Service.Name), Tag("backend", c.Key), Tag("bridge", p.Plan.Bridge!.Name))))),
+            "{bucket}", "Select-group buckets owned by each backend, per bridge");
+        _meter.CreateObservableCounter("ovslb.lb.health.rounds", () => lb.HealthRounds, "{round}", "Active health-check rounds run (all services)");
+        _meter.CreateObservableGauge("ovslb.lb.flows.installed", () => controller.Sessions.Values.Where(s => s.Installed is not null)
+            .Select(s => new Measurement<int>(s.Installed!.Flows.Count, Tag("datapath_id", s.DatapathIdText))),
+            "{flow}", "Flows the controller believes the switch holds (read back on connect, updated by each bundle)");
+        _meter.CreateObservableGauge("ovslb.lb.groups.installed", () => controller.Sessions.Values.Where(s => s.Installed is not null)
+            .Select(s => new Measurement<int>(s.Installed!.Groups.Count, Tag("datapath_id", s.DatapathIdText))),
+            "{group}", "Groups the controller believes the switch holds");
+    }
+
+    public Meter Meter => _meter;
+
+    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+
+    /// <summary>The last plan of each connected, configured bridge.</summary>
+    private static IEnumerable<(ulong Dpid, BridgePlan Plan)> LivePlans(LoadBalancer lb, OpenFlowController controller) =>
+        controller.Sessions.Keys
+            .Select(d => (Dpid: d, Plan: lb.Plans.TryGetValue(d, out var p) ? p : null))
+            .Where(x => x.Plan?.Bridge is not null)
+            .Select(x => (x.Dpid, x.Plan!));
+
+    public void Dispose() => _meter.Dispose();
+}
