@@ -77,7 +77,7 @@ public class DebugCommandsOvsTests
         Assert.That(empty.Code, Is.EqualTo(DiffCommand.ExitDiffers), empty.Out + empty.Err);
         Assert.That(Changes(empty.Out), Is.EquivalentTo(desiredFlows.Concat(desiredGroups).Select(l => "+" + l)));
 
-        using (var controller = StartOvslb("run", "--config", cfg.Path))
+        using (var controller = StartOvslb("run", "--config", cfg.Path, "--Status:Listen=127.0.0.1:0"))
         {
             try
             {
