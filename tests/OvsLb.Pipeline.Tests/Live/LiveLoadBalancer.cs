@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Control;
 using OvsLb.Runtime.Session;
@@ -13,12 +15,13 @@ namespace OvsLb.Pipeline.Tests.Live;
 /// </summary>
 public sealed class LiveLoadBalancer : IAsyncDisposable
 {
-    private LiveLoadBalancer(LbTopology topo, LoadBalancer lb, TopologyController ctl, RecordingLoggerProvider log)
+    private LiveLoadBalancer(LbTopology topo, LoadBalancer lb, TopologyController ctl, RecordingLoggerProvider log, TimedLog timeline)
     {
         Topology = topo;
         Lb = lb;
         Controller = ctl;
         Log = log;
+        Timeline = timeline;
     }
 
     public LbTopology Topology { get; }
@@ -28,16 +31,21 @@ public sealed class LiveLoadBalancer : IAsyncDisposable
     /// <summary>What the load balancer logged (port changes, health transitions, master changes).</summary>
     public RecordingLoggerProvider Log { get; }
 
+    /// <summary>The same lines with the wall-clock time they were logged (for failover timings).</summary>
+    public TimedLog Timeline { get; }
+
     /// <summary>Parses <paramref name="json"/> (must be valid), starts the load balancer and waits for every bridge's first reconcile.</summary>
     public static LiveLoadBalancer Start(LbTopology topo, string json)
     {
         var r = ConfigLoader.Parse(json);
         if (!r.IsValid) throw new ArgumentException("invalid test configuration: " + string.Join("; ", r.Errors), nameof(json));
         var log = new RecordingLoggerProvider();
-        var lb = new LoadBalancer(r.Config!, BuildSettings.Default, log.Factory().CreateLogger("OvsLb.LoadBalancer"));
+        var timeline = new TimedLog();
+        var factory = LoggerFactory.Create(b => b.AddProvider(log).AddProvider(timeline).SetMinimumLevel(LogLevel.Debug));
+        var lb = new LoadBalancer(r.Config!, BuildSettings.Default, factory.CreateLogger("OvsLb.LoadBalancer"));
         var ctl = topo.StartController(lb, lb);
         lb.Start();
-        var live = new LiveLoadBalancer(topo, lb, ctl, log);
+        var live = new LiveLoadBalancer(topo, lb, ctl, log, timeline);
         foreach (var b in topo.Bridges.Values) ctl.WaitReady(b.DatapathId);
         return live;
     }
@@ -65,6 +73,29 @@ public sealed class LiveLoadBalancer : IAsyncDisposable
     {
         await Lb.DisposeAsync();
         await Controller.DisposeAsync();
+    }
+}
+
+/// <summary>Log lines with the wall-clock time (Unix seconds, as <see cref="TrafficStream.Now"/>) they were written.</summary>
+public sealed class TimedLog : ILoggerProvider
+{
+    public ConcurrentQueue<(double Time, string Line)> Lines { get; } = new();
+
+    /// <summary>Time of the first line at or after <paramref name="since"/> containing <paramref name="part"/>, or null.</summary>
+    public double? First(string part, double since) =>
+        Lines.Where(l => l.Time >= since && l.Line.Contains(part, StringComparison.Ordinal)).Select(l => (double?)l.Time).FirstOrDefault();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void Dispose() { }
+
+    private sealed class Logger(TimedLog owner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Lines.Enqueue((TrafficStream.Now(), formatter(state, exception)));
     }
 }
 
