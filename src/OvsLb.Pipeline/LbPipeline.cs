@@ -58,7 +58,7 @@ public static class LbPipeline
         "eth_type, eth_dst (lbMac), in_port (port-group servers), ip_src (translate backends)", "nothing", "arp, service, return, NORMAL");
 
     public static readonly PipelineTable Arp = new(10, "arp",
-        "ARP in the datapath: answers requests for VIPs with the local LB MAC (seed 004), learns gateways' MACs (seed 002), answers port-group servers' requests for their gateway, passes health-probe replies to the controller.",
+        "ARP in the datapath: answers requests for VIPs with the local LB MAC (seed 004), learns gateways' MACs (seed 002), answers port-group servers' requests for their gateway (and drops their other ARP), passes health-probe replies to the controller.",
         "arp_op, arp_tpa, arp_spa, eth_dst, in_port", "eth_src/dst, arp_op, arp_sha/tha, arp_spa/tpa (responder); learn into 'nexthop'", "IN_PORT, NORMAL, CONTROLLER, drop");
 
     public static readonly PipelineTable Service = new(20, "service",
@@ -98,6 +98,7 @@ public static class LbPipeline
         public const ushort GatewayProbeReply = 260;
         public const ushort GatewayLearn = 250;
         public const ushort HealthReply = 200;
+        public const ushort PortGroupArpIsolation = 150;
         public const ushort ServicePort = 200;
         public const ushort ServiceAllPorts = 150;
         public const ushort PortGroupMaster = 100;

@@ -166,6 +166,7 @@ public static class PipelineBuilder
             var ret = RoutingFlows.PortGroupReturnFlow(c, port, bridge.LbMac, bridge.Gateways[0]);
             returnFlows.TryAdd(ret.Key, ret);
             foreach (var g in bridge.Gateways) flows.Add(ArpFlows.PortGroupGatewayResponderFlow(c, port, g, bridge.LbMac, port));
+            flows.Add(ArpFlows.PortGroupArpIsolationFlow(c, port));
         }
     }
 

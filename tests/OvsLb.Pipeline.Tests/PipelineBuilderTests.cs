@@ -176,4 +176,24 @@ public sealed class PipelineBuilderTests
             .Select(v => (ulong)v).Order().ToArray();
         Assert.That(macs, Is.EqualTo(new ulong[] { 0xaabb_0a01_000bUL, 0xaabb_0a01_000cUL, 0xaabb_0a02_000dUL }));
     }
+
+    [Test]
+    public void PortGroupServersOtherArpIsDroppedBelowTheirGatewayAnswerAndHealthReplies()
+    {
+        var s = Scenario.Load("portgroup");
+        var b = s.Config.Bridges[0];
+        var arpFlows = s.Build(b).State.Flows.Values.Where(f => f.TableId == LbPipeline.Arp.Id).ToList();
+        var isolation = arpFlows.Where(f => f.Priority == LbPipeline.Priority.PortGroupArpIsolation).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(isolation.Select(f => f.Text), Is.EquivalentTo(new[] { 2, 3, 4 }.Select(p => $"cookie=0x4c4207000000000{p}, table=10, priority=150,arp,in_port={p} actions=drop")),
+                "one drop per server port, for any ARP the gateway answer and the health replies do not take");
+            Assert.That(LbPipeline.Priority.PortGroupArpIsolation, Is.LessThan(LbPipeline.Priority.PortGroupGatewayResponder));
+            Assert.That(LbPipeline.Priority.PortGroupArpIsolation, Is.LessThan(LbPipeline.Priority.HealthReply), "health-check replies from servers still reach the controller");
+            Assert.That(LbPipeline.Priority.PortGroupArpIsolation, Is.LessThan(LbPipeline.Priority.GatewayLearn));
+        });
+        var noGateway = s.Config with { Bridges = [b with { Gateways = [] }] };
+        Assert.That(PipelineBuilder.Build(noGateway, s.View(b)).State.Flows.Values.Where(f => f.Priority == LbPipeline.Priority.PortGroupArpIsolation && f.TableId == LbPipeline.Arp.Id),
+            Is.Empty, "without a gateway the servers must resolve the real router themselves");
+    }
 }

@@ -46,6 +46,20 @@ public static class ArpFlows
             Fx.Match(Fx.InPort(serverPort), Fx.EthType(Fx.EthTypeArp), Fx.ArpOp(Request), Fx.ArpTpa(gateway)),
             Fx.Apply(ReplyActions(gateway, groupMac)));
 
+    /// <summary>
+    /// Port-group mode (seed 000: the switch keeps the same-IP servers' ARP broadcast domain as small as
+    /// possible, and the servers cannot reach each other): any other ARP a server on
+    /// <paramref name="serverPort"/> sends is dropped. Every server's ARP carries the shared VIP as sender
+    /// address, so a request for any other neighbour, flooded, would make the router (and the other
+    /// servers) cache the VIP at that server's own MAC, and the router would then send every client
+    /// straight to that one server, past the group, until its entry expired. Below the gateway answer
+    /// (300), the gateway learning (250/260) and the health-check replies to the LB MAC (200), which still
+    /// work. Exists per server port of a port group whose bridge declares a gateway.
+    /// </summary>
+    public static FlowEntry PortGroupArpIsolationFlow(CookieLayout cookies, uint serverPort) =>
+        Fx.Flow(cookies, Arp, Priority.PortGroupArpIsolation, FlowFeature.PortGroup, serverPort,
+            Fx.Match(Fx.InPort(serverPort), Fx.EthType(Fx.EthTypeArp)));
+
     private static OfpAction[] ReplyActions(Ipv4Address answered, MacAddress mac) =>
     [
         Fx.Move(MfId.EthSrc, MfId.EthDst),
