@@ -50,6 +50,9 @@ public sealed record LbScaleResult
     public required long ServiceTablePackets { get; init; }
     public required IReadOnlyList<string> Problems { get; init; }
 
+    /// <summary>From ovs-vsctl set-controller until the controller had identified the switch (TCP, HELLO, FEATURES).</summary>
+    public TimeSpan Identified => Controller.Parts.First(p => p.Name.StartsWith("set-controller to switch identified", StringComparison.Ordinal)).Time;
+
     /// <summary>Controller cold connect to converged over the brief's floor (ovs-ofctl --bundle add-groups + --bundle add-flows).</summary>
     public double Ratio => Controller.Time / FloorTwoBundles.Time;
 }
@@ -324,6 +327,10 @@ public static class LbScaleBenchmark
         }
         rows.Add(["ratio controller / (--bundle add-groups + add-flows)", r.Ratio.ToString("0.00", CultureInfo.InvariantCulture)]);
         rows.Add(["ratio controller / one ovs-ofctl bundle", (r.Controller.Time / r.FloorOneBundle.Time).ToString("0.00", CultureInfo.InvariantCulture)]);
+        var afterConnect = r.Controller.Time - r.Identified;
+        rows.Add(["controller from switch identified to converged (build + reconcile)", Table.Ms(afterConnect)]);
+        rows.Add(["  ratio to (--bundle add-groups + add-flows) / to one bundle",
+            string.Create(CultureInfo.InvariantCulture, $"{afterConnect / r.FloorTwoBundles.Time:0.00} / {afterConnect / r.FloorOneBundle.Time:0.00}")]);
         rows.Add(["controller: bundles / FLOW_MODs / GROUP_MODs", $"{r.BundleCommits} / {r.FlowModsSent} / {r.GroupModsSent}"]);
         if (o.Packets > 0) rows.Add([$"flows after {o.Packets} distinct client 5-tuples (service-table packets)", $"{r.FlowsAfterPackets} ({r.ServiceTablePackets})"]);
         rows.Add(["warnings+errors logged", $"{r.Problems.Count}"]);

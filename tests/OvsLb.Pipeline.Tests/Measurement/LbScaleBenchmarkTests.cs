@@ -1,6 +1,6 @@
 using OvsLb.Benchmarks;
 
-namespace OvsLb.Pipeline.Tests.Disruption;
+namespace OvsLb.Pipeline.Tests.Measurement;
 
 /// <summary>
 /// The scale benchmark of tests/OvsLb.Benchmarks (<c>lbscale</c>) at a small size, so its code keeps

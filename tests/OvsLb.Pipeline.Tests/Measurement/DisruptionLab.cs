@@ -7,7 +7,7 @@ using OvsLb.Pipeline.Flows;
 using OvsLb.Runtime.Reconcile;
 using OvsLb.Testing;
 
-namespace OvsLb.Pipeline.Tests.Disruption;
+namespace OvsLb.Pipeline.Tests.Measurement;
 
 /// <summary>One flow of the disruption measurement: a distinct TCP 5-tuple to the VIP and the dp_hash the datapath gave it.</summary>
 public readonly record struct HashedTuple(uint SrcIp, ushort SrcPort, uint DpHash);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using OvsLb.Runtime.Reconcile;
 
-namespace OvsLb.Pipeline.Tests.Disruption;
+namespace OvsLb.Pipeline.Tests.Measurement;
 
 /// <summary>
 /// Issue 4, "Disruption": with N = 2..16 backends, adding or removing one moves at most 1.25/N of the
