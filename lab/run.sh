@@ -2,11 +2,13 @@
 # The lab: runs the ovslb controller against Mininet topologies, one per load-balancer mode, checks
 # that load balancing works and prints what happened. Run as root on Debian 12 / Ubuntu.
 #
-# Usage: lab/run.sh [MODE|all] [--connections N] [--cli]
+# Usage: lab/run.sh [MODE|all] [--connections N] [--cli] [--config FILE]
 #   MODE           direct | translate | portgroup | distributed; all (the default) runs the four
 #   --connections  TCP connections per client in each traffic check (default 100)
 #   --cli          after the checks, open the Mininet CLI on the topology (one MODE only);
 #                  `exit` in the CLI cleans up
+#   --config FILE  give the controller FILE instead of lab/MODE/config.json (one MODE only); the
+#                  checks still expect the addresses and MACs of lab/MODE/config.json
 #
 # For each mode: starts the controller (`ovslb run --config lab/MODE/config.json`, listening on a
 # free port of 127.0.0.1, log in a temporary directory), builds lab/MODE/topo.py's network (OVS
@@ -32,7 +34,7 @@ readonly OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 die() { echo "lab: $*" >&2; exit 2; }
 
-modes=() connections=100 cli=false
+modes=() connections=100 cli=false config=""
 while (($#)); do
   case $1 in
     all) modes=("${MODES[@]}") ;;
@@ -42,6 +44,10 @@ while (($#)); do
       connections=$2
       shift ;;
     --cli) cli=true ;;
+    --config)
+      [[ -f ${2:-} ]] || die "--config needs an existing file"
+      config=$(realpath "$2")
+      shift ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown argument '$1' (modes: ${MODES[*]} all; try --help)" ;;
   esac
@@ -49,9 +55,12 @@ while (($#)); do
 done
 ((${#modes[@]})) || modes=("${MODES[@]}")
 if $cli && ((${#modes[@]} != 1)); then die "--cli needs one MODE"; fi
+if [[ -n $config ]] && ((${#modes[@]} != 1)); then die "--config needs one MODE"; fi
 [[ $(id -u) -eq 0 ]] || die "run me as root (sudo $0): Mininet and Open vSwitch need it"
 
 # --- one lab at a time: bridge and interface names are fixed ---------------------------------
+# The lock is fd 9 of this shell only: every command that may outlive it (OVS daemons, the
+# controller, the topology) runs with `9>&-`, or a daemon would hold the lock forever.
 lockdir=/run/lock
 [[ -d $lockdir ]] || lockdir=/tmp
 exec 9>"$lockdir/ovslb-lab.lock"
@@ -65,7 +74,9 @@ workdir=$(mktemp -d /tmp/ovslb-lab.XXXXXX)
 controller_pid="" topo_pid="" started_ovs="" keep_logs=false
 cleanup() {
   local rc=$?
+  set +e              # every step below is attempted, whatever the previous one did
   trap - EXIT INT TERM HUP
+  trap '' PIPE        # the reader of our output may be gone: cleaning up matters more than saying so
   if [[ -n $topo_pid ]] && kill -0 "$topo_pid" 2>/dev/null; then
     kill -TERM "$topo_pid" 2>/dev/null || true     # the topology stops its Mininet network itself
     wait "$topo_pid" 2>/dev/null || true
@@ -85,6 +96,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
+trap 'exit 141' PIPE
 
 # --- tools ----------------------------------------------------------------------------------
 missing_tools() {
@@ -99,10 +111,10 @@ missing_tools() {
 if [[ -n $(missing_tools) ]]; then
   echo "lab: missing: $(missing_tools | paste -sd ' ')"
   if [[ -x $repo/lab/provision.sh ]]; then
-    "$repo/lab/provision.sh" --deps-only
+    "$repo/lab/provision.sh" --deps-only 9>&-          # (installing OVS starts its daemons)
   else
-    "$repo/tests/install-deps.sh"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mininet >/dev/null
+    "$repo/tests/install-deps.sh" 9>&-
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mininet >/dev/null 9>&-
   fi
   [[ -z $(missing_tools) ]] || die "still missing after installing: $(missing_tools | paste -sd ' ')"
 fi
@@ -116,8 +128,8 @@ start_ovs() {
   # the kernel module when the kernel has no module support: the lab uses the userspace datapath.
   local out
   if [[ -d /run/systemd/system ]]; then
-    systemctl start openvswitch-switch
-  elif ! out=$("$OVS_CTL" start --system-id=random 2>&1); then
+    systemctl start openvswitch-switch 9>&-
+  elif ! out=$("$OVS_CTL" start --system-id=random 2>&1 9>&-); then
     echo "$out" >&2
     return 1
   fi
@@ -125,8 +137,8 @@ start_ovs() {
 stop_ovs() {
   local out
   if [[ -d /run/systemd/system ]]; then
-    systemctl stop openvswitch-switch || true
-  elif ! out=$("$OVS_CTL" stop 2>&1); then
+    systemctl stop openvswitch-switch 9>&- || true
+  elif ! out=$("$OVS_CTL" stop 2>&1 9>&-); then
     echo "$out" >&2
   fi
 }
@@ -151,7 +163,7 @@ stale() {
 }
 if stale; then
   echo "lab: building the controller (dotnet build -c Release src/OvsLb.Controller)"
-  if ! dotnet build -c Release "$repo/src/OvsLb.Controller" -nologo -v q >"$workdir/build.log" 2>&1; then
+  if ! dotnet build -c Release "$repo/src/OvsLb.Controller" -nologo -v q >"$workdir/build.log" 2>&1 9>&-; then
     grep -E "error" "$workdir/build.log" >&2 || cat "$workdir/build.log" >&2
     die "the controller does not build"
   fi
@@ -160,10 +172,10 @@ fi
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 start_controller() {    # MODE LOG -> sets controller_pid, controller_endpoint
-  local port
+  local port file=${config:-$repo/lab/$1/config.json}
   port=$(free_port)
   controller_endpoint=127.0.0.1:$port
-  dotnet "$dll" run --config "$repo/lab/$1/config.json" "--Controller:Listen:0=$controller_endpoint" >"$2" 2>&1 &
+  dotnet "$dll" run --config "$file" "--Controller:Listen:0=$controller_endpoint" >"$2" 2>&1 9>&- &
   controller_pid=$!
   for _ in $(seq 300); do
     grep -q "Listening for OpenFlow 1.3 switches" "$2" && return 0
@@ -193,15 +205,16 @@ for mode in "${modes[@]}"; do
     keep_logs=true
     continue
   fi
-  args=(--controller "$controller_endpoint" --connections "$connections" --controller-log "$log")
+  args=(--controller "$controller_endpoint" --connections "$connections" --controller-log "$log"
+    --config "${config:-$repo/lab/$mode/config.json}")
   if $cli; then args+=(--cli); fi
   rc=0
   if $cli; then
-    "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" | tee "$workdir/$mode.out" || rc=$?
+    "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" 9>&- | tee "$workdir/$mode.out" || rc=$?
   else
     # In the background so that a signal reaches the trap at once (it stops the topology).
     # tee ignores Ctrl-C so that the topology's last lines (its cleanup, the RESULT) still show.
-    "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" > >(trap "" INT TERM HUP; exec tee "$workdir/$mode.out") 2>&1 &
+    "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" > >(trap "" INT TERM HUP PIPE; exec tee "$workdir/$mode.out" 9>&-) 2>&1 9>&- &
     topo_pid=$!
     wait "$topo_pid" || rc=$?
     topo_pid=""

@@ -20,6 +20,7 @@ def parse_args(description):
     p.add_argument("--controller", default="127.0.0.1:6653", help="ADDRESS:PORT the ovslb controller listens on")
     p.add_argument("--connections", type=int, default=100, help="TCP connections per client per traffic check")
     p.add_argument("--controller-log", default=None, help="the controller's log file (to quote what it logged)")
+    p.add_argument("--config", default=None, help="the controller's configuration file (shown in the report)")
     p.add_argument("--cli", action="store_true", help="open the Mininet CLI after the checks")
     return p.parse_args()
 
@@ -37,7 +38,9 @@ def run(lab, scn, args, setup):
     snoops = []
     workdir = tempfile.mkdtemp(prefix="ovslb-lab-")
     try:
-        report.info("controller", "%s%s" % (args.controller, ", log " + args.controller_log if args.controller_log else ""))
+        shown = os.path.relpath(args.config, os.path.dirname(HERE) + "/..") if args.config else None
+        report.info("controller", "%s%s%s" % (args.controller, ", config " + shown if shown else "",
+                                              ", log " + args.controller_log if args.controller_log else ""))
         started = time.monotonic()
         lab.start()
         for br in scn.bridges:

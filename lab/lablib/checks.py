@@ -35,7 +35,7 @@ def step_programmed(lab, scn, report, since):
             if any(v == 0 for v in per.values()):
                 return False
         return all(any(f.learned for f in ovs.flows(br)) for br in scn.gateway_bridges)
-    _, secs = ovs.wait_until("every backend in the groups of " + ", ".join(scn.lb_bridges), ready, 60)
+    _, secs = ovs.wait_until("every backend in the groups of " + ", ".join(scn.lb_bridges), ready, 30)
     learned = " and learned the gateway's MAC (table 50)" if scn.gateway_bridges else ""
     report.check("program", True, "%s got every backend into its group%s, %.1f s after the switches started"
                  % (", ".join(scn.lb_bridges), learned, time.monotonic() - since))
