@@ -220,7 +220,7 @@ for mode in "${modes[@]}"; do
     topo_pid=""
   fi
   stop_controller
-  line=$(grep -a "^RESULT $mode " "$workdir/$mode.out" || echo "RESULT $mode FAIL (the topology stopped with exit code $rc, no result)")
+  line=$(grep -aoE "RESULT $mode (PASS|FAIL).*" "$workdir/$mode.out" || echo "RESULT $mode FAIL (the topology stopped with exit code $rc, no result)")
   results+=("$line")
   if ((rc != 0)); then
     failed=$((failed + 1))

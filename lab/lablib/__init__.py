@@ -66,7 +66,11 @@ def run(lab, scn, args, setup):
                     break          # nothing is programmed: the other checks would only repeat that
         if args.cli:
             from mininet.cli import CLI
+            from mininet.log import setLogLevel
+            setLogLevel("output")      # the CLI prints command output at this level
+            print("  Mininet CLI: the network stays as the checks left it; `exit` stops it.", flush=True)
             CLI(lab.net)
+            print(flush=True)
     except (Terminated, KeyboardInterrupt) as e:
         report.check("run", False, "interrupted (%s); cleaning up" % (e or "Ctrl-C"))
     except Exception as e:  # the report must end with a RESULT line whatever happened
