@@ -4,6 +4,7 @@ group's buckets say, a backend's link going down takes it out of every group (no
 reaches it), its link coming back brings it back, and no packet went to the controller."""
 import json
 import os
+import re
 import time
 
 from . import ovs
@@ -151,9 +152,9 @@ class ControllerLog:
 def short(line):
     """'12:00:01.123 info: Category[0] => Remote=... => DatapathId=... Message' -> '12:00:01.123 Message'."""
     stamp, _, rest = line.partition(" ")
-    text = rest.split("] ", 1)[-1].split(" => ")[-1]
-    first, _, tail = text.partition(" ")
-    return "%s %s" % (stamp, tail if "=" in first else text)
+    text = re.sub(r"^(=> Remote=\S+ )+", "", rest.split("] ", 1)[-1])
+    text = re.sub(r"^=> DatapathId=(\S+) ", r"dpid \1: ", text)
+    return "%s %s" % (stamp, text)
 
 
 def step_failover(lab, scn, report, n, log):
@@ -166,7 +167,7 @@ def step_failover(lab, scn, report, n, log):
     def replanned():
         per = bucket_counts(scn)
         return per if all(v[b.name] == 0 for v in per.values()) else None
-    per, _ = ovs.wait_until("%s's buckets leaving the groups" % b.name, replanned, 30)
+    per, _ = ovs.wait_until("%s's buckets leaving the groups" % b.name, replanned, 30, interval=0.02)
     secs = time.monotonic() - t
     report.info("link down", "%s <-> %s; buckets moved off %s in %.2f s: %s" % (
         b.link[0], b.link[1], b.name, secs, "; ".join("%s: %s" % (br, fmt_counts(v, names)) for br, v in per.items())))
@@ -190,7 +191,7 @@ def step_recovery(lab, scn, report, n):
     def back():
         per = bucket_counts(scn)
         return per if all(v[b.name] > 0 for v in per.values()) else None
-    per, _ = ovs.wait_until("%s's buckets coming back" % b.name, back, 30)
+    per, _ = ovs.wait_until("%s's buckets coming back" % b.name, back, 30, interval=0.02)
     secs = time.monotonic() - t
     results = traffic(lab, scn, n)
     total, ok, failed = summarize(scn, results)
