@@ -105,9 +105,18 @@ class Snoop:
         self._proc = subprocess.Popen(["ovs-ofctl", "snoop", bridge], stdout=self._out,
                                       stderr=subprocess.STDOUT)
 
-    def packet_ins(self):
+    MESSAGE = re.compile(r"^(\S+) \(OF1\.3\) \(xid=")
+
+    def counts(self):
+        """(PACKET_INs, all OpenFlow messages) seen so far; the second shows the snoop was attached."""
+        ins = total = 0
         with open(self.path) as f:
-            return sum(1 for line in f if "PACKET_IN" in line)
+            for line in f:
+                m = self.MESSAGE.match(line)
+                if m:
+                    total += 1
+                    ins += "PACKET_IN" in m.group(1)
+        return ins, total
 
     def stop(self):
         if self._proc.poll() is None:

@@ -30,7 +30,7 @@ def one(vip, port, timeout):
 
 def main():
     vip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
+    timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 3.0
     max_failures = int(sys.argv[5]) if len(sys.argv) > 5 else 10
     tally, seen, errors = {}, {}, []
     start = time.monotonic()

@@ -7,7 +7,7 @@ namespace OvsLb.Lab.Tests;
 /// What the lab may touch on this machine, so a test can check it was left as found: whether the
 /// system Open vSwitch runs (and its bridges), network interfaces of the root namespace named like
 /// the lab's bridges and ports, processes the lab starts (Mininet host shells, the lab's servers,
-/// a controller on a lab configuration) and the lab's temporary directories. Other tests' private
+/// snoops on its bridges, a controller on a lab configuration) and the lab's temporary directories. Other tests' private
 /// OVS sandboxes and namespaces are not part of it.
 /// </summary>
 public sealed partial record MachineState(bool OvsRunning, string[] Bridges, string[] LabInterfaces, string[] LabProcesses, string[] LabTempDirs)
@@ -24,6 +24,7 @@ public sealed partial record MachineState(bool OvsRunning, string[] Bridges, str
             .Where(n => LabInterfaceRegex().IsMatch(n)).Order()];
         string[] processes = [.. ProcessRunner.Run("ps", ["-eo", "args"]).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(a => a.Contains("mininet:", StringComparison.Ordinal) || a.Contains("lab/lablib/", StringComparison.Ordinal)
+                        || a.StartsWith("ovs-ofctl snoop lb", StringComparison.Ordinal)
                         || (a.Contains("ovslb.dll run", StringComparison.Ordinal) && a.Contains("/lab/", StringComparison.Ordinal))
                         || a.Contains("lab/run.sh", StringComparison.Ordinal))
             .Order()];
