@@ -104,7 +104,8 @@ missing_tools() {
   for t in ovs-vsctl ovs-vswitchd ovs-ofctl ovs-appctl ovsdb-server mn ip dotnet; do
     command -v "$t" >/dev/null || echo "$t"
   done
-  if ! { [[ -x $PYTHON ]] && "$PYTHON" -c 'import mininet.net' 2>/dev/null; }; then
+  # (the package only: lab/lablib/compat.py lets mininet.node import on Python 3.12+)
+  if ! { [[ -x $PYTHON ]] && "$PYTHON" -c 'import mininet' 2>/dev/null; }; then
     echo "mininet (module of $PYTHON)"
   fi
 }

@@ -9,9 +9,13 @@ import signal
 import sys
 import time
 
-from mininet.log import setLogLevel
-from mininet.net import Mininet
-from mininet.node import OVSSwitch, RemoteController
+from . import compat
+
+compat.install()          # before Mininet: its node.py imports distutils (gone in Python 3.12)
+
+from mininet.log import setLogLevel  # noqa: E402
+from mininet.net import Mininet  # noqa: E402
+from mininet.node import OVSSwitch, RemoteController  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"
