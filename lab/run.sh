@@ -176,7 +176,8 @@ start_controller() {    # MODE LOG -> sets controller_pid, controller_endpoint
   local port file=${config:-$repo/lab/$1/config.json}
   port=$(free_port)
   controller_endpoint=127.0.0.1:$port
-  dotnet "$dll" run --config "$file" "--Controller:Listen:0=$controller_endpoint" >"$2" 2>&1 9>&- &
+  # A free status port too: other ovslb instances (tests, a controller of yours) may hold 9100.
+  dotnet "$dll" run --config "$file" "--Controller:Listen:0=$controller_endpoint" --Status:Listen=127.0.0.1:0 >"$2" 2>&1 9>&- &
   controller_pid=$!
   for _ in $(seq 300); do
     grep -q "Listening for OpenFlow 1.3 switches" "$2" && return 0
