@@ -93,6 +93,7 @@ public static class LbPipeline
         public const ushort ClassifyArp = 100;
         public const ushort ClassifyToService = 100;
         public const ushort ClassifyFromBackend = 90;
+        public const ushort VipArpNotAnswered = 310;
         public const ushort ArpResponder = 300;
         public const ushort PortGroupGatewayResponder = 300;
         public const ushort GatewayProbeReply = 260;

@@ -68,6 +68,12 @@ public static class PipelineBuilder
         var answered = new HashSet<Ipv4Address>();
         bool translates = false;
         var returnFlows = new Dictionary<FlowKey, FlowEntry>();
+        uint? uplink = bridge.Uplink is PortRef u ? view.Resolve(u) : null;
+        if (bridge.Uplink is PortRef missing && uplink is null)
+        {
+            warnings.Add($"bridge '{bridge.Name}': uplink port {missing} does not exist on the switch; ARP probes are flooded" +
+                (bridge.Role == BridgeRole.Distributed ? " and ARP for the VIPs is answered on every port" : ""));
+        }
 
         foreach (var s in ServicesOn(config, bridge))
         {
@@ -105,7 +111,11 @@ public static class PipelineBuilder
                     flows.Add(ServiceFlows.PortGroupMasterFlow(c, s, bridge.LbMac, master.Mac!.Value, view.Resolve(master.Port!.Value)!.Value));
                 }
             }
-            if (answer && answered.Add(s.Vip)) flows.Add(ArpFlows.ArpResponderFlow(c, s.Vip, bridge.LbMac, s.Vip.Value));
+            if (answer && answered.Add(s.Vip))
+            {
+                flows.Add(ArpFlows.ArpResponderFlow(c, s.Vip, bridge.LbMac, s.Vip.Value));
+                if (bridge.Role == BridgeRole.Distributed && uplink is uint up) flows.Add(ArpFlows.UplinkVipArpFlow(c, up, s.Vip));
+            }
             if (s.Mode == ServiceMode.PortGroup) AddPortGroupFlows(c, config, s, bridge, view, flows, returnFlows, warnings);
             plans.Add(new ServicePlan(s, gid, live, keys, answer, master));
         }
@@ -146,7 +156,10 @@ public static class PipelineBuilder
             }
             flows.Add(RoutingFlows.DefaultFlow(c, NextHop, normal: false));
         }
-        if (plans.Any(p => p.Service.HealthCheck.Kind == HealthCheckKind.Arp)) flows.Add(ArpFlows.HealthReplyFlow(c, bridge.LbMac));
+        // ARP check replies come back to the bridge the probe left from: one carrying the service, or the backend's own bridge.
+        bool probesFromHere = config.Services.Any(s => s.HealthCheck.Kind == HealthCheckKind.Arp
+            && ((s.Bridges.IsEmpty || s.Bridges.Contains(bridge.Name)) || s.Backends.Any(b => b.Bridge == bridge.Name)));
+        if (probesFromHere) flows.Add(ArpFlows.HealthReplyFlow(c, bridge.LbMac));
 
         return new BridgePlan(bridge, SwitchState.Create(flows, groups), plans, bridge.Gateways.ToArray(), warnings);
     }
@@ -167,6 +180,7 @@ public static class PipelineBuilder
             returnFlows.TryAdd(ret.Key, ret);
             foreach (var g in bridge.Gateways) flows.Add(ArpFlows.PortGroupGatewayResponderFlow(c, port, g, bridge.LbMac, port));
             flows.Add(ArpFlows.PortGroupArpIsolationFlow(c, port));
+            flows.Add(ArpFlows.PortGroupServerVipArpFlow(c, port, s.Vip));
         }
     }
 

@@ -136,16 +136,39 @@ public sealed class OpenFlowController : IAsyncDisposable
         try
         {
             await s.ReconcileAsync(installed => _desired.GetDesiredState(s.Info, installed), readBack, s.Closed).ConfigureAwait(false);
+            _retries.TryRemove(s, out _);
         }
         catch (Exception e) when (!s.Closed.IsCancellationRequested)
         {
             // A refused bundle, a timeout, or a bug in the desired-state provider: logged, the session
-            // stays up, and the next change (or reconnect) tries again.
-            _log.LogError(e is BundleFailedException or OpenFlowErrorException or TimeoutException ? null : e, "Reconciling {Dpid} failed: {Error}", s.DatapathIdText, e.Message);
+            // stays up, and the reconcile is tried again (reading the switch back) with a backoff of
+            // 1 s doubling to 30 s, so a failed change does not wait for the next one.
+            int attempt = _retries.AddOrUpdate(s, 1, (_, n) => n + 1);
+            var delay = TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempt - 1, 5)));
+            _log.LogError(e is BundleFailedException or OpenFlowErrorException or TimeoutException ? null : e, "Reconciling {Dpid} failed: {Error}; retrying in {Delay} s", s.DatapathIdText, e.Message, delay.TotalSeconds);
+            _ = RetryReconcileAsync(s, delay, attempt);
         }
         catch (Exception)
         {
         }
+    }
+
+    private readonly ConcurrentDictionary<SwitchSession, int> _retries = new();
+
+    private async Task RetryReconcileAsync(SwitchSession s, TimeSpan delay, int attempt)
+    {
+        try
+        {
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(s.Closed, _stopping.Token);
+            await Task.Delay(delay, both.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _retries.TryRemove(s, out _);
+            return;
+        }
+        // Only the latest failure's retry runs; a success in between cleared the count.
+        if (_retries.TryGetValue(s, out int n) && n == attempt) await ReconcileOneAsync(s, readBack: true).ConfigureAwait(false);
     }
 
     private async Task ReconcileOnChangeLoopAsync()

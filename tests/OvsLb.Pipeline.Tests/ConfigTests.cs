@@ -71,9 +71,9 @@ public class ConfigTests
             Assert.That(c.Bridges[0].DatapathId, Is.EqualTo(0xa1UL));
             Assert.That(c.Bridges[0].Uplink, Is.EqualTo(PortRef.ByName("uplink0")));
             Assert.That(c.Bridges[0].Gateways.Single(), Is.EqualTo(Ipv4Address.Parse("10.0.0.1")));
-            Assert.That(api.HealthCheck, Is.EqualTo(new HealthCheckConfig(HealthCheckKind.Tcp, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(500), 2, 3, null)));
+            Assert.That(api.HealthCheck, Is.EqualTo(new HealthCheckConfig(HealthCheckKind.Tcp, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(500), 2, 3, 8081)));
             // a service's healthCheck overrides only the keys it gives
-            Assert.That(dns.HealthCheck, Is.EqualTo(api.HealthCheck with { Kind = HealthCheckKind.Arp }));
+            Assert.That(dns.HealthCheck, Is.EqualTo(api.HealthCheck with { Port = 5301 }));
             Assert.That(dns.Protocol, Is.EqualTo(ServiceProtocol.Udp));
             Assert.That(dns.Backends[0].Name, Is.EqualTo("10.1.0.21"));
         });
@@ -424,5 +424,42 @@ public class ConfigTests
         var d = ConfigDiff.Compute(a, b);
         Assert.That(d.ServicesChanged.Single().New.Backends[2].Weight, Is.EqualTo(5));
         Assert.That(d with { ServicesChanged = new Changed<ServiceConfig>[0] }, Has.Property("IsEmpty").True);
+    }
+}
+
+/// <summary>Health checks that could not check the mode's backends are refused at load (review findings).</summary>
+public sealed class HealthCheckFitTests
+{
+    private static string Errors(string json) => string.Join("\n", ConfigLoader.Parse(json).Errors.Select(e => e.ToString()));
+
+    private const string Bridge = """ "bridges": [ { "name": "br", "lbMac": "02:00:00:00:00:fe", "gateways": ["10.0.0.1"] } ] """;
+
+    [TestCase("translate", """{ "kind": "arp" }""", """[ { "ip": "10.1.0.1" } ]""", "an arp check cannot reach translate-mode backends")]
+    [TestCase("translate", """{ "kind": "tcp" }""", """[ { "ip": "10.1.0.1" } ]""", "needs 'healthCheck.port' other than the service port")]
+    [TestCase("translate", """{ "kind": "tcp", "port": 80 }""", """[ { "ip": "10.1.0.1" } ]""", "needs 'healthCheck.port' other than the service port")]
+    [TestCase("portgroup", """{ "kind": "tcp" }""", """[ { "mac": "02:00:00:00:00:01", "port": 1 } ]""", "cannot tell port-group servers apart")]
+    [TestCase("direct", """{ "kind": "arp" }""", """[ { "mac": "02:00:00:00:00:01" } ]""", "'ip' is required for a direct-mode backend when the service has a arp health check")]
+    public void A_check_that_cannot_work_for_the_mode_is_an_error(string mode, string check, string backends, string expected)
+    {
+        string json = $$"""{ {{Bridge}}, "services": [ { "name": "s", "vip": "10.0.0.100", "port": 80, "mode": "{{mode}}", "healthCheck": {{check}}, "backends": {{backends}} } ] }""";
+        Assert.That(Errors(json), Does.Contain(expected));
+    }
+
+    [Test]
+    public void A_translate_tcp_check_on_another_port_is_fine()
+    {
+        string json = $$"""{ {{Bridge}}, "services": [ { "name": "s", "vip": "10.0.0.100", "port": 80, "mode": "translate", "healthCheck": { "kind": "tcp", "port": 81 }, "backends": [ { "ip": "10.1.0.1" } ] } ] }""";
+        Assert.That(ConfigLoader.Parse(json).IsValid, Is.True, Errors(json));
+    }
+
+    [Test]
+    public void Backend_names_are_unique_and_port_group_servers_default_to_their_mac()
+    {
+        string dup = $$"""{ {{Bridge}}, "services": [ { "name": "s", "vip": "10.0.0.100", "port": 80, "mode": "direct", "backends": [ { "name": "a", "mac": "02:00:00:00:00:01" }, { "name": "a", "mac": "02:00:00:00:00:02" } ] } ] }""";
+        Assert.That(Errors(dup), Does.Contain("duplicate backend name 'a'"));
+        string pg = $$"""{ {{Bridge}}, "services": [ { "name": "s", "vip": "10.0.0.100", "port": 80, "mode": "portgroup", "backends": [ { "mac": "02:00:00:00:00:01", "port": 1 }, { "mac": "02:00:00:00:00:02", "port": 2 } ] } ] }""";
+        var r = ConfigLoader.Parse(pg);
+        Assert.That(r.IsValid, Is.True, Errors(pg));
+        Assert.That(r.Config!.Services[0].Backends.Select(b => b.Name), Is.EqualTo(new[] { "02:00:00:00:00:01", "02:00:00:00:00:02" }));
     }
 }

@@ -196,4 +196,36 @@ public sealed class PipelineBuilderTests
         Assert.That(PipelineBuilder.Build(noGateway, s.View(b)).State.Flows.Values.Where(f => f.Priority == LbPipeline.Priority.PortGroupArpIsolation && f.TableId == LbPipeline.Arp.Id),
             Is.Empty, "without a gateway the servers must resolve the real router themselves");
     }
+
+    [Test]
+    public void ArpCheckRepliesReachTheControllerOnTheBackendsOwnBridgeEvenIfItDoesNotCarryTheService()
+    {
+        var s = Scenario.Load("distributed");
+        var svc = s.Config.Services[0] with { Bridges = ["br-host1"], HealthCheck = HealthCheckConfig.Default with { Kind = HealthCheckKind.Arp } };
+        var config = s.Config with { Services = [svc] };
+        var host2 = config.Bridges.Single(b => b.Name == "br-host2");
+        var plan = PipelineBuilder.Build(config, s.View(host2));
+        Assert.That(plan.State.FlowLines(), Has.Some.Contains("arp_op=2 actions=CONTROLLER:128"), "h2-web's probe leaves from br-host2, its own bridge");
+        Assert.That(plan.State.Groups, Is.Empty, "br-host2 does not balance the service");
+    }
+
+    [Test]
+    public void ADistributedBridgeLeavesVipArpFromItsUplinkUnanswered()
+    {
+        var s = Scenario.Load("distributed");
+        var lines = s.Build(s.Config.Bridges[0]).State.FlowLines();
+        Assert.That(lines, Has.Some.Contains("priority=310,arp,in_port=1,arp_tpa=10.0.0.100,arp_op=1 actions=NORMAL"));
+        var standalone = s.Config with { Bridges = s.Config.Bridges.Select(b => b with { Role = BridgeRole.Standalone }).ToArray() };
+        var b1 = standalone.Bridges[0];
+        Assert.That(PipelineBuilder.Build(standalone, s.View(b1)).State.FlowLines(), Has.None.Contains("priority=310"));
+    }
+
+    [Test]
+    public void AnUplinkTheSwitchDoesNotHaveIsReported()
+    {
+        var (s, b) = Direct();
+        var view = s.View(b);
+        var p = PipelineBuilder.Build(s.Config, view with { Ports = view.Ports.Where(kv => kv.Key != 1).ToDictionary() });
+        Assert.That(p.Warnings, Has.Some.Contains("uplink port 1 does not exist"));
+    }
 }

@@ -118,9 +118,10 @@ public static class ValidateCommand
             var view = new BridgeView(bridge.DatapathId ?? 0, bridge.Name, AssumedPorts(config, bridge), new HashSet<string>(), new Dictionary<string, IReadOnlyList<string?>>());
             var plan = PipelineBuilder.Build(config, view, settings);
             foreach (var w in plan.Warnings) if (seen.Add(w)) yield return w;
-            if (!PipelineBuilder.ServicesOn(config, bridge).Any() && !config.Services.IsEmpty)
+            bool hostsBackends = config.Services.Any(s => s.Backends.Any(x => x.Bridge == bridge.Name));
+            if (!PipelineBuilder.ServicesOn(config, bridge).Any() && !hostsBackends && !config.Services.IsEmpty)
             {
-                yield return $"bridge '{bridge.Name}' carries no service (each service lists other bridges, or is a port group whose servers are elsewhere)";
+                yield return $"bridge '{bridge.Name}' carries no service and hosts no backend (each service lists other bridges, or is a port group whose servers are elsewhere)";
             }
         }
         foreach (var s in config.Services.ToList())

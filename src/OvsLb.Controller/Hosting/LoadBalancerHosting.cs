@@ -32,6 +32,23 @@ public static class LoadBalancerFile
         }
     }
 
+    /// <summary>The file's sections read only at start (everything but the load-balancer part), as text, to notice edits.</summary>
+    public static string HostSections(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) return "";
+            return string.Join("\n", doc.RootElement.EnumerateObject()
+                .Where(p => !string.Equals(p.Name, ConfigLoader.SectionName, StringComparison.OrdinalIgnoreCase) && !LbKeys.Any(k => string.Equals(p.Name, k, StringComparison.OrdinalIgnoreCase)))
+                .Select(p => p.Name + "=" + p.Value.GetRawText()));
+        }
+        catch (JsonException)
+        {
+            return "";
+        }
+    }
+
     /// <summary>Loads and validates; throws <see cref="InvalidDataException"/> listing every error, one per line.</summary>
     public static LoadBalancerConfig Load(string? path)
     {
@@ -60,6 +77,7 @@ internal sealed class LoadBalancerService(LoadBalancer lb, ConfigFilePath file, 
         if (file.Path is string path)
         {
             var full = Path.GetFullPath(path);
+            _hostSections = LoadBalancerFile.HostSections(full);
             _debounce = new Timer(_ => Reload(full));
             _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
             {
@@ -73,23 +91,38 @@ internal sealed class LoadBalancerService(LoadBalancer lb, ConfigFilePath file, 
         return Task.CompletedTask;
     }
 
-    /// <summary>Re-reads the file; applies it if valid.</summary>
+    /// <summary>
+    /// Re-reads the file; applies it if valid. Reloads run one at a time (a later change waits for the
+    /// one being applied), and nothing thrown here may end the process: the running configuration stays.
+    /// </summary>
     public void Reload(string path)
     {
-        try
+        lock (_reloadLock)
         {
-            var next = LoadBalancerFile.Load(path);
-            lb.Apply(next);
-        }
-        catch (InvalidDataException e)
-        {
-            log.LogError("Configuration not reloaded, the running one stays: {Errors}", e.Message);
-        }
-        catch (IOException e)
-        {
-            log.LogError("Configuration not reloaded ({Error}); the running one stays", e.Message);
+            try
+            {
+                var next = LoadBalancerFile.Load(path);
+                var controllerPart = LoadBalancerFile.HostSections(path);
+                if (_hostSections is not null && controllerPart != _hostSections)
+                {
+                    log.LogWarning("{File}: the Controller/Status/Logging settings changed; they take effect when ovslb run is restarted (only the load-balancer configuration is reloaded)", path);
+                }
+                _hostSections = controllerPart;
+                lb.Apply(next);
+            }
+            catch (InvalidDataException e)
+            {
+                log.LogError("Configuration not reloaded, the running one stays: {Errors}", e.Message);
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Configuration not reloaded ({Error}); the running one stays", e.Message);
+            }
         }
     }
+
+    private readonly Lock _reloadLock = new();
+    private string? _hostSections;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

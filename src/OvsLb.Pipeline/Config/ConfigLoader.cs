@@ -231,6 +231,7 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
             }
 
             var backends = BindBackends(o, mode, vip, bridgeNames, bridges.Count, options, served, bridges);
+            if (backends is not null && mode is ServiceMode m && !CheckHealthFits(o, m, port, health, backends)) ok = false;
             if (backends is null || name is null || vip is null || mode is null || !portOk) ok = false;
             if (ok)
             {
@@ -239,6 +240,43 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// The active check must be able to tell this mode's backends apart and reach them: ARP probes
+    /// cannot cross the router to translate-mode backends; a TCP check on the service port of a
+    /// translate backend is answered through the return SNAT (from the VIP, so the controller's kernel
+    /// resets it); port-group servers share one IP, so only ARP (answered per MAC on each port) checks
+    /// one server; direct-mode checks need each backend's own IP (the VIP is held by all of them).
+    /// </summary>
+    private bool CheckHealthFits(Obj svc, ServiceMode mode, ushort? port, HealthCheckConfig health, List<BackendDraft> backends)
+    {
+        if (health.Kind == HealthCheckKind.None) return true;
+        // The check may come from the global healthCheck: then the service's mode is what clashes with it.
+        string node = svc.Has("healthCheck") ? svc.At("healthCheck") : svc.At("mode");
+        var n = svc["healthCheck"] ?? svc["mode"] ?? svc.Node;
+        string kind = health.Kind.ToString().ToLowerInvariant();
+        switch (mode)
+        {
+            case ServiceMode.Translate when health.Kind == HealthCheckKind.Arp:
+                Error(node, n, kind, "an arp check cannot reach translate-mode backends (they are behind the router, in another subnet): use a tcp check");
+                return false;
+            case ServiceMode.Translate when health.Kind == HealthCheckKind.Tcp && (health.Port is null || health.Port == port):
+                Error(node, n, kind, "a tcp check of translate-mode backends needs 'healthCheck.port' other than the service port: their replies from the service port are rewritten to the VIP (return SNAT), so the check's connection would be reset");
+                return false;
+            case ServiceMode.PortGroup when health.Kind == HealthCheckKind.Tcp:
+                Error(node, n, kind, "a tcp check cannot tell port-group servers apart (they share the VIP): use an arp check (answered per server port)");
+                return false;
+            case ServiceMode.Direct:
+                bool ok = true;
+                foreach (var d in backends.Where(d => d.Config.Ip is null))
+                {
+                    Error(d.Obj.Path, d.Obj.Node, "", $"'ip' is required for a direct-mode backend when the service has a {kind} health check (the VIP is held by every backend)");
+                    ok = false;
+                }
+                return ok;
+        }
+        return true;
     }
 
     private bool Required(Obj o, string key)
@@ -344,8 +382,8 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
         {
             Error(o.At("port"), o["port"], o["port"]!.Display, "'bridge' is required with 'port' when several bridges are declared");
         }
+        name ??= (mode == ServiceMode.PortGroup ? mac?.ToString() : null) ?? ip?.ToString() ?? mac?.ToString() ?? (port is PortRef p ? "port " + p : "backend");
         if (mode == ServiceMode.PortGroup && vip is not null) ip ??= vip;
-        name ??= ip?.ToString() ?? mac?.ToString() ?? (port is PortRef p ? "port " + p : "backend");
         return new BackendDraft(new BackendConfig(name, ip, mac, port, bridge, weight), o);
     }
 
@@ -365,6 +403,17 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
                 }
                 else seen[k] = i;
             }
+        }
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < drafts.Count; i++)
+        {
+            if (names.TryGetValue(drafts[i].Config.Name, out int first))
+            {
+                var n = drafts[i].Obj["name"] ?? drafts[i].Obj.Node;
+                Error(drafts[i].Obj.Has("name") ? drafts[i].Obj.At("name") : drafts[i].Obj.Path, n, drafts[i].Config.Name,
+                    $"duplicate backend name '{drafts[i].Config.Name}' (also {drafts[first].Obj.Path}): names identify backends in health state, --down and /status");
+            }
+            else names[drafts[i].Config.Name] = i;
         }
         switch (mode)
         {

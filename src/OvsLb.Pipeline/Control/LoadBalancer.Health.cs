@@ -16,6 +16,7 @@ public sealed partial class LoadBalancer
     /// <summary>When an ARP reply to the LB MAC was last seen, by sender IP and by sender MAC (Stopwatch ticks).</summary>
     private readonly ConcurrentDictionary<string, long> _arpSeen = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _nextCheck = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _roundRunning = new(StringComparer.Ordinal);
 
     /// <summary>Number of health-check rounds run (for tests and status).</summary>
     public long HealthRounds => Interlocked.Read(ref _healthRounds);
@@ -49,11 +50,12 @@ public sealed partial class LoadBalancer
             while (await tick.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
                 long now = Stopwatch.GetTimestamp();
+                foreach (var gone in _nextCheck.Keys.Where(k => !_config.Services.Any(s => s.Name == k)).ToList()) _nextCheck.TryRemove(gone, out _);
                 foreach (var s in _config.Services)
                 {
                     if (s.HealthCheck.Kind == HealthCheckKind.None) continue;
                     long due = _nextCheck.GetOrAdd(s.Name, now);
-                    if (now < due) continue;
+                    if (now < due || !_roundRunning.TryAdd(s.Name, 0)) continue; // one round per service at a time
                     _nextCheck[s.Name] = now + (long)(s.HealthCheck.Interval.TotalSeconds * Stopwatch.Frequency);
                     _ = CheckRoundAsync(s, ct);
                 }
@@ -70,6 +72,7 @@ public sealed partial class LoadBalancer
         {
             var hc = s.HealthCheck;
             var results = await Task.WhenAll(s.Backends.Select(b => CheckAsync(s, b, hc, ct))).ConfigureAwait(false);
+            if (!_config.Services.Contains(s)) return; // reloaded meanwhile: these results are about a configuration that is gone
             bool changed = false;
             for (int i = 0; i < results.Length; i++)
             {
@@ -91,6 +94,10 @@ public sealed partial class LoadBalancer
         catch (Exception e)
         {
             _log.LogError(e, "Health check of service {Service} failed", s.Name);
+        }
+        finally
+        {
+            _roundRunning.TryRemove(s.Name, out _);
         }
     }
 
@@ -126,7 +133,7 @@ public sealed partial class LoadBalancer
     {
         var ip = b.Ip ?? s.Vip;
         var config = _config;
-        // Send from the backend's own bridge when it has one, else from every bridge carrying the service.
+        // Send from the backend's own bridge when it has one, else from one connected bridge carrying the service.
         SwitchSession? session = null;
         BridgeConfig? bridge = null;
         foreach (var x in _sessions.Values)

@@ -56,6 +56,8 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
     /// <summary>Starts the gateway-probe and health-check loops.</summary>
     public void Start()
     {
+        _startedAt = _clock.GetTimestamp();
+        ScheduleInvalidate(BridgeGraceTime);
         _loops.Add(Task.Run(() => GatewayProbeLoopAsync(_stop.Token)));
         _loops.Add(Task.Run(() => HealthLoopAsync(_stop.Token)));
     }
@@ -72,8 +74,15 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
             _log.LogInformation("Configuration reloaded: no change");
             return diff;
         }
+        var old = _config;
         _config = next;
-        Health.Retain(next.Services.SelectMany(s => s.Backends.Select(b => PipelineBuilder.BackendId(s, b))).ToHashSet(StringComparer.Ordinal));
+        // Health state survives a reload only for services whose check is unchanged: a check turned off
+        // or changed must not leave a backend down with nothing left to bring it back.
+        var keep = next.Services
+            .Where(s => s.HealthCheck.Kind != HealthCheckKind.None && old.Services.Any(o => o.Name == s.Name && o.HealthCheck == s.HealthCheck))
+            .SelectMany(s => s.Backends.Select(b => PipelineBuilder.BackendId(s, b)))
+            .ToHashSet(StringComparer.Ordinal);
+        Health.Retain(keep);
         _log.LogInformation("Configuration reloaded: services +{Added} -{Removed} ~{Changed}, bridges +{BAdded} -{BRemoved} ~{BChanged}{Options}",
             diff.ServicesAdded.Length, diff.ServicesRemoved.Length, diff.ServicesChanged.Length,
             diff.BridgesAdded.Length, diff.BridgesRemoved.Length, diff.BridgesChanged.Length,
@@ -137,7 +146,9 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
     /// <summary>Backends down by active checks, or whose port on another connected bridge is down.</summary>
     private IReadOnlySet<string> DownBackends(LoadBalancerConfig config, BridgeConfig? self)
     {
-        var down = new HashSet<string>(Health.Down(), StringComparer.Ordinal);
+        var checkedIds = config.Services.Where(s => s.HealthCheck.Kind != HealthCheckKind.None)
+            .SelectMany(s => s.Backends.Select(b => PipelineBuilder.BackendId(s, b))).ToHashSet(StringComparer.Ordinal);
+        var down = new HashSet<string>(Health.Down().Where(checkedIds.Contains), StringComparer.Ordinal);
         foreach (var s in config.Services)
         {
             foreach (var b in s.Backends)
@@ -145,7 +156,15 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
                 if (b.Port is not PortRef p || b.Bridge is null || b.Bridge == self?.Name) continue;
                 var other = config.Bridges.FirstOrDefault(x => x.Name == b.Bridge);
                 var session = other is null ? null : _sessions.Values.FirstOrDefault(x => PipelineBuilder.FindBridge(config, x.DatapathId, x.BridgeName) == other);
-                if (session is null) continue;
+                if (session is null)
+                {
+                    // The backend's own bridge is not connected: after a grace period (a switch that was
+                    // never seen since start, or has been gone that long) its backends count as down, so
+                    // other bridges stop sending them traffic; within it they stay, so a controller
+                    // restart (bridges reconnect one by one) moves no flow.
+                    if (BridgeGone(b.Bridge)) down.Add(PipelineBuilder.BackendId(s, b));
+                    continue;
+                }
                 var info = session.Info;
                 var view = new BridgeView(info.DatapathId, info.BridgeName, info.Ports, down, new Dictionary<string, IReadOnlyList<string?>>());
                 if (view.Resolve(p) is not uint no || !view.IsLive(no)) down.Add(PipelineBuilder.BackendId(s, b));
@@ -188,13 +207,41 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
     public async ValueTask OnReadyAsync(SwitchSession session)
     {
         _sessions[session.DatapathId] = session;
+        if (PipelineBuilder.FindBridge(_config, session.DatapathId, session.BridgeName) is BridgeConfig b) _goneSince.TryRemove(b.Name, out _);
         await SendGatewayProbesAsync(session).ConfigureAwait(false);
         Invalidate(); // other bridges' liveness of backends on this one may change
     }
 
     public void OnDisconnected(SwitchSession session, CloseReason reason)
     {
-        if (_sessions.TryGetValue(session.DatapathId, out var s) && ReferenceEquals(s, session)) _sessions.TryRemove(session.DatapathId, out _);
+        if (_sessions.TryGetValue(session.DatapathId, out var s) && ReferenceEquals(s, session))
+        {
+            _sessions.TryRemove(session.DatapathId, out _);
+            if (PipelineBuilder.FindBridge(_config, session.DatapathId, session.BridgeName) is BridgeConfig b)
+            {
+                _goneSince[b.Name] = _clock.GetTimestamp();
+                ScheduleInvalidate(BridgeGraceTime);
+            }
+        }
+    }
+
+    /// <summary>How long backends behind a disconnected (or not yet connected) bridge keep counting as live.</summary>
+    public TimeSpan BridgeGraceTime { get; init; } = TimeSpan.FromSeconds(10);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _goneSince = new(StringComparer.Ordinal);
+    private readonly TimeProvider _clock = TimeProvider.System;
+    private long _startedAt;
+
+    private bool BridgeGone(string bridge)
+    {
+        long since = _goneSince.TryGetValue(bridge, out long t) ? t : _startedAt;
+        return since != 0 && _clock.GetElapsedTime(since) >= BridgeGraceTime;
+    }
+
+    private void ScheduleInvalidate(TimeSpan after)
+    {
+        if (Volatile.Read(ref _disposed) != 0) return; // events may still arrive while the runtime shuts down
+        _ = Task.Delay(after + TimeSpan.FromMilliseconds(50), _stop.Token).ContinueWith(t => { if (!t.IsCanceled) Invalidate(); }, TaskScheduler.Default);
     }
 
     public ValueTask OnPortStatusAsync(SwitchSession session, PortStatus status)
@@ -241,6 +288,6 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
         catch (OperationCanceledException)
         {
         }
-        _stop.Dispose();
+        // _stop is not disposed: switch events can still arrive from a runtime that stops after us.
     }
 }

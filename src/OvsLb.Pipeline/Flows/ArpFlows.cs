@@ -117,6 +117,26 @@ public static class ArpFlows
             Fx.Match(Fx.EthDst(lbMac), Fx.EthType(Fx.EthTypeArp), Fx.ArpOp(Reply)),
             Fx.Apply(new OutputAction(OvsLb.OpenFlow.Text.OfctlFormat.Ports.Controller, 128)));
 
+    /// <summary>
+    /// Distributed mode (seed 004): an ARP request for the VIP that arrives on the uplink comes from
+    /// another host's segment, whose own switch answers it; answering too would make the asker's entry
+    /// (and the segment's MAC tables) flap between the bridges' LB MACs. It is switched on unanswered.
+    /// Exists per answered VIP on a distributed bridge with an uplink.
+    /// </summary>
+    public static FlowEntry UplinkVipArpFlow(CookieLayout cookies, uint uplink, Ipv4Address vip) =>
+        Fx.Flow(cookies, Arp, Priority.VipArpNotAnswered, FlowFeature.ArpResponder, vip.Value,
+            Fx.Match(Fx.InPort(uplink), Fx.EthType(Fx.EthTypeArp), Fx.ArpOp(Request), Fx.ArpTpa(vip)),
+            Fx.Apply(Fx.Normal));
+
+    /// <summary>
+    /// Port-group mode: a server's own ARP request for the shared VIP (an RFC 5227 address-conflict probe
+    /// or announcement) is dropped instead of answered with the group MAC, which would look like an address
+    /// conflict to the server. Per server port.
+    /// </summary>
+    public static FlowEntry PortGroupServerVipArpFlow(CookieLayout cookies, uint serverPort, Ipv4Address vip) =>
+        Fx.Flow(cookies, Arp, Priority.VipArpNotAnswered, FlowFeature.PortGroup, serverPort,
+            Fx.Match(Fx.InPort(serverPort), Fx.EthType(Fx.EthTypeArp), Fx.ArpTpa(vip)));
+
     /// <summary>Everything else in <c>arp</c> (other hosts' ARP) is switched normally.</summary>
     public static FlowEntry ArpDefaultFlow(CookieLayout cookies) =>
         Fx.Flow(cookies, Arp, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any, Fx.Apply(Fx.Normal));

@@ -90,6 +90,13 @@ public sealed partial class SwitchSession
                     SetRole(ControllerRole.Slave, "switch refused a write: another controller is master");
                     throw;
                 }
+                catch (Exception e) when (e is not BundleFailedException)
+                {
+                    // A timeout or lost connection mid-bundle: the switch may or may not have committed
+                    // it, so what we think is installed is unknown; the next reconcile reads it back.
+                    Installed = null;
+                    throw;
+                }
                 Installed = StateDiff.Apply(Installed!, desired, Ownership);
                 FlowModsSent += flowMods;
                 GroupModsSent += groupMods;

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# The lab: runs the ovslb controller against Mininet topologies, one per load-balancer mode, checks
+# that load balancing works and prints what happened. Run as root on Debian 12 / Ubuntu.
+#
+# Usage: lab/run.sh [MODE|all] [--connections N] [--cli] [--config FILE]
+#   MODE           direct | translate | portgroup | distributed; all (the default) runs the four
+#   --connections  TCP connections per client in each traffic check (default 100)
+#   --cli          after the checks, open the Mininet CLI on the topology (one MODE only);
+#                  `exit` in the CLI cleans up
+#   --config FILE  give the controller FILE instead of lab/MODE/config.json (one MODE only); the
+#                  checks still expect the addresses and MACs of lab/MODE/config.json
+#
+# For each mode: starts the controller (`ovslb run --config lab/MODE/config.json`, listening on a
+# free port of 127.0.0.1, log in a temporary directory), builds lab/MODE/topo.py's network (OVS
+# bridges on the userspace datapath, fail_mode=secure, OpenFlow 1.3) and runs its checks: the
+# bridges get programmed, the VIP's ARP is answered by the switch (no packet-in), N connections
+# spread over the backends, a backend's link going down takes it out of service, its return brings
+# it back. The last line is "lab: N/N modes passed"; the exit code is 1 when a check failed.
+#
+# Before that it makes sure of what it needs: missing tools are installed by
+# `lab/provision.sh --deps-only` (tests/install-deps.sh plus the mininet package where there is no
+# provision.sh); Open vSwitch is started if it is not running (and stopped again at the end); the
+# controller is built when its build is missing or older than a source file. Everything the lab
+# starts is stopped on exit, also on failure or Ctrl-C: bridges it created, host namespaces, the
+# controller. It touches no other bridge. Runs of the lab on one machine wait for each other.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+readonly repo
+readonly MODES=(direct translate portgroup distributed)
+readonly PYTHON=/usr/bin/python3          # Debian's mininet package installs for the system Python
+readonly OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+die() { echo "lab: $*" >&2; exit 2; }
+
+modes=() connections=100 cli=false config=""
+while (($#)); do
+  case $1 in
+    all) modes=("${MODES[@]}") ;;
+    direct | translate | portgroup | distributed) modes+=("$1") ;;
+    --connections)
+      [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--connections needs a positive number"
+      connections=$2
+      shift ;;
+    --cli) cli=true ;;
+    --config)
+      [[ -f ${2:-} ]] || die "--config needs an existing file"
+      config=$(realpath "$2")
+      shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) die "unknown argument '$1' (modes: ${MODES[*]} all; try --help)" ;;
+  esac
+  shift
+done
+((${#modes[@]})) || modes=("${MODES[@]}")
+if $cli && ((${#modes[@]} != 1)); then die "--cli needs one MODE"; fi
+if [[ -n $config ]] && ((${#modes[@]} != 1)); then die "--config needs one MODE"; fi
+[[ $(id -u) -eq 0 ]] || die "run me as root (sudo $0): Mininet and Open vSwitch need it"
+
+# --- one lab at a time: bridge and interface names are fixed ---------------------------------
+# The lock is fd 9 of this shell only: every command that may outlive it (OVS daemons, the
+# controller, the topology) runs with `9>&-`, or a daemon would hold the lock forever.
+lockdir=/run/lock
+[[ -d $lockdir ]] || lockdir=/tmp
+exec 9>"$lockdir/ovslb-lab.lock"
+if ! flock -n 9; then
+  echo "lab: another lab run is in progress; waiting for it"
+  flock -w 900 9 || die "still locked after 15 minutes"
+fi
+
+# --- cleanup, whatever happens --------------------------------------------------------------
+workdir=$(mktemp -d /tmp/ovslb-lab.XXXXXX)
+controller_pid="" topo_pid="" started_ovs="" keep_logs=false
+cleanup() {
+  local rc=$?
+  set +e              # every step below is attempted, whatever the previous one did
+  trap - EXIT INT TERM HUP
+  trap '' PIPE        # the reader of our output may be gone: cleaning up matters more than saying so
+  if [[ -n $topo_pid ]] && kill -0 "$topo_pid" 2>/dev/null; then
+    kill -TERM "$topo_pid" 2>/dev/null || true     # the topology stops its Mininet network itself
+    wait "$topo_pid" 2>/dev/null || true
+  fi
+  stop_controller
+  if [[ -n $started_ovs ]]; then
+    echo "lab: stopping Open vSwitch (it was not running before)"
+    stop_ovs
+  fi
+  if $keep_logs || ((rc != 0)); then
+    echo "lab: logs kept in $workdir"
+  else
+    rm -rf "$workdir"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+trap 'exit 141' PIPE
+
+# --- tools ----------------------------------------------------------------------------------
+missing_tools() {
+  local t
+  for t in ovs-vsctl ovs-vswitchd ovs-ofctl ovs-appctl ovsdb-server mn ip dotnet; do
+    command -v "$t" >/dev/null || echo "$t"
+  done
+  # (the package only: lab/lablib/compat.py lets mininet.node import on Python 3.12+)
+  if ! { [[ -x $PYTHON ]] && "$PYTHON" -c 'import mininet' 2>/dev/null; }; then
+    echo "mininet (module of $PYTHON)"
+  fi
+}
+if [[ -n $(missing_tools) ]]; then
+  echo "lab: missing: $(missing_tools | paste -sd ' ')"
+  if [[ -x $repo/lab/provision.sh ]]; then
+    "$repo/lab/provision.sh" --deps-only 9>&-          # (installing OVS starts its daemons)
+  else
+    "$repo/tests/install-deps.sh" 9>&-
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mininet >/dev/null 9>&-
+  fi
+  [[ -z $(missing_tools) ]] || die "still missing after installing: $(missing_tools | paste -sd ' ')"
+fi
+
+# --- Open vSwitch (the system instance Mininet uses) ----------------------------------------
+ovs_running() {
+  ovs-vsctl --timeout=5 show >/dev/null 2>&1 && ovs-appctl --timeout=5 -t ovs-vswitchd version >/dev/null 2>&1
+}
+start_ovs() {
+  # Under systemd the service unit; elsewhere (containers, no init) Debian's ovs-ctl, which skips
+  # the kernel module when the kernel has no module support: the lab uses the userspace datapath.
+  local out
+  if [[ -d /run/systemd/system ]]; then
+    systemctl start openvswitch-switch 9>&-
+  elif ! out=$("$OVS_CTL" start --system-id=random 2>&1 9>&-); then
+    echo "$out" >&2
+    return 1
+  fi
+}
+stop_ovs() {
+  local out
+  if [[ -d /run/systemd/system ]]; then
+    systemctl stop openvswitch-switch 9>&- || true
+  elif ! out=$("$OVS_CTL" stop 2>&1 9>&-); then
+    echo "$out" >&2
+  fi
+}
+if ! ovs_running; then
+  echo "lab: starting Open vSwitch"
+  started_ovs=yes
+  start_ovs || die "could not start Open vSwitch"
+  for _ in $(seq 50); do ovs_running && break; sleep 0.2; done
+  ovs_running || die "Open vSwitch started but ovs-vsctl cannot reach it"
+fi
+
+# --- the controller -------------------------------------------------------------------------
+# OVSLB_ARTIFACTS moves the build output out of the tree (see Directory.Build.props).
+if [[ -n ${OVSLB_ARTIFACTS:-} ]]; then
+  dll=$OVSLB_ARTIFACTS/bin/OvsLb.Controller/release/ovslb.dll
+else
+  dll=$repo/src/OvsLb.Controller/bin/Release/net10.0/ovslb.dll
+fi
+stale() {
+  [[ ! -f $dll ]] && return 0
+  [[ -n $(find "$repo/src" "$repo"/Directory.*.props \( -name bin -o -name obj \) -prune -o -type f -newer "$dll" -print -quit) ]]
+}
+if stale; then
+  echo "lab: building the controller (dotnet build -c Release src/OvsLb.Controller)"
+  if ! dotnet build -c Release "$repo/src/OvsLb.Controller" -nologo -v q >"$workdir/build.log" 2>&1 9>&-; then
+    grep -E "error" "$workdir/build.log" >&2 || cat "$workdir/build.log" >&2
+    die "the controller does not build"
+  fi
+fi
+
+free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+start_controller() {    # MODE LOG -> sets controller_pid, controller_endpoint
+  local port file=${config:-$repo/lab/$1/config.json}
+  port=$(free_port)
+  controller_endpoint=127.0.0.1:$port
+  # A free status port too: other ovslb instances (tests, a controller of yours) may hold 9100.
+  dotnet "$dll" run --config "$file" "--Controller:Listen:0=$controller_endpoint" --Status:Listen=127.0.0.1:0 >"$2" 2>&1 9>&- &
+  controller_pid=$!
+  for _ in $(seq 300); do
+    grep -q "Listening for OpenFlow 1.3 switches" "$2" && return 0
+    kill -0 "$controller_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "lab: the controller did not start; its log:" >&2
+  cat "$2" >&2
+  return 1
+}
+
+stop_controller() {
+  if [[ -n $controller_pid ]]; then
+    kill -TERM "$controller_pid" 2>/dev/null || true
+    wait "$controller_pid" 2>/dev/null || true
+    controller_pid=""
+  fi
+}
+
+# --- the modes ------------------------------------------------------------------------------
+results=() failed=0 start=$SECONDS
+for mode in "${modes[@]}"; do
+  log=$workdir/controller-$mode.log
+  if ! start_controller "$mode" "$log"; then
+    results+=("RESULT $mode FAIL (the controller did not start)")
+    failed=$((failed + 1))
+    keep_logs=true
+    continue
+  fi
+  args=(--controller "$controller_endpoint" --connections "$connections" --controller-log "$log"
+    --config "${config:-$repo/lab/$mode/config.json}")
+  if $cli; then args+=(--cli); fi
+  rc=0
+  if $cli; then
+    "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" 9>&- | tee "$workdir/$mode.out" || rc=$?
+  else
+    # In the background so that a signal reaches the trap at once (it stops the topology).
+    # tee ignores Ctrl-C so that the topology's last lines (its cleanup, the RESULT) still show.
+    "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" > >(trap "" INT TERM HUP PIPE; exec tee "$workdir/$mode.out" 9>&-) 2>&1 9>&- &
+    topo_pid=$!
+    wait "$topo_pid" || rc=$?
+    topo_pid=""
+  fi
+  stop_controller
+  line=$(grep -aoE "RESULT $mode (PASS|FAIL).*" "$workdir/$mode.out" || echo "RESULT $mode FAIL (the topology stopped with exit code $rc, no result)")
+  results+=("$line")
+  if ((rc != 0)); then
+    failed=$((failed + 1))
+    keep_logs=true
+    echo "lab: controller log of $mode: $log"
+  fi
+  echo
+done
+
+echo "=== summary ($((SECONDS - start)) s) ==="
+printf '%s\n' "${results[@]}"
+echo "lab: $((${#modes[@]} - failed))/${#modes[@]} modes passed"
+((failed == 0))
