@@ -178,7 +178,9 @@ public partial class StatusEndpointTests
             var sb = OnBridge(web, bridge);
             Assert.That(Strings(sb["liveBackends"]), Is.EqualTo(new[] { "h1-web", "h2-web" }));
             Assert.That((bool?)sb["arpAnswered"], Is.True);
-            Assert.That(_ovs.DumpFlows(bridge).Count(f => f.Contains("arp_tpa=10.0.0.100,", StringComparison.Ordinal)), Is.EqualTo(1), "OVS has the ARP responder");
+            // The responder answers (writes arp_op 2); a distributed bridge also has a flow passing the VIP's ARP from the uplink on unanswered.
+            Assert.That(_ovs.DumpFlows(bridge).Count(f => f.Contains("arp_tpa=10.0.0.100,", StringComparison.Ordinal) && f.Contains("set_field:2->arp_op", StringComparison.Ordinal)),
+                Is.EqualTo(1), "OVS has the ARP responder");
             var slots = sb["slots"]!.AsObject().ToDictionary(p => p.Key, p => (int)p.Value!);
             Assert.That(slots.Values.Sum(), Is.EqualTo(256));
             var buckets = OvsBuckets(bridge, (uint)sb["groupId"]!);
