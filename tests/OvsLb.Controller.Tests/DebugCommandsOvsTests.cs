@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using OvsLb.Controller.Cli;
 using OvsLb.Testing;
@@ -45,24 +42,14 @@ public class DebugCommandsOvsTests
         }
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
-    /// <summary>The translate scenario as an ovslb file: Controller section (listen) + LoadBalancer section.</summary>
-    private static string OvslbFile(int port) =>
-        $$"""{ "Controller": { "Listen": [ "127.0.0.1:{{port}}" ] }, "LoadBalancer": {{File.ReadAllText(Ovslb.Config("translate"))}} }""";
+    /// <summary>The translate scenario as an ovslb file: Controller section (listen on a free port) + LoadBalancer section.</summary>
+    private static string OvslbFile() =>
+        $$"""{ "Controller": { "Listen": [ "127.0.0.1:0" ] }, "LoadBalancer": {{File.ReadAllText(Ovslb.Config("translate"))}} }""";
 
     [Test]
     public void Diff_is_empty_on_a_bridge_the_controller_programmed_and_shows_each_hand_edit()
     {
-        int port = FreePort();
-        using var cfg = new Ovslb.TempFile(OvslbFile(port));
+        using var cfg = new Ovslb.TempFile(OvslbFile());
         using var ovs = OvsSandbox.Start();
         ovs.AddBridge("br-lb", 0xa1);
         ovs.AddDummyPort("br-lb", "uplink0", 1);
@@ -77,11 +64,11 @@ public class DebugCommandsOvsTests
         Assert.That(empty.Code, Is.EqualTo(DiffCommand.ExitDiffers), empty.Out + empty.Err);
         Assert.That(Changes(empty.Out), Is.EquivalentTo(desiredFlows.Concat(desiredGroups).Select(l => "+" + l)));
 
-        using (var controller = StartOvslb("run", "--config", cfg.Path, "--Status:Listen=127.0.0.1:0"))
+        using (var controller = OvslbRun.Start(["--config", cfg.Path, "--Status:Listen=127.0.0.1:0"]))
         {
             try
             {
-                ovs.SetController("br-lb", $"tcp:127.0.0.1:{port}");
+                ovs.SetController("br-lb", $"tcp:127.0.0.1:{controller.OpenFlowPort()}");
                 (int Code, string Out, string Err) r = default;
                 Assert.That(ProcessRunner.WaitUntil(() => (r = Ovslb.Run(diffArgs)).Code == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200)), Is.True,
                     "the controller's state and ovslb diff's desired state agree:\n" + r.Out + r.Err);
@@ -100,8 +87,7 @@ public class DebugCommandsOvsTests
             }
             finally
             {
-                ProcessRunner.Run("kill", ["-TERM", controller.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                if (!controller.WaitForExit(15000)) controller.Kill(entireProcessTree: true);
+                controller.Stop(TimeSpan.FromSeconds(15)); // a clean shutdown leaves its flows; disposing kills it if it did not stop
             }
         }
 
@@ -164,17 +150,4 @@ public class DebugCommandsOvsTests
 
     /// <summary>The diff's +/- lines.</summary>
     private static IEnumerable<string> Changes(string output) => Ovslb.Lines(output).Where(l => l[0] is '+' or '-');
-
-    private static Process StartOvslb(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ovslb.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using OvsLb.Testing;
 
 namespace OvsLb.Controller.Tests;
@@ -22,25 +21,18 @@ public partial class StatusEndpointTests
 
     private OvsSandbox _ovs = null!;
     private OvslbRun _run = null!;
-    private string _config = null!;
     private int _openFlowPort;
 
     [OneTimeSetUp]
     public void Start()
     {
-        _config = Path.Combine(Path.GetTempPath(), $"ovslb-status-{Guid.NewGuid():N}.json");
-        File.WriteAllText(_config, Config().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         _ovs = OvsSandbox.Start();
         try
         {
             _ovs.AddBridge("br-host1", 1);
             _ovs.AddBridge("br-host2", 2);
-            foreach (var line in File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "flows", "distributed", "ports.txt")))
-            {
-                var t = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-                if (t.Length == 3 && !t[0].StartsWith('#')) _ovs.AddDummyPort(t[0], t[2], int.Parse(t[1], System.Globalization.CultureInfo.InvariantCulture));
-            }
-            _run = OvslbRun.Start(["--config", _config]);
+            foreach (var (bridge, no, name) in Ovslb.Ports("distributed")) _ovs.AddDummyPort(bridge, name, (int)no);
+            _run = OvslbRun.Start([], config: Config().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             _openFlowPort = _run.OpenFlowPort();
             _ovs.SetController("br-host1", $"tcp:127.0.0.1:{_openFlowPort}");
             _ovs.SetController("br-host2", $"tcp:127.0.0.1:{_openFlowPort}");
@@ -58,13 +50,12 @@ public partial class StatusEndpointTests
     {
         _run?.Dispose();
         _ovs?.Dispose();
-        File.Delete(_config);
     }
 
     /// <summary>flows/distributed/config.json as the LoadBalancer section, plus web-checked, plus controller and status settings.</summary>
     private static JsonObject Config()
     {
-        var lb = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "flows", "distributed", "config.json")),
+        var lb = JsonNode.Parse(File.ReadAllText(Ovslb.Config("distributed")),
             documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
         var services = lb["services"]!.AsArray();
         var web = services.Single(s => (string?)s!["name"] == "web")!;
@@ -121,7 +112,7 @@ public partial class StatusEndpointTests
     {
         var line = _ovs.DumpGroups(bridge).SingleOrDefault(l => l.StartsWith($"group_id={groupId},", StringComparison.Ordinal));
         if (line is null) return [];
-        return SetEthDst().Matches(line).GroupBy(m => m.Groups[1].Value).ToDictionary(g => g.Key, g => g.Count());
+        return OvsBucket.Parse(line).Where(b => b.EthDst is not null).GroupBy(b => b.EthDst!).ToDictionary(g => g.Key, g => g.Count());
     }
 
     /// <summary>Local ends of the TCP connections ovs-vswitchd has to our OpenFlow port, as <c>ss</c> shows them.</summary>
@@ -131,9 +122,6 @@ public partial class StatusEndpointTests
         return lines.Where(l => l.Contains("\"ovs-vswitchd\"", StringComparison.Ordinal) && l.Contains($"127.0.0.1:{_openFlowPort}", StringComparison.Ordinal))
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]).ToList();
     }
-
-    [GeneratedRegex(@"set_field:([0-9a-f:]{17})->eth_dst")]
-    private static partial Regex SetEthDst();
 
     private static readonly Dictionary<string, string> Macs = new() { ["h1-web"] = "02:00:00:00:00:11", ["h2-web"] = "02:00:00:00:00:21" };
 
@@ -148,7 +136,7 @@ public partial class StatusEndpointTests
         Assert.That((string?)c["role"], Is.EqualTo("equal"));
         Assert.That(Strings(c["openflowListen"]), Is.EqualTo(new[] { $"127.0.0.1:{_openFlowPort}" }));
         Assert.That((string?)c["statusListen"], Is.EqualTo(_run.StatusUrl().Authority));
-        Assert.That((string?)c["configFile"], Is.EqualTo(_config));
+        Assert.That((string?)c["configFile"], Is.EqualTo(_run.ConfigPath));
 
         foreach (var (dpid, name, link, web) in new[] { (Dp1, "br-host1", "link1", "web1"), (Dp2, "br-host2", "link2", "web2") })
         {
@@ -190,7 +178,9 @@ public partial class StatusEndpointTests
             var sb = OnBridge(web, bridge);
             Assert.That(Strings(sb["liveBackends"]), Is.EqualTo(new[] { "h1-web", "h2-web" }));
             Assert.That((bool?)sb["arpAnswered"], Is.True);
-            Assert.That(_ovs.DumpFlows(bridge).Count(f => f.Contains("arp_tpa=10.0.0.100,", StringComparison.Ordinal)), Is.EqualTo(1), "OVS has the ARP responder");
+            // The responder answers (writes arp_op 2); a distributed bridge also has a flow passing the VIP's ARP from the uplink on unanswered.
+            Assert.That(_ovs.DumpFlows(bridge).Count(f => f.Contains("arp_tpa=10.0.0.100,", StringComparison.Ordinal) && f.Contains("set_field:2->arp_op", StringComparison.Ordinal)),
+                Is.EqualTo(1), "OVS has the ARP responder");
             var slots = sb["slots"]!.AsObject().ToDictionary(p => p.Key, p => (int)p.Value!);
             Assert.That(slots.Values.Sum(), Is.EqualTo(256));
             var buckets = OvsBuckets(bridge, (uint)sb["groupId"]!);

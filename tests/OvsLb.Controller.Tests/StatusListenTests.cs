@@ -14,9 +14,6 @@ namespace OvsLb.Controller.Tests;
 [TestFixture]
 public class StatusListenTests
 {
-    private static CommandResult RunToExit(params string[] args) =>
-        ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "ovslb.dll"), "run", .. args], timeout: TimeSpan.FromSeconds(30));
-
     [Test]
     public void Defaults_are_on_and_loopback_only()
     {
@@ -35,7 +32,7 @@ public class StatusListenTests
         taken.Start();
         int port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
-        var r = RunToExit("--Controller:Listen:0=127.0.0.1:0", $"--Status:Listen=127.0.0.1:{port}");
+        var r = OvslbRun.RunToExit("--Controller:Listen:0=127.0.0.1:0", $"--Status:Listen=127.0.0.1:{port}");
 
         Assert.That(r.ExitCode, Is.EqualTo(64), r.Stdout + r.Stderr);
         Assert.That(r.Stderr, Does.Contain($"ovslb run: Status:Listen 127.0.0.1:{port}: address already in use: another process listens on port {port}"));
@@ -46,7 +43,7 @@ public class StatusListenTests
     [Test]
     public void A_malformed_listen_setting_is_named()
     {
-        var r = RunToExit("--Controller:Listen:0=127.0.0.1:0", "--Status:Listen=localhost");
+        var r = OvslbRun.RunToExit("--Controller:Listen:0=127.0.0.1:0", "--Status:Listen=localhost");
         Assert.That(r.ExitCode, Is.EqualTo(64), r.Stdout + r.Stderr);
         Assert.That(r.Stderr, Does.Contain("ovslb run: Status:Listen: 'localhost' is not ADDRESS:PORT"));
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using OvsLb.Pipeline.Tests.Live;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests;
@@ -12,7 +13,7 @@ namespace OvsLb.Pipeline.Tests;
 /// every connection is spread by the service's select group, which rewrites only the destination MAC.
 /// </summary>
 [TestFixture, Category("Ovs"), NonParallelizable]
-public sealed partial class DirectModeTrafficTests
+public sealed class DirectModeTrafficTests : LiveLbFixture
 {
     private const string Bridge = "br-lb";
     private const string LbMac = "02:00:00:00:00:fe";
@@ -45,50 +46,34 @@ public sealed partial class DirectModeTrafficTests
         }
         """;
 
-    private LbTopology _topo = null!;
-    private LbRig _rig = null!;
-    private TopologyHost Client => _topo.Host("client");
+    private TopologyHost Client => Topo.Host("client");
 
     [OneTimeSetUp]
-    public void StartLab()
+    public void Start()
     {
         var spec = new TopologySpec()
             .Bridge(Bridge, 0x1b)
             .Host("client", Bridge, 1, "10.0.0.2/24", mac: "02:00:00:00:00:02");
         for (int i = 1; i <= 3; i++) spec.Host($"s{i}", Bridge, (uint)(10 + i), $"10.0.0.1{i}/24", mac: $"02:00:00:00:00:1{i}");
-        _topo = LbTopology.Start(spec);
-        try
+        StartLab(spec, Config, topo =>
         {
             foreach (var name in Backends)
             {
-                var h = _topo.Host(name);
+                var h = topo.Host(name);
                 h.HoldVip(WebVip);
                 h.HoldVip(DnsVip);
                 h.StartServer(80, bind: WebVip);
                 h.StartServer(8080, bind: DnsVip);
                 h.StartServer(53, bind: DnsVip, protocol: TrafficProtocol.Udp);
             }
-            _rig = LbRig.Start(_topo, Config);
-        }
-        catch
-        {
-            _topo.Dispose();
-            throw;
-        }
-    }
-
-    [OneTimeTearDown]
-    public async Task StopLab()
-    {
-        if (_rig is not null) await _rig.DisposeAsync();
-        _topo?.Dispose();
+        });
     }
 
     [Test]
     public void Installed_flows_and_groups_are_what_the_builder_made_for_the_bridge()
     {
-        var plan = _rig.Expected(Bridge);
-        var (flows, groups) = _rig.Installed(Bridge);
+        var plan = Live.Expected(Bridge);
+        var (flows, groups) = Live.Installed(Bridge);
         Assert.Multiple(() =>
         {
             Assert.That(plan.Warnings, Is.Empty);
@@ -111,7 +96,7 @@ public sealed partial class DirectModeTrafficTests
             Assert.That(Client.Neighbour(WebVip), Is.EqualTo(LbMac), "ip neigh show VIP in the client");
             Assert.That(ProcessRunner.WaitUntil(() => FlowPackets($"table=10,arp,arp_tpa={WebVip}") > responderHits, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)),
                 Is.True, "the ARP responder flow answered the request (its n_packets grew)");
-            Assert.That(_rig.PacketIns, Is.Zero, $"ARP for a VIP is answered in the datapath: {_rig.Controller.PacketIns}");
+            Assert.That(Live.PacketIns, Is.Zero, $"ARP for a VIP is answered in the datapath: {Live.Controller.PacketIns}");
         });
     }
 
@@ -130,7 +115,7 @@ public sealed partial class DirectModeTrafficTests
         // OVS credits datapath hits to OpenFlow flows when its revalidators next dump the datapath: poll.
         long hits = 0;
         ProcessRunner.WaitUntil(() => (hits = FlowPackets($"table=20,tcp,nw_dst={WebVip}") - serviceHits) >= 3 * 1000, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
-        TestContext.Out.WriteLine($"direct: {r.Summary()}; max/mean {spread:0.000}; {hits} packets through the service flow; {_rig.PacketIns} packet-ins");
+        TestContext.Out.WriteLine($"direct: {r.Summary()}; max/mean {spread:0.000}; {hits} packets through the service flow; {Live.PacketIns} packet-ins");
         Assert.Multiple(() =>
         {
             Assert.That(r.Failures, Is.Zero, r.Summary());
@@ -140,7 +125,7 @@ public sealed partial class DirectModeTrafficTests
             Assert.That(r.Connections.Select(c => c.Peer), Is.EqualTo(r.Connections.Select(c => $"10.0.0.2:{c.SourcePort}")),
                 "each backend sees the client's own address and port");
             Assert.That(hits, Is.GreaterThanOrEqualTo(3 * 1000), "every connection's packets (SYN, ACK, FIN at least) went through the service flow");
-            Assert.That(_rig.PacketIns, Is.Zero, _rig.Controller.PacketIns.ToString());
+            Assert.That(Live.PacketIns, Is.Zero, Live.Controller.PacketIns.ToString());
             Assert.That(Client.Neighbour(WebVip), Is.EqualTo(LbMac), "no backend claimed the VIP meanwhile");
         });
     }
@@ -162,7 +147,7 @@ public sealed partial class DirectModeTrafficTests
             Assert.That(first.Failures + again.Failures, Is.Zero, $"{first.Summary()} / {again.Summary()}");
             Assert.That(first.Tally.Keys, Is.EquivalentTo(Backends), "the ports reach every backend, so the comparison means something");
             Assert.That(moved, Is.Empty, "source ports whose second connection reached another backend");
-            Assert.That(_rig.PacketIns, Is.Zero, _rig.Controller.PacketIns.ToString());
+            Assert.That(Live.PacketIns, Is.Zero, Live.Controller.PacketIns.ToString());
         });
     }
 
@@ -204,7 +189,7 @@ public sealed partial class DirectModeTrafficTests
             Assert.That(many.Connections.Select(c => c.Peer!.Split(':')[0]), Is.EqualTo(many.Connections.Select(c => c.SourceIp)),
                 "each backend sees the client's own source address");
             Assert.That(spread.Keys, Is.EquivalentTo(Backends), "client addresses spread over every backend");
-            Assert.That(_rig.PacketIns, Is.Zero, _rig.Controller.PacketIns.ToString());
+            Assert.That(Live.PacketIns, Is.Zero, Live.Controller.PacketIns.ToString());
         });
     }
 
@@ -217,7 +202,7 @@ public sealed partial class DirectModeTrafficTests
     {
         const int n = 1200;
         string id = GroupOf("weighted");
-        string group = _topo.Ovs.DumpGroups(Bridge).Single(g => g.StartsWith($"group_id={id},", StringComparison.Ordinal));
+        string group = Topo.Ovs.DumpGroups(Bridge).Single(g => g.StartsWith($"group_id={id},", StringComparison.Ordinal));
         var slots = Backends.ToDictionary(b => b, b => Regex.Count(group, $"set_field:02:00:00:00:00:1{b[1]}->eth_dst"));
         var r = Client.RunClient(new TrafficRequest(DnsVip, 8080) { SourcePorts = TrafficRequest.PortRange(32000, n) });
         TestContext.Out.WriteLine($"weights 1:1:2: buckets {string.Join(", ", slots.Select(s => $"{s.Key}={s.Value}"))}; {r.Summary()}");
@@ -233,17 +218,12 @@ public sealed partial class DirectModeTrafficTests
                 double p = slots[b] / 256.0, sigma = Math.Sqrt(n * p * (1 - p));
                 Assert.That(r.Tally.GetValueOrDefault(b), Is.EqualTo(n * p).Within(4 * sigma), $"{b}: {r.Summary()}");
             }
-            Assert.That(_rig.PacketIns, Is.Zero, _rig.Controller.PacketIns.ToString());
+            Assert.That(Live.PacketIns, Is.Zero, Live.Controller.PacketIns.ToString());
         });
     }
 
     /// <summary>The group id the builder gave <paramref name="service"/>, as dump-groups prints it.</summary>
-    private string GroupOf(string service) => _rig.Expected(Bridge).Services.Single(s => s.Service.Name == service).GroupId.ToString(CultureInfo.InvariantCulture);
+    private string GroupOf(string service) => Live.Expected(Bridge).Services.Single(s => s.Service.Name == service).GroupId.ToString(CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"n_packets=(\d+)")]
-    private static partial Regex Packets();
-
-    /// <summary>Sum of n_packets over the flows <c>ovs-ofctl dump-flows BRIDGE MATCH</c> lists.</summary>
-    private long FlowPackets(string match) =>
-        Packets().Matches(_topo.Ovs.Ofctl("dump-flows", Bridge, match).Stdout).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+    private long FlowPackets(string match) => Topo.Ovs.FlowPackets(Bridge, match);
 }

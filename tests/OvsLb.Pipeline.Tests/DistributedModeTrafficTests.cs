@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
+using OvsLb.Pipeline.Tests.Live;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests;
@@ -12,7 +11,7 @@ namespace OvsLb.Pipeline.Tests;
 /// bridge sees the packets addressed to the backend's MAC, so it does not balance them again.
 /// </summary>
 [TestFixture, Category("Ovs"), NonParallelizable]
-public sealed partial class DistributedModeTrafficTests
+public sealed class DistributedModeTrafficTests : LiveLbFixture
 {
     private const string Vip = "10.0.0.100";
     private static readonly Dictionary<string, string> LbMacs = new() { ["br-host1"] = "02:00:00:00:10:01", ["br-host2"] = "02:00:00:00:10:02" };
@@ -35,11 +34,8 @@ public sealed partial class DistributedModeTrafficTests
         }
         """;
 
-    private LbTopology _topo = null!;
-    private LbRig _rig = null!;
-
     [OneTimeSetUp]
-    public void StartLab()
+    public void Start()
     {
         var spec = new TopologySpec()
             .Bridge("br-host1", 1).Bridge("br-host2", 2)
@@ -50,37 +46,23 @@ public sealed partial class DistributedModeTrafficTests
             .Host("h1b", "br-host1", 12, "10.0.0.12/24", mac: "02:00:00:00:00:12")
             .Host("h2a", "br-host2", 11, "10.0.0.21/24", mac: "02:00:00:00:00:21")
             .Host("h2b", "br-host2", 12, "10.0.0.22/24", mac: "02:00:00:00:00:22");
-        _topo = LbTopology.Start(spec);
-        try
+        StartLab(spec, Config, topo =>
         {
             foreach (var name in Backends)
             {
-                var h = _topo.Host(name);
+                var h = topo.Host(name);
                 h.HoldVip(Vip);
                 h.StartServer(80, bind: Vip);
             }
-            _rig = LbRig.Start(_topo, Config);
-        }
-        catch
-        {
-            _topo.Dispose();
-            throw;
-        }
-    }
-
-    [OneTimeTearDown]
-    public async Task StopLab()
-    {
-        if (_rig is not null) await _rig.DisposeAsync();
-        _topo?.Dispose();
+        });
     }
 
     [TestCase("br-host1")]
     [TestCase("br-host2")]
     public void Installed_flows_and_groups_are_what_the_builder_made_for_each_bridge(string bridge)
     {
-        var plan = _rig.Expected(bridge);
-        var (flows, groups) = _rig.Installed(bridge);
+        var plan = Live.Expected(bridge);
+        var (flows, groups) = Live.Installed(bridge);
         Assert.Multiple(() =>
         {
             Assert.That(plan.Warnings, Is.Empty);
@@ -94,14 +76,14 @@ public sealed partial class DistributedModeTrafficTests
     [TestCase("c2", "br-host2", "br-host1", 22000)]
     public void Each_client_uses_its_own_bridge_and_reaches_backends_on_both(string clientName, string local, string remote, int firstPort)
     {
-        var client = _topo.Host(clientName);
+        var client = Topo.Host(clientName);
         client.FlushNeighbours();
         long localHits = ServicePackets(local), remoteHits = ServicePackets(remote);
         var r = client.RunClient(new TrafficRequest(Vip, 80) { SourcePorts = TrafficRequest.PortRange(firstPort, 500) });
         long localNow = 0;
         ProcessRunner.WaitUntil(() => (localNow = ServicePackets(local) - localHits) >= 3 * 500, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
         long remoteNow = ServicePackets(remote) - remoteHits;
-        TestContext.Out.WriteLine($"{clientName} on {local}: {r.Summary()}; max/mean {r.MaxOverMean(Backends):0.000}; service-flow packets: {local} +{localNow}, {remote} +{remoteNow}; {_rig.PacketIns} packet-ins");
+        TestContext.Out.WriteLine($"{clientName} on {local}: {r.Summary()}; max/mean {r.MaxOverMean(Backends):0.000}; service-flow packets: {local} +{localNow}, {remote} +{remoteNow}; {Live.PacketIns} packet-ins");
         Assert.Multiple(() =>
         {
             Assert.That(client.Neighbour(Vip), Is.EqualTo(LbMacs[local]), $"ip neigh show {Vip} in {clientName}: its own bridge's LB MAC");
@@ -110,14 +92,10 @@ public sealed partial class DistributedModeTrafficTests
             Assert.That(r.Connections.Select(c => c.Peer), Is.EqualTo(r.Connections.Select(c => $"{client.Ip}:{c.SourcePort}")), "backends see the client's own address");
             Assert.That(localNow, Is.GreaterThanOrEqualTo(3 * 500), "the local bridge balanced every connection");
             Assert.That(remoteNow, Is.Zero, "the remote bridge did not balance them again");
-            Assert.That(_rig.PacketIns, Is.Zero, _rig.Controller.PacketIns.ToString());
+            Assert.That(Live.PacketIns, Is.Zero, Live.Controller.PacketIns.ToString());
         });
     }
 
-    [GeneratedRegex(@"n_packets=(\d+)")]
-    private static partial Regex Packets();
-
     /// <summary>n_packets of <paramref name="bridge"/>'s service flow for the VIP.</summary>
-    private long ServicePackets(string bridge) =>
-        Packets().Matches(_topo.Ovs.Ofctl("dump-flows", bridge, $"table=20,tcp,nw_dst={Vip}").Stdout).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+    private long ServicePackets(string bridge) => Topo.Ovs.FlowPackets(bridge, $"table=20,tcp,nw_dst={Vip}");
 }

@@ -59,21 +59,14 @@ public sealed class FailoverTests
     {
         var spec = new TopologySpec().Bridge("br-fo", Dpid).Host("client", "br-fo", 1, "10.31.0.2/24");
         for (int i = 0; i < Backends.Length; i++) spec.Host(Backends[i], "br-fo", (uint)(i + 2), $"10.31.0.1{i + 1}/24", mac: $"02:00:00:00:31:1{i + 1}");
-        var topo = LbTopology.Start(spec);
-        try
+        return LbTopology.Start(spec, topo =>
         {
             foreach (var b in Backends)
             {
                 topo.Host(b).HoldVip(Vip);
                 topo.Host(b).StartServer(80);
             }
-            return topo;
-        }
-        catch
-        {
-            topo.Dispose();
-            throw;
-        }
+        });
     }
 
     [Test]
@@ -81,7 +74,7 @@ public sealed class FailoverTests
     {
         using var topo = Build();
         await using var live = LiveLoadBalancer.Start(topo, Config);
-        var session = live.Session(Dpid);
+        var session = live.Session("br-fo");
         var runs = new List<Run>();
         foreach (var (name, port) in new[] { ("b1", 2u), ("b2", 3u), ("b3", 4u), ("b1", 2u), ("b2", 3u) })
         {
@@ -149,7 +142,7 @@ public sealed class FailoverTests
         var after = conns.Where(c => c.Started >= t0).ToList();
         var toDead = after.Where(c => !c.Ok || c.Backend == name).ToList();
         var first100 = after.Where(c => c.Started >= down && c.Started < down + 0.1).ToList();
-        double? portStatus = live?.Timeline.First($"({name})", t0) is double p ? (p - down) * 1000 : null;
+        double? portStatus = live?.Log.FirstTime($"({name})", t0) is double p ? (p - down) * 1000 : null;
         var run = new Run(name, toDead.Count > 0 ? (toDead.Max(c => c.Started) - down) * 1000 : null, first100.Count, first100.Count(c => c.Ok && c.Backend != name),
             portStatus, double.IsNaN(installed) ? null : (installed - down) * 1000, conns.Count(c => !c.Ok), after.Count, (commandDone - t0) * 1000);
         TestContext.Out.WriteLine(run);

@@ -68,7 +68,7 @@ public sealed class HealthCheckTests
         using var topo = LbTopology.Start(spec);
         if (mode == "direct") foreach (var b in Backends) topo.Host(b).HoldVip(Vip);
         await using var live = LiveLoadBalancer.Start(topo, Config(mode));
-        var session = live.Session(Dpid);
+        var session = live.Session("br-hc");
         Assert.That(ProcessRunner.WaitUntil(() => live.Lb.HealthRounds >= 4, TimeSpan.FromSeconds(10)), Is.True, "health checks run");
         var all = live.Buckets("br-hc");
         Assert.That(all.Select(b => b.EthDst).Distinct(), Is.EquivalentTo(new[] { Mac(1), Mac(2), Mac(3) }), "every backend answers its probes and owns buckets");
@@ -82,7 +82,7 @@ public sealed class HealthCheckTests
         b2.Exec("sysctl", "-q", "-w", "net.ipv4.conf.eth0.arp_ignore=8");   // reply to no ARP request at all
         Assert.That(live.WaitForBuckets("br-hc", b => b.All(x => x.EthDst != Mac(2)), TimeSpan.FromSeconds(15)), Is.True,
             "b2's buckets move once it stops answering:\n" + live.LogTail());
-        double downAt = live.Timeline.First("backend b2: DOWN (arp check)", t0) ?? double.NaN;
+        double downAt = live.Log.FirstTime("backend b2: DOWN (arp check)", t0) ?? double.NaN;
         var without = live.Buckets("br-hc");
         int mark2 = await witness.SyncAsync(session, live.Controller.Target);
         var downMods = witness.ModsSince(live.Controller.Target, mark);
@@ -91,13 +91,13 @@ public sealed class HealthCheckTests
         b2.Exec("sysctl", "-q", "-w", "net.ipv4.conf.eth0.arp_ignore=" + restore);
         Assert.That(live.WaitForBuckets("br-hc", b => b.Any(x => x.EthDst == Mac(2)), TimeSpan.FromSeconds(15)), Is.True,
             "b2 rises once it answers again:\n" + live.LogTail());
-        double upAt = live.Timeline.First("backend b2: UP (arp check)", t1) ?? double.NaN;
+        double upAt = live.Log.FirstTime("backend b2: UP (arp check)", t1) ?? double.NaN;
         var back = live.Buckets("br-hc");
         await witness.SyncAsync(session, live.Controller.Target);
         var upMods = witness.ModsSince(live.Controller.Target, mark2);
 
-        var movedDown = Enumerable.Range(0, all.Count).Where(i => all[i].Text != without[i].Text).ToList();
-        var movedUp = Enumerable.Range(0, all.Count).Where(i => without[i].Text != back[i].Text).ToList();
+        var movedDown = OvsBucket.Changed(all, without);
+        var movedUp = OvsBucket.Changed(without, back);
         TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{mode}: b2 silent → DOWN after {(downAt - t0) * 1000:0} ms (fall 3 × 300 ms), {movedDown.Count} of {all.Count} buckets moved; " +
             $"answering again → UP after {(upAt - t1) * 1000:0} ms (rise 2), {movedUp.Count} buckets moved back; mods: down {string.Join(" | ", downMods.Select(m => m.Text[..Math.Min(60, m.Text.Length)]))}; " +

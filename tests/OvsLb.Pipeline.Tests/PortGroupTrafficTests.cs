@@ -1,4 +1,3 @@
-using System.Globalization;
 using OvsLb.Pipeline.Tests.Live;
 using OvsLb.Testing;
 
@@ -39,7 +38,7 @@ public sealed class PortGroupTrafficTests
         """;
 
     /// <summary>
-    /// Servers s1..s3 (192.0.2.50/24, gateway 192.0.2.1) on br-pg ports 2..4; router r with 192.0.2.1 on
+    /// Servers s1..s3 (192.0.2.50/24, gateway 192.0.2.1, serving TCP port 80) on br-pg ports 2..4; router r with 192.0.2.1 on
     /// br-pg port 1 and 198.51.100.1 on br-cl port 1; the client 198.51.100.10 on br-cl port 2.
     /// </summary>
     private static LbTopology Build()
@@ -52,7 +51,10 @@ public sealed class PortGroupTrafficTests
         {
             spec.Host(Servers[i], "br-pg", (uint)(i + 2), Vip + "/24", mac: $"02:00:00:00:02:0{i + 1}", gateway: Gateway);
         }
-        return LbTopology.Start(spec);
+        return LbTopology.Start(spec, topo =>
+        {
+            foreach (var s in Servers) topo.Host(s).StartServer(80);
+        });
     }
 
     [Test]
@@ -61,7 +63,6 @@ public sealed class PortGroupTrafficTests
         using var topo = Build();
         await using var live = LiveLoadBalancer.Start(topo, Config);
         live.WaitForLearnedNextHop("br-pg");
-        foreach (var s in Servers) topo.Host(s).StartServer(80);
         var router = topo.Router("r");
         using var wire = PacketCapture.Start(router.Namespace, "eth0", "tcp and src host " + Vip + " and src port 80");
         var client = topo.Host("client");
@@ -105,11 +106,7 @@ public sealed class PortGroupTrafficTests
         using var topo = Build();
         await using var live = LiveLoadBalancer.Start(topo, Config);
         live.WaitForLearnedNextHop("br-pg");
-        foreach (var s in Servers)
-        {
-            topo.Host(s).StartServer(80);
-            topo.Host(s).StartServer(8081, protocol: TrafficProtocol.Both);
-        }
+        foreach (var s in Servers) topo.Host(s).StartServer(8081, protocol: TrafficProtocol.Both);
         var client = topo.Host("client");
         var router = topo.Router("r");
         var before = Connect(client, 300, 41000);
@@ -166,7 +163,6 @@ public sealed class PortGroupTrafficTests
         using var topo = Build();
         await using var live = LiveLoadBalancer.Start(topo, Config);
         live.WaitForLearnedNextHop("br-pg");
-        foreach (var s in Servers) topo.Host(s).StartServer(80);
         var client = topo.Host("client");
         var router = topo.Router("r");
         var before = Connect(client, 150, 44000);
@@ -209,14 +205,8 @@ public sealed class PortGroupTrafficTests
             answered && got.Count == 1 ? got[0] : $"answered={answered}, echo requests at [{string.Join(",", got)}]");
     }
 
-    /// <summary>The server kernel's own count of ICMP echo requests received (<c>Icmp: InEchos</c> in its /proc/net/snmp).</summary>
-    private static long IcmpInEchos(TopologyHost h)
-    {
-        var lines = h.Exec("cat", "/proc/net/snmp").Stdout.Split('\n').Where(l => l.StartsWith("Icmp: ", StringComparison.Ordinal)).ToList();
-        var names = lines[0].Split(' ');
-        var values = lines[1].Split(' ');
-        return long.Parse(values[Array.IndexOf(names, "InEchos")], CultureInfo.InvariantCulture);
-    }
+    /// <summary>The server kernel's own count of ICMP echo requests received.</summary>
+    private static long IcmpInEchos(TopologyHost h) => h.SnmpCounter("Icmp", "InEchos");
 
     private static string MasterFlow(LbTopology topo) =>
         topo.Ovs.DumpFlows("br-pg").SingleOrDefault(l => l.Contains("table=20", StringComparison.Ordinal) && l.Contains("priority=100", StringComparison.Ordinal)) ?? "(none)";

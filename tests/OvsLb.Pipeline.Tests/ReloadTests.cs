@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using OvsLb.Pipeline.Tests.Live;
 using OvsLb.Runtime.Tests;
 using OvsLb.Testing;
 
@@ -51,7 +50,7 @@ public sealed partial class ReloadTests
         }
         string web3 = string.Join(", ", Backend(1), Backend(2), Backend(3));
         string api2 = string.Join(", ", Backend(1), Backend(2));
-        using var ovslb = OvslbProcess.Start(topo, LbConfig(web3, api2));
+        using var ovslb = OvslbRun.Start(topo, LbConfig(web3, api2));
         var witness = new OvsReceivedLog(topo.Ovs);
         var client = topo.Host("client");
         string webGroup = GroupOf(topo, Web), apiGroup = GroupOf(topo, Api);
@@ -62,7 +61,7 @@ public sealed partial class ReloadTests
         // 1. A backend added to web: web's group only, and only the buckets b4 takes.
         var addB4 = Edit(ovslb, witness, LbConfig(string.Join(", ", web3, Backend(4)), api2), "services \\+0 -0 ~1");
         var webAfter = Buckets(topo, webGroup);
-        var moved = Enumerable.Range(0, webBefore.Count).Where(i => webBefore[i].Text != webAfter[i].Text).ToList();
+        var moved = OvsBucket.Changed(webBefore, webAfter);
         var withB4 = client.RunClient(new TrafficRequest(Web, 80) { Count = 200 });
 
         // 2. A weight changed in api: api's group only.
@@ -76,9 +75,9 @@ public sealed partial class ReloadTests
         var apiGone = client.RunClient(new TrafficRequest(Api, 8080) { Count = 3, Timeout = TimeSpan.FromMilliseconds(500) });
 
         // 4. An invalid file: refused, error named, nothing sent; the next valid edit sends only its own change.
-        int mark = witness.Received(OvslbProcess.Target).Count;
+        int mark = witness.Received(OvslbRun.TopologyTarget).Count;
         int lines = ovslb.Lines.Count;
-        ovslb.Rewrite(OvslbProcess.Wrap(LbConfig(string.Join(", ", web3, Backend(4)).Replace("10.34.0.12\"", "10.34.0.300\"", StringComparison.Ordinal), null)));
+        ovslb.Rewrite(OvslbRun.Wrap(LbConfig(string.Join(", ", web3, Backend(4)).Replace("10.34.0.12\"", "10.34.0.300\"", StringComparison.Ordinal), null)));
         string refused = ovslb.WaitFor("Configuration not reloaded", lines, TimeSpan.FromSeconds(15));
         string errors = string.Join("\n", ovslb.Lines.Skip(lines));
         var stillWorks = client.RunClient(new TrafficRequest(Web, 80) { Count = 100 });
@@ -120,23 +119,22 @@ public sealed partial class ReloadTests
     /// and the reconcile after it, and returns the FLOW_MODs/GROUP_MODs ovs-vswitchd received since
     /// <paramref name="since"/> messages (default: since this edit).
     /// </summary>
-    private static IReadOnlyList<OvsMod> Edit(OvslbProcess ovslb, OvsReceivedLog witness, string lbJson, string diff, int? since = null)
+    private static IReadOnlyList<OvsMod> Edit(OvslbRun ovslb, OvsReceivedLog witness, string lbJson, string diff, int? since = null)
     {
-        int mark = since ?? witness.Received(OvslbProcess.Target).Count;
+        int mark = since ?? witness.Received(OvslbRun.TopologyTarget).Count;
         int lines = ovslb.Lines.Count;
-        ovslb.Rewrite(OvslbProcess.Wrap(lbJson));
+        ovslb.Rewrite(OvslbRun.Wrap(lbJson));
         string reloaded = ovslb.WaitFor("Configuration reloaded: " + diff, lines, TimeSpan.FromSeconds(15));
         ovslb.WaitFor("Reconciled in", ovslb.Lines.ToList().IndexOf(reloaded), TimeSpan.FromSeconds(10));
         // The reconcile line is logged after the bundle's commit reply: the switch has logged every message of it.
-        return witness.ModsSince(OvslbProcess.Target, mark);
+        return witness.ModsSince(OvslbRun.TopologyTarget, mark);
     }
 
     private static string GroupOf(LbTopology topo, string vip) =>
         topo.Ovs.DumpFlows("br-rl").Select(l => l.Contains($"nw_dst={vip},", StringComparison.Ordinal) ? GroupAction().Match(l) : Match.Empty)
             .First(m => m.Success).Groups[1].Value;
 
-    private static IReadOnlyList<OvsBucket> Buckets(LbTopology topo, string groupId) =>
-        OvsBucket.Parse(topo.Ovs.DumpGroups("br-rl").Single(l => l.StartsWith($"group_id={groupId},", StringComparison.Ordinal)));
+    private static IReadOnlyList<OvsBucket> Buckets(LbTopology topo, string groupId) => OvsBucket.Dump(topo.Ovs, "br-rl", groupId);
 
     private static string Show(IReadOnlyList<OvsMod> mods) =>
         mods.Count == 0 ? "nothing" : string.Join("; ", mods.Select(m => m.Text.Length > 90 ? m.Text[..90] + "…" : m.Text));

@@ -1,5 +1,4 @@
 using System.Globalization;
-using OvsLb.Pipeline.Tests.Live;
 using OvsLb.Runtime.Tests;
 using OvsLb.Testing;
 
@@ -53,7 +52,7 @@ public sealed class TcpHealthCheckTests
         }
         var b2 = topo.Host("b2");
         long opensBefore = TcpPassiveOpens(b2);
-        using var ovslb = OvslbProcess.Start(topo, Config);
+        using var ovslb = OvslbRun.Start(topo, Config);
         var witness = new OvsReceivedLog(topo.Ovs);
         Assert.That(ProcessRunner.WaitUntil(() => TcpPassiveOpens(b2) >= opensBefore + 4, TimeSpan.FromSeconds(10)), Is.True,
             "the checks are real connections through the bridge to the backend's kernel:\n" + ovslb.Tail());
@@ -61,7 +60,7 @@ public sealed class TcpHealthCheckTests
         var all = Buckets(topo);
         var before = client.RunClient(new TrafficRequest(Vip, 80) { Count = 150 });
 
-        int mark = witness.Received(OvslbProcess.Target).Count;
+        int mark = witness.Received(OvslbRun.TopologyTarget).Count;
         int lines = ovslb.Lines.Count;
         double t0 = TrafficStream.Now();
         servers["b2"].Dispose();   // nothing listens on b2:80 any more: connects are refused
@@ -70,10 +69,10 @@ public sealed class TcpHealthCheckTests
         ovslb.WaitFor("Reconciled", ovslb.Lines.ToList().IndexOf(down), TimeSpan.FromSeconds(10));
         Assert.That(ProcessRunner.WaitUntil(() => Buckets(topo).All(b => b.EthDst != Mac(2)), TimeSpan.FromSeconds(10)), Is.True, ovslb.Tail());
         var without = Buckets(topo);
-        var downMods = witness.ModsSince(OvslbProcess.Target, mark);
+        var downMods = witness.ModsSince(OvslbRun.TopologyTarget, mark);
         var during = client.RunClient(new TrafficRequest(Vip, 80) { Count = 150 });
 
-        mark = witness.Received(OvslbProcess.Target).Count;
+        mark = witness.Received(OvslbRun.TopologyTarget).Count;
         lines = ovslb.Lines.Count;
         double t1 = TrafficStream.Now();
         servers["b2"] = b2.StartServer(80);
@@ -82,11 +81,11 @@ public sealed class TcpHealthCheckTests
         ovslb.WaitFor("Reconciled", ovslb.Lines.ToList().IndexOf(up), TimeSpan.FromSeconds(10));
         Assert.That(ProcessRunner.WaitUntil(() => Buckets(topo).Any(b => b.EthDst == Mac(2)), TimeSpan.FromSeconds(10)), Is.True, ovslb.Tail());
         var back = Buckets(topo);
-        var upMods = witness.ModsSince(OvslbProcess.Target, mark);
+        var upMods = witness.ModsSince(OvslbRun.TopologyTarget, mark);
         var after = client.RunClient(new TrafficRequest(Vip, 80) { Count = 150 });
 
-        var movedDown = Enumerable.Range(0, all.Count).Where(i => all[i].Text != without[i].Text).ToList();
-        var movedUp = Enumerable.Range(0, all.Count).Where(i => without[i].Text != back[i].Text).ToList();
+        var movedDown = OvsBucket.Changed(all, without);
+        var movedUp = OvsBucket.Changed(without, back);
         TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"b2 refusing → DOWN logged within {(downAt - t0) * 1000:0} ms (fall 3 × 300 ms), {movedDown.Count} of {all.Count} buckets moved; " +
             $"listening again → UP within {(upAt - t1) * 1000:0} ms (rise 2), {movedUp.Count} moved\n{before.Summary()}\n{during.Summary()}\n{after.Summary()}"));
@@ -105,12 +104,8 @@ public sealed class TcpHealthCheckTests
         });
     }
 
-    private static IReadOnlyList<OvsBucket> Buckets(LbTopology topo) => OvsBucket.Parse(topo.Ovs.DumpGroups("br-tc").Single());
+    private static IReadOnlyList<OvsBucket> Buckets(LbTopology topo) => OvsBucket.Dump(topo.Ovs, "br-tc");
 
-    /// <summary>The backend kernel's own count of accepted TCP connections (<c>Tcp: PassiveOpens</c>).</summary>
-    private static long TcpPassiveOpens(TopologyHost h)
-    {
-        var lines = h.Exec("cat", "/proc/net/snmp").Stdout.Split('\n').Where(l => l.StartsWith("Tcp: ", StringComparison.Ordinal)).ToList();
-        return long.Parse(lines[1].Split(' ')[Array.IndexOf(lines[0].Split(' '), "PassiveOpens")], CultureInfo.InvariantCulture);
-    }
+    /// <summary>The backend kernel's own count of accepted TCP connections.</summary>
+    private static long TcpPassiveOpens(TopologyHost h) => h.SnmpCounter("Tcp", "PassiveOpens");
 }

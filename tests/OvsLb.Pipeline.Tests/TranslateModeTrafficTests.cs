@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using OvsLb.Pipeline.Config;
-using OvsLb.Pipeline.Control;
+using OvsLb.Pipeline.Tests.Live;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
-/// Translate mode (seed 002) with real packets through real OVS, run by the real <see cref="LoadBalancer"/>:
+/// Translate mode (seed 002) with real packets through real OVS, run by the real <see cref="Control.LoadBalancer"/>:
 /// <code>
 ///  client 10.0.0.2 ─┐                       ┌─ b1 10.1.0.11 ┐
 ///                 br-lb ── router r ── br-be ─ b2 10.1.0.12 ├ servers answering "NAME PEER_IP:PORT"
@@ -23,7 +23,7 @@ namespace OvsLb.Pipeline.Tests;
 /// fixture (tests run in order: the first observation is taken before any client packet).
 /// </summary>
 [TestFixture, Category("Ovs"), NonParallelizable]
-public sealed partial class TranslateModeTrafficTests
+public sealed partial class TranslateModeTrafficTests : LiveLbFixture
 {
     private const string Vip = "10.0.0.100";
     private const int ServicePort = 8080;
@@ -31,7 +31,6 @@ public sealed partial class TranslateModeTrafficTests
     private const ulong LbDpid = 0xa1, BeDpid = 0xb1;
     private const string Gateway = "10.0.0.1";
     private const uint RouterPortOnLb = 100;
-    private const string LearnedCookie = "cookie=0x4c42ff0000000000/0xffffff0000000000";
     private const ushort LearnSeconds = 6; // probes every 2 s
     private static readonly string[] BackendNames = ["b1", "b2", "b3"];
 
@@ -55,18 +54,12 @@ public sealed partial class TranslateModeTrafficTests
         }
         """;
 
-    private LbTopology? _topo;
-    private LoadBalancer? _lb;
-    private TopologyController? _ctl;
-    private readonly RecordingLoggerProvider _lbLog = new();
-
     // Observed in the set-up, before the client sent anything.
     private TimeSpan _readyAfter, _learnedAfter;
     private IReadOnlyList<string> _learnedAtConnect = [];
     private long _probeRepliesAtConnect, _clientRxAtConnect;
 
-    private LbTopology Topo => _topo ?? throw new InvalidOperationException("no topology");
-    private TopologyController Ctl => _ctl ?? throw new InvalidOperationException("no controller");
+    private TopologyController Ctl => Live.Controller;
     private string RouterMac => Topo.Router("r").LegOn("br-lb").Mac;
 
     [OneTimeSetUp]
@@ -84,44 +77,22 @@ public sealed partial class TranslateModeTrafficTests
                 new RouterLegSpec("br-be", 100, "10.1.0.1/24", PortName: "r-be1"),
                 new RouterLegSpec("br-be", 101, "10.2.0.1/24", PortName: "r-be2"),
                 new RouterLegSpec("br-be", 102, "10.3.0.1/24", PortName: "r-be3"));
-        _topo = LbTopology.Start(spec);
-        // Three router legs share br-be: each answers ARP only for its own address (no ARP flux).
-        _topo.Router("r").Exec("sysctl", "-q", "-w", "net.ipv4.conf.all.arp_ignore=1");
-        foreach (var b in BackendNames) _topo.Host(b).StartServer(ServicePort);
-
-        var parsed = ConfigLoader.Parse(ConfigJson);
-        Assert.That(parsed.IsValid, Is.True, string.Join("; ", parsed.Errors));
-        _lb = new LoadBalancer(parsed.Config!, BuildSettings.Default with { GatewayLearnSeconds = LearnSeconds },
-            _lbLog.Factory().CreateLogger("OvsLb.LoadBalancer"));
-
-        var clock = Stopwatch.StartNew();
-        _ctl = _topo.StartController(_lb, _lb);
-        _lb.Start();
-        _ctl.WaitReady(LbDpid);
-        _readyAfter = clock.Elapsed;
+        StartLab(spec, ConfigJson, topo =>
+        {
+            // Three router legs share br-be: each answers ARP only for its own address (no ARP flux).
+            topo.Router("r").Exec("sysctl", "-q", "-w", "net.ipv4.conf.all.arp_ignore=1");
+            foreach (var b in BackendNames) topo.Host(b).StartServer(ServicePort);
+        }, BuildSettings.Default with { GatewayLearnSeconds = LearnSeconds });
+        var started = Live.StartedAt;
+        _readyAfter = Live.ReadyAt["br-lb"] - started;
         ProcessRunner.WaitUntil(() => LearnedNextHops().Count > 0, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(10));
-        var dumpedAt = clock.Elapsed;
+        var dumpedAt = DateTimeOffset.UtcNow;
         _learnedAtConnect = LearnedNextHops();
         _probeRepliesAtConnect = ProbeReplies();
         _clientRxAtConnect = PortRxPackets("br-lb", 1);
         // When it was learned: the dump's time minus the age OVS reports for the flow (ms resolution).
-        _learnedAfter = _learnedAtConnect.Count == 0 ? TimeSpan.MaxValue : dumpedAt - TimeSpan.FromSeconds(Age(_learnedAtConnect[0]));
-        _ctl.WaitReady(BeDpid);
+        _learnedAfter = _learnedAtConnect.Count == 0 ? TimeSpan.MaxValue : dumpedAt - TimeSpan.FromSeconds(Age(_learnedAtConnect[0])) - started;
         TestContext.Progress.WriteLine($"br-lb ready {_readyAfter.TotalMilliseconds:0} ms, next hop learned {_learnedAfter.TotalMilliseconds:0} ms after the controller started");
-    }
-
-    [OneTimeTearDown]
-    public async Task StopEverything()
-    {
-        try
-        {
-            if (_lb is not null) await _lb.DisposeAsync();
-            if (_ctl is not null) await _ctl.DisposeAsync();
-        }
-        finally
-        {
-            _topo?.Dispose();
-        }
     }
 
     [Test, Order(1)]
@@ -141,7 +112,7 @@ public sealed partial class TranslateModeTrafficTests
             Assert.That(_probeRepliesAtConnect, Is.GreaterThanOrEqualTo(1), "the router's reply to the controller's probe hit the probe-reply flow (table 10, priority 260)");
             Assert.That(_clientRxAtConnect, Is.Zero, "the client had sent nothing when the next hop was learned");
             Assert.That(Ctl.PacketIns.Count, Is.Zero, Ctl.PacketIns.ToString());
-            Assert.That(_lb!.Plans.Values.SelectMany(p => p.Warnings), Is.Empty, "the configuration takes effect entirely on both bridges");
+            Assert.That(Live.Lb.Plans.Values.SelectMany(p => p.Warnings), Is.Empty, "the configuration takes effect entirely on both bridges");
 
             // br-be balances nothing but carries the backends' return SNAT.
             Assert.That(Topo.Ovs.DumpGroups("br-be"), Is.Empty, "no select group on br-be");
@@ -161,10 +132,10 @@ public sealed partial class TranslateModeTrafficTests
         var client = Topo.Host("client");
         TrafficReport report;
         IReadOnlyList<CapturedPacket> captured;
-        using (var capture = TcpdumpCapture.Start(client.Namespace, TopologyHost.Interface, 16, $"tcp port {ServicePort}"))
+        using (var capture = PacketCapture.Start(client.Namespace, TopologyHost.Interface, $"tcp port {ServicePort}", count: 16))
         {
             report = client.RunClient(new TrafficRequest(Vip, ServicePort) { SourcePorts = TrafficRequest.PortRange(40000, 1000) });
-            Assert.That(capture.Wait(TimeSpan.FromSeconds(10)), Is.True, "tcpdump saw 16 packets: " + capture.Output + capture.Stderr);
+            Assert.That(capture.WaitForExit(TimeSpan.FromSeconds(10)), Is.True, "tcpdump saw 16 packets: " + capture.Output());
             captured = capture.Packets;
         }
         // Spread: 3 equal backends own 86/85/85 of the 256 buckets. Were the hash ideal, each would get
@@ -213,16 +184,16 @@ public sealed partial class TranslateModeTrafficTests
     {
         var before = LearnedNextHops();
         long probeReplies = ProbeReplies();
-        Topo.Ovs.Ofctl("del-flows", "br-lb", "table=50," + LearnedCookie);
+        Topo.Ovs.Ofctl("del-flows", "br-lb", "table=50," + LiveLoadBalancer.LearnedCookie);
         var clock = Stopwatch.StartNew();
         bool flushed = LearnedNextHops().Count == 0;
-        bool back = ProcessRunner.WaitUntil(() => LearnedNextHops().Count > 0, TimeSpan.FromSeconds(3 * _lb!.GatewayProbeInterval.TotalSeconds + 2), TimeSpan.FromMilliseconds(10));
+        bool back = ProcessRunner.WaitUntil(() => LearnedNextHops().Count > 0, TimeSpan.FromSeconds(3 * Live.Lb.GatewayProbeInterval.TotalSeconds + 2), TimeSpan.FromMilliseconds(10));
         var relearnedAfter = clock.Elapsed;
         long probeRepliesAfter = ProbeReplies();
         var traffic = Topo.Host("client").RunClient(new TrafficRequest(Vip, ServicePort) { Count = 30 });
 
         // The router's own ARP (it asks for the client after its neighbour cache is flushed) is learned too.
-        Topo.Ovs.Ofctl("del-flows", "br-lb", "table=50," + LearnedCookie);
+        Topo.Ovs.Ofctl("del-flows", "br-lb", "table=50," + LiveLoadBalancer.LearnedCookie);
         long routerArps = GatewayArps();
         var router = Topo.Router("r");
         router.Exec("ip", "neigh", "flush", "dev", router.LegOn("br-lb").Interface);
@@ -232,7 +203,7 @@ public sealed partial class TranslateModeTrafficTests
         var routerRelearnedAfter = clock2.Elapsed;
         long routerArpsAfter = GatewayArps();
 
-        TestContext.Out.WriteLine($"after flush: learned again in {relearnedAfter.TotalMilliseconds:0} ms (probe interval {_lb.GatewayProbeInterval.TotalSeconds:0.#} s); probe replies {probeReplies} → {probeRepliesAfter}");
+        TestContext.Out.WriteLine($"after flush: learned again in {relearnedAfter.TotalMilliseconds:0} ms (probe interval {Live.Lb.GatewayProbeInterval.TotalSeconds:0.#} s); probe replies {probeReplies} → {probeRepliesAfter}");
         TestContext.Out.WriteLine($"router's own ARP: learned {routerRelearnedAfter.TotalMilliseconds:0} ms after its ping started; gateway ARPs {routerArps} → {routerArpsAfter}");
         TestContext.Out.WriteLine(traffic.Summary());
         Assert.Multiple(() =>
@@ -314,8 +285,7 @@ public sealed partial class TranslateModeTrafficTests
         // port, whoever the peer is, so a connection to the backend's own address gets answers from the VIP.
         var far = Topo.Host("far");
         var direct = far.RunClient(new TrafficRequest("10.1.0.11", ServicePort) { Count = 3, Timeout = TimeSpan.FromMilliseconds(500) });
-        long snatHits = long.Parse(NPackets().Match(Topo.Ovs.Ofctl("dump-flows", "br-be", $"table=40,tcp,nw_src=10.1.0.11,tp_src={ServicePort}").Stdout).Groups[1].Value,
-            CultureInfo.InvariantCulture);
+        long snatHits = Topo.Ovs.FlowPackets("br-be", $"table=40,tcp,nw_src=10.1.0.11,tp_src={ServicePort}");
         TestContext.Out.WriteLine(direct.Summary());
         Assert.Multiple(() =>
         {
@@ -326,10 +296,7 @@ public sealed partial class TranslateModeTrafficTests
 
     // ---- helpers ----
 
-    private IReadOnlyList<string> LearnedNextHops() =>
-        Topo.Ovs.Ofctl("dump-flows", "br-lb", "table=50," + LearnedCookie).Stdout
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(l => l.StartsWith("cookie=", StringComparison.Ordinal)).ToList();
+    private IReadOnlyList<string> LearnedNextHops() => Live.LearnedNextHops("br-lb");
 
     /// <summary>n_packets of the table-10 flow at <paramref name="priority"/> for the gateway.</summary>
     private long ArpFlowPackets(int priority)

@@ -75,6 +75,17 @@ public sealed partial class ChildProcess : IDisposable
         return found ?? throw new TimeoutException($"'{CommandLine}' printed no line matching /{pattern}/ within {timeout.TotalSeconds:0}s{(HasExited ? $" (exited {_process.ExitCode})" : "")}\n{Output()}");
     }
 
+    /// <summary>Waits until the process exits and its output has been read to the end; false on timeout.</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return false;
+        _process.WaitForExit(); // the parameterless wait also drains the asynchronous readers
+        return true;
+    }
+
+    /// <summary>The exit status once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
     public string Output(int lines = 30) => string.Join("\n", _stdout.TakeLast(lines).Concat(_stderr.TakeLast(lines)));
 
     /// <summary>The TCP port this process listens on, from <c>ss -Hltnp</c> (for servers started on port 0).</summary>

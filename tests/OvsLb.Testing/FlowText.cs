@@ -25,6 +25,13 @@ public static partial class FlowText
             .Order(StringComparer.Ordinal)
             .ToList();
 
+    [GeneratedRegex(@"\bn_packets=(\d+)")]
+    private static partial Regex PacketsField();
+
+    /// <summary>The sum of <c>n_packets</c> over the flows of a dump with stats.</summary>
+    public static long PacketCount(string dump) =>
+        PacketsField().Matches(dump).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+
     [GeneratedRegex(@"(?:^|[ ,])table=(\d+)")]
     private static partial Regex TableField();
 

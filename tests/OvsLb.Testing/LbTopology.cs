@@ -75,6 +75,25 @@ public sealed partial class LbTopology : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Start(TopologySpec)"/>, then <paramref name="prepare"/> on the running topology (hold VIPs, start servers,
+    /// start a controller); if that throws, the topology is torn down before the exception goes on.
+    /// </summary>
+    public static LbTopology Start(TopologySpec spec, Action<LbTopology> prepare)
+    {
+        var topo = Start(spec);
+        try
+        {
+            prepare(topo);
+            return topo;
+        }
+        catch
+        {
+            topo.Dispose();
+            throw;
+        }
+    }
+
     private void Build()
     {
         Switch = NetNamespace.Create("ovslb-sw-" + Id);

@@ -155,6 +155,12 @@ public sealed class OvsSandbox : IDisposable
     /// <summary><c>ovs-ofctl dump-flows</c> normalised: stats stripped, one flow a line, sorted.</summary>
     public IReadOnlyList<string> DumpFlows(string bridge) => FlowText.NormaliseFlows(Ofctl("--no-stats", "dump-flows", bridge).Stdout);
 
+    /// <summary>
+    /// Packets through the flows <c>ovs-ofctl dump-flows BRIDGE MATCH</c> lists (sum of their <c>n_packets</c>). OVS credits
+    /// datapath hits to OpenFlow flows when its revalidators next dump the datapath: poll for an expected count.
+    /// </summary>
+    public long FlowPackets(string bridge, string match) => FlowText.PacketCount(Ofctl("dump-flows", bridge, match).Stdout);
+
     /// <summary><c>ovs-ofctl dump-groups</c> normalised and sorted.</summary>
     public IReadOnlyList<string> DumpGroups(string bridge) => FlowText.NormaliseGroups(Ofctl("dump-groups", bridge).Stdout);
 

@@ -10,6 +10,13 @@ public sealed class RecordingLoggerProvider : ILoggerProvider, ISupportExternalS
 
     public ConcurrentQueue<string> Lines { get; } = new();
 
+    /// <summary>The same lines with the wall-clock time they were logged (Unix seconds, as <see cref="TrafficStream.Now"/>), for timings.</summary>
+    public ConcurrentQueue<(double Time, string Line)> Timeline { get; } = new();
+
+    /// <summary>Time of the first line logged at or after <paramref name="since"/> that contains <paramref name="part"/>, or null.</summary>
+    public double? FirstTime(string part, double since) =>
+        Timeline.Where(l => l.Time >= since && l.Line.Contains(part, StringComparison.Ordinal)).Select(l => (double?)l.Time).FirstOrDefault();
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
@@ -39,7 +46,9 @@ public sealed class RecordingLoggerProvider : ILoggerProvider, ISupportExternalS
                 if (s is IEnumerable<KeyValuePair<string, object>> kv) list.Add(string.Join(",", kv.Select(p => $"{p.Key}={p.Value}")));
                 else if (s is not null) list.Add(s.ToString()!);
             }, scopes);
-            owner.Lines.Enqueue($"{logLevel} {category} [{string.Join("][", scopes)}] {formatter(state, exception)}");
+            string line = $"{logLevel} {category} [{string.Join("][", scopes)}] {formatter(state, exception)}";
+            owner.Timeline.Enqueue((TrafficStream.Now(), line));
+            owner.Lines.Enqueue(line);
         }
     }
 }

@@ -86,6 +86,18 @@ public sealed partial class TopologyHost
     public TrafficServer StartServer(int port, string bind = "0.0.0.0", TrafficProtocol protocol = TrafficProtocol.Tcp, string? name = null) =>
         _owner.Track(TrafficServer.Start(Namespace, name ?? Name, port, bind, protocol));
 
+    /// <summary>
+    /// One of the host kernel's own protocol counters from its <c>/proc/net/snmp</c>, e.g. <c>("Tcp", "PassiveOpens")</c>
+    /// (connections it accepted) or <c>("Icmp", "InEchos")</c> (echo requests it received).
+    /// </summary>
+    public long SnmpCounter(string protocol, string counter)
+    {
+        var lines = Exec("cat", "/proc/net/snmp").Stdout.Split('\n').Where(l => l.StartsWith(protocol + ": ", StringComparison.Ordinal)).ToList();
+        int i = Array.IndexOf(lines[0].Split(' '), counter);
+        return i > 0 ? long.Parse(lines[1].Split(' ')[i], System.Globalization.CultureInfo.InvariantCulture)
+            : throw new ArgumentException($"no counter {protocol}: {counter} in /proc/net/snmp", nameof(counter));
+    }
+
     /// <summary>Runs <c>lbclient.py</c> here and returns what it saw (see <see cref="TrafficClient"/>).</summary>
     public TrafficReport RunClient(TrafficRequest request) => TrafficClient.Run(Namespace, request);
 }
