@@ -103,6 +103,10 @@ public static class PipelineBuilder
                 if (prev is not null && prev.Count != config.Options.Buckets) prev = null;
                 int[] slots = MaglevTable.Update(prev, backends, config.Options.Buckets);
                 keys = slots.Select(i => backends[i].Key).ToArray();
+                foreach (var b in live.Where(b => !keys.Contains(BackendKey(s, b))))
+                {
+                    warnings.Add($"service '{s.Name}' backend '{b.Name}': weight {b.Weight} of {live.Sum(x => x.Weight)} is less than one of {config.Options.Buckets} buckets, so it gets no traffic (raise its weight or options.buckets)");
+                }
                 groups.Add(BackendSelectGroup.Build(gid, slots, buckets));
                 flows.Add(ServiceFlows.ServiceFlow(c, s, gid));
                 if (s.Mode == ServiceMode.Translate) translates = true;

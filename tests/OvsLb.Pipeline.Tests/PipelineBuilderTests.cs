@@ -228,4 +228,14 @@ public sealed class PipelineBuilderTests
         var p = PipelineBuilder.Build(s.Config, view with { Ports = view.Ports.Where(kv => kv.Key != 1).ToDictionary() });
         Assert.That(p.Warnings, Has.Some.Contains("uplink port 1 does not exist"));
     }
+
+    [Test]
+    public void ABackendWhoseWeightBuysNoBucketIsReported()
+    {
+        var (s, b) = Direct();
+        var svc = s.Config.Services[0];
+        var skewed = s.Config with { Options = s.Config.Options with { Buckets = 16 }, Services = [svc with { Backends = svc.Backends.Select(x => x.Name == "s1" ? x : x with { Weight = 1000 }).ToArray() }] };
+        var p = PipelineBuilder.Build(skewed, s.View(b));
+        Assert.That(p.Warnings, Has.Some.Contains("backend 's1': weight 1 of 2001 is less than one of 16 buckets"));
+    }
 }
