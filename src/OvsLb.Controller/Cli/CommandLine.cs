@@ -7,13 +7,29 @@ public static class CommandLine
     public const int ExitError = 1;
     public const int ExitUsage = 64;
 
-    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
-            stdout.Write(Usage);
-            return Task.FromResult(args.Length == 0 ? ExitUsage : ExitOk);
+            await stdout.WriteAsync(Usage).ConfigureAwait(false);
+            return args.Length == 0 ? ExitUsage : ExitOk;
         }
+        try
+        {
+            return await Dispatch(args, stdout, stderr).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Each verb reports the errors it expects as typed messages; anything else is still one line
+            // naming the verb (and exit 1), not a stack trace. The detail is there with OVSLB_DEBUG=1.
+            await stderr.WriteLineAsync($"ovslb {args[0]}: internal error: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+            if (Environment.GetEnvironmentVariable("OVSLB_DEBUG") == "1") await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+            return ExitError;
+        }
+    }
+
+    private static Task<int> Dispatch(string[] args, TextWriter stdout, TextWriter stderr)
+    {
         return args[0] switch
         {
             "ofp-print" => Task.FromResult(OfpPrintCommand.Run(args[1..], stdout, stderr)),

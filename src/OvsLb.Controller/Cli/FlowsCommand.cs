@@ -18,6 +18,7 @@ public static class FlowsCommand
         try
         {
             var a = BridgeArgs.Parse("flows", args, "--plain", "--plain-groups");
+            if (a.Flags.Contains("--plain") && a.Flags.Contains("--plain-groups")) throw new UsageException("--plain and --plain-groups exclude each other (one prints the flows file, the other the groups file)");
             if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
             var dp = await DebugPlan.BuildAsync(a, readInstalled: a.Switch is not null).ConfigureAwait(false);
             foreach (var w in dp.Plan.Warnings) await stderr.WriteLineAsync($"ovslb flows: warning: {w}").ConfigureAwait(false);

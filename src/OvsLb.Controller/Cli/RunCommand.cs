@@ -6,18 +6,35 @@ namespace OvsLb.Controller.Cli;
 /// <summary><c>ovslb run [--config FILE] [--Section:Key=value ...]</c>: the controller itself.</summary>
 public static class RunCommand
 {
+    /// <summary>
+    /// Exit codes: 0 after a clean stop; 64 (EX_USAGE) for a bad setting or configuration file; 1 when the
+    /// controller could not start for a reason of the machine (a port already taken, no permission).
+    /// </summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stderr)
     {
-        IHost host;
+        IHost? host = null;
         try
         {
             host = ControllerHost.CreateBuilder(args).Build();
             await host.StartAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidOperationException or FormatException or System.Net.Sockets.SocketException or InvalidDataException)
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidOperationException or FormatException or System.Net.Sockets.SocketException or InvalidDataException or UnauthorizedAccessException)
         {
             await stderr.WriteLineAsync($"ovslb run: {e.Message}").ConfigureAwait(false);
-            return CommandLine.ExitUsage;
+            if (host is not null)
+            {
+                try
+                {
+                    await host.StopAsync().ConfigureAwait(false);
+                }
+                catch (Exception stop) when (stop is OperationCanceledException or InvalidOperationException or IOException)
+                {
+                }
+                host.Dispose();
+            }
+            bool machine = e is System.Net.Sockets.SocketException or UnauthorizedAccessException
+                || e.InnerException is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException;
+            return machine ? CommandLine.ExitError : CommandLine.ExitUsage;
         }
         await host.WaitForShutdownAsync().ConfigureAwait(false);
         host.Dispose();

@@ -46,11 +46,12 @@ public sealed class LoadBalancerMetrics : IDisposable
                 StatusReport.SlotCounts(sp).Select(c => new Measurement<int>(c.Value, Tag("service", sp.Service.Name), Tag("backend", c.Key), Tag("bridge", p.Plan.Bridge!.Name))))),
             "{bucket}", "Select-group buckets owned by each backend, per bridge");
         _meter.CreateObservableCounter("ovslb.lb.health.rounds", () => lb.HealthRounds, "{round}", "Active health-check rounds run (all services)");
-        _meter.CreateObservableGauge("ovslb.lb.flows.installed", () => controller.Sessions.Values.Where(s => s.Installed is not null)
-            .Select(s => new Measurement<int>(s.Installed!.Flows.Count, Tag("datapath_id", s.DatapathIdText))),
+        // Installed is read once per session: the session's thread may set it to null (failed bundle) meanwhile.
+        _meter.CreateObservableGauge("ovslb.lb.flows.installed", () => controller.Sessions.Values.Select(s => (s, i: s.Installed)).Where(x => x.i is not null)
+            .Select(x => new Measurement<int>(x.i!.Flows.Count, Tag("datapath_id", x.s.DatapathIdText))),
             "{flow}", "Flows the controller believes the switch holds (read back on connect, updated by each bundle)");
-        _meter.CreateObservableGauge("ovslb.lb.groups.installed", () => controller.Sessions.Values.Where(s => s.Installed is not null)
-            .Select(s => new Measurement<int>(s.Installed!.Groups.Count, Tag("datapath_id", s.DatapathIdText))),
+        _meter.CreateObservableGauge("ovslb.lb.groups.installed", () => controller.Sessions.Values.Select(s => (s, i: s.Installed)).Where(x => x.i is not null)
+            .Select(x => new Measurement<int>(x.i!.Groups.Count, Tag("datapath_id", x.s.DatapathIdText))),
             "{group}", "Groups the controller believes the switch holds");
     }
 

@@ -54,6 +54,12 @@ public sealed class PrometheusExporter : IDisposable
     /// <summary>Starts listening: existing instruments of the chosen meters are picked up, later ones as they are created.</summary>
     public void Start() => _listener.Start();
 
+    /// <summary>Scrapes in which an observable callback threw (its family is missing from that scrape).</summary>
+    public long ScrapeErrors { get; private set; }
+
+    /// <summary>The message of the latest callback failure, if any.</summary>
+    public string? LastScrapeError { get; private set; }
+
     /// <summary>Reads the observable instruments and renders every metric family, sorted by name.</summary>
     public string Scrape()
     {
@@ -62,7 +68,16 @@ public sealed class PrometheusExporter : IDisposable
         {
             var observable = _instruments.Values.Where(s => s.Observable).ToList();
             foreach (var s in observable) s.Reset();
-            _listener.RecordObservableInstruments();
+            try
+            {
+                _listener.RecordObservableInstruments();
+            }
+            catch (AggregateException e)
+            {
+                // One failing observable callback must not cost the whole scrape: render what was collected.
+                ScrapeErrors++;
+                LastScrapeError = e.InnerExceptions.FirstOrDefault()?.Message ?? e.Message;
+            }
             foreach (var family in _instruments.Values.GroupBy(s => s.Family, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
                 var first = family.First();
