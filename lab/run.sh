@@ -21,8 +21,11 @@
 # `lab/provision.sh --deps-only` (tests/install-deps.sh plus the mininet package where there is no
 # provision.sh); Open vSwitch is started if it is not running (and stopped again at the end); the
 # controller is built when its build is missing or older than a source file. Everything the lab
-# starts is stopped on exit, also on failure or Ctrl-C: bridges it created, host namespaces, the
-# controller. It touches no other bridge. Runs of the lab on one machine wait for each other.
+# starts is stopped on exit, also on failure, Ctrl-C (twice too) or SIGTERM: bridges it created,
+# host namespaces, the controller; a topology that does not stop within 15 s is killed and what it
+# left (the lab's bridges, their veths, its processes) removed. It touches no other bridge. Runs of
+# the lab on one machine wait for each other; a run finds what a killed earlier run left and
+# removes it.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +33,13 @@ readonly repo
 readonly MODES=(direct translate portgroup distributed)
 readonly PYTHON=/usr/bin/python3          # Debian's mininet package installs for the system Python
 readonly OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl
+# The only bridges the lab creates (lab/*/topo.py); Mininet names their ports BRIDGE-ethN.
+readonly LAB_BRIDGES=(lbdirect lbtrans lbback lbpg lbhv1 lbhv2)
+# Every process a topology starts (itself, Mininet's node shells, what runs in them, its snoops)
+# inherits this variable, set to the run's work directory: after a crash it finds them wherever
+# they were reparented, and only them.
+readonly RUN_MARKER=OVSLB_LAB_RUN
+unset "$RUN_MARKER"
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 die() { echo "lab: $*" >&2; exit 2; }
@@ -74,13 +84,15 @@ workdir=$(mktemp -d /tmp/ovslb-lab.XXXXXX)
 controller_pid="" topo_pid="" started_ovs="" keep_logs=false
 cleanup() {
   local rc=$?
+  # A second Ctrl-C or TERM must not cut the cleanup short (the controller and an OVS we started
+  # would stay up): ignore them from here on, like the topology does in its own cleanup.
+  trap '' INT TERM HUP
+  trap - EXIT
   set +e              # every step below is attempted, whatever the previous one did
-  trap - EXIT INT TERM HUP
   trap '' PIPE        # the reader of our output may be gone: cleaning up matters more than saying so
-  if [[ -n $topo_pid ]] && kill -0 "$topo_pid" 2>/dev/null; then
-    kill -TERM "$topo_pid" 2>/dev/null || true     # the topology stops its Mininet network itself
-    wait "$topo_pid" 2>/dev/null || true
-  fi
+  stop_topology
+  remove_leftovers
+  rm -rf "$workdir"/*.tmp   # topologies' scratch (a kept log directory holds logs and reports only)
   stop_controller
   if [[ -n $started_ovs ]]; then
     echo "lab: stopping Open vSwitch (it was not running before)"
@@ -94,9 +106,77 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+# (each ignores further signals at once: a second Ctrl-C right after the first reaches no default handler)
+trap "trap '' INT TERM HUP; exit 130" INT
+trap "trap '' INT TERM HUP; exit 143" TERM HUP
 trap 'exit 141' PIPE
+
+alive() { kill -0 "$1" 2>/dev/null; }    # (bash reaps its exited children at once: no zombies)
+
+# Stops the running topology: SIGTERM (it stops its Mininet network itself), SIGKILL when it has
+# not stopped within 15 s (Mininet hanging); remove_leftovers then deletes what it left.
+stop_topology() {
+  [[ -n $topo_pid ]] || return 0
+  if alive "$topo_pid"; then
+    kill -TERM "$topo_pid" 2>/dev/null
+    local i
+    for ((i = 0; i < 150; i++)); do alive "$topo_pid" || break; sleep 0.1; done
+    if alive "$topo_pid"; then
+      echo "lab: the topology did not stop within 15 s of SIGTERM; killing it"
+      kill -KILL "$topo_pid" 2>/dev/null
+    fi
+  fi
+  wait "$topo_pid" 2>/dev/null
+  topo_pid=""
+}
+
+# PIDs of processes whose environment holds RUN_MARKER=VALUE, or RUN_MARKER with any value.
+marked_pids() {
+  local found
+  if (($#)); then
+    found=$(grep -lzxF "$RUN_MARKER=$1" /proc/[0-9]*/environ 2>/dev/null || true)
+  else
+    found=$(grep -lzE "^$RUN_MARKER=." /proc/[0-9]*/environ 2>/dev/null || true)
+  fi
+  [[ -z $found ]] || cut -d/ -f3 <<<"$found"
+}
+
+# Network interfaces of the root namespace that are ports of a lab bridge (BRIDGE-ethN). (Mininet
+# creates the host end of each veth inside the host's namespace; it goes away with the host.)
+lab_interfaces() {
+  local bridges
+  bridges=$(IFS='|'; echo "${LAB_BRIDGES[*]}")
+  ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | grep -xE "($bridges)-eth[0-9]+" || true
+}
+
+# Removes what a topology left behind when it was killed or crashed: the processes carrying this
+# run's marker (with "any": every run's, which only a run holding the lock may do), the lab's
+# bridges and their ports. Normally there is nothing and it says nothing; otherwise it names what
+# it removed. WHOSE names the culprit in that message.
+remove_leftovers() {
+  local scope=${1:-this} whose=${2:-the topology} marker=() pids=() removed=() br i
+  [[ $scope == any ]] || marker=("$workdir")
+  mapfile -t pids < <(marked_pids "${marker[@]}")
+  if ((${#pids[@]})); then
+    for i in "${pids[@]}"; do removed+=("process $i ($(tr '\0' ' ' <"/proc/$i/cmdline" 2>/dev/null | cut -c1-60))"); done
+    kill -KILL "${pids[@]}" 2>/dev/null
+    for ((i = 0; i < 50; i++)); do
+      [[ -z $(marked_pids "${marker[@]}") ]] && break
+      sleep 0.1
+    done
+  fi
+  for br in $(ovs-vsctl --timeout=5 list-br 2>/dev/null); do
+    [[ " ${LAB_BRIDGES[*]} " == *" $br "* ]] || continue
+    ovs-vsctl --timeout=5 --if-exists del-br "$br" && removed+=("bridge $br")
+  done
+  for i in $(lab_interfaces); do
+    ip link del "$i" 2>/dev/null && removed+=("interface $i")
+  done
+  if ((${#removed[@]})); then
+    echo "lab: removed what $whose left behind:"
+    printf '  %s\n' "${removed[@]}"
+  fi
+}
 
 # --- tools ----------------------------------------------------------------------------------
 missing_tools() {
@@ -150,6 +230,10 @@ if ! ovs_running; then
   for _ in $(seq 50); do ovs_running && break; sleep 0.2; done
   ovs_running || die "Open vSwitch started but ovs-vsctl cannot reach it"
 fi
+# We hold the lock, so no other lab run is in progress: whatever carries a run marker or has a lab
+# bridge's name is left from a run that was killed (SIGKILL, a crash, a reboot: OVS keeps its
+# bridges in its database). Without this, those bridges stayed on the machine.
+remove_leftovers any "an earlier lab run (killed before it could clean up)"
 
 # --- the controller -------------------------------------------------------------------------
 # OVSLB_ARTIFACTS moves the build output out of the tree (see Directory.Build.props).
@@ -180,7 +264,7 @@ start_controller() {    # MODE LOG -> sets controller_pid, controller_endpoint
   dotnet "$dll" run --config "$file" "--Controller:Listen:0=$controller_endpoint" --Status:Listen=127.0.0.1:0 >"$2" 2>&1 9>&- &
   controller_pid=$!
   for _ in $(seq 300); do
-    grep -q "Listening for OpenFlow 1.3 switches" "$2" && return 0
+    grep -qs "Listening for OpenFlow 1.3 switches" "$2" && return 0
     kill -0 "$controller_pid" 2>/dev/null || break
     sleep 0.1
   done
@@ -210,17 +294,23 @@ for mode in "${modes[@]}"; do
   args=(--controller "$controller_endpoint" --connections "$connections" --controller-log "$log"
     --config "${config:-$repo/lab/$mode/config.json}")
   if $cli; then args+=(--cli); fi
+  # The topology's temporary files (servers' output, snoops) go here, removed after it, whatever
+  # happened to it.
+  scratch=$workdir/$mode.tmp
+  mkdir -p "$scratch"
   rc=0
   if $cli; then
-    "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" 9>&- | tee "$workdir/$mode.out" || rc=$?
+    env "$RUN_MARKER=$workdir" TMPDIR="$scratch" "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" 9>&- | tee "$workdir/$mode.out" || rc=$?
   else
     # In the background so that a signal reaches the trap at once (it stops the topology).
     # tee ignores Ctrl-C so that the topology's last lines (its cleanup, the RESULT) still show.
-    "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" > >(trap "" INT TERM HUP PIPE; exec tee "$workdir/$mode.out" 9>&-) 2>&1 9>&- &
+    env "$RUN_MARKER=$workdir" TMPDIR="$scratch" "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" > >(trap "" INT TERM HUP PIPE; exec tee "$workdir/$mode.out" 9>&-) 2>&1 9>&- &
     topo_pid=$!
     wait "$topo_pid" || rc=$?
     topo_pid=""
   fi
+  remove_leftovers            # (nothing, unless the topology crashed or was killed)
+  rm -rf "$scratch"
   stop_controller
   line=$(grep -aoE "RESULT $mode (PASS|FAIL).*" "$workdir/$mode.out" || echo "RESULT $mode FAIL (the topology stopped with exit code $rc, no result)")
   results+=("$line")

@@ -56,8 +56,7 @@ def scenario():
 def main():
     args = lablib.parse_args(__doc__)
     lab = lablib.LabNet(args.controller)
-    build(lab)
-    return lablib.run(lab, scenario(), args, setup)
+    return lablib.run(lab, scenario(), args, setup, build)
 
 
 if __name__ == "__main__":

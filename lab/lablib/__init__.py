@@ -30,9 +30,10 @@ def wait_servers(outputs):
                    lambda: all(os.path.exists(o) and "ready" in open(o).read() for o in outputs), 15)
 
 
-def run(lab, scn, args, setup):
-    """Starts LAB, calls setup(lab) (addresses, routes, servers: returns the servers' output files),
-    runs every check, stops everything. Returns the exit code (0 when every check passed)."""
+def run(lab, scn, args, setup, build):
+    """Declares LAB's nodes and links (build(lab)), starts it, calls setup(lab) (addresses, routes,
+    servers: returns the servers' output files), runs every check, stops everything, also when any
+    of that was cut short. Returns the exit code (0 when every check passed)."""
     report = Report(scn.mode, scn.title)
     log = checks.ControllerLog(args.controller_log)
     snoops = []
@@ -41,6 +42,7 @@ def run(lab, scn, args, setup):
         shown = os.path.relpath(args.config, os.path.dirname(HERE) + "/..") if args.config else None
         report.info("controller", "%s%s%s" % (args.controller, ", config " + shown if shown else "",
                                               ", log " + args.controller_log if args.controller_log else ""))
+        build(lab)                 # (inside the try: Mininet creates shells and veths right away)
         started = time.monotonic()
         lab.start()
         for br in scn.bridges:

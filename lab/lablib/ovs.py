@@ -50,7 +50,9 @@ def settle_stats():
     """Makes flow counters current. The datapath counts packets in its megaflow cache; ovs-vswitchd
     adds them to the OpenFlow flows' n_packets only when a revalidator looks at the megaflow
     (about every 500 ms). `revalidator/purge` removes every megaflow at once, adding its counts as
-    it goes; the next packets simply miss the cache once."""
+    it goes; the next packets simply miss the cache once. It does so for every bridge of the system
+    OVS, not only the lab's (OVS has no purge per bridge): see lab/README.md on what that means for
+    a machine with bridges of its own."""
     subprocess.run(["ovs-appctl", "revalidator/purge"], capture_output=True, timeout=20, check=True)
 
 

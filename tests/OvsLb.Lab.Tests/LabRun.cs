@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Reflection;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace OvsLb.Lab.Tests;
@@ -19,31 +17,18 @@ public sealed partial record LabRun(string Command, int ExitCode, string Output,
         .First(a => a.Key == "RepoRoot").Value!;
 
     /// <summary>
-    /// Runs <c>lab/run.sh ARGS</c>. On timeout it gets SIGTERM first (its trap stops the topology,
-    /// the controller and the OVS it started) and is killed only if that cleanup hangs.
+    /// Runs <c>lab/run.sh ARGS</c> to its end (see <see cref="LabProcess"/>). On timeout it gets
+    /// SIGTERM first (its trap stops the topology, the controller and the OVS it started) and is
+    /// killed only if that cleanup hangs.
     /// </summary>
     public static LabRun Start(TimeSpan timeout, params string[] args)
     {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(RepoRoot, "lab", "run.sh"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var output = new StringBuilder();
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        if (!p.WaitForExit(timeout))
-        {
-            Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-            if (!p.WaitForExit(TimeSpan.FromSeconds(60))) p.Kill(entireProcessTree: true);
-            p.WaitForExit();
-            Assert.Fail($"lab/run.sh {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:0} s; its output:\n{output}");
-        }
-        p.WaitForExit(); // drains the output events
-        lock (output) return new LabRun("lab/run.sh " + string.Join(' ', args), p.ExitCode, output.ToString(), sw.Elapsed);
+        using var lab = LabProcess.Start(args);
+        return lab.WaitForExit(timeout);
     }
+
+    /// <summary>The directory a failed run kept its logs in ("lab: logs kept in DIR"), or null.</summary>
+    public string? KeptLogs => KeptRegex().Match(Output) is { Success: true } m ? m.Groups[1].Value : null;
 
     /// <summary>Every <c>[PASS]</c>/<c>[FAIL]</c> line, with the mode whose section it is in.</summary>
     public IReadOnlyList<CheckLine> Checks
@@ -107,6 +92,9 @@ public sealed partial record LabRun(string Command, int ExitCode, string Output,
 
     [GeneratedRegex(@"(?<=[>,] )(\w+) (\d+)(?=[,(]| \()")]
     private static partial Regex TallyRegex();
+
+    [GeneratedRegex(@"^lab: logs kept in (\S+)", RegexOptions.Multiline)]
+    private static partial Regex KeptRegex();
 
     [GeneratedRegex(@"\((\d+) ok, (\d+) failed")]
     private static partial Regex AnsweredRegex();

@@ -7,10 +7,12 @@ namespace OvsLb.Lab.Tests;
 /// What the lab may touch on this machine, so a test can check it was left as found: whether the
 /// system Open vSwitch runs (and its bridges), network interfaces of the root namespace named like
 /// the lab's bridges and ports, processes the lab starts (Mininet host shells, the lab's servers,
-/// snoops on its bridges, a controller on a lab configuration) and the lab's temporary directories. Other tests' private
-/// OVS sandboxes and namespaces are not part of it.
+/// snoops on its bridges, a controller on a lab configuration) and the lab's temporary files and
+/// directories (<c>/tmp/ovslb-lab*</c>: run.sh's log directory, a topology's scratch directory and its
+/// servers' output files when it runs by hand). Other tests' private OVS sandboxes and namespaces are
+/// not part of it.
 /// </summary>
-public sealed partial record MachineState(bool OvsRunning, string[] Bridges, string[] LabInterfaces, string[] LabProcesses, string[] LabTempDirs)
+public sealed partial record MachineState(bool OvsRunning, string[] Bridges, string[] LabInterfaces, string[] LabProcesses, string[] LabTempEntries)
 {
     public static MachineState Capture()
     {
@@ -28,7 +30,7 @@ public sealed partial record MachineState(bool OvsRunning, string[] Bridges, str
                         || (a.Contains("ovslb.dll run", StringComparison.Ordinal) && a.Contains("/lab/", StringComparison.Ordinal))
                         || a.Contains("lab/run.sh", StringComparison.Ordinal))
             .Order()];
-        string[] temp = [.. Directory.EnumerateDirectories("/tmp", "ovslb-lab*").Order()];
+        string[] temp = [.. Directory.EnumerateFileSystemEntries("/tmp", "ovslb-lab*").Order()];
         return new MachineState(running, bridges, interfaces, processes, temp);
     }
 
@@ -37,7 +39,7 @@ public sealed partial record MachineState(bool OvsRunning, string[] Bridges, str
     {
         if (OvsRunning != before.OvsRunning) yield return $"system OVS running: {before.OvsRunning} before, {OvsRunning} after";
         foreach (var (name, a, b) in new[] { ("bridges", before.Bridges, Bridges), ("interfaces", before.LabInterfaces, LabInterfaces),
-                                              ("processes", before.LabProcesses, LabProcesses), ("temporary directories", before.LabTempDirs, LabTempDirs) })
+                                              ("processes", before.LabProcesses, LabProcesses), ("temporary files", before.LabTempEntries, LabTempEntries) })
         {
             var added = b.Except(a).ToArray();
             var removed = a.Except(b).ToArray();
