@@ -53,6 +53,7 @@ public sealed record LbScaleResult
     public required long ServiceTablePackets { get; init; }
     public required IReadOnlyList<string> Problems { get; init; }
     public required LbChangeResult? Change { get; init; }
+    public required LbChangeResult? ChangeDistributed { get; init; }
 
     /// <summary>From ovs-vsctl set-controller until the controller had identified the switch (TCP, HELLO, FEATURES).</summary>
     public TimeSpan Identified => Controller.Parts.First(p => p.Name.StartsWith("set-controller to switch identified", StringComparison.Ordinal)).Time;
@@ -86,13 +87,15 @@ public static class LbScaleBenchmark
         Console.WriteLine($"ovs: {ProcessRunner.Run("ovs-vswitchd", ["--version"]).Stdout.Split('\n')[0]}");
         if (a.Has("change-only"))
         {
-            var c = LbChangeBenchmark.Run(o.Vips, o.BackendsPerVip, o.ChangeRounds, Console.Out);
-            LbChangeBenchmark.Print(c, o.Vips, o.BackendsPerVip, Console.Out);
-            return c.Problems.Count == 0 ? 0 : 1;
+            var single = LbChangeBenchmark.Run(o.Vips, o.BackendsPerVip, o.ChangeRounds, Console.Out);
+            var spread = await LbChangeDistributed.RunAsync(o.Vips, o.BackendsPerVip, o.ChangeRounds, Console.Out);
+            LbChangeBenchmark.Print(single, Console.Out);
+            LbChangeBenchmark.Print(spread, Console.Out);
+            return single.Problems.Count + spread.Problems.Count == 0 ? 0 : 1;
         }
         var r = await RunAsync(o, Console.Out);
         Print(r, Console.Out);
-        return r.Change?.Problems.Count is null or 0 && r.Controller.Verified && r.FloorTwoBundles.Verified && r.FloorOneBundle.Verified && r.FlowsAfterPackets == r.Flows && r.Problems.Count == 0 ? 0 : 1;
+        return r.Change?.Problems.Count is null or 0 && r.ChangeDistributed?.Problems.Count is null or 0 && r.Controller.Verified && r.FloorTwoBundles.Verified && r.FloorOneBundle.Verified && r.FlowsAfterPackets == r.Flows && r.Problems.Count == 0 ? 0 : 1;
     }
 
     public static async Task<LbScaleResult> RunAsync(LbScaleOptions o, TextWriter log)
@@ -119,6 +122,7 @@ public static class LbScaleBenchmark
         var model = o.FitModel ? FlowCountModel.Fit() : null;
         if (model is not null) log.WriteLine($"  {model}");
         var change = o.ChangeRounds > 0 ? LbChangeBenchmark.Run(o.Vips, o.BackendsPerVip, o.ChangeRounds, log) : null;
+        var spread = o.ChangeRounds > 0 ? await LbChangeDistributed.RunAsync(o.Vips, o.BackendsPerVip, o.ChangeRounds, log) : null;
 
         var floor2 = LoadWithOfctl(state, oneBundle: false, o.Timeout, log);
         var floor1 = LoadWithOfctl(state, oneBundle: true, o.Timeout, log);
@@ -129,7 +133,7 @@ public static class LbScaleBenchmark
             Flows = state.Flows.Count, Groups = state.Groups.Count, Buckets = buckets, Model = model,
             Controller = controller, FloorTwoBundles = floor2, FloorOneBundle = floor1,
             FlowModsSent = session.FlowMods, GroupModsSent = session.GroupMods, BundleCommits = session.Bundles,
-            FlowsAfterPackets = flowsAfter, ServiceTablePackets = servicePackets, Problems = problems, Change = change,
+            FlowsAfterPackets = flowsAfter, ServiceTablePackets = servicePackets, Problems = problems, Change = change, ChangeDistributed = spread,
         };
     }
 
@@ -348,7 +352,8 @@ public static class LbScaleBenchmark
         rows.Add(["warnings+errors logged", $"{r.Problems.Count}"]);
         Table.Print(w, ["measure", "value"], rows);
         foreach (var p in r.Problems.Take(5)) w.WriteLine($"  problem: {p}");
-        if (r.Change is not null) LbChangeBenchmark.Print(r.Change, o.Vips, o.BackendsPerVip, w);
+        if (r.Change is not null) LbChangeBenchmark.Print(r.Change, w);
+        if (r.ChangeDistributed is not null) LbChangeBenchmark.Print(r.ChangeDistributed, w);
     }
 }
 
