@@ -39,16 +39,32 @@ public static class PipelineBuilder
 
     /// <summary>True when backend <paramref name="b"/> is attached to bridge <paramref name="bridge"/>.</summary>
     public static bool IsLocal(LoadBalancerConfig config, BackendConfig b, BridgeConfig bridge) =>
-        b.Bridge == bridge.Name || (b.Bridge is null && config.Bridges.Count == 1);
+        IsLocal(b, bridge, config.Bridges.Count == 1);
 
     /// <summary>Services this bridge carries: those listing it (or listing none); port groups only on their servers' bridge.</summary>
     public static IEnumerable<ServiceConfig> ServicesOn(LoadBalancerConfig config, BridgeConfig bridge) =>
         config.Services.Where(s => (s.Bridges.IsEmpty || s.Bridges.Contains(bridge.Name))
             && (s.Mode != ServiceMode.PortGroup || s.Backends.All(b => IsLocal(config, b, bridge))));
 
-    public static BridgePlan Build(LoadBalancerConfig config, BridgeView view, BuildSettings? settings = null)
+    /// <summary>
+    /// The bridge's plan. With a <paramref name="cache"/> (one per bridge, kept between calls) a service
+    /// whose inputs are unchanged since the last call gets the same group, flow and plan instances back
+    /// instead of new ones; the result is the same either way.
+    /// </summary>
+    public static BridgePlan Build(LoadBalancerConfig config, BridgeView view, BuildSettings? settings = null, BuildCache? cache = null)
     {
-        var set = settings ?? BuildSettings.Default;
+        if (cache is null) return BuildCore(config, view, settings ?? BuildSettings.Default, null);
+        lock (cache)
+        {
+            cache.Begin();
+            var plan = BuildCore(config, view, settings ?? BuildSettings.Default, cache);
+            cache.Commit();
+            return plan;
+        }
+    }
+
+    private static BridgePlan BuildCore(LoadBalancerConfig config, BridgeView view, BuildSettings set, BuildCache? cache)
+    {
         var c = set.Cookies;
         var bridge = FindBridge(config, view.DatapathId, view.BridgeName);
         if (bridge is null) return new BridgePlan(null, SwitchState.Empty, [], [], []);
@@ -77,62 +93,27 @@ public static class PipelineBuilder
 
         foreach (var s in ServicesOn(config, bridge))
         {
-            var live = new List<BackendConfig>();
-            var buckets = new List<BackendBucket>();
-            foreach (var b in s.Backends)
-            {
-                uint? port = LocalPort(config, s, b, bridge, view, warnings);
-                bool up = !view.DownBackends.Contains(BackendId(s, b)) && (b.Port is null || !IsLocal(config, b, bridge) || (port is uint p && view.IsLive(p)));
-                if (!up) continue;
-                live.Add(b);
-                buckets.Add(s.Mode switch
-                {
-                    ServiceMode.Direct => ServiceFlows.DirectBucket(b.Mac!.Value, port),
-                    ServiceMode.Translate => ServiceFlows.TranslateBucket(config.Options.FakeMac(b.Ip!.Value)),
-                    _ => ServiceFlows.PortGroupBucket(bridge.LbMac, b.Mac!.Value, port!.Value),
-                });
-            }
-            uint gid = groupIds[s.Name];
-            bool answer = live.Count > 0 || !config.Options.StopArpWhenAllDown;
-            BackendConfig? master = s.Mode == ServiceMode.PortGroup ? live.FirstOrDefault() : null;
-            string[] keys = [];
-            if (live.Count > 0)
-            {
-                var backends = live.Select(b => new MaglevBackend(BackendKey(s, b), (uint)b.Weight)).ToList();
-                view.PreviousSlots.TryGetValue(s.Name, out var prev);
-                if (prev is not null && prev.Count != config.Options.Buckets) prev = null;
-                int[] slots = MaglevTable.Update(prev, backends, config.Options.Buckets);
-                keys = slots.Select(i => backends[i].Key).ToArray();
-                foreach (var b in live.Where(b => !keys.Contains(BackendKey(s, b))))
-                {
-                    warnings.Add($"service '{s.Name}' backend '{b.Name}': weight {b.Weight} of {live.Sum(x => x.Weight)} is less than one of {config.Options.Buckets} buckets, so it gets no traffic (raise its weight or options.buckets)");
-                }
-                groups.Add(BackendSelectGroup.Build(gid, slots, buckets));
-                flows.Add(ServiceFlows.ServiceFlow(c, s, gid));
-                if (s.Mode == ServiceMode.Translate) translates = true;
-                if (master is not null)
-                {
-                    flows.Add(ServiceFlows.PortGroupMasterFlow(c, s, bridge.LbMac, master.Mac!.Value, view.Resolve(master.Port!.Value)!.Value));
-                }
-            }
-            if (answer && answered.Add(s.Vip))
-            {
-                flows.Add(ArpFlows.ArpResponderFlow(c, s.Vip, bridge.LbMac, s.Vip.Value));
-                if (bridge.Role == BridgeRole.Distributed && uplink is uint up) flows.Add(ArpFlows.UplinkVipArpFlow(c, up, s.Vip));
-            }
-            if (s.Mode == ServiceMode.PortGroup) AddPortGroupFlows(c, config, s, bridge, view, flows, returnFlows, warnings);
-            plans.Add(new ServicePlan(s, gid, live, keys, answer, master));
+            var ids = cache?.BackendIds(s) ?? BackendIds(s);
+            var x = Inputs(config, s, bridge, view, c, groupIds[s.Name], uplink, ids);
+            var parts = cache?.Service(x, ids) ?? ServiceParts.Build(x);
+            warnings.AddRange(parts.Warnings);
+            if (parts.Group is not null) groups.Add(parts.Group);
+            flows.AddRange(parts.ServiceTableFlows);
+            if (parts.Plan.Answered && answered.Add(s.Vip)) flows.AddRange(parts.VipArpFlows);
+            flows.AddRange(parts.PortGroupFlows);
+            foreach (var f in parts.PortGroupReturnFlows) returnFlows.TryAdd(f.Key, f);
+            translates |= parts.Translates;
+            plans.Add(parts.Plan);
         }
 
         // Seed 002's return path, wherever a translate-mode backend lives (whether or not this bridge balances the service).
         foreach (var s in config.Services.Where(s => s.Mode == ServiceMode.Translate))
         {
-            foreach (var b in s.Backends.Where(b => b.Bridge == bridge.Name || (b.Bridge is null && (s.Bridges.IsEmpty || s.Bridges.Contains(bridge.Name)))))
+            foreach (var (f, ip) in cache?.Returns(s, c, bridge.Name) ?? ServiceParts.ReturnFlows(s, c, bridge.Name))
             {
-                var f = RoutingFlows.ReturnSnatFlow(c, s, b.Ip!.Value);
                 if (!returnFlows.TryAdd(f.Key, f) && returnFlows[f.Key].Text != f.Text)
                 {
-                    warnings.Add($"service '{s.Name}': backend {b.Ip} replies from the same address and port as another service's backend; its replies keep the first service's VIP");
+                    warnings.Add($"service '{s.Name}': backend {ip} replies from the same address and port as another service's backend; its replies keep the first service's VIP");
                 }
             }
         }
@@ -168,34 +149,33 @@ public static class PipelineBuilder
         return new BridgePlan(bridge, SwitchState.Create(flows, groups), plans, bridge.Gateways.ToArray(), warnings);
     }
 
-    private static void AddPortGroupFlows(CookieLayout c, LoadBalancerConfig config, ServiceConfig s, BridgeConfig bridge, BridgeView view,
-        List<FlowEntry> flows, Dictionary<FlowKey, FlowEntry> returnFlows, List<string> warnings)
+    /// <summary>
+    /// One service's inputs on this bridge: each backend's port here (when attached here) and whether it
+    /// is up (its id, <paramref name="ids"/>[i], not in the down set, and its local port, if any, live).
+    /// </summary>
+    private static ServiceInputs Inputs(LoadBalancerConfig config, ServiceConfig s, BridgeConfig bridge, BridgeView view, CookieLayout c,
+        uint groupId, uint? uplink, string[] ids)
     {
-        if (bridge.Gateways.IsEmpty)
+        bool single = config.Bridges.Count == 1;
+        var states = new BackendState[s.Backends.Length];
+        for (int i = 0; i < states.Length; i++)
         {
-            warnings.Add($"port-group service '{s.Name}' on bridge '{bridge.Name}': no gateway declared, so servers' replies are switched as they are (no external-MAC rewrite)");
-            return;
+            var b = s.Backends[i];
+            bool local = IsLocal(b, bridge, single);
+            uint? port = b.Port is PortRef p && local ? view.Resolve(p) : null;
+            bool up = !view.DownBackends.Contains(ids[i]) && (b.Port is null || !local || (port is uint n && view.IsLive(n)));
+            states[i] = new BackendState(port, up);
         }
-        foreach (var b in s.Backends)
-        {
-            if (view.Resolve(b.Port!.Value) is not uint port) continue;
-            flows.Add(RoutingFlows.ClassifyFromServerFlow(c, port));
-            var ret = RoutingFlows.PortGroupReturnFlow(c, port, bridge.LbMac, bridge.Gateways[0]);
-            returnFlows.TryAdd(ret.Key, ret);
-            foreach (var g in bridge.Gateways) flows.Add(ArpFlows.PortGroupGatewayResponderFlow(c, port, g, bridge.LbMac, port));
-            flows.Add(ArpFlows.PortGroupArpIsolationFlow(c, port));
-            flows.Add(ArpFlows.PortGroupServerVipArpFlow(c, port, s.Vip));
-        }
+        view.PreviousSlots.TryGetValue(s.Name, out var prev);
+        return new ServiceInputs(s, config.Options, bridge, single, c, groupId, uplink, states, prev);
     }
 
-    /// <summary>The backend's port number on this bridge when it is attached here; warns when the bridge lacks the port.</summary>
-    private static uint? LocalPort(LoadBalancerConfig config, ServiceConfig s, BackendConfig b, BridgeConfig bridge, BridgeView view, List<string> warnings)
-    {
-        if (b.Port is not PortRef p || !IsLocal(config, b, bridge)) return null;
-        var no = view.Resolve(p);
-        if (no is null) warnings.Add($"service '{s.Name}' backend '{b.Name}': bridge '{bridge.Name}' has no port {p}; the backend is treated as down");
-        return no;
-    }
+    /// <summary><see cref="IsLocal(LoadBalancerConfig, BackendConfig, BridgeConfig)"/> given whether the configuration has a single bridge.</summary>
+    internal static bool IsLocal(BackendConfig b, BridgeConfig bridge, bool singleBridge) =>
+        b.Bridge == bridge.Name || (b.Bridge is null && singleBridge);
+
+    /// <summary>The <see cref="BackendId"/> of each of the service's backends, in order.</summary>
+    internal static string[] BackendIds(ServiceConfig s) => s.Backends.Select(b => BackendId(s, b)).ToArray();
 
     /// <summary>
     /// A stable group id per service: a hash of its name into the owned range, probing on collision in

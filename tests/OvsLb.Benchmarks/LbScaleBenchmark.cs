@@ -21,6 +21,9 @@ public sealed record LbScaleOptions
     public bool FitModel { get; init; } = true;
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Rounds of each one-change case (<see cref="LbChangeBenchmark"/>); 0 skips them.</summary>
+    public int ChangeRounds { get; init; } = 20;
 }
 
 /// <summary>One way of loading the state into a fresh OVS and how long it took.</summary>
@@ -49,6 +52,8 @@ public sealed record LbScaleResult
     public required int FlowsAfterPackets { get; init; }
     public required long ServiceTablePackets { get; init; }
     public required IReadOnlyList<string> Problems { get; init; }
+    public required LbChangeResult? Change { get; init; }
+    public required LbChangeResult? ChangeDistributed { get; init; }
 
     /// <summary>From ovs-vsctl set-controller until the controller had identified the switch (TCP, HELLO, FEATURES).</summary>
     public TimeSpan Identified => Controller.Parts.First(p => p.Name.StartsWith("set-controller to switch identified", StringComparison.Ordinal)).Time;
@@ -76,12 +81,21 @@ public static class LbScaleBenchmark
             Packets = a.Int("packets", 1000),
             FitModel = !a.Has("no-fit"),
             Timeout = TimeSpan.FromSeconds(a.Int("timeout", 300)),
+            ChangeRounds = a.Int("rounds", 20),
         };
         Console.WriteLine($"host: {ProcessFacts.Describe()}");
         Console.WriteLine($"ovs: {ProcessRunner.Run("ovs-vswitchd", ["--version"]).Stdout.Split('\n')[0]}");
+        if (a.Has("change-only"))
+        {
+            var single = LbChangeBenchmark.Run(o.Vips, o.BackendsPerVip, o.ChangeRounds, Console.Out);
+            var spread = await LbChangeDistributed.RunAsync(o.Vips, o.BackendsPerVip, o.ChangeRounds, Console.Out);
+            LbChangeBenchmark.Print(single, Console.Out);
+            LbChangeBenchmark.Print(spread, Console.Out);
+            return single.Problems.Count + spread.Problems.Count == 0 ? 0 : 1;
+        }
         var r = await RunAsync(o, Console.Out);
         Print(r, Console.Out);
-        return r.Controller.Verified && r.FloorTwoBundles.Verified && r.FloorOneBundle.Verified && r.FlowsAfterPackets == r.Flows && r.Problems.Count == 0 ? 0 : 1;
+        return r.Change?.Problems.Count is null or 0 && r.ChangeDistributed?.Problems.Count is null or 0 && r.Controller.Verified && r.FloorTwoBundles.Verified && r.FloorOneBundle.Verified && r.FlowsAfterPackets == r.Flows && r.Problems.Count == 0 ? 0 : 1;
     }
 
     public static async Task<LbScaleResult> RunAsync(LbScaleOptions o, TextWriter log)
@@ -107,6 +121,8 @@ public static class LbScaleBenchmark
         log.WriteLine($"  built {state.Flows.Count} flows, {state.Groups.Count} groups ({buckets} buckets) in {Table.Ms(cold)} (warm {Table.Ms(warm)})");
         var model = o.FitModel ? FlowCountModel.Fit() : null;
         if (model is not null) log.WriteLine($"  {model}");
+        var change = o.ChangeRounds > 0 ? LbChangeBenchmark.Run(o.Vips, o.BackendsPerVip, o.ChangeRounds, log) : null;
+        var spread = o.ChangeRounds > 0 ? await LbChangeDistributed.RunAsync(o.Vips, o.BackendsPerVip, o.ChangeRounds, log) : null;
 
         var floor2 = LoadWithOfctl(state, oneBundle: false, o.Timeout, log);
         var floor1 = LoadWithOfctl(state, oneBundle: true, o.Timeout, log);
@@ -117,7 +133,7 @@ public static class LbScaleBenchmark
             Flows = state.Flows.Count, Groups = state.Groups.Count, Buckets = buckets, Model = model,
             Controller = controller, FloorTwoBundles = floor2, FloorOneBundle = floor1,
             FlowModsSent = session.FlowMods, GroupModsSent = session.GroupMods, BundleCommits = session.Bundles,
-            FlowsAfterPackets = flowsAfter, ServiceTablePackets = servicePackets, Problems = problems,
+            FlowsAfterPackets = flowsAfter, ServiceTablePackets = servicePackets, Problems = problems, Change = change, ChangeDistributed = spread,
         };
     }
 
@@ -336,6 +352,8 @@ public static class LbScaleBenchmark
         rows.Add(["warnings+errors logged", $"{r.Problems.Count}"]);
         Table.Print(w, ["measure", "value"], rows);
         foreach (var p in r.Problems.Take(5)) w.WriteLine($"  problem: {p}");
+        if (r.Change is not null) LbChangeBenchmark.Print(r.Change, w);
+        if (r.ChangeDistributed is not null) LbChangeBenchmark.Print(r.ChangeDistributed, w);
     }
 }
 

@@ -5,7 +5,7 @@ using OvsLb.Benchmarks;
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- --filter '*'
 // End-to-end load benchmarks (measured console runs, see README in this folder):
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- scale [--switches 1000] [--flows 100] [--fakes inproc|process]
-//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- lbscale [--vips 1000] [--backends 8] [--packets 1000] [--no-fit] [--timeout 300]
+//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- lbscale [--vips 1000] [--backends 8] [--packets 1000] [--no-fit] [--timeout 300] [--rounds 20] [--change-only]
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- packetin [--target all|ovslb|testcontroller|ovslb-inproc] [--cpus split|shared]
 //                                                                       [--switches 16] [--window 100] [--warmup 2] [--duration 10] [--tc-args "-n"]
 try

@@ -24,6 +24,7 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
     private readonly ConcurrentDictionary<ulong, SwitchSession> _sessions = new();
     private readonly ConcurrentDictionary<ulong, BridgePlan> _plans = new();
     private readonly ConcurrentDictionary<ulong, Dictionary<string, IReadOnlyList<string?>>> _slots = new();
+    private readonly ConcurrentDictionary<ulong, BuildCache> _caches = new();
     private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
@@ -123,10 +124,12 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
             }
             var view = new BridgeView(sw.DatapathId, sw.BridgeName, sw.Ports, DownBackends(config, bridge),
                 new Dictionary<string, IReadOnlyList<string?>>(slots, StringComparer.Ordinal));
-            var plan = PipelineBuilder.Build(config, view, _settings);
+            var plan = PipelineBuilder.Build(config, view, _settings, _caches.GetOrAdd(sw.DatapathId, _ => new BuildCache()));
             foreach (var sp in plan.Services)
             {
-                if (sp.SlotKeys.Count > 0) slots[sp.Service.Name] = sp.SlotKeys.ToArray();
+                // The builder's own (never mutated) table: an unchanged service hands back the same instance,
+                // which its cache entry then recognises by reference.
+                if (sp.SlotKeys.Count > 0) slots[sp.Service.Name] = sp.SlotKeys;
             }
             var previous = _plans.TryGetValue(sw.DatapathId, out var p) ? p : null;
             _plans[sw.DatapathId] = plan;
@@ -143,20 +146,22 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
         }
     }
 
-    /// <summary>Backends down by active checks, or whose port on another connected bridge is down.</summary>
+    /// <summary>
+    /// Backends down by active checks, or whose port on another connected bridge is down. Each other
+    /// bridge's ports are read once per call (a session's <see cref="SwitchSession.Info"/> copies them).
+    /// </summary>
     private IReadOnlySet<string> DownBackends(LoadBalancerConfig config, BridgeConfig? self)
     {
-        var checkedIds = config.Services.Where(s => s.HealthCheck.Kind != HealthCheckKind.None)
-            .SelectMany(s => s.Backends.Select(b => PipelineBuilder.BackendId(s, b))).ToHashSet(StringComparer.Ordinal);
+        var checkedIds = CheckedIds(config);
         var down = new HashSet<string>(Health.Down().Where(checkedIds.Contains), StringComparer.Ordinal);
+        var remote = new Dictionary<string, BridgeView?>(StringComparer.Ordinal);
         foreach (var s in config.Services)
         {
             foreach (var b in s.Backends)
             {
                 if (b.Port is not PortRef p || b.Bridge is null || b.Bridge == self?.Name) continue;
-                var other = config.Bridges.FirstOrDefault(x => x.Name == b.Bridge);
-                var session = other is null ? null : _sessions.Values.FirstOrDefault(x => PipelineBuilder.FindBridge(config, x.DatapathId, x.BridgeName) == other);
-                if (session is null)
+                if (!remote.TryGetValue(b.Bridge, out var view)) remote[b.Bridge] = view = ConnectedView(config, b.Bridge);
+                if (view is null)
                 {
                     // The backend's own bridge is not connected: after a grace period (a switch that was
                     // never seen since start, or has been gone that long) its backends count as down, so
@@ -165,13 +170,35 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
                     if (BridgeGone(b.Bridge)) down.Add(PipelineBuilder.BackendId(s, b));
                     continue;
                 }
-                var info = session.Info;
-                var view = new BridgeView(info.DatapathId, info.BridgeName, info.Ports, down, new Dictionary<string, IReadOnlyList<string?>>());
                 if (view.Resolve(p) is not uint no || !view.IsLive(no)) down.Add(PipelineBuilder.BackendId(s, b));
             }
         }
         return down;
     }
+
+    /// <summary>The ports of configured bridge <paramref name="name"/> when a session has it, else null.</summary>
+    private BridgeView? ConnectedView(LoadBalancerConfig config, string name)
+    {
+        var other = config.Bridges.FirstOrDefault(x => x.Name == name);
+        var session = other is null ? null : _sessions.Values.FirstOrDefault(x => PipelineBuilder.FindBridge(config, x.DatapathId, x.BridgeName) == other);
+        if (session is null) return null;
+        var info = session.Info;
+        return new BridgeView(info.DatapathId, info.BridgeName, info.Ports, new HashSet<string>(), new Dictionary<string, IReadOnlyList<string?>>());
+    }
+
+    /// <summary>Ids of the backends of services with an active check (only their health counts), per configuration.</summary>
+    private IReadOnlySet<string> CheckedIds(LoadBalancerConfig config)
+    {
+        var known = _checkedIds;
+        if (known is not null && ReferenceEquals(known.Config, config)) return known.Ids;
+        var ids = config.Services.Where(s => s.HealthCheck.Kind != HealthCheckKind.None)
+            .SelectMany(s => s.Backends.Select(b => PipelineBuilder.BackendId(s, b))).ToHashSet(StringComparer.Ordinal);
+        _checkedIds = new CheckedIdSet(config, ids);
+        return ids;
+    }
+
+    private sealed record CheckedIdSet(LoadBalancerConfig Config, HashSet<string> Ids);
+    private volatile CheckedIdSet? _checkedIds;
 
     private void AnnounceMasterChanges(SwitchInfo sw, BridgePlan before, BridgePlan after)
     {

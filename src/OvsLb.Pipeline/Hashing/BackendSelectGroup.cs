@@ -49,6 +49,7 @@ public static class BackendSelectGroup
             throw new ArgumentException($"slot count {m} must be a power of two in [{MaglevTable.MinSize}, {MaxBuckets}] for OVS's dp_hash select", nameof(slots));
         }
         var buckets = new Bucket[m];
+        var made = new Bucket?[backends.Count]; // one (immutable) bucket per backend, shared by its slots
         for (int i = 0; i < m; i++)
         {
             int b = slots[i];
@@ -57,7 +58,7 @@ public static class BackendSelectGroup
                 throw new ArgumentException($"slots[{i}] = {b} is not a backend index (0..{backends.Count - 1})", nameof(slots));
             }
             var bb = backends[b];
-            buckets[i] = new Bucket(1, bb.WatchPort ?? OfctlFormat.Ports.Any, GroupId.Any, bb.Actions);
+            buckets[i] = made[b] ??= new Bucket(1, bb.WatchPort ?? OfctlFormat.Ports.Any, GroupId.Any, bb.Actions);
         }
         return new GroupEntry(groupId, GroupType.Select, buckets);
     }

@@ -29,7 +29,10 @@ public sealed record StateDiff(
 
     /// <summary>
     /// Computes the diff. A flow is changed when its text (cookie, timeouts, flags, actions) differs;
-    /// installed flows and groups this controller does not own are never touched.
+    /// installed flows and groups this controller does not own are never touched. An entry that is the
+    /// very instance installed (a policy that reuses what it built before, and <see cref="Apply"/>, which
+    /// keeps the desired instances) is unchanged without comparing texts, so a one-group change in a
+    /// large state costs lookups, not formatting.
     /// </summary>
     public static StateDiff Compute(SwitchState desired, SwitchState installed, Ownership own)
     {
@@ -38,7 +41,7 @@ public sealed record StateDiff(
         foreach (var (id, g) in desired.Groups.OrderBy(p => p.Key))
         {
             if (!installed.Groups.TryGetValue(id, out var have)) groupAdds.Add(g);
-            else if (have.Text != g.Text) groupMods.Add(g);
+            else if (!ReferenceEquals(have, g) && have.Text != g.Text) groupMods.Add(g);
         }
         var flowDeletes = new List<FlowEntry>();
         foreach (var (key, f) in installed.Flows)
@@ -48,7 +51,7 @@ public sealed record StateDiff(
         var flowAdds = new List<FlowEntry>();
         foreach (var (key, f) in desired.Flows)
         {
-            if (!installed.Flows.TryGetValue(key, out var have) || have.Text != f.Text) flowAdds.Add(f);
+            if (!installed.Flows.TryGetValue(key, out var have) || (!ReferenceEquals(have, f) && have.Text != f.Text)) flowAdds.Add(f);
         }
         var groupDeletes = installed.Groups.Values
             .Where(g => !desired.Groups.ContainsKey(g.GroupId) && own.OwnsGroup(g.GroupId))
@@ -71,11 +74,12 @@ public sealed record StateDiff(
     }
 
     /// <summary>The installed state after this diff has been applied successfully.</summary>
+    /// <remarks>The desired state plus what it leaves alone (others' flows and groups); the desired state itself when that is nothing.</remarks>
     public static SwitchState Apply(SwitchState installed, SwitchState desired, Ownership own)
     {
-        var flows = installed.Flows.Values.Where(f => !own.OwnsFlow(f) && !desired.Flows.ContainsKey(f.Key)).Concat(desired.Flows.Values);
-        var groups = installed.Groups.Values.Where(g => !own.OwnsGroup(g.GroupId) && !desired.Groups.ContainsKey(g.GroupId)).Concat(desired.Groups.Values);
-        return SwitchState.Create(flows, groups);
+        var flows = installed.Flows.Values.Where(f => !own.OwnsFlow(f) && !desired.Flows.ContainsKey(f.Key)).ToList();
+        var groups = installed.Groups.Values.Where(g => !own.OwnsGroup(g.GroupId) && !desired.Groups.ContainsKey(g.GroupId)).ToList();
+        return desired.With(flows, groups);
     }
 
     public override string ToString() =>

@@ -38,6 +38,10 @@ public sealed class SwitchState
         return new SwitchState(f.ToFrozenDictionary(), g.ToFrozenDictionary());
     }
 
+    /// <summary>This state plus <paramref name="flows"/> and <paramref name="groups"/> (rejected as <see cref="Create"/> does when they collide).</summary>
+    public SwitchState With(IReadOnlyCollection<FlowEntry> flows, IReadOnlyCollection<GroupEntry> groups) =>
+        flows.Count == 0 && groups.Count == 0 ? this : Create(Flows.Values.Concat(flows), Groups.Values.Concat(groups));
+
     /// <summary>Flow lines in ovs-ofctl text, sorted: what <c>ovs-ofctl --no-stats dump-flows</c> shows.</summary>
     public IReadOnlyList<string> FlowLines() => Flows.Values.Select(f => f.Text).Order(StringComparer.Ordinal).ToList();
 

@@ -13,7 +13,7 @@ public sealed class LbScaleBenchmarkTests
     [Test]
     public async Task Lb_scale_benchmark_with_50_vips_converges_to_exactly_the_built_state_and_flows_grow_with_vips_and_backends_only()
     {
-        var o = new LbScaleOptions { Vips = 50, BackendsPerVip = 8, Packets = 200, Timeout = TimeSpan.FromSeconds(60) };
+        var o = new LbScaleOptions { Vips = 50, BackendsPerVip = 8, Packets = 200, Timeout = TimeSpan.FromSeconds(60), ChangeRounds = 5 };
         var r = await LbScaleBenchmark.RunAsync(o, TestContext.Out);
         LbScaleBenchmark.Print(r, TestContext.Out);
         var m = r.Model!;
@@ -40,6 +40,12 @@ public sealed class LbScaleBenchmarkTests
             Assert.That(r.ServiceTablePackets, Is.EqualTo(o.Packets), "every injected packet reached the service table");
             Assert.That(r.FlowsAfterPackets, Is.EqualTo(r.Flows), "the flow table does not grow with connections");
             Assert.That(r.Problems, Is.Empty);
+
+            // One change at a time (health, reload, a remote port): each round's diff holds exactly the changed
+            // groups, and the controller's cached plan equals a fresh build of the same inputs.
+            Assert.That(r.Change!.Problems, Is.Empty, "one-bridge change rounds");
+            Assert.That(r.ChangeDistributed!.Problems, Is.Empty, "four-bridge change rounds");
+            Assert.That(r.ChangeDistributed.Cases[1].GroupMods.Sum(), Is.GreaterThan(0), "a remote host port going down changed groups on this bridge");
         });
     }
 }

@@ -1,0 +1,154 @@
+using OvsLb.OpenFlow.Packets;
+using OvsLb.OpenFlow.Wire;
+using OvsLb.Pipeline.Config;
+using OvsLb.Pipeline.Flows;
+using OvsLb.Pipeline.Hashing;
+using OvsLb.Runtime;
+using OvsLb.Runtime.Reconcile;
+
+namespace OvsLb.Pipeline;
+
+/// <summary>One backend as a bridge sees it: its port there (when attached there and the bridge has it) and whether it gets buckets.</summary>
+internal readonly record struct BackendState(uint? Port, bool Up);
+
+/// <summary>
+/// Everything one service's part of a bridge plan is computed from (<see cref="ServiceParts.Build"/>
+/// reads nothing else), so equal inputs give equal parts: what lets <see cref="BuildCache"/> hand back
+/// last build's parts. Equality compares the previous slot table by reference, then element by element.
+/// </summary>
+internal sealed record ServiceInputs(
+    ServiceConfig Service,
+    LoadBalancerOptions Options,
+    BridgeConfig Bridge,
+    bool SingleBridge,
+    CookieLayout Cookies,
+    uint GroupId,
+    uint? Uplink,
+    EquatableArray<BackendState> Backends,
+    IReadOnlyList<string?>? PreviousSlots)
+{
+    public bool Equals(ServiceInputs? o) => o is not null && (ReferenceEquals(this, o) || (SameApartFromSlots(o) && SameSlots(PreviousSlots, o.PreviousSlots)));
+
+    public override int GetHashCode() => HashCode.Combine(Service.Name, GroupId);
+
+    /// <summary>Equal in everything but <see cref="PreviousSlots"/>.</summary>
+    public bool SameApartFromSlots(ServiceInputs o) =>
+        GroupId == o.GroupId && Uplink == o.Uplink && SingleBridge == o.SingleBridge && Cookies == o.Cookies
+        && Backends.Equals(o.Backends) && Service.Equals(o.Service) && Options.Equals(o.Options) && Bridge.Equals(o.Bridge);
+
+    /// <summary>The same slot table: the same list, or equal keys slot by slot.</summary>
+    public static bool SameSlots(IReadOnlyList<string?>? a, IReadOnlyList<string?>? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b, StringComparer.Ordinal));
+}
+
+/// <summary>A translate-mode backend's return-path flow on a bridge, with the address it is for (named in a collision warning).</summary>
+internal readonly record struct ReturnFlow(FlowEntry Flow, Ipv4Address BackendIp);
+
+/// <summary>
+/// One service's part of a bridge plan, in the order the builder adds it: its select group, the
+/// service-table flows, the VIP's ARP flows (added only by the first service on the VIP that answers
+/// it), the port-group flows and return flows, and the warnings.
+/// </summary>
+internal sealed record ServiceParts(
+    ServicePlan Plan,
+    GroupEntry? Group,
+    FlowEntry[] ServiceTableFlows,
+    FlowEntry[] VipArpFlows,
+    FlowEntry[] PortGroupFlows,
+    FlowEntry[] PortGroupReturnFlows,
+    string[] Warnings)
+{
+    /// <summary>True when the service has a live backend and sends traffic through the translate table.</summary>
+    public bool Translates => Plan.SlotKeys.Count > 0 && Plan.Service.Mode == ServiceMode.Translate;
+
+    /// <summary>The service's part, from its inputs alone.</summary>
+    public static ServiceParts Build(ServiceInputs x)
+    {
+        var (s, o, bridge, c) = (x.Service, x.Options, x.Bridge, x.Cookies);
+        var warnings = new List<string>();
+        var live = new List<BackendConfig>();
+        var buckets = new List<BackendBucket>();
+        uint? firstLivePort = null;
+        for (int i = 0; i < s.Backends.Length; i++)
+        {
+            var b = s.Backends[i];
+            var state = x.Backends[i];
+            if (b.Port is PortRef p && PipelineBuilder.IsLocal(b, bridge, x.SingleBridge) && state.Port is null)
+            {
+                warnings.Add($"service '{s.Name}' backend '{b.Name}': bridge '{bridge.Name}' has no port {p}; the backend is treated as down");
+            }
+            if (!state.Up) continue;
+            if (live.Count == 0) firstLivePort = state.Port;
+            live.Add(b);
+            buckets.Add(s.Mode switch
+            {
+                ServiceMode.Direct => ServiceFlows.DirectBucket(b.Mac!.Value, state.Port),
+                ServiceMode.Translate => ServiceFlows.TranslateBucket(o.FakeMac(b.Ip!.Value)),
+                _ => ServiceFlows.PortGroupBucket(bridge.LbMac, b.Mac!.Value, state.Port!.Value),
+            });
+        }
+        bool answer = live.Count > 0 || !o.StopArpWhenAllDown;
+        BackendConfig? master = s.Mode == ServiceMode.PortGroup ? live.FirstOrDefault() : null;
+        string[] keys = [];
+        GroupEntry? group = null;
+        var flows = new List<FlowEntry>();
+        if (live.Count > 0)
+        {
+            var backends = live.Select(b => new MaglevBackend(PipelineBuilder.BackendKey(s, b), (uint)b.Weight)).ToList();
+            var prev = x.PreviousSlots is { } ps && ps.Count == o.Buckets ? ps : null;
+            int[] slots = MaglevTable.Update(prev, backends, o.Buckets);
+            keys = slots.Select(i => backends[i].Key).ToArray();
+            foreach (var b in live.Where(b => !keys.Contains(PipelineBuilder.BackendKey(s, b))))
+            {
+                warnings.Add($"service '{s.Name}' backend '{b.Name}': weight {b.Weight} of {live.Sum(y => y.Weight)} is less than one of {o.Buckets} buckets, so it gets no traffic (raise its weight or options.buckets)");
+            }
+            group = BackendSelectGroup.Build(x.GroupId, slots, buckets);
+            flows.Add(ServiceFlows.ServiceFlow(c, s, x.GroupId));
+            if (master is not null)
+            {
+                flows.Add(ServiceFlows.PortGroupMasterFlow(c, s, bridge.LbMac, master.Mac!.Value, firstLivePort!.Value));
+            }
+        }
+        var arp = new List<FlowEntry>();
+        if (answer)
+        {
+            arp.Add(ArpFlows.ArpResponderFlow(c, s.Vip, bridge.LbMac, s.Vip.Value));
+            if (bridge.Role == BridgeRole.Distributed && x.Uplink is uint up) arp.Add(ArpFlows.UplinkVipArpFlow(c, up, s.Vip));
+        }
+        var portGroup = new List<FlowEntry>();
+        var portGroupReturn = new List<FlowEntry>();
+        if (s.Mode == ServiceMode.PortGroup) AddPortGroupFlows(x, portGroup, portGroupReturn, warnings);
+        return new ServiceParts(new ServicePlan(s, x.GroupId, live, keys, answer, master), group,
+            [.. flows], [.. arp], [.. portGroup], [.. portGroupReturn], [.. warnings]);
+    }
+
+    /// <summary>Port-group mode: servers' replies get the external MAC rewritten, ARP between servers is isolated.</summary>
+    private static void AddPortGroupFlows(ServiceInputs x, List<FlowEntry> flows, List<FlowEntry> returnFlows, List<string> warnings)
+    {
+        var (s, bridge, c) = (x.Service, x.Bridge, x.Cookies);
+        if (bridge.Gateways.IsEmpty)
+        {
+            warnings.Add($"port-group service '{s.Name}' on bridge '{bridge.Name}': no gateway declared, so servers' replies are switched as they are (no external-MAC rewrite)");
+            return;
+        }
+        for (int i = 0; i < s.Backends.Length; i++)
+        {
+            // Every server of a port group is attached to this bridge (PipelineBuilder.ServicesOn), so its state's port is its port here.
+            if (x.Backends[i].Port is not uint port) continue;
+            flows.Add(RoutingFlows.ClassifyFromServerFlow(c, port));
+            returnFlows.Add(RoutingFlows.PortGroupReturnFlow(c, port, bridge.LbMac, bridge.Gateways[0]));
+            foreach (var g in bridge.Gateways) flows.Add(ArpFlows.PortGroupGatewayResponderFlow(c, port, g, bridge.LbMac, port));
+            flows.Add(ArpFlows.PortGroupArpIsolationFlow(c, port));
+            flows.Add(ArpFlows.PortGroupServerVipArpFlow(c, port, s.Vip));
+        }
+    }
+
+    /// <summary>
+    /// Seed 002's return path for one translate-mode service on a bridge: a flow per backend that lives
+    /// there (or, without a bridge of its own, wherever the service is), whether or not the bridge balances it.
+    /// </summary>
+    public static ReturnFlow[] ReturnFlows(ServiceConfig s, CookieLayout c, string bridgeName) =>
+        s.Backends.Where(b => b.Bridge == bridgeName || (b.Bridge is null && (s.Bridges.IsEmpty || s.Bridges.Contains(bridgeName))))
+            .Select(b => new ReturnFlow(RoutingFlows.ReturnSnatFlow(c, s, b.Ip!.Value), b.Ip!.Value))
+            .ToArray();
+}
