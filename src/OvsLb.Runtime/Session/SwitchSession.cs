@@ -114,6 +114,9 @@ public sealed partial class SwitchSession
     /// <summary>Runs the session until the connection closes. Never throws.</summary>
     internal async Task<CloseReason> RunAsync(Func<SwitchSession, Task> onIdentified, Func<SwitchSession, CancellationToken, Task> afterHandshake)
     {
+        // Our HELLO went out when the connection was accepted (EarlyHello): recorded as sent before anything is read.
+        _pending.Sent(_sentHello);
+        _metrics.MessageOut(this, _sentHello);
         var receive = _conn.ReceiveLoopAsync(HandleAsync, OnDecodeErrorAsync);
         var send = _conn.SendLoopAsync();
         try
@@ -144,9 +147,6 @@ public sealed partial class SwitchSession
         timeout.CancelAfter(_options.HandshakeTimeout);
         try
         {
-            // Our HELLO went out when the connection was accepted (EarlyHello): recorded as sent here.
-            _pending.Sent(_sentHello);
-            _metrics.MessageOut(this, _sentHello);
             await _hello.Task.WaitAsync(timeout.Token).ConfigureAwait(false); // one offering 1.3: see HandleAsync
             State = SessionState.Features;
             Features = await RequestAsync<FeaturesReply>(EmptyMessage.FeaturesRequest(), timeout.Token).ConfigureAwait(false);
