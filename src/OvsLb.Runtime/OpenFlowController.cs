@@ -30,6 +30,7 @@ public sealed class OpenFlowController : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
+    private readonly EarlyHello _earlyHello = new();
 
     public OpenFlowController(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null)
     {
@@ -52,7 +53,11 @@ public sealed class OpenFlowController : IAsyncDisposable
     /// <summary>Switches that finished the handshake, by datapath id.</summary>
     public IReadOnlyDictionary<ulong, SwitchSession> Sessions => _sessions;
 
-    public Task StartAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Binds the listeners, runs the accept-and-greet path once (<see cref="EarlyHello.WarmUpAsync"/>, a few
+    /// ms; a switch connecting meanwhile waits in the backlog), then accepts switches.
+    /// </summary>
+    public async Task StartAsync(CancellationToken ct = default)
     {
         foreach (var text in _options.EffectiveListen)
         {
@@ -63,11 +68,29 @@ public sealed class OpenFlowController : IAsyncDisposable
             s.Bind(ep);
             s.Listen(1024);
             _listeners.Add(s);
-            _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", s.LocalEndPoint);
         }
-        foreach (var l in _listeners) _acceptLoops.Add(AcceptLoopAsync(l));
+        await WarmUpAsync(ct).ConfigureAwait(false);
+        foreach (var l in _listeners)
+        {
+            _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", l.LocalEndPoint);
+            _acceptLoops.Add(AcceptLoopAsync(l));
+        }
         _acceptLoops.Add(ReconcileOnChangeLoopAsync());
-        return Task.CompletedTask;
+    }
+
+    private async Task WarmUpAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await _earlyHello.WarmUpAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            // Only speed is at stake (e.g. a network namespace whose loopback is down).
+            _log.LogDebug("Warming up the accept path failed ({Error}): the first switch's HELLO may leave a few ms later", e.Message);
+        }
     }
 
     private async Task AcceptLoopAsync(Socket listener)
@@ -88,20 +111,39 @@ public sealed class OpenFlowController : IAsyncDisposable
                 _log.LogWarning("Accept failed: {Error}", e.Message);
                 continue;
             }
-            var task = RunConnectionAsync(socket);
+            if (Greet(socket) is not { } hello) continue;
+            var task = RunConnectionAsync(socket, hello);
             _running.TryAdd(task, 0);
             _ = task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
         }
     }
 
-    private async Task RunConnectionAsync(Socket socket)
+    /// <summary>
+    /// Writes our HELLO on a just-accepted socket before anything slower is built for it (see
+    /// <see cref="EarlyHello"/>); null, with the socket closed, when the peer is already gone.
+    /// </summary>
+    private HelloMessage? Greet(Socket socket)
+    {
+        try
+        {
+            return _earlyHello.Send(socket);
+        }
+        catch (SocketException e)
+        {
+            _log.LogWarning("Connection from {Remote} closed before the handshake finished: sending OFPT_HELLO failed: {Error}", socket.RemoteEndPoint, e.Message);
+            socket.Dispose();
+            return null;
+        }
+    }
+
+    private async Task RunConnectionAsync(Socket socket, HelloMessage hello)
     {
         var remote = socket.RemoteEndPoint;
-        var conn = new SwitchConnection(socket, _options);
+        var conn = new SwitchConnection(socket, _options, sentAtAccept: hello);
         using var stopReg = _stopping.Token.Register(() => conn.Close(new CloseReason("controller stopping")));
         var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
         using var remoteScope = sessionLog.BeginScope(new LogScope("Remote", remote?.ToString() ?? "?"));
-        var session = new SwitchSession(conn, _options, sessionLog, _events, Metrics);
+        var session = new SwitchSession(conn, hello, _options, sessionLog, _events, Metrics);
         var reason = await session.RunAsync(
             onIdentified: s =>
             {

@@ -28,7 +28,10 @@ internal sealed class PendingRequests
 
     private readonly ConcurrentDictionary<uint, Pending> _pending = new();
     private readonly OfpMessage?[] _recent = new OfpMessage?[4096];
-    private int _xid = Random.Shared.Next(0x1000, 0x100000);
+    private int _xid;
+
+    /// <summary>Requests of a connection whose first message (the HELLO) had <paramref name="lastXid"/>: <see cref="NextXid"/> continues after it.</summary>
+    public PendingRequests(uint lastXid) => _xid = (int)lastXid;
 
     public uint NextXid()
     {

@@ -23,14 +23,18 @@ public sealed partial class SwitchSession
     private readonly ILogger _log;
     private readonly ISwitchEvents _events;
     private readonly ControllerMetrics _metrics;
-    private readonly PendingRequests _pending = new();
+    private readonly PendingRequests _pending;
+    private readonly HelloMessage _sentHello;
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Dictionary<uint, PortDescription> _ports = [];
     private LogScope? _scope;
 
-    internal SwitchSession(SwitchConnection conn, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics)
+    /// <summary>A session for an accepted connection on which <paramref name="sentHello"/>, our OFPT_HELLO, was already written (see <see cref="EarlyHello"/>).</summary>
+    internal SwitchSession(SwitchConnection conn, HelloMessage sentHello, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics)
     {
         _conn = conn;
+        _sentHello = sentHello;
+        _pending = new PendingRequests(lastXid: sentHello.Xid);
         _options = options;
         _log = new ScopedLogger(log, () => DatapathId == 0 ? null : _scope ??= new LogScope("DatapathId", DatapathIdText));
         _events = events;
@@ -110,6 +114,9 @@ public sealed partial class SwitchSession
     /// <summary>Runs the session until the connection closes. Never throws.</summary>
     internal async Task<CloseReason> RunAsync(Func<SwitchSession, Task> onIdentified, Func<SwitchSession, CancellationToken, Task> afterHandshake)
     {
+        // Our HELLO went out when the connection was accepted (EarlyHello): recorded as sent before anything is read.
+        _pending.Sent(_sentHello);
+        _metrics.MessageOut(this, _sentHello);
         var receive = _conn.ReceiveLoopAsync(HandleAsync, OnDecodeErrorAsync);
         var send = _conn.SendLoopAsync();
         try
@@ -119,7 +126,7 @@ public sealed partial class SwitchSession
             await afterHandshake(this, _conn.Closed).ConfigureAwait(false);
             await keepalive.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is TimeoutException or IOException or OpenFlowErrorException or InvalidOperationException or OperationCanceledException or HandshakeRefusedException)
+        catch (Exception e) when (e is TimeoutException or IOException or OpenFlowErrorException or InvalidOperationException or OperationCanceledException)
         {
             if (!_conn.Closed.IsCancellationRequested)
             {
@@ -140,16 +147,7 @@ public sealed partial class SwitchSession
         timeout.CancelAfter(_options.HandshakeTimeout);
         try
         {
-            Send(HelloMessage.Offering(_pending.NextXid()));
-            var hello = await _hello.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
-            if (!hello.Supports(OfpMessage.Version13))
-            {
-                string offered = DescribeVersions(hello);
-                var text = $"OvsLbController speaks OpenFlow 1.3 only; this switch offers {offered}. Set it with: ovs-vsctl set bridge BRIDGE protocols=OpenFlow13";
-                Send(new ErrorMessage(0, 0, new Bytes(System.Text.Encoding.ASCII.GetBytes(text))) { Xid = hello.Xid });
-                await _conn.FlushAndCloseAsync(new CloseReason($"refused: no OpenFlow 1.3 ({offered})"), TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-                throw new HandshakeRefusedException(text);
-            }
+            await _hello.Task.WaitAsync(timeout.Token).ConfigureAwait(false); // one offering 1.3: see HandleAsync
             State = SessionState.Features;
             Features = await RequestAsync<FeaturesReply>(EmptyMessage.FeaturesRequest(), timeout.Token).ConfigureAwait(false);
             DatapathId = Features.DatapathId;
@@ -168,6 +166,18 @@ public sealed partial class SwitchSession
         {
             throw new TimeoutException($"handshake not finished within {_options.HandshakeTimeout.TotalSeconds:0.#}s (stuck in {State})");
         }
+    }
+
+    /// <summary>
+    /// Answers a HELLO without OpenFlow 1.3 with OFPT_ERROR (HELLO_FAILED, INCOMPATIBLE) naming the fix, and
+    /// closes with that reason.
+    /// </summary>
+    private async ValueTask RefuseAsync(HelloMessage hello)
+    {
+        string offered = DescribeVersions(hello);
+        var text = $"OvsLbController speaks OpenFlow 1.3 only; this switch offers {offered}. Set it with: ovs-vsctl set bridge BRIDGE protocols=OpenFlow13";
+        Send(new ErrorMessage(0, 0, new Bytes(System.Text.Encoding.ASCII.GetBytes(text))) { Xid = hello.Xid });
+        await _conn.FlushAndCloseAsync(new CloseReason($"refused: no OpenFlow 1.3 ({offered})"), TimeSpan.FromSeconds(1)).ConfigureAwait(false);
     }
 
     private static string DescribeVersions(HelloMessage h)
@@ -218,7 +228,11 @@ public sealed partial class SwitchSession
         switch (m)
         {
             case HelloMessage hello:
-                _hello.TrySetResult(hello);
+                // Checked here, before the receive loop reads on: a switch without 1.3 that has read our
+                // HELLO (OVS does, it went out at accept) refuses too, with an OFPT_ERROR and a close right
+                // behind its HELLO, and the reason logged must be ours, which names the fix.
+                if (hello.Supports(OfpMessage.Version13)) _hello.TrySetResult(hello);
+                else await RefuseAsync(hello).ConfigureAwait(false);
                 return;
             case EchoMessage { IsReply: false } echo:
                 // The request's payload aliases the receive buffer, which is reused once this handler
@@ -328,6 +342,3 @@ public sealed partial class SwitchSession
 
     public override string ToString() => $"{DatapathIdText} ({BridgeName ?? "?"}, {Remote})";
 }
-
-/// <summary>The switch cannot speak OpenFlow 1.3.</summary>
-public sealed class HandshakeRefusedException(string message) : Exception(message);

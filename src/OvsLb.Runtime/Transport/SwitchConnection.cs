@@ -42,7 +42,8 @@ public sealed class SwitchConnection : IAsyncDisposable
     /// </summary>
     public const int ReplyBackPressureBytes = 1 << 20;
 
-    public SwitchConnection(Socket socket, ControllerOptions options)
+    /// <summary>Wraps an accepted socket; <paramref name="sentAtAccept"/> is a message already written to it (the HELLO, see <see cref="EarlyHello"/>), counted in <see cref="MessagesOut"/>.</summary>
+    public SwitchConnection(Socket socket, ControllerOptions options, OfpMessage? sentAtAccept = null)
     {
         _socket = socket;
         _socket.NoDelay = true;
@@ -61,6 +62,7 @@ public sealed class SwitchConnection : IAsyncDisposable
         _stallTimeout = options.SendStallTimeout;
         _queueLimit = options.OutboundQueueLimit;
         Remote = socket.RemoteEndPoint as IPEndPoint;
+        if (sentAtAccept is not null) MessagesOut = 1;
     }
 
     public IPEndPoint? Remote { get; }
