@@ -234,7 +234,21 @@ public class NiciraActionTests
     {
         var e = Rejects("ffff0018 00002320 0025 000000000000 0004 0000 00000000");
         Assert.That(e.Message, Does.Contain("length 0"));
+        // ofpprop_pull's error, reported inside an action as a bad action.
+        Assert.That(e.Kind, Is.EqualTo(OfpErrorKind.BadAction));
+        Assert.That(e.ErrorName, Is.EqualTo("OFPBPC_BAD_LEN"));
     }
+
+    [Test]
+    public void Controller2_nonzero_property_padding_is_rejected() =>
+        // reason property (length 5) whose 3 padding bytes are not zero: could not re-encode unchanged.
+        Assert.That(Rejects("ffff0018 00002320 0025 000000000000 0002 0005 01 000100").Kind, Is.EqualTo(OfpErrorKind.BadAction));
+
+    [Test]
+    public void Controller2_experimenter_property_with_zero_experimenter_is_rejected() =>
+        // ofpprop_pull: experimenter id 0 is ambiguous with standard property types.
+        Assert.That(Rejects("ffff0020 00002320 0025 000000000000 ffff 000c 00000000 00000001 00000000").ErrorName,
+            Is.EqualTo("OFPBPC_BAD_EXPERIMENTER"));
 
     [Test]
     public void Controller2_property_overrunning_the_action_is_rejected() =>

@@ -57,23 +57,14 @@ public sealed record Controller2Action(EquatableArray<ControllerProperty> Proper
         var props = new List<ControllerProperty>();
         while (r.Remaining > 0)
         {
-            int propAt = r.AbsolutePosition;
-            ushort type = r.ReadU16("controller2 property type");
-            ushort len = r.ReadU16("controller2 property length");
-            if (len < 4)
-            {
-                throw new OfpProtocolException(OfpErrorKind.BadAction, $"controller2: property {type} has length {len} (minimum 4)", propAt);
-            }
-            if (Pad.To8(len) - 4 > r.Remaining)
-            {
-                throw new OfpProtocolException(OfpErrorKind.BadAction, $"controller2: property {type} length {len} overruns the action ({r.Remaining + 4} bytes left)", propAt);
-            }
-            var body = r.ReadSub(len - 4, "controller2 property");
-            NxWire.Zeros(ref r, Pad.To8(len) - len, $"controller2: property {type} padding", propAt);
+            var body = OfpPropertyReader.Next(ref r, "controller2", Kind, out ushort type, out int propAt);
             props.Add(ReadProperty(type, ref body, propAt));
         }
         return new Controller2Action(props.ToArray());
     }
+
+    /// <summary>A malformed property makes the whole action bad (OFPET_BAD_ACTION).</summary>
+    private const OfpErrorKind Kind = OfpErrorKind.BadAction;
 
     private static ControllerProperty ReadProperty(ushort type, ref OfpReader body, int at)
     {
@@ -85,7 +76,7 @@ public sealed record Controller2Action(EquatableArray<ControllerProperty> Proper
             case 3: return new ControllerUserdata(new Bytes(body.RestMemory));
             case 4: Fixed(body, 0, "pause", at); return new ControllerPause();
             case 5: Fixed(body, 4, "meter_id", at); return new ControllerMeterId(body.ReadU32());
-            default: throw new OfpProtocolException(OfpErrorKind.BadAction, $"controller2: unknown property type {type}", at);
+            default: throw new OfpProtocolException(Kind, $"controller2: unknown property type {type}", at);
         }
     }
 
@@ -101,17 +92,8 @@ public sealed record Controller2Action(EquatableArray<ControllerProperty> Proper
         return v;
     }
 
-    /// <summary>
-    /// Requires an exact payload size. (OVS reads a u16 or u8 from any payload at least that long and ignores the rest,
-    /// which could not re-encode unchanged, so longer payloads are rejected.)
-    /// </summary>
-    private static void Fixed(in OfpReader body, int n, string name, int at)
-    {
-        if (body.Remaining != n)
-        {
-            throw new OfpProtocolException(OfpErrorKind.BadAction, $"controller2: {name} property has a {body.Remaining}-byte payload (must be {n})", at);
-        }
-    }
+    private static void Fixed(in OfpReader body, int n, string name, int at) =>
+        OfpPropertyReader.Fixed(body, n, $"controller2: {name}", Kind, at);
 
     public override void Format(StringBuilder s) =>
         ControllerAction.FormatOptions(s, MaxLen, ControllerId, Reason, Userdata.Span, Pause, MeterId);
