@@ -35,10 +35,10 @@ public class FlowMonitorTests
     public void Reply_updates_are_typed()
     {
         var m = (FlowMonitorReply)OfpDecoder.Decode(Golden("monitor-packet-in2-watch.flow-monitor-reply-2"));
-        var u = (FlowUpdateFull)m.Updates.Single();
+        var u = (FlowUpdateFull)m.Entries.Single();
         Assert.That((u.Event, u.TableId, u.Cookie, u.Priority), Is.EqualTo((FlowUpdateEvent.Added, (byte)0, 0x42UL, (ushort)9)));
         Assert.That(u.Instructions.Single(), Is.TypeOf<ApplyActionsInstruction>());
-        Assert.That(((FlowMonitorReply)OfpDecoder.Decode(Golden("monitor-packet-in2-watch.flow-monitor-reply-1"))).Updates, Is.Empty);
+        Assert.That(((FlowMonitorReply)OfpDecoder.Decode(Golden("monitor-packet-in2-watch.flow-monitor-reply-1"))).Entries, Is.Empty);
     }
 
     [Test]
@@ -58,11 +58,24 @@ public class FlowMonitorTests
     }
 
     [Test]
+    public void Parts_of_a_split_reply_combine_under_one_experimenter_header()
+    {
+        var a = (FlowMonitorReply)OfpDecoder.Decode(Reply("0008000300000abc"));
+        var b = (FlowMonitorReply)OfpDecoder.Decode(Reply("0008000300000abd"));
+        var all = (FlowMonitorReply)MultipartReply.Combine([a, b]);
+        Assert.That(all.Entries.Select(e => ((FlowUpdateAbbrev)e).Xid), Is.EqualTo(new uint[] { 0xabc, 0xabd }));
+        Assert.That(OfpEncoder.ToArray(all), Is.EqualTo(Reply("0008000300000abc" + "0008000300000abd")));
+        // Another experimenter's reply has the same multipart type but cannot be joined to it.
+        var other = new RawMultipartReply(MultipartType.Experimenter, new byte[] { 0, 0, 0x23, 0x20, 0, 0, 0, 1 });
+        Assert.Throws<InvalidOperationException>(() => MultipartReply.Combine([a, other]));
+    }
+
+    [Test]
     public void Unknown_event_is_kept_and_printed_as_ovs_error_after_earlier_updates()
     {
         var bytes = Reply("0008000300000abc" + "0008000900000001");
         var m = (FlowMonitorReply)OfpDecoder.Decode(bytes);
-        Assert.That(m.Updates[1], Is.TypeOf<RawFlowUpdate>());
+        Assert.That(m.Entries[1], Is.TypeOf<RawFlowUpdate>());
         Assert.That(OfpEncoder.ToArray(m), Is.EqualTo(bytes));
         Assert.That(OfpPrinter.Print(m), Does.StartWith("ONFST_FLOW_MONITOR reply (OF1.3) (xid=0x2):\n event=ABBREV xid=0xabc\n***decode error: NXBRC_FM_BAD_EVENT***\n"));
     }

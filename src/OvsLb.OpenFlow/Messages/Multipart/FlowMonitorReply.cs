@@ -202,38 +202,23 @@ public sealed record RawFlowUpdate(Bytes Entry) : FlowUpdate
 /// ONFST_FLOW_MONITOR reply: the initial flows (as ADDED events, in a reply with the request's xid)
 /// and later changes (xid 0).
 /// </summary>
-public sealed record FlowMonitorReply(EquatableArray<FlowUpdate> Updates) : MultipartReply
+public sealed record FlowMonitorReply : MultipartListReply<FlowUpdate>
 {
     public override MultipartType MultipartType => MultipartType.Experimenter;
     public override string OvsName => "ONFST_FLOW_MONITOR reply";
 
-    internal override int PartLength
-    {
-        get
-        {
-            int n = 8;
-            foreach (var u in Updates) n += u.WireLength;
-            return n;
-        }
-    }
+    internal override int EntriesPrefixLength => 8;
+    internal override void WriteEntriesPrefix(ref OfpWriter w) => FlowMonitor.WriteHeader(ref w);
+    internal override int EntryLength(FlowUpdate entry) => entry.WireLength;
+    internal override void WriteEntry(ref OfpWriter w, FlowUpdate entry) => entry.Write(ref w);
 
-    internal override void WritePart(ref OfpWriter w)
-    {
-        FlowMonitor.WriteHeader(ref w);
-        foreach (var u in Updates) u.Write(ref w);
-    }
-
-    internal override MultipartReply AppendPart(MultipartReply next) =>
-        next is FlowMonitorReply more ? this with { Updates = new EquatableArray<FlowUpdate>([.. Updates, .. more.Updates]) }
-        : throw new InvalidOperationException($"cannot combine {OvsName} with {next.OvsName}");
-
-    internal static FlowMonitorReply Read(ref OfpReader r) => new(MultipartCodec.ReadAll(ref r, FlowUpdate.Read));
+    internal static FlowMonitorReply Read(ref OfpReader r) => new() { Entries = ReadEntries(ref r, FlowUpdate.Read) };
 
     /// <summary>One <c>event=</c> line per entry; at an entry with an unknown event OVS stops with NXBRC_FM_BAD_EVENT.</summary>
     public override void FormatPart(StringBuilder s)
     {
         int start = MultipartText.PartStart(s, this);
-        foreach (var e in Updates)
+        foreach (var e in Entries)
         {
             if (e is RawFlowUpdate)
             {

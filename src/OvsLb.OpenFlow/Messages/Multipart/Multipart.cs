@@ -157,11 +157,19 @@ public abstract record MultipartListReply<T> : MultipartReply
 
     internal abstract void WriteEntry(ref OfpWriter w, T entry);
 
+    /// <summary>
+    /// Bytes every part carries before its entries: none for the standard replies, the experimenter id
+    /// and type for an OFPMP_EXPERIMENTER reply (ONFST_FLOW_MONITOR).
+    /// </summary>
+    internal virtual int EntriesPrefixLength => 0;
+
+    internal virtual void WriteEntriesPrefix(ref OfpWriter w) { }
+
     internal sealed override int PartLength
     {
         get
         {
-            int n = 0;
+            int n = EntriesPrefixLength;
             foreach (var e in Entries) n += EntryLength(e);
             return n;
         }
@@ -169,11 +177,18 @@ public abstract record MultipartListReply<T> : MultipartReply
 
     internal sealed override void WritePart(ref OfpWriter w)
     {
+        WriteEntriesPrefix(ref w);
         foreach (var e in Entries) WriteEntry(ref w, e);
     }
 
+    /// <summary>
+    /// Concatenates the entries. Parts of the same multipart type may still differ (OFPMP_EXPERIMENTER
+    /// replies of different experimenters), so a part of another kind is refused, not cast.
+    /// </summary>
     internal sealed override MultipartReply AppendPart(MultipartReply next) =>
-        this with { Entries = new EquatableArray<T>([.. Entries, .. ((MultipartListReply<T>)next).Entries]) };
+        next is MultipartListReply<T> more
+            ? this with { Entries = new EquatableArray<T>([.. Entries, .. more.Entries]) }
+            : throw new InvalidOperationException($"cannot combine {OvsName} with {next.OvsName}");
 
     /// <summary>Reads entries until the body is exhausted.</summary>
     internal static EquatableArray<T> ReadEntries(ref OfpReader r, EntryReader<T> read) => MultipartCodec.ReadAll(ref r, read);
