@@ -89,8 +89,8 @@ internal static class ExperimenterCodec
         if (experimenter == Actions.ActionCodec.NiciraVendor && expType is NxPacketIn2.PacketIn2Subtype or NxPacketIn2.ResumeSubtype) return NxPacketIn2.Read(expType, ref r);
         if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.ControlExpType) return Bundles.BundleControl.Read(ref r);
         if (experimenter == Bundles.Bundle.OnfExperimenter && expType == Bundles.Bundle.AddMessageExpType) return Bundles.BundleAdd.Read(ref r);
-        if (experimenter == Nicira.NiciraMessage.NiciraExperimenter && Nicira.NiciraCodec.TryRead(expType, ref r) is { } nx) return nx;
-        if (experimenter == Multipart.FlowMonitor.OnfExperimenter && Multipart.FlowMonitor.TryReadMessage(expType, ref r) is { } fm) return fm;
+        if (experimenter == Actions.ActionCodec.NiciraVendor && Nicira.NiciraCodec.TryRead(expType, ref r) is { } nx) return nx;
+        if (experimenter == Actions.ActionCodec.OnfVendor && Multipart.FlowMonitor.TryReadMessage(expType, ref r) is { } fm) return fm;
         return new ExperimenterMessage(experimenter, expType, new Bytes(r.ReadMemory(r.Remaining)));
     }
 }

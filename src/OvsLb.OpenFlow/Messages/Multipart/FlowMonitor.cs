@@ -1,4 +1,5 @@
 using System.Text;
+using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
@@ -33,7 +34,6 @@ public enum FlowMonitorFlags : ushort
 /// </summary>
 public static class FlowMonitor
 {
-    public const uint OnfExperimenter = 0x4F4E4600;
     public const uint MonitorExpType = 1870;
     public const uint PausedExpType = 1871;
     public const uint ResumedExpType = 1872;
@@ -70,11 +70,11 @@ public static class FlowMonitor
     };
 
     private static bool IsMonitor(in OfpReader r) =>
-        r.Remaining >= 8 && r.PeekU32At(0) == OnfExperimenter && r.PeekU32At(4) == MonitorExpType;
+        r.Remaining >= 8 && r.PeekU32At(0) == ActionCodec.OnfVendor && r.PeekU32At(4) == MonitorExpType;
 
     internal static void WriteHeader(ref OfpWriter w)
     {
-        w.WriteU32(OnfExperimenter);
+        w.WriteU32(ActionCodec.OnfVendor);
         w.WriteU32(MonitorExpType);
     }
 
@@ -228,7 +228,7 @@ public sealed record FlowMonitorCancel(uint Id) : OfpMessage
 
     internal override void WriteBody(ref OfpWriter w)
     {
-        w.WriteU32(FlowMonitor.OnfExperimenter);
+        w.WriteU32(ActionCodec.OnfVendor);
         w.WriteU32(FlowMonitor.MonitorExpType);
         w.WriteU32(Id);
     }
@@ -251,7 +251,7 @@ public sealed record FlowMonitorPaused(bool Resumed) : OfpMessage
 
     internal override void WriteBody(ref OfpWriter w)
     {
-        w.WriteU32(FlowMonitor.OnfExperimenter);
+        w.WriteU32(ActionCodec.OnfVendor);
         w.WriteU32(Resumed ? FlowMonitor.ResumedExpType : FlowMonitor.PausedExpType);
     }
 

@@ -15,9 +15,6 @@ namespace OvsLb.OpenFlow.Messages.Nicira;
 /// </summary>
 public abstract record NiciraMessage : OfpMessage
 {
-    /// <summary>NX_VENDOR_ID, the Nicira experimenter id.</summary>
-    public const uint NiciraExperimenter = 0x00002320;
-
     /// <summary>The NXT_* subtype (exp_type).</summary>
     public abstract uint Subtype { get; }
 
@@ -32,7 +29,7 @@ public abstract record NiciraMessage : OfpMessage
 
     internal sealed override void WriteBody(ref OfpWriter w)
     {
-        w.WriteU32(NiciraExperimenter);
+        w.WriteU32(Actions.ActionCodec.NiciraVendor);
         w.WriteU32(Subtype);
         WritePayload(ref w);
     }
