@@ -122,11 +122,11 @@ public sealed record NxPacketIn2(EquatableArray<PacketIn2Property> Properties) :
         switch (type)
         {
             case 0: return new PacketIn2Packet(new Bytes(body.ReadMemory(body.Remaining)));
-            case 1: OfpPropertyReader.Fixed(body, 4, $"{owner} full_len", Kind, at); return new PacketIn2FullLength(body.ReadU32());
-            case 2: OfpPropertyReader.Fixed(body, 4, $"{owner} buffer_id", Kind, at); return new PacketIn2BufferId(body.ReadU32());
-            case 3: OfpPropertyReader.Fixed(body, 1, $"{owner} table_id", Kind, at); return new PacketIn2TableId(body.ReadU8());
-            case 4: return new PacketIn2Cookie(OfpPropertyReader.Be64(ref body, $"{owner} cookie", Kind, at));
-            case 5: OfpPropertyReader.Fixed(body, 1, $"{owner} reason", Kind, at); return new PacketIn2Reason(body.ReadU8());
+            case 1: OfpPropertyReader.Fixed(body, 4, owner, "full_len", Kind, at); return new PacketIn2FullLength(body.ReadU32());
+            case 2: OfpPropertyReader.Fixed(body, 4, owner, "buffer_id", Kind, at); return new PacketIn2BufferId(body.ReadU32());
+            case 3: OfpPropertyReader.Fixed(body, 1, owner, "table_id", Kind, at); return new PacketIn2TableId(body.ReadU8());
+            case 4: return new PacketIn2Cookie(OfpPropertyReader.Be64(ref body, owner, "cookie", Kind, at));
+            case 5: OfpPropertyReader.Fixed(body, 1, owner, "reason", Kind, at); return new PacketIn2Reason(body.ReadU8());
             case 6:
                 {
                     var fields = new List<OxmEntry>();
@@ -136,12 +136,13 @@ public sealed record NxPacketIn2(EquatableArray<PacketIn2Property> Properties) :
             case 7: return new PacketIn2Userdata(new Bytes(body.ReadMemory(body.Remaining)));
             case 8:
                 {
-                    OfpPropertyReader.NestedPad(ref body, $"{owner} continuation", Kind, at);
+                    OfpPropertyReader.NestedPad(ref body, owner, "continuation", Kind, at);
                     var inner = new List<ContinuationProperty>();
+                    string what = $"{owner} continuation";
                     while (!body.End)
                     {
-                        var p = OfpPropertyReader.Next(ref body, $"{owner} continuation", Kind, out ushort t, out int pat);
-                        inner.Add(ReadContinuation(owner, t, ref p, pat));
+                        var p = OfpPropertyReader.Next(ref body, what, Kind, out ushort t, out int pat);
+                        inner.Add(ReadContinuation(what, t, ref p, pat));
                     }
                     return new PacketIn2Continuation(inner.ToArray());
                 }
@@ -149,31 +150,30 @@ public sealed record NxPacketIn2(EquatableArray<PacketIn2Property> Properties) :
         }
     }
 
-    private static ContinuationProperty ReadContinuation(string owner, ushort type, ref OfpReader body, int at)
+    private static ContinuationProperty ReadContinuation(string what, ushort type, ref OfpReader body, int at)
     {
-        string what = $"{owner} continuation";
         switch (type)
         {
-            case 0x8000: OfpPropertyReader.Fixed(body, 16, $"{what} bridge", Kind, at); return new ContinuationBridge(new Bytes(body.ReadMemory(16)));
+            case 0x8000: OfpPropertyReader.Fixed(body, 16, what, "bridge", Kind, at); return new ContinuationBridge(new Bytes(body.ReadMemory(16)));
             case 0x8001:
                 if (body.Remaining > 128)
                 {
                     throw new OfpProtocolException(OfpErrorKind.BadLength, $"{what} stack value of {body.Remaining} bytes (at most 128)", at, "OFPBPC_BAD_LEN");
                 }
                 return new ContinuationStack(new Bytes(body.ReadMemory(body.Remaining)));
-            case 0x8002: OfpPropertyReader.Fixed(body, 4, $"{what} mirrors", Kind, at); return new ContinuationMirrors(body.ReadU32());
-            case 0x8003: OfpPropertyReader.Fixed(body, 0, $"{what} conntracked", Kind, at); return new ContinuationConntracked();
-            case 0x8004: OfpPropertyReader.Fixed(body, 1, $"{what} table_id", Kind, at); return new ContinuationTableId(body.ReadU8());
-            case 0x8005: return new ContinuationCookie(OfpPropertyReader.Be64(ref body, $"{what} cookie", Kind, at));
+            case 0x8002: OfpPropertyReader.Fixed(body, 4, what, "mirrors", Kind, at); return new ContinuationMirrors(body.ReadU32());
+            case 0x8003: OfpPropertyReader.Fixed(body, 0, what, "conntracked", Kind, at); return new ContinuationConntracked();
+            case 0x8004: OfpPropertyReader.Fixed(body, 1, what, "table_id", Kind, at); return new ContinuationTableId(body.ReadU8());
+            case 0x8005: return new ContinuationCookie(OfpPropertyReader.Be64(ref body, what, "cookie", Kind, at));
             case 0x8006 or 0x8007:
-                OfpPropertyReader.NestedPad(ref body, $"{what} actions", Kind, at);
+                OfpPropertyReader.NestedPad(ref body, what, "actions", Kind, at);
                 if (body.Remaining % 8 != 0)
                 {
                     // ofpacts_pull_openflow_actions: an action list is a multiple of 8 bytes.
                     throw new OfpProtocolException(OfpErrorKind.BadLength, $"{what} actions are {body.Remaining} bytes, not a multiple of 8", at, "OFPBRC_BAD_LEN");
                 }
                 return new ContinuationActions(type == 0x8007, ActionCodec.ReadList(ref body, body.Remaining));
-            case 0x8008: OfpPropertyReader.Fixed(body, 4, $"{what} odp_port", Kind, at); return new ContinuationOdpPort(body.ReadU32());
+            case 0x8008: OfpPropertyReader.Fixed(body, 4, what, "odp_port", Kind, at); return new ContinuationOdpPort(body.ReadU32());
             default: return new ContinuationUnknown(type, new Bytes(body.ReadMemory(body.Remaining)));
         }
     }

@@ -13,12 +13,20 @@ internal static class OfpPropertyReader
 {
     private const string BadLen = "OFPBPC_BAD_LEN";
 
+    // The owner ("NXT_PACKET_IN2", "controller2", ...) and property name are passed apart and joined only
+    // when an error is thrown: PACKET_IN2 is decoded per packet-in, and well-formed properties must not
+    // pay for error texts.
+
     /// <summary>Reads one property header and returns a reader over its payload (padding consumed).</summary>
     public static OfpReader Next(ref OfpReader r, string owner, OfpErrorKind kind, out ushort type, out int at)
     {
         at = r.AbsolutePosition;
-        type = r.ReadU16($"{owner} property type");
-        ushort len = r.ReadU16($"{owner} property length");
+        if (r.Remaining < 4)
+        {
+            throw new OfpProtocolException(OfpErrorKind.Truncated, $"{owner}: property header needs 4 bytes, {r.Remaining} left", at, BadLen);
+        }
+        type = r.ReadU16();
+        ushort len = r.ReadU16();
         if (len < 4)
         {
             throw new OfpProtocolException(kind, $"{owner}: property {type} has length {len} (minimum 4)", at, BadLen);
@@ -27,8 +35,8 @@ internal static class OfpPropertyReader
         {
             throw new OfpProtocolException(kind, $"{owner}: property {type} length {len} overruns the {r.Remaining + 4} bytes left", at, BadLen);
         }
-        var body = r.ReadSub(len - 4, $"{owner} property");
-        var pad = r.ReadMemory(Pad.To8(len) - len, $"{owner} property padding").Span;
+        var body = r.ReadSub(len - 4, "property");
+        var pad = r.ReadMemory(Pad.To8(len) - len, "property padding").Span;
         if (pad.ContainsAnyExcept((byte)0))
         {
             throw new OfpProtocolException(NonZero(kind), $"{owner}: property {type} padding is not zero", at);
@@ -45,30 +53,30 @@ internal static class OfpPropertyReader
     /// Requires an exact payload size (OVS ofpprop_parse_u32/uuid; for u8 and u16 OVS accepts longer
     /// payloads and ignores the rest, which could not re-encode unchanged, so those are rejected).
     /// </summary>
-    public static void Fixed(in OfpReader body, int n, string what, OfpErrorKind kind, int at)
+    public static void Fixed(in OfpReader body, int n, string owner, string name, OfpErrorKind kind, int at)
     {
         if (body.Remaining != n)
         {
-            throw new OfpProtocolException(kind, $"{what} property has a {body.Remaining}-byte payload (must be {n})", at, BadLen);
+            throw new OfpProtocolException(kind, $"{owner}: {name} property has a {body.Remaining}-byte payload (must be {n})", at, BadLen);
         }
     }
 
     /// <summary>ofpprop_parse_be64: 4 zero bytes of alignment, then the value.</summary>
-    public static ulong Be64(ref OfpReader body, string what, OfpErrorKind kind, int at)
+    public static ulong Be64(ref OfpReader body, string owner, string name, OfpErrorKind kind, int at)
     {
-        Fixed(body, 12, what, kind, at);
-        Alignment(ref body, what, kind, at);
-        return body.ReadU64(what);
+        Fixed(body, 12, owner, name, kind, at);
+        Alignment(ref body, owner, name, kind, at);
+        return body.ReadU64(name);
     }
 
     /// <summary>ofpprop_parse_nested: 4 zero bytes, then the nested content.</summary>
-    public static void NestedPad(ref OfpReader body, string what, OfpErrorKind kind, int at)
+    public static void NestedPad(ref OfpReader body, string owner, string name, OfpErrorKind kind, int at)
     {
         if (body.Remaining < 4)
         {
-            throw new OfpProtocolException(kind, $"{what} property is shorter than its 4 alignment bytes", at, BadLen);
+            throw new OfpProtocolException(kind, $"{owner}: {name} property is shorter than its 4 alignment bytes", at, BadLen);
         }
-        Alignment(ref body, what, kind, at);
+        Alignment(ref body, owner, name, kind, at);
     }
 
     /// <summary>
@@ -78,11 +86,11 @@ internal static class OfpPropertyReader
     /// </summary>
     private static OfpErrorKind NonZero(OfpErrorKind kind) => kind == OfpErrorKind.BadLength ? OfpErrorKind.BadValue : kind;
 
-    private static void Alignment(ref OfpReader body, string what, OfpErrorKind kind, int at)
+    private static void Alignment(ref OfpReader body, string owner, string name, OfpErrorKind kind, int at)
     {
-        if (body.ReadU32($"{what} alignment") != 0)
+        if (body.ReadU32() != 0)
         {
-            throw new OfpProtocolException(NonZero(kind), $"{what} property: alignment bytes are not zero", at);
+            throw new OfpProtocolException(NonZero(kind), $"{owner}: {name} property: alignment bytes are not zero", at);
         }
     }
 }

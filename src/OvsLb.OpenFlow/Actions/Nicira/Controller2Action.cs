@@ -93,7 +93,7 @@ public sealed record Controller2Action(EquatableArray<ControllerProperty> Proper
     }
 
     private static void Fixed(in OfpReader body, int n, string name, int at) =>
-        OfpPropertyReader.Fixed(body, n, $"controller2: {name}", Kind, at);
+        OfpPropertyReader.Fixed(body, n, "controller2", name, Kind, at);
 
     public override void Format(StringBuilder s) =>
         ControllerAction.FormatOptions(s, MaxLen, ControllerId, Reason, Userdata.Span, Pause, MeterId);
