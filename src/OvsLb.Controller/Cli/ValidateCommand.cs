@@ -82,8 +82,7 @@ public static class ValidateCommand
         List<string> warnings;
         try
         {
-            var settings = BuildSettings.Default with { Cookies = new CookieLayout(options.CookieSignature), GroupIdFirst = options.OwnedGroupIdFirst, GroupIdLast = options.OwnedGroupIdLast };
-            warnings = Warnings(config, settings).ToList();
+            warnings = Warnings(config, options.ToBuildSettings()).ToList();
         }
         catch (ArgumentException e)
         {
