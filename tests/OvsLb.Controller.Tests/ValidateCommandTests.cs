@@ -105,6 +105,29 @@ public class ValidateCommandTests
     }
 
     [Test]
+    public void A_service_no_bridge_carries_and_a_bridge_with_nothing_to_do_are_warnings()
+    {
+        // The port group lists br1, but its only server is on br0: no bridge can balance it, and br1 has nothing to do.
+        using var f = new Ovslb.TempFile("""
+            {
+              "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe" }, { "name": "br1", "lbMac": "02:00:00:00:01:fe" } ],
+              "services": [
+                { "name": "pg", "vip": "10.0.0.50", "protocol": "tcp", "port": "all", "mode": "portgroup", "bridges": [ "br1" ],
+                  "backends": [ { "name": "p1", "mac": "02:00:00:00:02:01", "port": 2, "bridge": "br0" } ] }
+              ]
+            }
+            """);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.Zero, r.Out);
+        Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
+        {
+            $"{f.Path}: warning: bridge 'br1' carries no service and hosts no backend (each service lists other bridges, or is a port group whose servers are elsewhere)",
+            $"{f.Path}: warning: port-group service 'pg' is on no bridge: all its servers must be on one bridge (set 'bridge' on every backend, or have a single bridge)",
+            $"{f.Path}: valid: 1 service (portgroup 1), 1 backend, 2 bridges (standalone 2), 256 buckets per group; 2 warnings",
+        }));
+    }
+
+    [Test]
     public void A_file_with_only_host_settings_is_valid_and_says_it_has_no_services()
     {
         using var f = new Ovslb.TempFile("""{ "Controller": { "Listen": [ "127.0.0.1:6653" ] }, "Logging": { "LogLevel": { "Default": "Debug" } } }""");

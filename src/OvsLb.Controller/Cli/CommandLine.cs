@@ -42,6 +42,23 @@ public static class CommandLine
         };
     }
 
+    /// <summary>
+    /// Runs a debugging verb's <paramref name="body"/>: a <see cref="UsageException"/> or <see cref="DebugException"/> is
+    /// one line <c>ovslb VERB: message</c> on stderr, exit <paramref name="usageExit"/> or <see cref="ExitError"/>.
+    /// </summary>
+    public static async Task<int> RunVerbAsync(string verb, TextWriter stderr, Func<Task<int>> body, int usageExit = ExitUsage)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is UsageException or DebugException)
+        {
+            await stderr.WriteLineAsync($"ovslb {verb}: {e.Message}").ConfigureAwait(false);
+            return e is UsageException ? usageExit : ExitError;
+        }
+    }
+
     private static int Unknown(string verb, TextWriter stderr)
     {
         stderr.WriteLine($"ovslb: unknown command '{verb}'");

@@ -18,31 +18,18 @@ public static class DiffCommand
 {
     public const int ExitDiffers = 2;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    // Like diff(1) and ovs-ofctl diff-flows, every failure is 1: 2 means "they differ".
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr) => CommandLine.RunVerbAsync("diff", stderr, async () =>
     {
-        try
-        {
-            var a = BridgeArgs.Parse("diff", args);
-            if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
-            if (a.Switch is null) throw new UsageException("--switch unix:/var/run/openvswitch/BRIDGE.mgmt | tcp:HOST:PORT | BRIDGE is required");
-            var dp = await DebugPlan.BuildAsync(a, readInstalled: true).ConfigureAwait(false);
-            foreach (var w in dp.Plan.Warnings) await stderr.WriteLineAsync($"ovslb diff: warning: {w}").ConfigureAwait(false);
-            var (text, differs) = Format(dp, a.Switch);
-            await stdout.WriteAsync(text).ConfigureAwait(false);
-            return differs ? ExitDiffers : CommandLine.ExitOk;
-        }
-        catch (UsageException e)
-        {
-            // Like diff(1) and ovs-ofctl diff-flows, every failure is 1: 2 means "they differ".
-            await stderr.WriteLineAsync($"ovslb diff: {e.Message}").ConfigureAwait(false);
-            return CommandLine.ExitError;
-        }
-        catch (DebugException e)
-        {
-            await stderr.WriteLineAsync($"ovslb diff: {e.Message}").ConfigureAwait(false);
-            return CommandLine.ExitError;
-        }
-    }
+        var a = BridgeArgs.Parse("diff", args);
+        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+        if (a.Switch is null) throw new UsageException("--switch unix:/var/run/openvswitch/BRIDGE.mgmt | tcp:HOST:PORT | BRIDGE is required");
+        var dp = await DebugPlan.BuildAsync(a, readInstalled: true).ConfigureAwait(false);
+        foreach (var w in dp.Plan.Warnings) await stderr.WriteLineAsync($"ovslb diff: warning: {w}").ConfigureAwait(false);
+        var (text, differs) = Format(dp, a.Switch);
+        await stdout.WriteAsync(text).ConfigureAwait(false);
+        return differs ? ExitDiffers : CommandLine.ExitOk;
+    }, usageExit: CommandLine.ExitError);
 
     /// <summary>The diff listing and whether desired and installed differ.</summary>
     public static (string Text, bool Differs) Format(DebugPlan dp, string target)
@@ -64,33 +51,33 @@ public static class DiffCommand
         foreach (var f in diff.FlowDeletes) lines.Add((f.Text, "-" + f.Text));
         foreach (var f in diff.FlowAdds)
         {
-            if (installed.Flows.TryGetValue(f.Key, out var have)) lines.Add((have.Text, "-" + have.Text));
-            lines.Add((f.Text, "+" + f.Text));
+        if (installed.Flows.TryGetValue(f.Key, out var have)) lines.Add((have.Text, "-" + have.Text));
+        lines.Add((f.Text, "+" + f.Text));
         }
         foreach (var g in diff.GroupMods) lines.Add((installed.Groups[g.GroupId].Text, "-" + installed.Groups[g.GroupId].Text));
         foreach (var g in diff.GroupMods.Concat(diff.GroupAdds)) lines.Add((g.Text, "+" + g.Text));
         foreach (var g in diff.GroupDeletes) lines.Add((g.Text, "-" + g.Text));
         // Flows before groups; within each, in text order so the same flow's - and + sit together.
         foreach (var (_, line) in lines.OrderBy(l => l.Line.AsSpan(1).StartsWith("group_id=", StringComparison.Ordinal) ? 1 : 0)
-                     .ThenBy(l => l.Sort, StringComparer.Ordinal).ThenBy(l => l.Line[0] == '-' ? 0 : 1))
+                 .ThenBy(l => l.Sort, StringComparer.Ordinal).ThenBy(l => l.Line[0] == '-' ? 0 : 1))
         {
-            sb.Append(line).Append('\n');
+        sb.Append(line).Append('\n');
         }
         if (diff.IsEmpty) sb.Append("# no difference: the switch holds exactly the desired flows and groups\n");
         else sb.Append("# ").Append(diff.FlowDeletes.Count).Append(" flows to delete, ").Append(diff.FlowAdds.Count).Append(" to add or change, ")
-                 .Append(diff.GroupAdds.Count + diff.GroupMods.Count).Append(" groups to add or change, ").Append(diff.GroupDeletes.Count).Append(" to delete\n");
+             .Append(diff.GroupAdds.Count + diff.GroupMods.Count).Append(" groups to add or change, ").Append(diff.GroupDeletes.Count).Append(" to delete\n");
 
         var foreign = installed.Flows.Values.Where(f => !own.OwnsFlow(f) && !desired.Flows.ContainsKey(f.Key))
-            .OrderBy(f => f.TableId).ThenByDescending(f => f.Priority).ThenBy(f => f.Text, StringComparer.Ordinal).ToList();
+        .OrderBy(f => f.TableId).ThenByDescending(f => f.Priority).ThenBy(f => f.Text, StringComparer.Ordinal).ToList();
         var foreignGroups = installed.Groups.Values.Where(g => !own.OwnsGroup(g.GroupId) && !desired.Groups.ContainsKey(g.GroupId)).OrderBy(g => g.GroupId).ToList();
         if (foreign.Count + foreignGroups.Count > 0)
         {
-            int learned = foreign.Count(f => own.Cookies.IsLearned(f.Cookie));
-            sb.Append("# not managed (left alone by the controller): ").Append(learned).Append(" learned (cookie feature 0x")
-              .Append(CookieLayout.LearnedFeature.ToString("x2")).Append("), ").Append(foreign.Count - learned).Append(" with another cookie, ")
-              .Append(foreignGroups.Count).Append(" groups outside the owned id range\n");
-            foreach (var f in foreign) sb.Append(' ').Append(f.Text).Append('\n');
-            foreach (var g in foreignGroups) sb.Append(' ').Append(g.Text).Append('\n');
+        int learned = foreign.Count(f => own.Cookies.IsLearned(f.Cookie));
+        sb.Append("# not managed (left alone by the controller): ").Append(learned).Append(" learned (cookie feature 0x")
+          .Append(CookieLayout.LearnedFeature.ToString("x2")).Append("), ").Append(foreign.Count - learned).Append(" with another cookie, ")
+          .Append(foreignGroups.Count).Append(" groups outside the owned id range\n");
+        foreach (var f in foreign) sb.Append(' ').Append(f.Text).Append('\n');
+        foreach (var g in foreignGroups) sb.Append(' ').Append(g.Text).Append('\n');
         }
         return (sb.ToString(), !diff.IsEmpty);
     }

@@ -13,31 +13,18 @@ namespace OvsLb.Controller.Cli;
 /// </summary>
 public static class FlowsCommand
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr) => CommandLine.RunVerbAsync("flows", stderr, async () =>
     {
-        try
-        {
-            var a = BridgeArgs.Parse("flows", args, "--plain", "--plain-groups");
-            if (a.Flags.Contains("--plain") && a.Flags.Contains("--plain-groups")) throw new UsageException("--plain and --plain-groups exclude each other (one prints the flows file, the other the groups file)");
-            if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
-            var dp = await DebugPlan.BuildAsync(a, readInstalled: a.Switch is not null).ConfigureAwait(false);
-            foreach (var w in dp.Plan.Warnings) await stderr.WriteLineAsync($"ovslb flows: warning: {w}").ConfigureAwait(false);
-            if (a.Flags.Contains("--plain")) foreach (var l in OrderedFlows(dp.Plan.State)) await stdout.WriteLineAsync(l.Text).ConfigureAwait(false);
-            else if (a.Flags.Contains("--plain-groups")) foreach (var l in dp.Plan.State.GroupLines()) await stdout.WriteLineAsync(l).ConfigureAwait(false);
-            else await stdout.WriteAsync(Annotated(dp)).ConfigureAwait(false);
-            return CommandLine.ExitOk;
-        }
-        catch (UsageException e)
-        {
-            await stderr.WriteLineAsync($"ovslb flows: {e.Message}").ConfigureAwait(false);
-            return CommandLine.ExitUsage;
-        }
-        catch (DebugException e)
-        {
-            await stderr.WriteLineAsync($"ovslb flows: {e.Message}").ConfigureAwait(false);
-            return CommandLine.ExitError;
-        }
-    }
+        var a = BridgeArgs.Parse("flows", args, "--plain", "--plain-groups");
+        if (a.Flags.Contains("--plain") && a.Flags.Contains("--plain-groups")) throw new UsageException("--plain and --plain-groups exclude each other (one prints the flows file, the other the groups file)");
+        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+        var dp = await DebugPlan.BuildAsync(a, readInstalled: a.Switch is not null).ConfigureAwait(false);
+        foreach (var w in dp.Plan.Warnings) await stderr.WriteLineAsync($"ovslb flows: warning: {w}").ConfigureAwait(false);
+        if (a.Flags.Contains("--plain")) foreach (var l in OrderedFlows(dp.Plan.State)) await stdout.WriteLineAsync(l.Text).ConfigureAwait(false);
+        else if (a.Flags.Contains("--plain-groups")) foreach (var l in dp.Plan.State.GroupLines()) await stdout.WriteLineAsync(l).ConfigureAwait(false);
+        else await stdout.WriteAsync(Annotated(dp)).ConfigureAwait(false);
+        return CommandLine.ExitOk;
+    });
 
     /// <summary>Flows in pipeline order, as a reader follows them: table, then priority high to low, then text.</summary>
     public static IReadOnlyList<FlowEntry> OrderedFlows(SwitchState s) =>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OvsLb.Controller.Hosting;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Text;
@@ -47,7 +46,7 @@ public static class ValidateCommand
         }
         var errors = new List<string>();
         LoadBalancerConfig config = LoadBalancerConfig.Empty;
-        bool hostOnly = IsHostOnly(file, bytes, out bool json);
+        bool hostOnly = IsHostOnly(bytes, out bool json);
         if (!hostOnly)
         {
             var r = ConfigLoader.Parse(bytes);
@@ -82,8 +81,7 @@ public static class ValidateCommand
         List<string> warnings;
         try
         {
-            var settings = BuildSettings.Default with { Cookies = new CookieLayout(options.CookieSignature), GroupIdFirst = options.OwnedGroupIdFirst, GroupIdLast = options.OwnedGroupIdLast };
-            warnings = Warnings(config, settings).ToList();
+            warnings = Warnings(config, options.ToBuildSettings()).ToList();
         }
         catch (ArgumentException e)
         {
@@ -158,20 +156,10 @@ public static class ValidateCommand
     /// True for an ovslb file with only host sections (<c>Controller</c>, <c>Logging</c>, ...: PascalCase
     /// keys) and no load-balancer configuration; any other key goes to the loader, which names it if unknown.
     /// </summary>
-    private static bool IsHostOnly(string file, byte[] bytes, out bool json)
+    private static bool IsHostOnly(byte[] bytes, out bool json)
     {
-        json = false;
-        try
-        {
-            using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            json = true;
-            if (doc.RootElement.ValueKind != JsonValueKind.Object || LoadBalancerFile.HasLoadBalancer(file)) return false;
-            var names = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
-            return names.Count > 0 && names.All(n => n.Length > 0 && char.IsUpper(n[0]));
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
+        var f = LoadBalancerFile.Inspect(bytes);
+        json = f.IsJson;
+        return !f.HasLoadBalancer && f.Keys.Count > 0 && f.Keys.All(n => n.Length > 0 && char.IsUpper(n[0]));
     }
 }

@@ -19,29 +19,16 @@ public static class WhichCommand
     /// <summary>Exit code when the pipeline gives the connection no backend (dropped, or not a VIP).</summary>
     public const int ExitNotBalanced = 2;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr) => CommandLine.RunVerbAsync("which", stderr, async () =>
     {
-        try
-        {
-            var a = BridgeArgs.Parse("which", args);
-            var tuple = ParseTuple(a.Positional);
-            var dp = await DebugPlan.BuildAsync(a, readInstalled: a.Switch is not null).ConfigureAwait(false);
-            foreach (var w in dp.Plan.Warnings) await stderr.WriteLineAsync($"ovslb which: warning: {w}").ConfigureAwait(false);
-            var placement = FlowPlacements.Resolve(dp.Plan, tuple);
-            await stdout.WriteAsync(Format(dp, placement)).ConfigureAwait(false);
-            return placement.Backend is null ? ExitNotBalanced : CommandLine.ExitOk;
-        }
-        catch (UsageException e)
-        {
-            await stderr.WriteLineAsync($"ovslb which: {e.Message}").ConfigureAwait(false);
-            return CommandLine.ExitUsage;
-        }
-        catch (DebugException e)
-        {
-            await stderr.WriteLineAsync($"ovslb which: {e.Message}").ConfigureAwait(false);
-            return CommandLine.ExitError;
-        }
-    }
+        var a = BridgeArgs.Parse("which", args);
+        var tuple = ParseTuple(a.Positional);
+        var dp = await DebugPlan.BuildAsync(a, readInstalled: a.Switch is not null).ConfigureAwait(false);
+        foreach (var w in dp.Plan.Warnings) await stderr.WriteLineAsync($"ovslb which: warning: {w}").ConfigureAwait(false);
+        var placement = FlowPlacements.Resolve(dp.Plan, tuple);
+        await stdout.WriteAsync(Format(dp, placement)).ConfigureAwait(false);
+        return placement.Backend is null ? ExitNotBalanced : CommandLine.ExitOk;
+    });
 
     /// <summary>Parses <c>PROTO SRC_IP:SRC_PORT DST_IP:DST_PORT</c> (PROTO: tcp or udp).</summary>
     public static FiveTuple ParseTuple(IReadOnlyList<string> p)

@@ -52,11 +52,7 @@ public static class ControllerHost
                 services.AddSingleton(new ConfigFilePath(configFile));
                 services.AddSingleton(sp =>
                 {
-                    var o = sp.GetRequiredService<IOptions<ControllerOptions>>().Value;
-                    var settings = BuildSettings.Default with
-                    {
-                        Cookies = new CookieLayout(o.CookieSignature), GroupIdFirst = o.OwnedGroupIdFirst, GroupIdLast = o.OwnedGroupIdLast,
-                    };
+                    var settings = sp.GetRequiredService<IOptions<ControllerOptions>>().Value.ToBuildSettings();
                     return new LoadBalancer(lbConfig, settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("OvsLb.LoadBalancer"));
                 });
                 services.AddSingleton<IDesiredStateProvider>(sp => sp.GetRequiredService<LoadBalancer>());

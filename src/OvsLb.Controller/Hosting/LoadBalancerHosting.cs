@@ -15,47 +15,49 @@ public static class LoadBalancerFile
 {
     private static readonly string[] LbKeys = ["services", "bridges", "options", "healthCheck"];
 
-    /// <summary>True when the file holds a load-balancer configuration (as a section or as the whole file).</summary>
-    public static bool HasLoadBalancer(string path)
+    /// <summary>What a configuration file holds at the top level, from one parse of its bytes.</summary>
+    /// <param name="IsJson">The bytes parse as JSON (comments and trailing commas allowed).</param>
+    /// <param name="HasLoadBalancer">A load-balancer configuration is there (as a section or as the whole file), or the
+    /// file is not a JSON object, so the loader must run to report what is wrong with its position.</param>
+    /// <param name="Keys">The top-level keys, in file order.</param>
+    /// <param name="HostSections">The sections read only at start (everything but the load-balancer part), as text, to notice edits.</param>
+    public sealed record Sections(bool IsJson, bool HasLoadBalancer, IReadOnlyList<string> Keys, string HostSections);
+
+    /// <summary>Parses <paramref name="utf8"/> once for its top-level layout (not validated: that is <see cref="ConfigLoader"/>'s job).</summary>
+    public static Sections Inspect(byte[] utf8)
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) return true; // let the loader report it
-            return doc.RootElement.EnumerateObject().Any(p =>
-                string.Equals(p.Name, ConfigLoader.SectionName, StringComparison.OrdinalIgnoreCase)
-                || LbKeys.Any(k => string.Equals(p.Name, k, StringComparison.OrdinalIgnoreCase)));
+            using var doc = JsonDocument.Parse(utf8, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) return new(true, true, [], ""); // let the loader report it
+            var props = doc.RootElement.EnumerateObject().ToList();
+            var host = props.Where(p => !IsLoadBalancerKey(p.Name)).Select(p => p.Name + "=" + p.Value.GetRawText());
+            return new(true, props.Any(p => IsLoadBalancerKey(p.Name)), props.Select(p => p.Name).ToList(), string.Join("\n", host));
         }
         catch (JsonException)
         {
-            return true; // the loader reports the syntax error with its position
+            return new(false, true, [], ""); // the loader reports the syntax error with its position
         }
     }
 
-    /// <summary>The file's sections read only at start (everything but the load-balancer part), as text, to notice edits.</summary>
-    public static string HostSections(string path)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) return "";
-            return string.Join("\n", doc.RootElement.EnumerateObject()
-                .Where(p => !string.Equals(p.Name, ConfigLoader.SectionName, StringComparison.OrdinalIgnoreCase) && !LbKeys.Any(k => string.Equals(p.Name, k, StringComparison.OrdinalIgnoreCase)))
-                .Select(p => p.Name + "=" + p.Value.GetRawText()));
-        }
-        catch (JsonException)
-        {
-            return "";
-        }
-    }
+    private static bool IsLoadBalancerKey(string key) =>
+        string.Equals(key, ConfigLoader.SectionName, StringComparison.OrdinalIgnoreCase) || LbKeys.Any(k => string.Equals(key, k, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Loads and validates; throws <see cref="InvalidDataException"/> listing every error, one per line.</summary>
-    public static LoadBalancerConfig Load(string? path)
+    public static LoadBalancerConfig Load(string? path) => path is null ? LoadBalancerConfig.Empty : Read(path).Config;
+
+    /// <summary>
+    /// Reads the file once: its load-balancer configuration (validated; <see cref="InvalidDataException"/> listing
+    /// every error) and its host sections, both from the same bytes, so they cannot come from two versions of a file being edited.
+    /// </summary>
+    public static (LoadBalancerConfig Config, string HostSections) Read(string path)
     {
-        if (path is null || !HasLoadBalancer(path)) return LoadBalancerConfig.Empty;
-        var r = ConfigLoader.LoadFile(path);
+        var bytes = File.ReadAllBytes(path);
+        var sections = Inspect(bytes);
+        if (!sections.HasLoadBalancer) return (LoadBalancerConfig.Empty, sections.HostSections);
+        var r = ConfigLoader.Parse(bytes);
         if (!r.IsValid) throw new InvalidDataException($"{r.Errors.Count} configuration error(s):\n" + ConfigErrorFormatter.Format(r.Errors, path));
-        return r.Config!;
+        return (r.Config!, sections.HostSections);
     }
 }
 
@@ -77,7 +79,7 @@ internal sealed class LoadBalancerService(LoadBalancer lb, ConfigFilePath file, 
         if (file.Path is string path)
         {
             var full = Path.GetFullPath(path);
-            _hostSections = LoadBalancerFile.HostSections(full);
+            _hostSections = LoadBalancerFile.Inspect(File.ReadAllBytes(full)).HostSections;
             _debounce = new Timer(_ => Reload(full));
             _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
             {
@@ -101,8 +103,7 @@ internal sealed class LoadBalancerService(LoadBalancer lb, ConfigFilePath file, 
         {
             try
             {
-                var next = LoadBalancerFile.Load(path);
-                var controllerPart = LoadBalancerFile.HostSections(path);
+                var (next, controllerPart) = LoadBalancerFile.Read(path);
                 if (_hostSections is not null && controllerPart != _hostSections)
                 {
                     log.LogWarning("{File}: the Controller/Status/Logging settings changed; they take effect when ovslb run is restarted (only the load-balancer configuration is reloaded)", path);

@@ -42,14 +42,16 @@ public static class StatusReport
     public static StatusDocument Build(ControllerInfo info, OpenFlowController controller, LoadBalancer lb)
     {
         var config = lb.Config;
-        var sessions = controller.Sessions.Values.OrderBy(s => s.DatapathId).ToList();
+        // Each session's configured bridge, found once for the whole document.
+        var sessions = controller.Sessions.Values.OrderBy(s => s.DatapathId)
+            .Select(s => new Connected(s, PipelineBuilder.FindBridge(config, s.DatapathId, s.BridgeName))).ToList();
         var bridges = new List<BridgeStatus>();
-        foreach (var s in sessions)
+        foreach (var (s, configured) in sessions)
         {
             lb.Plans.TryGetValue(s.DatapathId, out var plan);
-            bridges.Add(Bridge(s, PipelineBuilder.FindBridge(config, s.DatapathId, s.BridgeName), plan));
+            bridges.Add(Bridge(s, configured, plan));
         }
-        foreach (var b in config.Bridges.Where(b => !sessions.Any(s => PipelineBuilder.FindBridge(config, s.DatapathId, s.BridgeName) == b)))
+        foreach (var b in config.Bridges.Except(sessions.Select(c => c.Configured).OfType<BridgeConfig>()))
         {
             bridges.Add(new BridgeStatus(b.DatapathId?.ToString("x16"), b.Name, b.Name, false, null, null, null, Lower(b.Role), null, [], null, null, null, null, []));
         }
@@ -85,11 +87,14 @@ public static class StatusReport
             plan?.Warnings ?? []);
     }
 
-    private static ServiceStatus Service(LoadBalancerConfig config, ServiceConfig s, IReadOnlyList<SwitchSession> sessions, LoadBalancer lb)
+    /// <summary>A connected switch and the configured bridge it is (null: not one of ours).</summary>
+    private sealed record Connected(SwitchSession Session, BridgeConfig? Configured);
+
+    private static ServiceStatus Service(LoadBalancerConfig config, ServiceConfig s, IReadOnlyList<Connected> sessions, LoadBalancer lb)
     {
         var onBridges = new List<ServiceOnBridge>();
         var live = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var session in sessions)
+        foreach (var (session, _) in sessions)
         {
             if (!lb.Plans.TryGetValue(session.DatapathId, out var plan) || plan.Bridge is null) continue;
             if (plan.Services.FirstOrDefault(p => p.Service.Name == s.Name) is not { } sp) continue;
@@ -117,12 +122,11 @@ public static class StatusReport
     }
 
     /// <summary>The backend's port on its own bridge (the one it is local to), when that bridge is connected.</summary>
-    private static BackendPort? BackendPortState(LoadBalancerConfig config, BackendConfig b, IReadOnlyList<SwitchSession> sessions)
+    private static BackendPort? BackendPortState(LoadBalancerConfig config, BackendConfig b, IReadOnlyList<Connected> sessions)
     {
         if (b.Port is not PortRef p) return null;
-        foreach (var session in sessions)
+        foreach (var (session, bridge) in sessions)
         {
-            var bridge = PipelineBuilder.FindBridge(config, session.DatapathId, session.BridgeName);
             if (bridge is null || !PipelineBuilder.IsLocal(config, b, bridge)) continue;
             var view = BridgeView.Of(session.Info);
             uint? no = view.Resolve(p);
