@@ -242,7 +242,7 @@ public class ReconcileTests
     }
 
     [Test]
-    public async Task ManageForeignFlows_deletes_flows_with_other_cookies_but_not_foreign_groups()
+    public async Task ManageForeignFlows_deletes_flows_with_other_cookies_but_not_foreign_groups_or_learned_flows()
     {
         using var ovs = OvsSandbox.Start();
         ovs.AddBridge("br0", Dpid);
@@ -250,11 +250,16 @@ public class ReconcileTests
         ovs.Ofctl("add-flow", "br0", "cookie=0x1234,priority=60,arp,actions=output:1");
         ovs.Ofctl("add-flow", "br0", "table=2,priority=5,actions=drop");
         ovs.Ofctl("add-group", "br0", "group_id=7,type=all,bucket=output:1,bucket=output:2");
+        // A flow the datapath learned from one of our learn actions (our signature, feature 0xff): neither ours
+        // to delete nor foreign, so it stays even when foreign flows are managed.
+        ovs.Ofctl("add-flow", "br0", $"cookie=0x{TestStates.Cookies.Make(CookieLayout.LearnedFeature, 1):x},priority=70,arp,actions=drop");
+        var learned = ovs.DumpFlows("br0").Where(l => l.Contains("cookie=0x4c42ff", StringComparison.Ordinal)).ToList();
+        Assert.That(learned, Has.Count.EqualTo(1));
         var foreignGroups = ovs.DumpGroups("br0");
         await using var c = new RunningController(Desired(), o => o.ManageForeignFlows = true);
         ovs.SetController("br0", c.Target);
         var s = c.WaitReady(Dpid);
-        Assert.That(ovs.DumpFlows("br0"), Is.EqualTo(Desired().FlowLines()));
+        Assert.That(ovs.DumpFlows("br0"), Is.EqualTo(learned.Concat(Desired().FlowLines()).Order(StringComparer.Ordinal)));
         Assert.That(s.LastReconcile!.Diff.FlowDeletes.Select(f => f.Cookie), Is.EquivalentTo(new[] { 0x1234UL, 0UL }));
         Assert.That(ovs.DumpGroups("br0"), Is.EqualTo(foreignGroups.Concat(Desired().GroupLines()).Order(StringComparer.Ordinal)));
     }
