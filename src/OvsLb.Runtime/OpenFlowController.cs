@@ -178,14 +178,14 @@ public sealed class OpenFlowController : IAsyncDisposable
         try
         {
             await s.ReconcileAsync(installed => _desired.GetDesiredState(s.Info, installed), readBack, s.Closed).ConfigureAwait(false);
-            _retries.TryRemove(s, out _);
+            Interlocked.Exchange(ref s.ReconcileFailures, 0);
         }
         catch (Exception e) when (!s.Closed.IsCancellationRequested)
         {
             // A refused bundle, a timeout, or a bug in the desired-state provider: logged, the session
             // stays up, and the reconcile is tried again (reading the switch back) with a backoff of
             // 1 s doubling to 30 s, so a failed change does not wait for the next one.
-            int attempt = _retries.AddOrUpdate(s, 1, (_, n) => n + 1);
+            int attempt = Interlocked.Increment(ref s.ReconcileFailures);
             var delay = TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempt - 1, 5)));
             _log.LogError(e is BundleFailedException or OpenFlowErrorException or TimeoutException ? null : e, "Reconciling {Dpid} failed: {Error}; retrying in {Delay} s", s.DatapathIdText, e.Message, delay.TotalSeconds);
             _ = RetryReconcileAsync(s, delay, attempt);
@@ -194,8 +194,6 @@ public sealed class OpenFlowController : IAsyncDisposable
         {
         }
     }
-
-    private readonly ConcurrentDictionary<SwitchSession, int> _retries = new();
 
     private async Task RetryReconcileAsync(SwitchSession s, TimeSpan delay, int attempt)
     {
@@ -206,11 +204,10 @@ public sealed class OpenFlowController : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            _retries.TryRemove(s, out _);
             return;
         }
         // Only the latest failure's retry runs; a success in between cleared the count.
-        if (_retries.TryGetValue(s, out int n) && n == attempt) await ReconcileOneAsync(s, readBack: true).ConfigureAwait(false);
+        if (Volatile.Read(ref s.ReconcileFailures) == attempt) await ReconcileOneAsync(s, readBack: true).ConfigureAwait(false);
     }
 
     private async Task ReconcileOnChangeLoopAsync()

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using OvsLb.OpenFlow.Messages;
+using OvsLb.OpenFlow.Wire;
 using OvsLb.Runtime.Diagnostics;
 using OvsLb.Testing;
 
@@ -53,5 +55,44 @@ public class MetricsTests
         Assert.That(mine.Any(m => m.Name == "ovslb.reconcile.last_duration" && m.Value > 0), Is.True);
         Assert.That(seen.Where(m => m.Name.StartsWith("ovslb.", StringComparison.Ordinal) && m.Dpid is null && m.Name != "ovslb.messages.in" && m.Name != "ovslb.messages.out"), Is.Empty,
             "every switch measurement carries datapath_id");
+    }
+
+    /// <summary>
+    /// Every message in and out is counted (when an exporter listens): that path runs per PACKET_IN, so it
+    /// must not allocate (it did: the datapath_id tag was formatted for every message).
+    /// </summary>
+    [Test]
+    public async Task Counting_a_message_allocates_nothing()
+    {
+        long counted = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (i, l) => { if (i.Meter.Name == ControllerMetrics.MeterName) l.EnableMeasurementEvents(i); },
+        };
+        listener.SetMeasurementEventCallback<long>((_, v, _, _) => Interlocked.Add(ref counted, v));
+        listener.Start();
+
+        using var ovs = OvsSandbox.Start();
+        ovs.AddBridge("bra", 0xe6);
+        await using var c = new RunningController(TestStates.Patch());
+        ovs.SetController("bra", c.Target);
+        var session = c.WaitReady(0xe6);
+        var metrics = c.Controller.Metrics;
+        var echo = new EchoMessage(false, Bytes.Empty);
+        metrics.MessageIn(session, echo);
+        metrics.MessageOut(session, echo);
+        metrics.PacketIn(session);
+
+        long before = Interlocked.Read(ref counted);
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            metrics.MessageIn(session, echo);
+            metrics.MessageOut(session, echo);
+            metrics.PacketIn(session);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        Assert.That(Interlocked.Read(ref counted) - before, Is.GreaterThanOrEqualTo(3000), "the listener saw the measurements");
+        Assert.That(allocated, Is.Zero, "bytes allocated by 1000 x (message in, message out, packet-in) counted");
     }
 }

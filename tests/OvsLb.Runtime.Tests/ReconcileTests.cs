@@ -201,7 +201,48 @@ public class ReconcileTests
     }
 
     [Test]
-    public async Task ManageForeignFlows_deletes_flows_with_other_cookies_but_not_foreign_groups()
+    public async Task A_refused_reconcile_is_retried_with_backoff_without_waiting_for_a_change()
+    {
+        using var ovs = OvsSandbox.Start();
+        ovs.AddBridge("br0", Dpid);
+        // The first two states the provider computes hold a flow into a missing group (the switch refuses the
+        // bundle); later ones are valid. The provider never raises Changed: only the retry can program the switch.
+        var provider = new RefusedFirst(SwitchState.Create([F1, F2, ToGroup(6, GMissing, 6)], []), Desired(), failures: 2);
+        var log = new RecordingLoggerProvider();
+        await using var controller = new OpenFlowController(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, null, log.Factory());
+        await controller.StartAsync();
+        ovs.SetController("br0", $"tcp:127.0.0.1:{controller.LocalEndpoints[0].Port}");
+
+        SwitchSession? s = null;
+        bool reconciled = ProcessRunner.WaitUntil(() => controller.Sessions.TryGetValue(Dpid, out s) && s.LastReconcile is not null, TimeSpan.FromSeconds(15));
+        Assert.That(reconciled, Is.True, $"never reconciled; log:\n{string.Join("\n", log.Lines.TakeLast(20))}");
+        var retries = log.Lines.Where(l => l.Contains("retrying in", StringComparison.Ordinal)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(ovs.DumpFlows("br0"), Is.EqualTo(Desired().FlowLines()));
+            Assert.That(ovs.DumpGroups("br0"), Is.EqualTo(Desired().GroupLines()));
+            Assert.That(provider.Calls, Is.EqualTo(3), "connect, then one call per retry");
+            Assert.That(retries, Has.Count.EqualTo(2));
+            Assert.That(retries.ElementAtOrDefault(0), Does.Contain("retrying in 1 s"));
+            Assert.That(retries.ElementAtOrDefault(1), Does.Contain("retrying in 2 s"), "the delay doubles");
+            Assert.That(s!.LastReconcile!.ReadBack, Is.True, "a retry reads the switch back");
+        });
+    }
+
+    /// <summary>A provider whose first <paramref name="failures"/> answers are <paramref name="refused"/>, then <paramref name="good"/>; it never raises <see cref="Changed"/>.</summary>
+    private sealed class RefusedFirst(SwitchState refused, SwitchState good, int failures) : IDesiredStateProvider
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public SwitchState GetDesiredState(SwitchInfo sw) => Interlocked.Increment(ref _calls) <= failures ? refused : good;
+
+        public event EventHandler? Changed { add { } remove { } }
+    }
+
+    [Test]
+    public async Task ManageForeignFlows_deletes_flows_with_other_cookies_but_not_foreign_groups_or_learned_flows()
     {
         using var ovs = OvsSandbox.Start();
         ovs.AddBridge("br0", Dpid);
@@ -209,11 +250,16 @@ public class ReconcileTests
         ovs.Ofctl("add-flow", "br0", "cookie=0x1234,priority=60,arp,actions=output:1");
         ovs.Ofctl("add-flow", "br0", "table=2,priority=5,actions=drop");
         ovs.Ofctl("add-group", "br0", "group_id=7,type=all,bucket=output:1,bucket=output:2");
+        // A flow the datapath learned from one of our learn actions (our signature, feature 0xff): neither ours
+        // to delete nor foreign, so it stays even when foreign flows are managed.
+        ovs.Ofctl("add-flow", "br0", $"cookie=0x{TestStates.Cookies.Make(CookieLayout.LearnedFeature, 1):x},priority=70,arp,actions=drop");
+        var learned = ovs.DumpFlows("br0").Where(l => l.Contains("cookie=0x4c42ff", StringComparison.Ordinal)).ToList();
+        Assert.That(learned, Has.Count.EqualTo(1));
         var foreignGroups = ovs.DumpGroups("br0");
         await using var c = new RunningController(Desired(), o => o.ManageForeignFlows = true);
         ovs.SetController("br0", c.Target);
         var s = c.WaitReady(Dpid);
-        Assert.That(ovs.DumpFlows("br0"), Is.EqualTo(Desired().FlowLines()));
+        Assert.That(ovs.DumpFlows("br0"), Is.EqualTo(learned.Concat(Desired().FlowLines()).Order(StringComparer.Ordinal)));
         Assert.That(s.LastReconcile!.Diff.FlowDeletes.Select(f => f.Cookie), Is.EquivalentTo(new[] { 0x1234UL, 0UL }));
         Assert.That(ovs.DumpGroups("br0"), Is.EqualTo(foreignGroups.Concat(Desired().GroupLines()).Order(StringComparer.Ordinal)));
     }

@@ -40,6 +40,13 @@ public sealed partial class SwitchSession
 
     private BundleErrorSink? BundleErrors { get; set; }
 
+    /// <summary>
+    /// Reconciliations of this session that failed in a row: the controller's retry backoff
+    /// (<see cref="OpenFlowController"/>) counts them here, and a success resets it. Held by the session so
+    /// it goes when the session does.
+    /// </summary>
+    internal int ReconcileFailures;
+
     /// <summary>Reads the switch's flows (all tables) and groups.</summary>
     public async Task<SwitchState> ReadInstalledAsync(CancellationToken ct = default)
     {

@@ -43,8 +43,13 @@ public sealed partial class SwitchSession
     }
 
     public SessionState State { get; private set; } = SessionState.Hello;
-    public ulong DatapathId { get; private set; }
-    public string DatapathIdText => DatapathId.ToString("x16");
+    public ulong DatapathId { get; private set { field = value; DatapathIdText = value.ToString("x16"); } }
+
+    /// <summary>
+    /// <see cref="DatapathId"/> as OVS prints it (16 hex digits), formatted once when the handshake sets it:
+    /// the metrics tag every message in and out with it, and formatting it there allocated a string per message.
+    /// </summary>
+    public string DatapathIdText { get; private set; } = "0000000000000000";
     public FeaturesReply? Features { get; private set; }
     public IPEndPoint? Remote => _conn.Remote;
     public ControllerRole Role { get; private set; } = ControllerRole.Equal;
