@@ -147,12 +147,7 @@ public sealed partial class LoadBalancer
             if (b.Bridge == bc.Name) break;
         }
         if (session is null || bridge is null) return null;
-        uint? port = null;
-        if (b.Port is PortRef pr && PipelineBuilder.IsLocal(config, b, bridge))
-        {
-            var info = session.Info;
-            port = new BridgeView(info.DatapathId, info.BridgeName, info.Ports, new HashSet<string>(), new Dictionary<string, IReadOnlyList<string?>>()).Resolve(pr);
-        }
+        uint? port = b.Port is PortRef pr && PipelineBuilder.IsLocal(config, b, bridge) ? BridgeView.Resolve(session.Ports, pr) : null;
         port ??= UplinkPort(bridge, session);
         string key = b.Mac?.ToString() ?? ip.ToString();
         long sent = Stopwatch.GetTimestamp();
