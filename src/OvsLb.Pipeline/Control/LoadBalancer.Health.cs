@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
+using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
 
 namespace OvsLb.Pipeline.Control;
@@ -22,8 +23,14 @@ public sealed partial class LoadBalancer
     public long HealthRounds => Interlocked.Read(ref _healthRounds);
     private long _healthRounds;
 
+    /// <summary>
+    /// Records a probe reply. Only the health flow's packet-ins (<see cref="Flows.ArpFlows.HealthReplyFlow"/>,
+    /// told by their cookie) are parsed; anything else sent to the controller is not this pipeline's.
+    /// </summary>
     public ValueTask OnPacketInAsync(SwitchSession session, PacketIn packetIn)
     {
+        ulong cookie = packetIn.Cookie;
+        if (!_settings.Cookies.Owns(cookie) || CookieLayout.Feature(cookie) != (byte)FlowFeature.Health) return ValueTask.CompletedTask;
         ParsedPacket p;
         try
         {
