@@ -147,8 +147,7 @@ public sealed partial class LoadBalancer
         {
             var bc = PipelineBuilder.FindBridge(config, x.DatapathId, x.BridgeName);
             if (bc is null || !x.CanWrite) continue;
-            bool carries = b.Bridge == bc.Name || (b.Bridge is null && (s.Bridges.IsEmpty || s.Bridges.Contains(bc.Name)));
-            if (!carries) continue;
+            if (!s.IsBehind(b, bc.Name)) continue;
             session = x;
             bridge = bc;
             if (b.Bridge == bc.Name) break;
