@@ -30,15 +30,24 @@ public sealed record BridgeView(
         new HashSet<string>(), new Dictionary<string, IReadOnlyList<string?>>());
 
     /// <summary>The port number OVS gave <paramref name="p"/> on this bridge, or null when it has no such port.</summary>
-    public uint? Resolve(PortRef p)
+    public uint? Resolve(PortRef p) => Resolve(Ports, p);
+
+    /// <summary>True when port <paramref name="no"/> exists, is not administratively down and has link.</summary>
+    public bool IsLive(uint no) => IsLive(Ports, no);
+
+    /// <summary>
+    /// <see cref="Resolve(PortRef)"/> on a bare port table (e.g. a session's <see cref="SwitchInfo.Ports"/>),
+    /// for callers that need a port number and nothing else of a view.
+    /// </summary>
+    public static uint? Resolve(IReadOnlyDictionary<uint, PortDescription> ports, PortRef p)
     {
-        if (p.Number is uint n) return Ports.ContainsKey(n) ? n : null;
-        foreach (var (no, d) in Ports) if (d.Name == p.Name) return no;
+        if (p.Number is uint n) return ports.ContainsKey(n) ? n : null;
+        foreach (var (no, d) in ports) if (d.Name == p.Name) return no;
         return null;
     }
 
-    /// <summary>True when port <paramref name="no"/> exists, is not administratively down and has link.</summary>
-    public bool IsLive(uint no) => Ports.TryGetValue(no, out var d) && d.IsUp;
+    /// <summary><see cref="IsLive(uint)"/> on a bare port table.</summary>
+    public static bool IsLive(IReadOnlyDictionary<uint, PortDescription> ports, uint no) => ports.TryGetValue(no, out var d) && d.IsUp;
 }
 
 /// <summary>What the builder decided for one service on one bridge.</summary>

@@ -43,7 +43,7 @@ public static class PipelineBuilder
 
     /// <summary>Services this bridge carries: those listing it (or listing none); port groups only on their servers' bridge.</summary>
     public static IEnumerable<ServiceConfig> ServicesOn(LoadBalancerConfig config, BridgeConfig bridge) =>
-        config.Services.Where(s => (s.Bridges.IsEmpty || s.Bridges.Contains(bridge.Name))
+        config.Services.Where(s => s.IsOn(bridge.Name)
             && (s.Mode != ServiceMode.PortGroup || s.Backends.All(b => IsLocal(config, b, bridge))));
 
     /// <summary>
@@ -143,7 +143,7 @@ public static class PipelineBuilder
         }
         // ARP check replies come back to the bridge the probe left from: one carrying the service, or the backend's own bridge.
         bool probesFromHere = config.Services.Any(s => s.HealthCheck.Kind == HealthCheckKind.Arp
-            && ((s.Bridges.IsEmpty || s.Bridges.Contains(bridge.Name)) || s.Backends.Any(b => b.Bridge == bridge.Name)));
+            && (s.IsOn(bridge.Name) || s.Backends.Any(b => b.Bridge == bridge.Name)));
         if (probesFromHere) flows.Add(ArpFlows.HealthReplyFlow(c, bridge.LbMac));
 
         return new BridgePlan(bridge, SwitchState.Create(flows, groups), plans, bridge.Gateways.ToArray(), warnings);

@@ -148,7 +148,7 @@ internal sealed record ServiceParts(
     /// there (or, without a bridge of its own, wherever the service is), whether or not the bridge balances it.
     /// </summary>
     public static ReturnFlow[] ReturnFlows(ServiceConfig s, CookieLayout c, string bridgeName) =>
-        s.Backends.Where(b => b.Bridge == bridgeName || (b.Bridge is null && (s.Bridges.IsEmpty || s.Bridges.Contains(bridgeName))))
+        s.Backends.Where(b => s.IsBehind(b, bridgeName))
             .Select(b => new ReturnFlow(RoutingFlows.ReturnSnatFlow(c, s, b.Ip!.Value), b.Ip!.Value))
             .ToArray();
 }

@@ -445,6 +445,21 @@ public sealed class HealthCheckFitTests
         Assert.That(Errors(json), Does.Contain(expected));
     }
 
+    /// <summary>A check inherited from the global healthCheck is reported at the service's mode, with its position in the file.</summary>
+    [Test]
+    public void A_global_check_that_cannot_work_for_the_mode_is_reported_at_the_mode()
+    {
+        string json = $$"""
+            { {{Bridge}}, "healthCheck": { "kind": "arp" },
+              "services": [ { "name": "s", "vip": "10.0.0.100", "port": 80,
+                "mode": "translate", "backends": [ { "ip": "10.1.0.1" } ] } ] }
+            """;
+        var e = ConfigLoader.Parse(json).Errors.Single();
+        int column = json.Split('\n')[2].IndexOf("\"translate\"", StringComparison.Ordinal) + 1;
+        Assert.That((e.Path, e.Value, e.Line, e.Column), Is.EqualTo(("services[0].mode", "arp", 3, column)), e.ToString());
+        Assert.That(e.Message, Does.Contain("an arp check cannot reach translate-mode backends"));
+    }
+
     [Test]
     public void A_translate_tcp_check_on_another_port_is_fine()
     {

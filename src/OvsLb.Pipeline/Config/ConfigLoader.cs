@@ -252,9 +252,10 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
     private bool CheckHealthFits(Obj svc, ServiceMode mode, ushort? port, HealthCheckConfig health, List<BackendDraft> backends)
     {
         if (health.Kind == HealthCheckKind.None) return true;
-        // The check may come from the global healthCheck: then the service's mode is what clashes with it.
-        string node = svc.Has("healthCheck") ? svc.At("healthCheck") : svc.At("mode");
-        var n = svc["healthCheck"] ?? svc["mode"] ?? svc.Node;
+        // The check may come from the global healthCheck: then the service's mode (present, as the mode is known) is what clashes with it.
+        string key = svc.Has("healthCheck") ? "healthCheck" : "mode";
+        string node = svc.At(key);
+        var n = svc[key];
         string kind = health.Kind.ToString().ToLowerInvariant();
         switch (mode)
         {

@@ -70,6 +70,16 @@ public sealed record ServiceConfig(
 {
     /// <summary>True when the service balances every port of <see cref="Protocol"/>.</summary>
     public bool AllPorts => Port is null;
+
+    /// <summary>True when the service is on bridge <paramref name="bridge"/>: it lists it, or lists none (then it is on every bridge).</summary>
+    public bool IsOn(string bridge) => Bridges.IsEmpty || Bridges.Contains(bridge);
+
+    /// <summary>
+    /// True when backend <paramref name="b"/> is reached through bridge <paramref name="bridge"/>: its own
+    /// bridge, or, when it names none, any bridge the service is on (where its replies come back and its
+    /// probes leave from).
+    /// </summary>
+    public bool IsBehind(BackendConfig b, string bridge) => b.Bridge == bridge || (b.Bridge is null && IsOn(bridge));
 }
 
 /// <summary>An OVS bridge the controller programs, matched by datapath id if given, else by name

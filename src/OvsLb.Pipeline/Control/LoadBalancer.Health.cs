@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
+using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
 
 namespace OvsLb.Pipeline.Control;
@@ -22,8 +23,14 @@ public sealed partial class LoadBalancer
     public long HealthRounds => Interlocked.Read(ref _healthRounds);
     private long _healthRounds;
 
+    /// <summary>
+    /// Records a probe reply. Only the health flow's packet-ins (<see cref="Flows.ArpFlows.HealthReplyFlow"/>,
+    /// told by their cookie) are parsed; anything else sent to the controller is not this pipeline's.
+    /// </summary>
     public ValueTask OnPacketInAsync(SwitchSession session, PacketIn packetIn)
     {
+        ulong cookie = packetIn.Cookie;
+        if (!_settings.Cookies.Owns(cookie) || CookieLayout.Feature(cookie) != (byte)FlowFeature.Health) return ValueTask.CompletedTask;
         ParsedPacket p;
         try
         {
@@ -140,19 +147,13 @@ public sealed partial class LoadBalancer
         {
             var bc = PipelineBuilder.FindBridge(config, x.DatapathId, x.BridgeName);
             if (bc is null || !x.CanWrite) continue;
-            bool carries = b.Bridge == bc.Name || (b.Bridge is null && (s.Bridges.IsEmpty || s.Bridges.Contains(bc.Name)));
-            if (!carries) continue;
+            if (!s.IsBehind(b, bc.Name)) continue;
             session = x;
             bridge = bc;
             if (b.Bridge == bc.Name) break;
         }
         if (session is null || bridge is null) return null;
-        uint? port = null;
-        if (b.Port is PortRef pr && PipelineBuilder.IsLocal(config, b, bridge))
-        {
-            var info = session.Info;
-            port = new BridgeView(info.DatapathId, info.BridgeName, info.Ports, new HashSet<string>(), new Dictionary<string, IReadOnlyList<string?>>()).Resolve(pr);
-        }
+        uint? port = b.Port is PortRef pr && PipelineBuilder.IsLocal(config, b, bridge) ? BridgeView.Resolve(session.Ports, pr) : null;
         port ??= UplinkPort(bridge, session);
         string key = b.Mac?.ToString() ?? ip.ToString();
         long sent = Stopwatch.GetTimestamp();

@@ -147,21 +147,22 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
     }
 
     /// <summary>
-    /// Backends down by active checks, or whose port on another connected bridge is down. Each other
-    /// bridge's ports are read once per call (a session's <see cref="SwitchSession.Info"/> copies them).
+    /// Backends down by active checks, or whose port on another connected bridge is down. The other
+    /// bridges' sessions are matched to configured bridges once per call, and only when some backend
+    /// lives on another bridge.
     /// </summary>
     private IReadOnlySet<string> DownBackends(LoadBalancerConfig config, BridgeConfig? self)
     {
         var checkedIds = CheckedIds(config);
         var down = new HashSet<string>(Health.Down().Where(checkedIds.Contains), StringComparer.Ordinal);
-        var remote = new Dictionary<string, BridgeView?>(StringComparer.Ordinal);
+        Dictionary<string, IReadOnlyDictionary<uint, PortDescription>>? connected = null;
         foreach (var s in config.Services)
         {
             foreach (var b in s.Backends)
             {
                 if (b.Port is not PortRef p || b.Bridge is null || b.Bridge == self?.Name) continue;
-                if (!remote.TryGetValue(b.Bridge, out var view)) remote[b.Bridge] = view = ConnectedView(config, b.Bridge);
-                if (view is null)
+                connected ??= ConnectedPorts(config);
+                if (!connected.TryGetValue(b.Bridge, out var ports))
                 {
                     // The backend's own bridge is not connected: after a grace period (a switch that was
                     // never seen since start, or has been gone that long) its backends count as down, so
@@ -170,20 +171,24 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
                     if (BridgeGone(b.Bridge)) down.Add(PipelineBuilder.BackendId(s, b));
                     continue;
                 }
-                if (view.Resolve(p) is not uint no || !view.IsLive(no)) down.Add(PipelineBuilder.BackendId(s, b));
+                if (BridgeView.Resolve(ports, p) is not uint no || !BridgeView.IsLive(ports, no)) down.Add(PipelineBuilder.BackendId(s, b));
             }
         }
         return down;
     }
 
-    /// <summary>The ports of configured bridge <paramref name="name"/> when a session has it, else null.</summary>
-    private BridgeView? ConnectedView(LoadBalancerConfig config, string name)
+    /// <summary>
+    /// The ports of each configured bridge a session has, by bridge name. A session's port table is
+    /// replaced, never changed, on a port event, so the table taken here stays consistent.
+    /// </summary>
+    private Dictionary<string, IReadOnlyDictionary<uint, PortDescription>> ConnectedPorts(LoadBalancerConfig config)
     {
-        var other = config.Bridges.FirstOrDefault(x => x.Name == name);
-        var session = other is null ? null : _sessions.Values.FirstOrDefault(x => PipelineBuilder.FindBridge(config, x.DatapathId, x.BridgeName) == other);
-        if (session is null) return null;
-        var info = session.Info;
-        return new BridgeView(info.DatapathId, info.BridgeName, info.Ports, new HashSet<string>(), new Dictionary<string, IReadOnlyList<string?>>());
+        var ports = new Dictionary<string, IReadOnlyDictionary<uint, PortDescription>>(StringComparer.Ordinal);
+        foreach (var session in _sessions.Values)
+        {
+            if (PipelineBuilder.FindBridge(config, session.DatapathId, session.BridgeName) is BridgeConfig b) ports.TryAdd(b.Name, session.Ports);
+        }
+        return ports;
     }
 
     /// <summary>Ids of the backends of services with an active check (only their health counts), per configuration.</summary>
@@ -212,12 +217,8 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
         }
     }
 
-    private static uint? UplinkPort(BridgeConfig bridge, SwitchSession session)
-    {
-        if (bridge.Uplink is not PortRef p) return null;
-        var info = session.Info;
-        return new BridgeView(info.DatapathId, info.BridgeName, info.Ports, new HashSet<string>(), new Dictionary<string, IReadOnlyList<string?>>()).Resolve(p);
-    }
+    private static uint? UplinkPort(BridgeConfig bridge, SwitchSession session) =>
+        bridge.Uplink is PortRef p ? BridgeView.Resolve(session.Ports, p) : null;
 
     private void TrySend(SwitchSession s, OfpMessage m)
     {
@@ -255,7 +256,7 @@ public sealed partial class LoadBalancer : IDesiredStateProvider, ISwitchEvents,
     /// <summary>How long backends behind a disconnected (or not yet connected) bridge keep counting as live.</summary>
     public TimeSpan BridgeGraceTime { get; init; } = TimeSpan.FromSeconds(10);
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _goneSince = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _goneSince = new(StringComparer.Ordinal);
     private readonly TimeProvider _clock = TimeProvider.System;
     private long _startedAt;
 

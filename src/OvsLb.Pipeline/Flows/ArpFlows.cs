@@ -21,7 +21,7 @@ public static class ArpFlows
     /// a VIP or learns a gateway.
     /// </summary>
     public static FlowEntry ClassifyArpFlow(CookieLayout cookies) =>
-        Fx.Flow(cookies, Classify, Priority.ClassifyArp, FlowFeature.Default, 0, Fx.Match(Fx.EthType(Fx.EthTypeArp)), Fx.Goto(Arp));
+        Fx.Flow(cookies, Classify, Priority.ClassifyArp, FlowFeature.Default, 0, Fx.Match(Fx.EthType(EtherType.Arp)), Fx.Goto(Arp));
 
     /// <summary>
     /// The ARP cache flow of seed 004: an ARP request for <paramref name="vip"/> is turned into the reply
@@ -33,7 +33,7 @@ public static class ArpFlows
     /// </summary>
     public static FlowEntry ArpResponderFlow(CookieLayout cookies, Ipv4Address vip, MacAddress lbMac, ulong objectId) =>
         Fx.Flow(cookies, Arp, Priority.ArpResponder, FlowFeature.ArpResponder, objectId,
-            Fx.Match(Fx.EthType(Fx.EthTypeArp), Fx.ArpOp(Request), Fx.ArpTpa(vip)),
+            Fx.Match(Fx.EthType(EtherType.Arp), Fx.ArpOp(Request), Fx.ArpTpa(vip)),
             Fx.Apply(ReplyActions(vip, lbMac)));
 
     /// <summary>
@@ -43,7 +43,7 @@ public static class ArpFlows
     /// </summary>
     public static FlowEntry PortGroupGatewayResponderFlow(CookieLayout cookies, uint serverPort, Ipv4Address gateway, MacAddress groupMac, ulong objectId) =>
         Fx.Flow(cookies, Arp, Priority.PortGroupGatewayResponder, FlowFeature.PortGroup, objectId,
-            Fx.Match(Fx.InPort(serverPort), Fx.EthType(Fx.EthTypeArp), Fx.ArpOp(Request), Fx.ArpTpa(gateway)),
+            Fx.Match(Fx.InPort(serverPort), Fx.EthType(EtherType.Arp), Fx.ArpOp(Request), Fx.ArpTpa(gateway)),
             Fx.Apply(ReplyActions(gateway, groupMac)));
 
     /// <summary>
@@ -58,7 +58,7 @@ public static class ArpFlows
     /// </summary>
     public static FlowEntry PortGroupArpIsolationFlow(CookieLayout cookies, uint serverPort) =>
         Fx.Flow(cookies, Arp, Priority.PortGroupArpIsolation, FlowFeature.PortGroup, serverPort,
-            Fx.Match(Fx.InPort(serverPort), Fx.EthType(Fx.EthTypeArp)));
+            Fx.Match(Fx.InPort(serverPort), Fx.EthType(EtherType.Arp)));
 
     private static OfpAction[] ReplyActions(Ipv4Address answered, MacAddress mac) =>
     [
@@ -81,7 +81,7 @@ public static class ArpFlows
     /// </summary>
     public static FlowEntry GatewayLearnFlow(CookieLayout cookies, Ipv4Address gateway, ushort hardTimeout) =>
         Fx.Flow(cookies, Arp, Priority.GatewayLearn, FlowFeature.GatewayLearn, gateway.Value,
-            Fx.Match(Fx.EthType(Fx.EthTypeArp), Fx.ArpSpa(gateway)),
+            Fx.Match(Fx.EthType(EtherType.Arp), Fx.ArpSpa(gateway)),
             Fx.Apply(LearnNextHop(cookies, gateway, hardTimeout), Fx.Normal));
 
     /// <summary>
@@ -90,7 +90,7 @@ public static class ArpFlows
     /// </summary>
     public static FlowEntry GatewayProbeReplyFlow(CookieLayout cookies, Ipv4Address gateway, MacAddress lbMac, ushort hardTimeout) =>
         Fx.Flow(cookies, Arp, Priority.GatewayProbeReply, FlowFeature.GatewayLearn, gateway.Value,
-            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(Fx.EthTypeArp), Fx.ArpSpa(gateway)),
+            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(EtherType.Arp), Fx.ArpSpa(gateway)),
             Fx.Apply(LearnNextHop(cookies, gateway, hardTimeout)));
 
     private static LearnAction LearnNextHop(CookieLayout cookies, Ipv4Address gateway, ushort hardTimeout) => new()
@@ -114,7 +114,7 @@ public static class ArpFlows
     /// </summary>
     public static FlowEntry HealthReplyFlow(CookieLayout cookies, MacAddress lbMac) =>
         Fx.Flow(cookies, Arp, Priority.HealthReply, FlowFeature.Health, 0,
-            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(Fx.EthTypeArp), Fx.ArpOp(Reply)),
+            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(EtherType.Arp), Fx.ArpOp(Reply)),
             Fx.Apply(new OutputAction(OvsLb.OpenFlow.Text.OfctlFormat.Ports.Controller, 128)));
 
     /// <summary>
@@ -125,7 +125,7 @@ public static class ArpFlows
     /// </summary>
     public static FlowEntry UplinkVipArpFlow(CookieLayout cookies, uint uplink, Ipv4Address vip) =>
         Fx.Flow(cookies, Arp, Priority.VipArpNotAnswered, FlowFeature.ArpResponder, vip.Value,
-            Fx.Match(Fx.InPort(uplink), Fx.EthType(Fx.EthTypeArp), Fx.ArpOp(Request), Fx.ArpTpa(vip)),
+            Fx.Match(Fx.InPort(uplink), Fx.EthType(EtherType.Arp), Fx.ArpOp(Request), Fx.ArpTpa(vip)),
             Fx.Apply(Fx.Normal));
 
     /// <summary>
@@ -135,7 +135,7 @@ public static class ArpFlows
     /// </summary>
     public static FlowEntry PortGroupServerVipArpFlow(CookieLayout cookies, uint serverPort, Ipv4Address vip) =>
         Fx.Flow(cookies, Arp, Priority.VipArpNotAnswered, FlowFeature.PortGroup, serverPort,
-            Fx.Match(Fx.InPort(serverPort), Fx.EthType(Fx.EthTypeArp), Fx.ArpTpa(vip)));
+            Fx.Match(Fx.InPort(serverPort), Fx.EthType(EtherType.Arp), Fx.ArpTpa(vip)));
 
     /// <summary>Everything else in <c>arp</c> (other hosts' ARP) is switched normally.</summary>
     public static FlowEntry ArpDefaultFlow(CookieLayout cookies) =>

@@ -17,14 +17,11 @@ namespace OvsLb.Pipeline.Flows;
 /// </summary>
 public static class Fx
 {
-    public const ushort EthTypeIp = 0x0800;
-    public const ushort EthTypeArp = 0x0806;
-
     public static OxmEntry InPort(uint port) => OxmEntry.For(MfId.InPortOxm, port);
     public static OxmEntry EthDst(MacAddress m) => OxmEntry.For(MfId.EthDst, m.Value);
     public static OxmEntry EthDstMasked(ulong value, ulong mask) => OxmEntry.For(MfId.EthDst, value, mask);
     public static OxmEntry EthType(ushort t) => OxmEntry.For(MfId.EthType, t);
-    public static OxmEntry IpProto(ServiceProtocol p) => OxmEntry.For(MfId.IpProto, p == ServiceProtocol.Tcp ? 6u : 17u);
+    public static OxmEntry IpProto(ServiceProtocol p) => OxmEntry.For(MfId.IpProto, p == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp);
     public static OxmEntry IpSrc(Ipv4Address a) => OxmEntry.For(MfId.Ipv4Src, a.Value);
     public static OxmEntry IpDst(Ipv4Address a) => OxmEntry.For(MfId.Ipv4Dst, a.Value);
     public static OxmEntry L4Src(ServiceProtocol p, ushort port) => OxmEntry.For(p == ServiceProtocol.Tcp ? MfId.TcpSrc : MfId.UdpSrc, port);

@@ -19,7 +19,7 @@ public static class RoutingFlows
     /// </summary>
     public static FlowEntry AddressTranslationFlow(CookieLayout cookies, ushort fakeMacPrefix, MacAddress lbMac, Ipv4Address gateway) =>
         Fx.Flow(cookies, Translate, Priority.TranslatePrefix, FlowFeature.Translate, fakeMacPrefix,
-            Fx.Match(Fx.EthDstMasked((ulong)fakeMacPrefix << 32, 0xffff_0000_0000UL), Fx.EthType(Fx.EthTypeIp)),
+            Fx.Match(Fx.EthDstMasked((ulong)fakeMacPrefix << 32, 0xffff_0000_0000UL), Fx.EthType(EtherType.IPv4)),
             Fx.Apply(
                 Fx.Move(OvsLb.OpenFlow.Actions.Nicira.Subfield.Bits(MfId.EthDst, 0, 32), OvsLb.OpenFlow.Actions.Nicira.Subfield.Whole(MfId.Ipv4Dst)),
                 Fx.SetEthSrc(lbMac),
@@ -45,14 +45,14 @@ public static class RoutingFlows
     public static FlowEntry ReturnSnatFlow(CookieLayout cookies, ServiceConfig service, Ipv4Address backendIp) =>
         Fx.Flow(cookies, Return, Priority.ReturnSnat, FlowFeature.ReturnSnat, backendIp.Value,
             service.Port is ushort p
-                ? Fx.Match(Fx.EthType(Fx.EthTypeIp), Fx.IpProto(service.Protocol), Fx.IpSrc(backendIp), Fx.L4Src(service.Protocol, p))
-                : Fx.Match(Fx.EthType(Fx.EthTypeIp), Fx.IpProto(service.Protocol), Fx.IpSrc(backendIp)),
+                ? Fx.Match(Fx.EthType(EtherType.IPv4), Fx.IpProto(service.Protocol), Fx.IpSrc(backendIp), Fx.L4Src(service.Protocol, p))
+                : Fx.Match(Fx.EthType(EtherType.IPv4), Fx.IpProto(service.Protocol), Fx.IpSrc(backendIp)),
             Fx.Apply(Fx.SetIpSrc(service.Vip), Fx.Normal));
 
     /// <summary><c>classify</c>: IPv4 not for the LB MAC passes <c>return</c> (exists when it has flows).</summary>
     public static FlowEntry ClassifyToReturnFlow(CookieLayout cookies) =>
         Fx.Flow(cookies, Classify, Priority.ClassifyFromBackend, FlowFeature.Default, 0,
-            Fx.Match(Fx.EthType(Fx.EthTypeIp)), Fx.Goto(Return));
+            Fx.Match(Fx.EthType(EtherType.IPv4)), Fx.Goto(Return));
 
     /// <summary>
     /// <c>classify</c>: everything a port-group server sends is checked by <c>return</c> first (its
@@ -60,7 +60,7 @@ public static class RoutingFlows
     /// </summary>
     public static FlowEntry ClassifyFromServerFlow(CookieLayout cookies, uint serverPort) =>
         Fx.Flow(cookies, Classify, Priority.ClassifyToService + 10, FlowFeature.PortGroup, serverPort,
-            Fx.Match(Fx.InPort(serverPort), Fx.EthType(Fx.EthTypeIp)), Fx.Goto(Return));
+            Fx.Match(Fx.InPort(serverPort), Fx.EthType(EtherType.IPv4)), Fx.Goto(Return));
 
     /// <summary>
     /// Seed 000's return path: a server's reply to the group MAC leaves with the switch's external MAC
@@ -68,7 +68,7 @@ public static class RoutingFlows
     /// </summary>
     public static FlowEntry PortGroupReturnFlow(CookieLayout cookies, uint serverPort, MacAddress groupMac, Ipv4Address gateway) =>
         Fx.Flow(cookies, Return, Priority.PortGroupReturn, FlowFeature.PortGroup, serverPort,
-            Fx.Match(Fx.InPort(serverPort), Fx.EthDst(groupMac), Fx.EthType(Fx.EthTypeIp)),
+            Fx.Match(Fx.InPort(serverPort), Fx.EthDst(groupMac), Fx.EthType(EtherType.IPv4)),
             Fx.Apply(Fx.SetEthSrc(groupMac), Fx.Load(NextHopRegister, gateway.Value)),
             Fx.Goto(NextHop));
 

@@ -20,7 +20,7 @@ public static class ServiceFlows
     /// </summary>
     public static FlowEntry ClassifyToServiceFlow(CookieLayout cookies, MacAddress lbMac) =>
         Fx.Flow(cookies, Classify, Priority.ClassifyToService, FlowFeature.Default, 0,
-            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(Fx.EthTypeIp)), Fx.Goto(Service));
+            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(EtherType.IPv4)), Fx.Goto(Service));
 
     /// <summary>
     /// The service's entry: its VIP, protocol and port (or every port) → its select group, which picks
@@ -31,8 +31,8 @@ public static class ServiceFlows
     public static FlowEntry ServiceFlow(CookieLayout cookies, ServiceConfig service, uint groupId) =>
         Fx.Flow(cookies, Service, service.AllPorts ? Priority.ServiceAllPorts : Priority.ServicePort, FlowFeature.Service, Fx.ObjectId(service.Name),
             service.Port is ushort p
-                ? Fx.Match(Fx.EthType(Fx.EthTypeIp), Fx.IpProto(service.Protocol), Fx.IpDst(service.Vip), Fx.L4Dst(service.Protocol, p))
-                : Fx.Match(Fx.EthType(Fx.EthTypeIp), Fx.IpProto(service.Protocol), Fx.IpDst(service.Vip)),
+                ? Fx.Match(Fx.EthType(EtherType.IPv4), Fx.IpProto(service.Protocol), Fx.IpDst(service.Vip), Fx.L4Dst(service.Protocol, p))
+                : Fx.Match(Fx.EthType(EtherType.IPv4), Fx.IpProto(service.Protocol), Fx.IpDst(service.Vip)),
             Fx.Apply(Fx.Group(groupId)));
 
     /// <summary>
@@ -42,7 +42,7 @@ public static class ServiceFlows
     /// </summary>
     public static FlowEntry PortGroupMasterFlow(CookieLayout cookies, ServiceConfig service, MacAddress groupMac, MacAddress masterMac, uint masterPort) =>
         Fx.Flow(cookies, Service, Priority.PortGroupMaster, FlowFeature.PortGroup, Fx.ObjectId(service.Name),
-            Fx.Match(Fx.EthType(Fx.EthTypeIp), Fx.IpDst(service.Vip)),
+            Fx.Match(Fx.EthType(EtherType.IPv4), Fx.IpDst(service.Vip)),
             Fx.Apply(Fx.SetEthSrc(groupMac), Fx.SetEthDst(masterMac), Fx.Output(masterPort)));
 
     /// <summary>Other traffic to the LB MAC has nowhere to go: dropped (visible in this flow's counters).</summary>
