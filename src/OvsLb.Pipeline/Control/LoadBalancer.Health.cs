@@ -57,7 +57,12 @@ public sealed partial class LoadBalancer
             while (await tick.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
                 long now = Stopwatch.GetTimestamp();
-                foreach (var gone in _nextCheck.Keys.Where(k => !_config.Services.Any(s => s.Name == k)).ToList()) _nextCheck.TryRemove(gone, out _);
+                if (_nextCheck.Count > _config.Services.Length)
+                {
+                    // A reload removed services: forget their schedule (names looked up in a set, not per pair).
+                    var names = _config.Services.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+                    foreach (var gone in _nextCheck.Keys.Where(k => !names.Contains(k)).ToList()) _nextCheck.TryRemove(gone, out _);
+                }
                 foreach (var s in _config.Services)
                 {
                     if (s.HealthCheck.Kind == HealthCheckKind.None) continue;
