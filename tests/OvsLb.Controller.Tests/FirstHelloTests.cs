@@ -34,6 +34,32 @@ public partial class FirstHelloTests
     private static string Figures(List<double> xs) =>
         $"median {Median(xs):0.0} ms, min {xs.Min():0.0}, max {xs.Max():0.0} (n={xs.Count}): {string.Join(", ", xs.Select(x => x.ToString("0.0", CultureInfo.InvariantCulture)))}";
 
+    /// <summary>
+    /// Mininet's <c>RemoteController</c> checks a controller with <c>echo A | telnet -e A IP PORT</c> and decodes
+    /// what telnet prints as UTF-8: the HELLO every connection gets at accept must be plain bytes (all below
+    /// 0x80), or the topology crashes with UnicodeDecodeError. 16 connections to one controller: with a random
+    /// xid per connection (the earlier code) nearly every run has a byte of 0x80 or more.
+    /// </summary>
+    [Test]
+    public void The_hello_sent_at_accept_is_plain_bytes_that_text_probes_like_mininets_can_decode()
+    {
+        using var run = OvslbRun.Start(Args);
+        int port = run.OpenFlowPort();
+        var seen = new List<string>();
+        for (int i = 0; i < 16; i++)
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            client.Connect(IPAddress.Loopback, port);
+            var bytes = ReadMessage(client, TimeSpan.FromSeconds(10));
+            Assert.That(OfpDecoder.Decode(bytes), Is.TypeOf<HelloMessage>());
+            seen.Add(Convert.ToHexString(bytes));
+            Assert.That(bytes, Is.All.LessThan((byte)0x80), $"HELLO {Convert.ToHexString(bytes)} has a byte a UTF-8 decoder rejects on its own");
+            Assert.DoesNotThrow(() => new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes));
+        }
+        Assert.That(run.Stop(TimeSpan.FromSeconds(15)), Is.Zero, run.Tail());
+        TestContext.Out.WriteLine($"HELLOs at accept: {string.Join(", ", seen.Distinct())}");
+    }
+
     [Test]
     public void A_raw_tcp_client_of_a_freshly_started_controller_gets_hello_within_milliseconds()
     {

@@ -26,12 +26,17 @@ internal sealed class EarlyHello
     private readonly HelloMessage _hello = HelloMessage.Offering();
 
     /// <summary>
-    /// Writes a HELLO offering OpenFlow 1.3, with a fresh xid, to <paramref name="socket"/> and returns it.
-    /// Throws <see cref="SocketException"/> when the peer is already gone.
+    /// Writes a HELLO offering OpenFlow 1.3, xid 1 (the session's requests continue from 2), to
+    /// <paramref name="socket"/> and returns it. Throws <see cref="SocketException"/> when the peer is already gone.
+    /// <para>
+    /// A small fixed xid keeps every byte of the HELLO below 0x80: Mininet's <c>RemoteController</c> probes
+    /// a controller with <c>telnet</c> and decodes what it prints as UTF-8, so a HELLO sent at accept with a
+    /// random xid crashed the topology whenever an xid byte was not valid UTF-8 (seen in the lab tests).
+    /// </para>
     /// </summary>
     public HelloMessage Send(Socket socket)
     {
-        var hello = _hello with { Xid = (uint)Random.Shared.Next(0x1000, 0x100000) };
+        var hello = _hello with { Xid = 1 };
         Span<byte> bytes = stackalloc byte[hello.WireLength];
         int length = OfpEncoder.Write(hello, bytes);
         // 16 bytes into the empty send buffer of a new connection: this does not block, and a
