@@ -34,6 +34,7 @@ readonly PACKAGES=(
   tshark:tshark
   iproute2:ip
   iputils-ping:ping
+  iputils-arping:arping
   python3:python3
   # the test suite: reference controller, script linter, Vagrantfile validation
   openvswitch-testcontroller:ovs-testcontroller
