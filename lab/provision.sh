@@ -25,6 +25,9 @@ readonly args=("$@")
 # from source counts too). mininet is also checked by importing it with /usr/bin/python3.
 # ":optional" marks a package skipped where the apt sources do not carry it (vagrant is only in
 # some distributions' archives; only the test validating the Vagrantfile needs it).
+# Every package owning a program that tests/, lab/ or src/ run is here unless Debian marks it
+# Essential or Priority: required (on every machine), also when another package pulls it in
+# today: ProvisionedCommandsTests checks this with dpkg.
 readonly PACKAGES=(
   # the lab: switch, topologies, packet tools
   openvswitch-switch:ovs-vswitchd
@@ -35,7 +38,9 @@ readonly PACKAGES=(
   iproute2:ip
   iputils-ping:ping
   iputils-arping:arping
+  procps:sysctl
   python3:python3
+  python3-minimal:python3
   # the test suite: reference controller, script linter, Vagrantfile validation
   openvswitch-testcontroller:ovs-testcontroller
   shellcheck:shellcheck
