@@ -5,11 +5,25 @@ namespace OvsLb.Controller.Tests.Provisioning;
 /// <summary>
 /// A fresh Debian 12 machine gets every program the code runs: CI starts from a bare machine and
 /// installs only <c>lab/provision.sh</c>'s PACKAGES (plus the .NET SDK), so a test calling a tool that
-/// happens to be installed here (arping was one) passes here and fails there. Each command found
-/// in src/, tests/, lab/ and .ci/ (<see cref="SourceCommands"/> gives the extraction rules) must come
-/// from a package that PACKAGES lists (<c>provision.sh --list</c>) or that every Debian system has
-/// (Essential: yes or Priority: required); dpkg on this machine says which package that is. A
-/// failure names the command, the file:line running it and its package.
+/// happens to be installed here (arping was one) passes here and fails there. Each command found in
+/// src/, tests/, lab/ and .ci/ must come from a package that PACKAGES lists (<c>provision.sh --list</c>)
+/// or that every Debian system has (Essential: yes or Priority: required); dpkg on this machine says
+/// which package owns the file the command runs from (/usr/sbin, /usr/bin, /sbin, /bin). A failure
+/// names the command, the file:line running it and its package. Extraction (details and fixtures in
+/// <see cref="SourceCommands"/>, <see cref="ShellCommandScanner"/>, <see cref="CommandScannerTests"/>):
+/// <list type="bullet">
+/// <item>C#: string literals (or same-file <c>const string</c>s) first in <c>ProcessRunner.Run/Start</c>,
+/// <c>ChildProcess.Start</c>, <c>new ProcessStartInfo</c> and same-file wrappers of them; the literal
+/// after <c>"netns", "exec", NS,</c>; the first literal of <c>.Exec(...)</c>.</item>
+/// <item>Python: the first string of a list given to <c>subprocess.*</c>/<c>run</c>/<c>Popen</c> (also
+/// through a <c>NAME = ["cmd", ...]</c> constant); Mininet <c>.cmd(...)</c>-style and <c>os.system</c>
+/// strings, read as shell.</item>
+/// <item>Shell: first words of simple commands (also in <c>$(...)</c>, after <c>exec</c>/<c>env</c>/
+/// <c>ip netns exec NS</c>, and through <c>$VAR</c> with one literal value); not case patterns, quoted
+/// text, comments, for-lists, functions the script defines, or relative paths (our own scripts).</item>
+/// <item>Bash builtins and keywords (<c>compgen -b</c>/<c>-k</c>) are dropped where a shell runs the
+/// command; comment lines are skipped.</item>
+/// </list>
 /// </summary>
 [TestFixture]
 public partial class ProvisionedCommandsTests
