@@ -1,45 +1,12 @@
 using OvsLb.OpenFlow.Match;
-using OvsLb.Runtime;
+using static OvsLb.OpenFlow.Match.MfId;
 
 namespace OvsLb.Pipeline;
 
-/// <summary>One table of the pipeline: its number, the name the docs and the <c>flows</c> command use,
-/// why it exists, what its flows may match and set, and where a packet can go next.</summary>
-public sealed record PipelineTable(byte Id, string Name, string Purpose, string Matches, string Sets, string Next)
-{
-    public override string ToString() => $"table={Id} ({Name})";
-}
-
-/// <summary>What a flow or learned flow is for; the cookie's feature byte (see <see cref="CookieLayout"/>).</summary>
-public enum FlowFeature : byte
-{
-    /// <summary>Table defaults (NORMAL or drop).</summary>
-    Default = 0,
-    /// <summary>ARP replies for a VIP made in the datapath (seed 004).</summary>
-    ArpResponder = 1,
-    /// <summary>Gateway ARP/GARP → learned next hop (seed 002).</summary>
-    GatewayLearn = 2,
-    /// <summary>VIP:port → the service's select group.</summary>
-    Service = 3,
-    /// <summary>Fake MAC → real destination IP (seed 002).</summary>
-    Translate = 4,
-    /// <summary>Next-hop fallbacks (the learned entries carry <see cref="Learned"/>).</summary>
-    NextHop = 5,
-    /// <summary>Backend replies: source IP back to the VIP (seed 002).</summary>
-    ReturnSnat = 6,
-    /// <summary>Port-group flows: master entry, gateway answers, return path (seed 000).</summary>
-    PortGroup = 7,
-    /// <summary>ARP replies to the LB MAC sent to the controller for active health checks.</summary>
-    Health = 8,
-    /// <summary>Flows created by NXAST_LEARN in the datapath. <see cref="CookieLayout.Owns"/> is false for
-    /// them, so the reconciler never deletes what the switch learned.</summary>
-    Learned = CookieLayout.LearnedFeature,
-}
-
 /// <summary>
 /// The pipeline, declared once (the same tables, registers and cookie bits are documented table by table
-/// in <c>flows/README.md</c>). Every flow factory takes its table from here; a test checks that each
-/// built flow's matches and next tables stay inside what its table declares.
+/// in <c>flows/README.md</c>). Every flow factory takes its table from here; <see cref="PipelineConformance"/>
+/// holds each built flow's matches, writes, next tables and exits to what its table declares.
 /// <code>
 ///  packet ─► 0 classify ─┬─ arp ──────────► 10 arp ── VIP request: reply in place (IN_PORT)
 ///                        │                          gateway ARP: learn into 50, then NORMAL
@@ -54,28 +21,65 @@ public enum FlowFeature : byte
 public static class LbPipeline
 {
     public static readonly PipelineTable Classify = new(0, "classify",
-        "Entry: sends ARP to 'arp', IPv4 to this bridge's LB MAC to 'service', IPv4 from known backends to 'return'; everything else is switched by NORMAL.",
-        "eth_type, eth_dst (lbMac), in_port (port-group servers), ip_src (translate backends)", "nothing", "arp, service, return, NORMAL");
+        "Entry: sends ARP to 'arp', IPv4 to this bridge's LB MAC to 'service', IPv4 from known backends to 'return'; everything else is switched by NORMAL.")
+    {
+        Matches = Fields(EthType, EthDst, InPortOxm),
+        Sets = Fields(),
+        Exits = TableExit.Normal,
+    };
 
     public static readonly PipelineTable Arp = new(10, "arp",
-        "ARP in the datapath: answers requests for VIPs with the local LB MAC (seed 004), learns gateways' MACs (seed 002), answers port-group servers' requests for their gateway (and drops their other ARP), passes health-probe replies to the controller.",
-        "arp_op, arp_tpa, arp_spa, eth_dst, in_port", "eth_src/dst, arp_op, arp_sha/tha, arp_spa/tpa (responder); learn into 'nexthop'", "IN_PORT, NORMAL, CONTROLLER, drop");
+        "ARP in the datapath: answers requests for VIPs with the local LB MAC, learns gateways' MACs, answers port-group servers' requests for their gateway (and drops their other ARP), passes health-probe replies to the controller.")
+    {
+        Matches = Fields(EthType, EthDst, InPortOxm, ArpOp, ArpSpa, ArpTpa),
+        Sets = Fields(EthSrc, EthDst, ArpOp, ArpSha, ArpTha, ArpSpa, ArpTpa),
+        Exits = TableExit.InPort | TableExit.Normal | TableExit.Controller | TableExit.Drop | TableExit.Learn,
+    };
 
     public static readonly PipelineTable Service = new(20, "service",
-        "VIP (protocol, port) → the service's select group; other IPv4 to a port-group VIP → the master server; other traffic to the LB MAC is dropped.",
-        "ip_proto, ip_dst (VIP), tcp_dst/udp_dst", "eth_dst/src (port-group master)", "group → bucket (output, or resubmit to 'translate'), drop");
+        "VIP (protocol, port) → the service's select group; other IPv4 to a port-group VIP → the master server; other traffic to the LB MAC is dropped.")
+    {
+        Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst),
+        Sets = Fields(EthSrc, EthDst),
+        Exits = TableExit.Group | TableExit.Output | TableExit.Normal | TableExit.Drop,
+    };
 
     public static readonly PipelineTable Translate = new(30, "translate",
-        "Address translation (seed 002): a fake MAC prefix:a.b.c.d becomes ip_dst a.b.c.d; eth_src ← lbMac; reg0 ← the next-hop gateway.",
-        "eth_dst (fake-MAC prefix, masked)", "ip_dst, eth_src, reg0, in_port (← 0, so the learned output may hairpin)", "nexthop");
-
-    public static readonly PipelineTable NextHop = new(50, "nexthop",
-        "Learned next hops (seed 002): reg0 = gateway IP → eth_dst ← the gateway's MAC, output to its port. Fallback to the next gateway; drop while none is learned.",
-        "reg0", "eth_dst, reg0 (fallback)", "output (learned port), nexthop (fallback), drop");
+        "Address translation: a fake MAC prefix:a.b.c.d becomes ip_dst a.b.c.d; eth_src ← lbMac; reg0 ← the next-hop gateway; in_port ← 0, so the learned output may hairpin.")
+    {
+        Matches = Fields(EthType, EthDst),
+        Sets = Fields(Ipv4Dst, EthSrc, NextHopRegister, InPort),
+        Exits = TableExit.Drop,
+    };
 
     public static readonly PipelineTable Return = new(40, "return",
-        "Backend replies: translate-mode replies get ip_src ← VIP (stateless SNAT, seed 002); port-group replies get eth_src ← lbMac and the learned next hop (seed 000).",
-        "ip_src + ip_proto + tcp_src/udp_src (SNAT), in_port + eth_dst (port group)", "ip_src, eth_src, reg0", "NORMAL, nexthop");
+        "Backend replies: translate-mode replies get ip_src ← VIP (stateless SNAT); port-group replies get eth_src ← lbMac and the learned next hop.")
+    {
+        Matches = Fields(EthType, IpProto, Ipv4Src, TcpSrc, UdpSrc, InPortOxm, EthDst),
+        Sets = Fields(Ipv4Src, EthSrc, NextHopRegister),
+        Exits = TableExit.Normal,
+    };
+
+    public static readonly PipelineTable NextHop = new(50, "nexthop",
+        "Learned next hops: reg0 = gateway IP → eth_dst ← the gateway's MAC, output to its port. Fallback to the next gateway; drop while none is learned.")
+    {
+        Matches = Fields(NextHopRegister),
+        Sets = Fields(EthDst, NextHopRegister),
+        Exits = TableExit.Output | TableExit.Drop,
+    };
+
+    /// <summary>The edges between tables, declared once: where each table's flows may continue, and which tables learn actions write.</summary>
+    static LbPipeline()
+    {
+        Classify.Connect([Arp, Service, Return]);
+        Arp.Connect([], learnsInto: [NextHop]);
+        Service.Connect([Translate]);   // a translate-mode bucket resubmits
+        Translate.Connect([NextHop]);
+        Return.Connect([NextHop]);
+        NextHop.Connect([NextHop]);     // the fallback to the next gateway resubmits here again
+    }
+
+    private static HashSet<MfId> Fields(params MfId[] ids) => [.. ids];
 
     /// <summary>All tables in pipeline order.</summary>
     public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Service, Translate, Return, NextHop];

@@ -17,39 +17,6 @@ public sealed class PipelineBuilderTests
     private static ServicePlan Only(BridgePlan p) => p.Services.Single();
 
     [Test]
-    public void EveryFlowStaysInsideTheDeclaredPipeline()
-    {
-        foreach (var name in Scenario.Names)
-        {
-            var s = Scenario.Load(name);
-            foreach (var b in s.Config.Bridges)
-            {
-                foreach (var f in s.Build(b).State.Flows.Values)
-                {
-                    var table = LbPipeline.ById(f.TableId);
-                    Assert.That(table, Is.Not.Null, $"{name}: {f.Text} is in an undeclared table");
-                    foreach (var ins in f.Instructions)
-                    {
-                        if (ins is GotoTableInstruction g)
-                        {
-                            Assert.That(g.TableId, Is.GreaterThan(f.TableId), $"{name}: {f.Text} goes back");
-                            Assert.That(table!.Next, Does.Contain(LbPipeline.ById(g.TableId)!.Name), $"{name}: {f.Text} goes to a table '{table.Name}' does not declare");
-                        }
-                    }
-                    Assert.That(f.Cookie >> 48, Is.EqualTo((ulong)Runtime.CookieLayout.DefaultSignature), f.Text);
-                }
-                foreach (var g in s.Build(b).State.Groups.Values)
-                {
-                    foreach (var a in g.Buckets.SelectMany(x => x.Actions).OfType<ResubmitAction>())
-                    {
-                        Assert.That(LbPipeline.ById(a.Table), Is.Not.Null, $"{name}: bucket resubmits to undeclared table {a.Table}");
-                    }
-                }
-            }
-        }
-    }
-
-    [Test]
     public void PortDownTakesTheBackendOutOfEveryBucketAndKeepsTheOthersSlots()
     {
         var (s, b) = Direct();
