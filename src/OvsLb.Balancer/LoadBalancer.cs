@@ -219,9 +219,6 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Sends an ARP probe for every gateway of the bridge (the replies are learned in the datapath).</summary>
-    public void SendGatewayProbes(ISwitchHandle sw) => _gateways.Send(sw);
-
     private void ScheduleInvalidate(TimeSpan after)
     {
         if (Volatile.Read(ref _disposed) != 0) return; // events may still arrive while the runtime shuts down
