@@ -12,8 +12,10 @@ public sealed record SwitchInfo(ulong DatapathId, string? BridgeName, IReadOnlyD
 }
 
 /// <summary>
-/// The application's policy: the desired flows and groups for a switch. Implementations are pure
-/// (no I/O); <see cref="Changed"/> tells the runtime to reconcile every connected switch again.
+/// The application's policy: the desired flows and groups for a switch. GetDesiredState has no side
+/// effects (it runs under the reconcile lock, before the bundle, which may be refused): what should
+/// happen once a state is in effect belongs in <see cref="OnReconciled"/>. <see cref="Changed"/> tells
+/// the runtime to reconcile every connected switch again.
 /// </summary>
 public interface IDesiredStateProvider
 {
