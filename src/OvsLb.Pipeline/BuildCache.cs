@@ -25,7 +25,7 @@ namespace OvsLb.Pipeline;
 /// Entries a build did not use are dropped when it ends.
 /// </para>
 /// <para>
-/// One per bridge, owned by whoever builds that bridge again and again (<see cref="Control.LoadBalancer"/>).
+/// One per bridge, owned by whoever builds that bridge again and again (the load balancer of <c>ovslb run</c>, through <see cref="Planning.BridgePlanner"/>).
 /// The builder locks it for the length of a build.
 /// </para>
 /// </summary>

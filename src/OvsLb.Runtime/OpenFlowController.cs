@@ -26,13 +26,17 @@ public sealed class OpenFlowController : IAsyncDisposable
     private readonly ILogger _log;
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
-    private readonly ConcurrentDictionary<ulong, SwitchSession> _sessions = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
     private readonly EarlyHello _earlyHello = new();
 
-    public OpenFlowController(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null)
+    /// <summary>
+    /// A controller for <paramref name="desired"/>; <paramref name="switches"/> is the registry of connected
+    /// switches it keeps: the one the application reads (e.g. the load balancer's), or null for a private one.
+    /// </summary>
+    public OpenFlowController(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null,
+        SwitchDirectory? switches = null)
     {
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
@@ -42,6 +46,7 @@ public sealed class OpenFlowController : IAsyncDisposable
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _log = _loggers.CreateLogger("OvsLb.Controller");
         Metrics = metrics ?? new ControllerMetrics();
+        Switches = switches ?? new SwitchDirectory();
         _desired.Changed += (_, _) => _changed.Release();
     }
 
@@ -51,7 +56,10 @@ public sealed class OpenFlowController : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> LocalEndpoints => _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!).ToList();
 
     /// <summary>Switches that finished the handshake, by datapath id.</summary>
-    public IReadOnlyDictionary<ulong, SwitchSession> Sessions => _sessions;
+    public IReadOnlyDictionary<ulong, SwitchSession> Sessions => Switches.Sessions;
+
+    /// <summary>The same switches as <see cref="Sessions"/>, as the application sees them.</summary>
+    public SwitchDirectory Switches { get; }
 
     /// <summary>
     /// Binds the listeners, runs the accept-and-greet path once (<see cref="EarlyHello.WarmUpAsync"/>, a few
@@ -147,12 +155,11 @@ public sealed class OpenFlowController : IAsyncDisposable
         var reason = await session.RunAsync(
             onIdentified: s =>
             {
-                if (_sessions.TryGetValue(s.DatapathId, out var old) && !ReferenceEquals(old, s))
+                if (Switches.Add(s) is { } old)
                 {
                     _log.LogWarning("Datapath {Dpid} reconnected from {Remote}; closing its previous connection from {Old}", s.DatapathIdText, s.Remote, old.Remote);
                     old.Close($"replaced by a new connection from {s.Remote}");
                 }
-                _sessions[s.DatapathId] = s;
                 Metrics.Connected(s);
                 sessionLog.LogInformation("Switch {Dpid} ({Bridge}) connected from {Remote}: {Ports} ports, role {Role}", s.DatapathIdText, s.BridgeName, s.Remote, s.Ports.Count, s.Role);
                 return Task.CompletedTask;
@@ -162,10 +169,7 @@ public sealed class OpenFlowController : IAsyncDisposable
                 if (s.CanWrite) await ReconcileOneAsync(s, readBack: true).ConfigureAwait(false);
                 await _events.OnReadyAsync(s).ConfigureAwait(false);
             }).ConfigureAwait(false);
-        if (session.DatapathId != 0 && _sessions.TryGetValue(session.DatapathId, out var current) && ReferenceEquals(current, session))
-        {
-            _sessions.TryRemove(session.DatapathId, out _);
-        }
+        if (session.DatapathId != 0) Switches.Remove(session);
         using var dpScope = session.DatapathId != 0 ? sessionLog.BeginScope(new LogScope("DatapathId", session.DatapathIdText)) : null;
         if (session.DatapathId != 0) sessionLog.LogInformation("Switch {Dpid} disconnected: {Reason}", session.DatapathIdText, reason);
         else sessionLog.LogWarning("Connection from {Remote} closed before the handshake finished: {Reason}", remote, reason);
@@ -177,7 +181,8 @@ public sealed class OpenFlowController : IAsyncDisposable
         if (!s.CanWrite || s.Closed.IsCancellationRequested) return;
         try
         {
-            await s.ReconcileAsync(installed => _desired.GetDesiredState(s.Info, installed), readBack, s.Closed).ConfigureAwait(false);
+            await s.ReconcileAsync(installed => _desired.GetDesiredState(s.Info, installed), readBack, s.Closed,
+                committed => _desired.OnReconciled(s, committed)).ConfigureAwait(false);
             Interlocked.Exchange(ref s.ReconcileFailures, 0);
         }
         catch (Exception e) when (!s.Closed.IsCancellationRequested)
@@ -227,7 +232,7 @@ public sealed class OpenFlowController : IAsyncDisposable
     }
 
     /// <summary>Reconciles every connected writable switch with the current desired state.</summary>
-    public Task ReconcileAllAsync() => Task.WhenAll(_sessions.Values.Select(s => ReconcileOneAsync(s, readBack: false)));
+    public Task ReconcileAllAsync() => Task.WhenAll(Sessions.Values.Select(s => ReconcileOneAsync(s, readBack: false)));
 
     /// <summary>
     /// Changes this instance's role on every switch (e.g. promote a standby to MASTER with a newer
@@ -237,7 +242,7 @@ public sealed class OpenFlowController : IAsyncDisposable
     {
         _options.Role = role;             // switches that connect later ask for the new role
         _options.GenerationId = generationId;
-        foreach (var s in _sessions.Values)
+        foreach (var s in Sessions.Values)
         {
             try
             {

@@ -12,7 +12,7 @@ namespace OvsLb.Benchmarks;
 /// <see cref="Mac"/>", built with <see cref="ArpPacket.Reply"/>) out of the port it came in on
 /// (output:IN_PORT). Anything else is counted and ignored.
 /// </summary>
-public sealed class ArpResponder(Action<SwitchSession>? onReady = null) : ISwitchEvents
+public sealed class ArpResponder(Action<ISwitchHandle>? onReady = null) : ISwitchEvents
 {
     private long _answered, _ignored;
 
@@ -21,13 +21,13 @@ public sealed class ArpResponder(Action<SwitchSession>? onReady = null) : ISwitc
     public long Answered => Interlocked.Read(ref _answered);
     public long Ignored => Interlocked.Read(ref _ignored);
 
-    public ValueTask OnReadyAsync(SwitchSession session)
+    public ValueTask OnReadyAsync(ISwitchHandle session)
     {
         onReady?.Invoke(session);
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask OnPacketInAsync(SwitchSession session, PacketIn packetIn)
+    public ValueTask OnPacketInAsync(ISwitchHandle session, PacketIn packetIn)
     {
         var p = packetIn.ParsePacket();
         if (!p.IsArp || p.ArpOp != ArpPacket.OpRequest)

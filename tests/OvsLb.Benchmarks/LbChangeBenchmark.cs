@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using OvsLb.Balancer;
+using OvsLb.OpenFlow.Messages;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
-using OvsLb.Pipeline.Control;
 using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
 
@@ -114,8 +115,28 @@ public sealed class ChangeRounds
         var set = lb.Settings;
         _own = new Ownership(set.Cookies, set.GroupIdFirst, set.GroupIdLast, false);
         // The switch as the session knows it after the first reconcile; then warm up (JIT tiers) with unchanged re-plans.
-        _installed = StateDiff.Apply(SwitchState.Empty, lb.GetDesiredState(sw(), SwitchState.Empty), _own);
-        for (int i = 0; i < 30; i++) _installed = StateDiff.Apply(_installed, lb.GetDesiredState(sw(), _installed), _own);
+        _installed = Commit(sw(), SwitchState.Empty);
+        for (int i = 0; i < 30; i++) _installed = Commit(sw(), _installed);
+    }
+
+    /// <summary>One reconcile as the runtime does it: plan, apply, then tell the load balancer the state is committed.</summary>
+    private SwitchState Commit(SwitchInfo sw, SwitchState installed)
+    {
+        var desired = _lb.GetDesiredState(sw, installed);
+        var next = StateDiff.Apply(installed, desired, _own);
+        _lb.OnReconciled(new Offline(sw), desired);
+        return next;
+    }
+
+    /// <summary>The switch of the rounds as the load balancer's commit notification takes it; nothing is sent to it.</summary>
+    private sealed class Offline(SwitchInfo sw) : ISwitchHandle
+    {
+        public ulong DatapathId => sw.DatapathId;
+        public string DatapathIdText => sw.DatapathIdText;
+        public string? BridgeName => sw.BridgeName;
+        public IReadOnlyDictionary<uint, PortDescription> Ports => sw.Ports;
+        public bool CanWrite => false;
+        public void Send(PacketOut packetOut) => throw new InvalidOperationException("the change rounds have no switch to send to");
     }
 
     public List<string> Problems { get; } = [];
@@ -142,6 +163,7 @@ public sealed class ChangeRounds
             var tDiff = t.Elapsed;
             _installed = StateDiff.Apply(_installed, desired, _own);
             var tApply = t.Elapsed;
+            _lb.OnReconciled(new Offline(sw), desired); // the plan is committed: its slot tables are the memory of the next round
             int g = d.GroupAdds.Count + d.GroupMods.Count + d.GroupDeletes.Count, f = d.FlowAdds.Count + d.FlowDeletes.Count;
             if (r >= 0)
             {

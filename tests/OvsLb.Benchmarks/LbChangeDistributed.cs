@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
+using OvsLb.Balancer;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
-using OvsLb.Pipeline.Control;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
@@ -58,7 +58,7 @@ public static class LbChangeDistributed
         if (!parsed.IsValid) throw new InvalidOperationException("generated configuration is invalid: " + string.Join("; ", parsed.Errors.Take(5)));
         var config = parsed.Config!;
         await using var lb = new LoadBalancer(config);
-        await using var controller = new OpenFlowController(new ControllerOptions { Listen = ["127.0.0.1:0"] }, new StaticDesiredState(SwitchState.Empty), lb);
+        await using var controller = new OpenFlowController(new ControllerOptions { Listen = ["127.0.0.1:0"] }, new StaticDesiredState(SwitchState.Empty), lb, switches: lb.Switches);
         await controller.StartAsync();
         var fakes = new List<FakeSwitch>();
         try
@@ -68,11 +68,11 @@ public static class LbChangeDistributed
                 fakes.Add(await FakeSwitch.ConnectAsync(controller.LocalEndpoints[0],
                     new FakeSwitchOptions { DatapathId = DatapathId(k), BridgeName = $"br-d{k}", Ports = 1 + HostPorts }));
             }
-            if (!ProcessRunner.WaitUntil(() => lb.Sessions.Count == Bridges, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(10)))
+            if (!ProcessRunner.WaitUntil(() => controller.Sessions.Count == Bridges, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(10)))
             {
-                throw new TimeoutException($"{lb.Sessions.Count} of {Bridges} fake bridges became ready");
+                throw new TimeoutException($"{controller.Sessions.Count} of {Bridges} fake bridges became ready");
             }
-            var self = lb.Sessions[DatapathId(0)];
+            var self = controller.Sessions[DatapathId(0)];
             var r = new ChangeRounds(lb, () => self.Info, rounds, log, FreshView);
 
             // A host port on bridge 1 goes down, then up: PORT_STATUS from the fake, seen by its session.
@@ -81,8 +81,8 @@ public static class LbChangeDistributed
             var cases = new List<ChangeTiming>
             {
                 r.Case("re-plan, nothing changed", 0, 0, _ => { }),
-                r.Case("a host port down on another bridge (PORT_STATUS; one group per service behind it)", Behind, i => SetPort(fakes, lb, HostOf(i), up: false)),
-                r.Case("the same port up again", Behind, i => SetPort(fakes, lb, HostOf(i), up: true)),
+                r.Case("a host port down on another bridge (PORT_STATUS; one group per service behind it)", Behind, i => SetPort(fakes, controller, HostOf(i), up: false)),
+                r.Case("the same port up again", Behind, i => SetPort(fakes, controller, HostOf(i), up: true)),
             };
             return new LbChangeResult($"One change in {vips} VIPs x {backendsPerVip} backends (direct mode) over {Bridges} bridges x {HostPorts} host ports, the plan of one bridge", cases, r.Problems);
         }
@@ -94,25 +94,25 @@ public static class LbChangeDistributed
         // Independently of the LoadBalancer: a backend is down when its port on its own (other) bridge is.
         BridgeView FreshView(IReadOnlyDictionary<string, IReadOnlyList<string?>> slots)
         {
-            var self = lb.Sessions[DatapathId(0)].Info;
-            var down = config.Services.SelectMany(s => s.Backends.Where(b => b.Bridge != "br-d0" && !PortUp(lb, b)).Select(b => PipelineBuilder.BackendId(s, b)));
+            var self = controller.Sessions[DatapathId(0)].Info;
+            var down = config.Services.SelectMany(s => s.Backends.Where(b => b.Bridge != "br-d0" && !PortUp(controller, b)).Select(b => PipelineBuilder.BackendId(s, b)));
             return new BridgeView(self.DatapathId, self.BridgeName, self.Ports, down.ToHashSet(StringComparer.Ordinal), slots);
         }
     }
 
-    private static bool PortUp(LoadBalancer lb, BackendConfig b)
+    private static bool PortUp(OpenFlowController controller, BackendConfig b)
     {
         int k = int.Parse(b.Bridge!["br-d".Length..], CultureInfo.InvariantCulture);
-        return lb.Sessions[DatapathId(k)].Ports.TryGetValue(b.Port!.Value.Number!.Value, out var d) && d.IsUp;
+        return controller.Sessions[DatapathId(k)].Ports.TryGetValue(b.Port!.Value.Number!.Value, out var d) && d.IsUp;
     }
 
     /// <summary>The fake reports the port's link state; returns once the controller's session holds it.</summary>
-    private static void SetPort(List<FakeSwitch> fakes, LoadBalancer lb, (int Bridge, uint Port) host, bool up)
+    private static void SetPort(List<FakeSwitch> fakes, OpenFlowController controller, (int Bridge, uint Port) host, bool up)
     {
         var fake = fakes[host.Bridge];
         var desc = fake.Ports.First(p => p.PortNo == host.Port) with { State = up ? PortState.Live : PortState.LinkDown };
         fake.Send(new PortStatus(PortStatusReason.Modify, desc));
-        var session = lb.Sessions[fake.DatapathId];
+        var session = controller.Sessions[fake.DatapathId];
         if (!ProcessRunner.WaitUntil(() => session.Ports[host.Port].IsUp == up, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(1)))
         {
             throw new TimeoutException($"PORT_STATUS for port {host.Port} of bridge {host.Bridge} did not reach the controller");

@@ -240,7 +240,7 @@ public static class ScaleBenchmark
         public int Ready => Volatile.Read(ref _ready);
         public int Disconnects => Volatile.Read(ref _disconnects);
 
-        public ValueTask OnReadyAsync(SwitchSession session)
+        public ValueTask OnReadyAsync(ISwitchHandle session)
         {
             Times.Enqueue(Stopwatch.GetTimestamp());
             Interlocked.Increment(ref _ready);
@@ -249,9 +249,9 @@ public static class ScaleBenchmark
 
         public ConcurrentQueue<string> DisconnectReasons { get; } = new();
 
-        public void OnDisconnected(SwitchSession session, CloseReason reason)
+        public void OnDisconnected(ISwitchHandle session, CloseReason reason)
         {
-            if (Interlocked.Increment(ref _disconnects) <= 5) DisconnectReasons.Enqueue($"{session.DatapathIdText} in state {session.State}: {reason}");
+            if (Interlocked.Increment(ref _disconnects) <= 5) DisconnectReasons.Enqueue($"{session.DatapathIdText} in state {(session as SwitchSession)?.State}: {reason}");
         }
     }
 }

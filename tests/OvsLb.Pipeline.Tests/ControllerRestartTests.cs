@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
+using OvsLb.Balancer;
 using OvsLb.Pipeline.Config;
-using OvsLb.Pipeline.Control;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
 using OvsLb.Testing;
@@ -82,7 +82,7 @@ public sealed class ControllerRestartTests
         var loggers = log.Factory();
         var lb = new LoadBalancer(config, BuildSettings.Default, loggers.CreateLogger("OvsLb.LoadBalancer"));
         var options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(1), HandshakeTimeout = TimeSpan.FromSeconds(5) };
-        var controller = new OpenFlowController(options, lb, lb, loggers);
+        var controller = new OpenFlowController(options, lb, lb, loggers, switches: lb.Switches);
         await controller.StartAsync();
         return new Running(lb, controller);
     }

@@ -7,7 +7,7 @@ namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
 /// Active ARP health checks (issue 4 item 9) against real OVS and real kernels: the real
-/// <see cref="Control.LoadBalancer"/> probes each backend by PACKET_OUT out of its port; the backend's
+/// <see cref="Balancer.LoadBalancer"/> probes each backend by PACKET_OUT out of its port; the backend's
 /// kernel answers (or, with <c>arp_ignore=8</c>, stays silent); the reply comes back as the pipeline's one
 /// packet-in. A silent backend is marked down after <c>fall</c> failed checks and its buckets — only its
 /// buckets — move to the others; when it answers again it rises after <c>rise</c> checks and takes a share

@@ -1,5 +1,5 @@
+using OvsLb.Balancer;
 using OvsLb.Pipeline.Config;
-using OvsLb.Pipeline.Control;
 using OvsLb.Runtime.Session;
 
 namespace OvsLb.Pipeline.Tests;
@@ -22,11 +22,11 @@ public sealed class LoadBalancerStateTests
         var (config, sw) = Direct(HealthCheckKind.Tcp);
         await using var lb = new LoadBalancer(config);
         for (int i = 0; i < config.Services[0].HealthCheck.Fall; i++) lb.Health.Record("web/s1", false, 2, 3);
-        Assert.That(lb.Plan(sw, null).Services[0].LiveBackends.Select(b => b.Name), Is.EqualTo(new[] { "s2", "s3" }));
+        Assert.That(lb.Plan(sw, null).Plan.Services[0].LiveBackends.Select(b => b.Name), Is.EqualTo(new[] { "s2", "s3" }));
 
         var (off, _) = Direct(HealthCheckKind.None);
         lb.Apply(off);
-        Assert.That(lb.Plan(sw, null).Services[0].LiveBackends.Select(b => b.Name), Is.EqualTo(new[] { "s1", "s2", "s3" }), "nothing would ever bring s1 back");
+        Assert.That(lb.Plan(sw, null).Plan.Services[0].LiveBackends.Select(b => b.Name), Is.EqualTo(new[] { "s1", "s2", "s3" }), "nothing would ever bring s1 back");
         Assert.That(lb.Health.IsUp("web/s1"), Is.True);
     }
 
@@ -38,6 +38,6 @@ public sealed class LoadBalancerStateTests
         for (int i = 0; i < 3; i++) lb.Health.Record("web/s1", false, 2, 3);
         var reweighted = config with { Services = [config.Services[0] with { Backends = config.Services[0].Backends.Select(b => b.Name == "s2" ? b with { Weight = 5 } : b).ToArray() }] };
         lb.Apply(reweighted);
-        Assert.That(lb.Plan(sw, null).Services[0].LiveBackends.Select(b => b.Name), Is.EqualTo(new[] { "s2", "s3" }));
+        Assert.That(lb.Plan(sw, null).Plan.Services[0].LiveBackends.Select(b => b.Name), Is.EqualTo(new[] { "s2", "s3" }));
     }
 }

@@ -7,7 +7,7 @@ namespace OvsLb.Pipeline.Tests;
 /// Port-group mode (seed 000, issue 4 item 6) with real packets through a real OVS: three servers share
 /// one IP (the VIP) with distinct MACs on distinct ports of <c>br-pg</c>; clients sit behind a router
 /// whose leg on <c>br-pg</c> is the uplink and the servers' default gateway. The real
-/// <see cref="Control.LoadBalancer"/> programs the bridges. What is checked is what the hosts and the wire
+/// <see cref="Balancer.LoadBalancer"/> programs the bridges. What is checked is what the hosts and the wire
 /// show: the router's and the servers' ARP caches, which server answered and whom it saw, tcpdump on the
 /// router's leg, ICMP counters of the servers' kernels.
 /// </summary>

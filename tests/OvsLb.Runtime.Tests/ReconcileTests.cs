@@ -226,6 +226,8 @@ public class ReconcileTests
             Assert.That(retries.ElementAtOrDefault(0), Does.Contain("retrying in 1 s"));
             Assert.That(retries.ElementAtOrDefault(1), Does.Contain("retrying in 2 s"), "the delay doubles");
             Assert.That(s!.LastReconcile!.ReadBack, Is.True, "a retry reads the switch back");
+            Assert.That(provider.Committed, Has.Count.EqualTo(1), "the provider hears only of the state the switch committed");
+            Assert.That(provider.Committed.FirstOrDefault(), Is.SameAs(provider.Good), "the very instance it planned");
         });
     }
 
@@ -235,6 +237,15 @@ public class ReconcileTests
         private int _calls;
 
         public int Calls => Volatile.Read(ref _calls);
+        public SwitchState Good => good;
+
+        /// <summary>The states <see cref="OnReconciled"/> reported committed, in order.</summary>
+        public List<SwitchState> Committed { get; } = [];
+
+        public void OnReconciled(ISwitchHandle sw, SwitchState committed)
+        {
+            lock (Committed) Committed.Add(committed);
+        }
 
         public SwitchState GetDesiredState(SwitchInfo sw) => Interlocked.Increment(ref _calls) <= failures ? refused : good;
 

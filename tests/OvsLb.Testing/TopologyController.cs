@@ -32,7 +32,7 @@ public sealed class PacketInCounter(ISwitchEvents inner) : ISwitchEvents
 
     public override string ToString() => $"{Count} packet-ins{(Count > 0 ? ": " + string.Join("; ", First.Take(5)) : "")}";
 
-    public ValueTask OnPacketInAsync(SwitchSession session, PacketIn packetIn)
+    public ValueTask OnPacketInAsync(ISwitchHandle session, PacketIn packetIn)
     {
         if (Interlocked.Increment(ref _count) <= 100)
         {
@@ -41,10 +41,10 @@ public sealed class PacketInCounter(ISwitchEvents inner) : ISwitchEvents
         return inner.OnPacketInAsync(session, packetIn);
     }
 
-    public ValueTask OnReadyAsync(SwitchSession session) => inner.OnReadyAsync(session);
-    public void OnDisconnected(SwitchSession session, CloseReason reason) => inner.OnDisconnected(session, reason);
-    public ValueTask OnPortStatusAsync(SwitchSession session, PortStatus status) => inner.OnPortStatusAsync(session, status);
-    public ValueTask OnFlowRemovedAsync(SwitchSession session, FlowRemoved removed) => inner.OnFlowRemovedAsync(session, removed);
+    public ValueTask OnReadyAsync(ISwitchHandle session) => inner.OnReadyAsync(session);
+    public void OnDisconnected(ISwitchHandle session, CloseReason reason) => inner.OnDisconnected(session, reason);
+    public ValueTask OnPortStatusAsync(ISwitchHandle session, PortStatus status) => inner.OnPortStatusAsync(session, status);
+    public ValueTask OnFlowRemovedAsync(ISwitchHandle session, FlowRemoved removed) => inner.OnFlowRemovedAsync(session, removed);
 }
 
 /// <summary>
@@ -100,10 +100,11 @@ public sealed partial class LbTopology
     /// Starts an <see cref="OpenFlowController"/> for <paramref name="desired"/> and <paramref name="events"/>
     /// inside <see cref="Switch"/> on 127.0.0.1 (a free port) and points every bridge at it (reconnect backoff 1 s).
     /// Call <see cref="TopologyController.WaitReady"/> for each bridge before sending traffic. Pass
-    /// <paramref name="log"/> to record the controller's lines with the application's own.
+    /// <paramref name="log"/> to record the controller's lines with the application's own, and
+    /// <paramref name="switches"/> when the application reads the connected switches (the load balancer's).
     /// </summary>
     public TopologyController StartController(IDesiredStateProvider desired, ISwitchEvents? events = null, Action<ControllerOptions>? configure = null,
-        RecordingLoggerProvider? log = null)
+        RecordingLoggerProvider? log = null, SwitchDirectory? switches = null)
     {
         var options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(1), HandshakeTimeout = TimeSpan.FromSeconds(5) };
         configure?.Invoke(options);
@@ -113,7 +114,7 @@ public sealed partial class LbTopology
         WarmUpSockets();
         var controller = Switch.Run(() =>
         {
-            var c = new OpenFlowController(options, desired, counter, loggers);
+            var c = new OpenFlowController(options, desired, counter, loggers, switches: switches);
             c.StartAsync().GetAwaiter().GetResult();
             return c;
         });

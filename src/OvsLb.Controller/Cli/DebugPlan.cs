@@ -4,8 +4,10 @@ using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Text;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
+using OvsLb.Pipeline.Planning;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Reconcile;
+using OvsLb.Runtime.Session;
 
 namespace OvsLb.Controller.Cli;
 
@@ -16,7 +18,7 @@ public sealed class DebugException(string message) : Exception(message);
 /// <summary>
 /// The desired state of one bridge as <c>ovslb run</c> would compute it: the same configuration loader,
 /// the same controller settings (cookie signature and owned group ids from the file's <c>Controller</c>
-/// section), the same <see cref="PipelineBuilder"/>. Ports and their liveness come from the switch
+/// section), the same plan inputs (<see cref="PlanInputs.Assemble"/>) and planner (<see cref="BridgePlanner"/>). Ports and their liveness come from the switch
 /// (<c>--switch</c>, which also lends the installed groups' bucket assignment, as a restarted controller
 /// takes it) or from <c>--ports</c> (every listed or numbered port up; backends given with <c>--down</c>
 /// fail from the all-up bucket table, as they would on a running controller).
@@ -55,8 +57,7 @@ public sealed record DebugPlan(
         }
         SwitchSnapshot? sw = null;
         BridgeConfig bridge;
-        BridgeView view;
-        var slots = new Dictionary<string, IReadOnlyList<string?>>(StringComparer.Ordinal);
+        PlanInputs inputs;
         if (args.Switch is string target)
         {
             try
@@ -72,37 +73,41 @@ public sealed record DebugPlan(
             if (found is null) throw new DebugException($"the switch at {target} (datapath {sw.DatapathId:x16}, bridge '{name}') is not a bridge of {path}: the controller gives it no load-balancing flows");
             if (args.Bridge is string wanted && wanted != found.Name) throw new DebugException($"the switch at {target} (datapath {sw.DatapathId:x16}, bridge '{name}') is bridge '{found.Name}' of {path}, not '{wanted}'");
             bridge = found;
-            var ids = PipelineBuilder.AssignGroupIds(config, settings.GroupIdFirst, settings.GroupIdLast);
-            foreach (var s in config.Services)
-            {
-                if (sw.Installed.Groups.TryGetValue(ids[s.Name], out var g)) slots[s.Name] = PipelineBuilder.RecoverSlots(s, g, config.Options);
-            }
-            view = new BridgeView(sw.DatapathId, name, sw.Ports, args.Down, slots);
+            // No slot memory: the installed groups lend their bucket assignment, as they do to a restarted controller.
+            inputs = PlanInputs.Assemble(config, settings, new SwitchInfo(sw.DatapathId, name, sw.Ports), sw.Installed, healthDown: args.Down);
         }
         else
         {
             string want = args.RequireBridge();
             bridge = config.Bridges.FirstOrDefault(b => b.Name == want)
                 ?? throw new DebugException($"bridge '{want}' is not in {path} (bridges: {string.Join(", ", config.Bridges.Select(b => b.Name))})");
-            view = new BridgeView(bridge.DatapathId ?? 0, bridge.Name, OfflinePorts(config, bridge, args.Ports), args.Down, slots);
+            var info = new SwitchInfo(bridge.DatapathId ?? 0, bridge.Name, OfflinePorts(config, bridge, args.Ports));
+            inputs = PlanInputs.Assemble(config, settings, info, installed: null, healthDown: args.Down);
             if (args.Down.Count > 0)
             {
                 // A failure happens to a running controller, which had every backend's buckets before:
-                // start from that table, so the other backends keep their buckets as they would.
-                var before = PipelineBuilder.Build(config, view with { DownBackends = new HashSet<string>() }, settings);
-                foreach (var sp in before.Services.Where(p => p.SlotKeys.Count > 0)) slots[sp.Service.Name] = sp.SlotKeys.ToArray();
+                // its slot memory is the all-up plan's, so the other backends keep their buckets as they would.
+                var before = RunPlanner(inputs with { HealthDown = new HashSet<string>() }, bridge);
+                inputs = inputs with { Slots = before.Slots };
             }
         }
-        BridgePlan plan;
+        var output = RunPlanner(inputs, bridge);
+        var plan = output.Plan;
+        var view = output.View;
+        return new DebugPlan(path, config, bridge, view, settings, Ownership.From(options), plan, sw);
+    }
+
+    /// <summary>The planner on <paramref name="inputs"/>; a configuration the builder refuses is a <see cref="DebugException"/>.</summary>
+    private static PlanOutput RunPlanner(PlanInputs inputs, BridgeConfig bridge)
+    {
         try
         {
-            plan = PipelineBuilder.Build(config, view, settings);
+            return BridgePlanner.Plan(inputs);
         }
         catch (ArgumentException e)
         {
             throw new DebugException($"the pipeline cannot be built for bridge '{bridge.Name}': {e.Message}");
         }
-        return new DebugPlan(path, config, bridge, view, settings, Ownership.From(options), plan, sw);
     }
 
     /// <summary>Loads and validates the load-balancer configuration; every error as FILE:LINE:COL: path: message.</summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OvsLb.Controller.Status;
 using OvsLb.Pipeline;
-using OvsLb.Pipeline.Control;
+using OvsLb.Balancer;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Diagnostics;
 using OvsLb.Runtime.Reconcile;
@@ -50,10 +50,13 @@ public static class ControllerHost
                 services.Configure<ControllerOptions>(ctx.Configuration.GetSection(ControllerOptions.Section));
                 services.AddSingleton<ControllerMetrics>(sp => new ControllerMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
                 services.AddSingleton(new ConfigFilePath(configFile));
+                // The one registry of connected switches: the controller keeps it, the load balancer reads it.
+                services.AddSingleton(new SwitchDirectory());
                 services.AddSingleton(sp =>
                 {
                     var settings = sp.GetRequiredService<IOptions<ControllerOptions>>().Value.ToBuildSettings();
-                    return new LoadBalancer(lbConfig, settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("OvsLb.LoadBalancer"));
+                    return new LoadBalancer(lbConfig, settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("OvsLb.LoadBalancer"),
+                        sp.GetRequiredService<SwitchDirectory>());
                 });
                 services.AddSingleton<IDesiredStateProvider>(sp => sp.GetRequiredService<LoadBalancer>());
                 services.AddSingleton<ISwitchEvents>(sp => sp.GetRequiredService<LoadBalancer>());
@@ -62,7 +65,8 @@ public static class ControllerHost
                     sp.GetRequiredService<IDesiredStateProvider>(),
                     sp.GetRequiredService<ISwitchEvents>(),
                     sp.GetRequiredService<ILoggerFactory>(),
-                    sp.GetRequiredService<ControllerMetrics>()));
+                    sp.GetRequiredService<ControllerMetrics>(),
+                    sp.GetRequiredService<SwitchDirectory>()));
                 services.AddStatusEndpoint(ctx.Configuration, configFile);
                 services.AddHostedService<LoadBalancerService>();
                 services.AddHostedService<ControllerService>();

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OvsLb.Pipeline.Config;
-using OvsLb.Pipeline.Control;
+using OvsLb.Balancer;
 
 namespace OvsLb.Controller.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using OvsLb.Pipeline;
-using OvsLb.Pipeline.Control;
+using OvsLb.Balancer;
 using OvsLb.Runtime;
 
 namespace OvsLb.Controller.Status;

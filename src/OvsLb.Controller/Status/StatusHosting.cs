@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OvsLb.Pipeline.Control;
+using OvsLb.Balancer;
 using OvsLb.Runtime;
 
 namespace OvsLb.Controller.Status;

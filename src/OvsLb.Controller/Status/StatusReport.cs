@@ -5,7 +5,7 @@ using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Text;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
-using OvsLb.Pipeline.Control;
+using OvsLb.Balancer;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
 

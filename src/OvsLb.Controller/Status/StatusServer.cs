@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OvsLb.Pipeline.Control;
+using OvsLb.Balancer;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Diagnostics;
 

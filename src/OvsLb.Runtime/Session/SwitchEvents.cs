@@ -12,8 +12,10 @@ public sealed record SwitchInfo(ulong DatapathId, string? BridgeName, IReadOnlyD
 }
 
 /// <summary>
-/// The application's policy: the desired flows and groups for a switch. Implementations are pure
-/// (no I/O); <see cref="Changed"/> tells the runtime to reconcile every connected switch again.
+/// The application's policy: the desired flows and groups for a switch. GetDesiredState has no side
+/// effects (it runs under the reconcile lock, before the bundle, which may be refused): what should
+/// happen once a state is in effect belongs in <see cref="OnReconciled"/>. <see cref="Changed"/> tells
+/// the runtime to reconcile every connected switch again.
 /// </summary>
 public interface IDesiredStateProvider
 {
@@ -22,6 +24,16 @@ public interface IDesiredStateProvider
     /// <summary>The desired state given what the switch has installed (read back on connect); by default
     /// the installed state is not needed.</summary>
     SwitchState GetDesiredState(SwitchInfo sw, SwitchState installed) => GetDesiredState(sw);
+
+    /// <summary>
+    /// Told after <paramref name="sw"/> was reconciled: the switch now holds <paramref name="committed"/>,
+    /// the very instance <see cref="GetDesiredState(SwitchInfo, SwitchState)"/> returned (its bundle
+    /// committed, or nothing had to change). Not called when the switch refused the bundle or the
+    /// reconcile failed, so a policy that remembers what it planned (or acts on a change) does so only
+    /// for what took effect. Called under the switch's reconcile lock: calls for one switch come in
+    /// commit order, and the next GetDesiredState for it waits for this one.
+    /// </summary>
+    void OnReconciled(ISwitchHandle sw, SwitchState committed) { }
 
     event EventHandler? Changed;
 }
@@ -45,15 +57,18 @@ public sealed class StaticDesiredState(SwitchState state) : IDesiredStateProvide
 /// <summary>
 /// Switch events for the application. Handlers run on the connection's receive loop: a PACKET_IN's
 /// data aliases the receive buffer and is valid only until the handler's task completes
-/// (<see cref="OvsLb.OpenFlow.Wire.Bytes.Copy"/> it to keep it).
+/// (<see cref="OvsLb.OpenFlow.Wire.Bytes.Copy"/> it to keep it). The switch comes as an
+/// <see cref="ISwitchHandle"/> (identity, ports, PACKET_OUT), not the session: reconciling and the
+/// connection stay the runtime's.
 /// </summary>
 public interface ISwitchEvents
 {
-    ValueTask OnReadyAsync(SwitchSession session) => ValueTask.CompletedTask;
-    void OnDisconnected(SwitchSession session, CloseReason reason) { }
-    ValueTask OnPortStatusAsync(SwitchSession session, PortStatus status) => ValueTask.CompletedTask;
-    ValueTask OnPacketInAsync(SwitchSession session, PacketIn packetIn) => ValueTask.CompletedTask;
-    ValueTask OnFlowRemovedAsync(SwitchSession session, FlowRemoved removed) => ValueTask.CompletedTask;
+    /// <summary>The handshake and the first reconcile (if this instance may write) are done.</summary>
+    ValueTask OnReadyAsync(ISwitchHandle sw) => ValueTask.CompletedTask;
+    void OnDisconnected(ISwitchHandle sw, CloseReason reason) { }
+    ValueTask OnPortStatusAsync(ISwitchHandle sw, PortStatus status) => ValueTask.CompletedTask;
+    ValueTask OnPacketInAsync(ISwitchHandle sw, PacketIn packetIn) => ValueTask.CompletedTask;
+    ValueTask OnFlowRemovedAsync(ISwitchHandle sw, FlowRemoved removed) => ValueTask.CompletedTask;
 }
 
 /// <summary>No-op events.</summary>

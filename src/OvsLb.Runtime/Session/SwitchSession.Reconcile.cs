@@ -68,8 +68,11 @@ public sealed partial class SwitchSession
     /// As <see cref="ReconcileAsync(SwitchState, bool, CancellationToken)"/>, with the desired state computed
     /// from the installed one (read back first when needed), under the reconcile lock: a policy can keep
     /// what the switch already has (e.g. a group's bucket assignment after a controller restart).
+    /// <paramref name="committed"/> is called with the desired state once the switch holds it (bundle
+    /// committed, or nothing to change), still under the lock, and never when the reconcile fails.
     /// </summary>
-    public async Task<ReconcileResult> ReconcileAsync(Func<SwitchState, SwitchState> desiredFromInstalled, bool readBack = false, CancellationToken ct = default)
+    public async Task<ReconcileResult> ReconcileAsync(Func<SwitchState, SwitchState> desiredFromInstalled, bool readBack = false, CancellationToken ct = default,
+        Action<SwitchState>? committed = null)
     {
         await _reconcileLock.WaitAsync(ct).ConfigureAwait(false);
         var sw = Stopwatch.StartNew();
@@ -110,6 +113,7 @@ public sealed partial class SwitchSession
                 BundleCommits++;
                 _metrics.BundleCommitted(this);
             }
+            committed?.Invoke(desired);
             State = prev is SessionState.Reconciling ? SessionState.Ready : prev == SessionState.Role ? SessionState.Ready : prev;
             if (Role == ControllerRole.Slave) State = SessionState.Standby;
             var result = new ReconcileResult(diff, read, sw.Elapsed, diff.IsEmpty ? 0 : flowMods, diff.IsEmpty ? 0 : groupMods);

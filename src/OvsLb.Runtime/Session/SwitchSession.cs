@@ -16,7 +16,7 @@ namespace OvsLb.Runtime.Session;
 /// matching by xid, role, reconciliation of the desired state, and dispatch of asynchronous messages.
 /// See <see cref="SessionState"/> for the state machine.
 /// </summary>
-public sealed partial class SwitchSession
+public sealed partial class SwitchSession : ISwitchHandle
 {
     private readonly SwitchConnection _conn;
     private readonly ControllerOptions _options;
@@ -76,6 +76,8 @@ public sealed partial class SwitchSession
 
     /// <summary>Closes the connection (the switch will reconnect on its own).</summary>
     public void Close(string reason) => _conn.Close(new CloseReason(reason));
+
+    void ISwitchHandle.Send(PacketOut packetOut) => Send(packetOut);
 
     /// <summary>Sends a message without waiting for a reply; assigns an xid when it has none.</summary>
     public OfpMessage Send(OfpMessage m)

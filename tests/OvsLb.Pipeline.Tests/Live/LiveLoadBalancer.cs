@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using OvsLb.Balancer;
 using OvsLb.Pipeline.Config;
-using OvsLb.Pipeline.Control;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
 using OvsLb.Testing;
@@ -76,7 +76,7 @@ public sealed partial class LiveLoadBalancer : IAsyncDisposable
         var log = new RecordingLoggerProvider();
         var lb = new LoadBalancer(config, settings ?? BuildSettings.Default, log.Factory().CreateLogger("OvsLb.LoadBalancer"));
         var startedAt = DateTimeOffset.UtcNow;
-        var ctl = topo.StartController(lb, lb);
+        var ctl = topo.StartController(lb, lb, switches: lb.Switches);
         if (startLoops) lb.Start();
         var live = new LiveLoadBalancer(topo, lb, ctl, log) { StartedAt = startedAt };
         try

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using OvsLb.Pipeline.Config;
 
-namespace OvsLb.Pipeline.Control;
+namespace OvsLb.Balancer;
 
 /// <summary>
 /// Liveness from active checks: a backend goes down after <c>fall</c> consecutive failed checks and back up
@@ -45,6 +46,33 @@ public sealed class HealthTracker
 
     /// <summary>Backends currently down.</summary>
     public IReadOnlySet<string> Down() => _entries.Where(kv => !kv.Value.Up).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Backends currently down that belong to a service of <paramref name="config"/> with an active check:
+    /// only their health counts (a check turned off must not leave a backend down). Looked up without
+    /// building every backend's id, as the down set is usually small and the configuration large.
+    /// </summary>
+    public IReadOnlySet<string> Down(LoadBalancerConfig config)
+    {
+        var down = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (id, e) in _entries)
+        {
+            if (!e.Up && IsChecked(config, id)) down.Add(id);
+        }
+        return down;
+    }
+
+    private static bool IsChecked(LoadBalancerConfig config, string backendId)
+    {
+        foreach (var s in config.Services)
+        {
+            if (s.HealthCheck.Kind == HealthCheckKind.None || backendId.Length <= s.Name.Length + 1
+                || backendId[s.Name.Length] != '/' || !backendId.StartsWith(s.Name, StringComparison.Ordinal)) continue;
+            var name = backendId.AsSpan(s.Name.Length + 1);
+            foreach (var b in s.Backends) if (name.SequenceEqual(b.Name)) return true;
+        }
+        return false;
+    }
 
     /// <summary>Forgets backends no longer configured.</summary>
     public void Retain(IReadOnlySet<string> backendIds)

@@ -4,7 +4,7 @@ using OvsLb.OpenFlow.Packets;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
 
-namespace OvsLb.Pipeline.Control;
+namespace OvsLb.Balancer;
 
 /// <summary>The packets the controller itself sends through PACKET_OUT: ARP probes and announcements.</summary>
 public static class ProbePackets
@@ -22,7 +22,7 @@ public static class ProbePackets
         return Out(frame.AsSpan(0, n), outPort);
     }
 
-    /// <summary>A gratuitous ARP: <paramref name="ip"/> is at <paramref name="mac"/> (sent when a port group's master changes).</summary>
+    /// <summary>A gratuitous ARP: <paramref name="ip"/> is at <paramref name="mac"/> (sent once a plan that changes a port group's master is committed).</summary>
     public static PacketOut Gratuitous(MacAddress mac, Ipv4Address ip, uint? outPort)
     {
         var frame = new byte[42];

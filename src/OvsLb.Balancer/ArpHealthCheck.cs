@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using OvsLb.OpenFlow.Messages;
+using OvsLb.OpenFlow.Packets;
+using OvsLb.Pipeline;
+using OvsLb.Pipeline.Config;
+using OvsLb.Runtime;
+using OvsLb.Runtime.Session;
+
+namespace OvsLb.Balancer;
+
+/// <summary>
+/// ARP health checks: "who has BACKEND?" by PACKET_OUT from a connected bridge, and the reply, which the
+/// health flow (<see cref="Pipeline.Flows.ArpFlows.HealthReplyFlow"/>) sends to the controller, within the
+/// timeout. Replies are remembered by sender IP and sender MAC, with when they were seen.
+/// </summary>
+public sealed class ArpHealthCheck(SwitchDirectory switches, CookieLayout cookies, ILogger log)
+{
+    /// <summary>When an ARP reply to the LB MAC was last seen, by sender IP and by sender MAC (Stopwatch ticks).</summary>
+    private readonly ConcurrentDictionary<string, long> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Records a probe reply. Only the health flow's packet-ins (told by their cookie) are parsed; anything
+    /// else sent to the controller is not this pipeline's.
+    /// </summary>
+    public void OnPacketIn(PacketIn packetIn)
+    {
+        ulong cookie = packetIn.Cookie;
+        if (!cookies.Owns(cookie) || CookieLayout.Feature(cookie) != (byte)FlowFeature.Health) return;
+        ParsedPacket p;
+        try
+        {
+            p = ParsedPacket.Parse(packetIn.Data.Span);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OvsLb.OpenFlow.Wire.OfpProtocolException)
+        {
+            return;
+        }
+        if (p.ArpOp == ArpPacket.OpReply)
+        {
+            long now = Stopwatch.GetTimestamp();
+            _seen[p.ArpSpa.ToString()] = now;
+            _seen[p.ArpSha.ToString()] = now;
+        }
+    }
+
+    /// <summary>One check of backend <paramref name="b"/>; null when it cannot be checked now (no bridge connected to send from).</summary>
+    public async Task<bool?> CheckAsync(LoadBalancerConfig config, ServiceConfig s, BackendConfig b, TimeSpan timeout, CancellationToken ct)
+    {
+        var ip = b.Ip ?? s.Vip;
+        // Send from the backend's own bridge when it has one, else from one connected bridge carrying the service.
+        ISwitchHandle? sw = null;
+        BridgeConfig? bridge = null;
+        foreach (var x in switches.Connected)
+        {
+            var bc = PipelineBuilder.FindBridge(config, x.DatapathId, x.BridgeName);
+            if (bc is null || !x.CanWrite) continue;
+            if (!s.IsBehind(b, bc.Name)) continue;
+            sw = x;
+            bridge = bc;
+            if (b.Bridge == bc.Name) break;
+        }
+        if (sw is null || bridge is null) return null;
+        var ports = sw.Ports;
+        uint? port = b.Port is PortRef pr && PipelineBuilder.IsLocal(config, b, bridge) ? BridgeView.Resolve(ports, pr) : null;
+        port ??= Pipeline.Planning.BridgePlanner.Uplink(bridge, ports);
+        string key = b.Mac?.ToString() ?? ip.ToString();
+        long sent = Stopwatch.GetTimestamp();
+        SwitchSend.TrySend(sw, ProbePackets.ArpProbe(bridge.LbMac, ip, port), log);
+        long deadline = sent + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (_seen.TryGetValue(key, out long seen) && seen >= sent) return true;
+            await Task.Delay(10, ct).ConfigureAwait(false);
+        }
+        return _seen.TryGetValue(key, out long last) && last >= sent;
+    }
+}

@@ -1,0 +1,29 @@
+using OvsLb.OpenFlow.Messages;
+
+namespace OvsLb.Runtime.Session;
+
+/// <summary>
+/// What an application may see and do of a connected switch: who it is, its ports, and sending it a
+/// PACKET_OUT. Switch events and the commit notification hand this out instead of the session, so the
+/// application cannot reconcile, change roles or close connections behind the runtime's back.
+/// Implemented by <see cref="SwitchSession"/>.
+/// </summary>
+public interface ISwitchHandle
+{
+    ulong DatapathId { get; }
+
+    /// <summary>The datapath id as OVS prints it: 16 hex digits.</summary>
+    string DatapathIdText { get; }
+
+    /// <summary>The bridge's name (its LOCAL port's), if the switch reported one.</summary>
+    string? BridgeName { get; }
+
+    /// <summary>Port number → description; replaced as a whole on every port change, never mutated.</summary>
+    IReadOnlyDictionary<uint, PortDescription> Ports { get; }
+
+    /// <summary>Whether this instance may write to the switch (role Equal or Master, connection open).</summary>
+    bool CanWrite { get; }
+
+    /// <summary>Sends a PACKET_OUT without waiting; throws when the connection is closed.</summary>
+    void Send(PacketOut packetOut);
+}
