@@ -59,14 +59,7 @@ public sealed record DebugPlan(
         var slots = new Dictionary<string, IReadOnlyList<string?>>(StringComparer.Ordinal);
         if (args.Switch is string target)
         {
-            try
-            {
-                sw = await SwitchReader.ReadAsync(target, readInstalled, ct: ct).ConfigureAwait(false);
-            }
-            catch (IOException e)
-            {
-                throw new DebugException(e.Message);
-            }
+            sw = await SwitchSnapshot.ReadAsync(target, readInstalled, options, ct).ConfigureAwait(false);
             string? name = sw.Ports.TryGetValue(OfctlFormat.Ports.Local, out var local) ? local.Name : null;
             var found = PipelineBuilder.FindBridge(config, sw.DatapathId, name);
             if (found is null) throw new DebugException($"the switch at {target} (datapath {sw.DatapathId:x16}, bridge '{name}') is not a bridge of {path}: the controller gives it no load-balancing flows");
