@@ -48,8 +48,18 @@ public class SwitchReadOvsTests
                 Assert.That(s.Installed.GroupLines(), Is.EqualTo(expectedGroups), target);
             });
         }
-        var portsOnly = await SwitchSnapshot.ReadAsync("unix:" + ovs.MgmtSocket("br-rd"), state: false, new ControllerOptions());
-        Assert.That((portsOnly.Ports.Count, portsOnly.Installed.Flows.Count), Is.EqualTo((3, 0)), "without state only FEATURES and PORT_DESC are read");
+        // A bare bridge name is its management socket in $OVS_RUNDIR, as ovs-ofctl resolves it.
+        string? rundir = Environment.GetEnvironmentVariable("OVS_RUNDIR");
+        Environment.SetEnvironmentVariable("OVS_RUNDIR", ovs.Dir);
+        try
+        {
+            var portsOnly = await SwitchSnapshot.ReadAsync("br-rd", state: false, new ControllerOptions());
+            Assert.That((portsOnly.DatapathId, portsOnly.Ports.Count, portsOnly.Installed.Flows.Count), Is.EqualTo((0xb1UL, 3, 0)), "without state only FEATURES and PORT_DESC are read");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OVS_RUNDIR", rundir);
+        }
     }
 
     [Test]
