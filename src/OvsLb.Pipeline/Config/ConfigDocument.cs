@@ -64,7 +64,7 @@ public sealed class ConfigDocument
     /// <summary>
     /// The host's settings: every top-level section but the load-balancer part, flattened as
     /// Microsoft.Extensions.Configuration's JSON provider does (<c>Controller:Listen:0</c> = <c>127.0.0.1:6653</c>;
-    /// keys compared without case; an empty object or array is a key with a null value), for an in-memory source.
+    /// keys compared without case; JSON null and an empty object are a null value, an empty array an empty string), for an in-memory source.
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string?>> HostSettings { get; } = [];
 
@@ -139,14 +139,14 @@ public sealed class ConfigDocument
                     foreach (var (name, _, value) in o.Properties) Visit(key + ":" + name, value);
                     break;
                 case JArray a when a.Items.Count == 0:
-                    Leaf(key, null, n.Offset);
+                    Leaf(key, "", n.Offset);
                     break;
                 case JArray a:
                     for (int i = 0; i < a.Items.Count; i++) Visit(key + ":" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Items[i]);
                     break;
                 case JValue v:
-                    // As JsonElement.ToString(), which the JSON provider stores: booleans "True"/"False", null "".
-                    Leaf(key, v.Type switch { JsonTokenType.True => bool.TrueString, JsonTokenType.False => bool.FalseString, JsonTokenType.Null => "", _ => v.Text }, n.Offset);
+                    // As the JSON provider stores them: booleans "True"/"False", null as null, numbers as written.
+                    Leaf(key, v.Type switch { JsonTokenType.True => bool.TrueString, JsonTokenType.False => bool.FalseString, JsonTokenType.Null => null, _ => v.Text }, n.Offset);
                     break;
             }
         }
