@@ -63,18 +63,32 @@ public class ValidateCommandTests
     [Test]
     public void The_controller_section_is_checked_too()
     {
-        using var f = new Ovslb.TempFile("""
+        const string text = """
             { "Controller": { "Listen": [ "nowhere" ], "CookieSignature": 0 },
               "LoadBalancer": { "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe" } ], "services": [] } }
-            """);
+            """;
+        using var f = new Ovslb.TempFile(text);
         var r = Ovslb.Run("validate", f.Path);
         Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
         Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
         {
-            $"{f.Path}: Controller:Listen: 'nowhere' is not ADDRESS:PORT",
-            $"{f.Path}: Controller:CookieSignature: 0 would make every cookie-less flow ours",
+            $"{f.Path}:{At(text, "[ \"nowhere\"")}: Controller:Listen: 'nowhere' is not ADDRESS:PORT",
+            $"{f.Path}:{At(text, "0 }")}: Controller:CookieSignature: 0 would make every cookie-less flow ours",
             $"{f.Path}: 2 errors",
         }));
+        // A value the binder cannot convert, and a key given twice (the JSON provider's rules: without case), at their positions.
+        const string bad = """
+            { "Controller": { "EchoInterval": "soon",
+                              "echoInterval": "00:00:01" } }
+            """;
+        using var b = new Ovslb.TempFile(bad);
+        var br = Ovslb.Run("validate", b.Path);
+        Assert.That(Ovslb.Lines(br.Out), Is.EqualTo(new[]
+        {
+            $"{b.Path}:{At(bad, "\"00:00:01\"")}: Controller:echoInterval: duplicate key 'Controller:echoInterval' (keys are compared without case)",
+            $"{b.Path}:{At(bad, "\"soon\"")}: Controller:EchoInterval: Failed to convert configuration value 'soon' at 'Controller:EchoInterval' to type 'System.TimeSpan': soon is not a valid value for TimeSpan.",
+            $"{b.Path}: 2 errors",
+        }), br.Out);
     }
 
     [Test]

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using OvsLb.Controller.Hosting;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Text;
@@ -45,8 +44,9 @@ public sealed record DebugPlan(
     {
         string path = args.RequireConfig();
         if (args.Switch is not null && args.Ports.Count > 0) throw new UsageException("--ports is not used with --switch: the switch's own port numbers are");
-        var config = LoadConfig(path);
-        var options = LoadControllerOptions(path);
+        var file = LoadFile(path); // one read, one parse: the load-balancer configuration and the Controller section
+        var config = file.LoadBalancer;
+        var options = LoadControllerOptions(file);
         var settings = options.ToBuildSettings();
         foreach (var d in args.Down)
         {
@@ -60,14 +60,7 @@ public sealed record DebugPlan(
         PlanInputs inputs;
         if (args.Switch is string target)
         {
-            try
-            {
-                sw = await SwitchReader.ReadAsync(target, readInstalled, ct: ct).ConfigureAwait(false);
-            }
-            catch (IOException e)
-            {
-                throw new DebugException(e.Message);
-            }
+            sw = await SwitchSnapshot.ReadAsync(target, readInstalled, options, ct).ConfigureAwait(false);
             string? name = sw.Ports.TryGetValue(OfctlFormat.Ports.Local, out var local) ? local.Name : null;
             var found = PipelineBuilder.FindBridge(config, sw.DatapathId, name);
             if (found is null) throw new DebugException($"the switch at {target} (datapath {sw.DatapathId:x16}, bridge '{name}') is not a bridge of {path}: the controller gives it no load-balancing flows");
@@ -110,13 +103,16 @@ public sealed record DebugPlan(
         }
     }
 
-    /// <summary>Loads and validates the load-balancer configuration; every error as FILE:LINE:COL: path: message.</summary>
-    public static LoadBalancerConfig LoadConfig(string path)
+    /// <summary>
+    /// Reads and parses the file once (<see cref="LoadBalancerFile.Read"/>) and validates its load-balancer configuration;
+    /// every error as FILE:LINE:COL: path: message.
+    /// </summary>
+    public static LoadedConfigFile LoadFile(string path)
     {
         if (!File.Exists(path)) throw new DebugException($"configuration file '{path}' does not exist");
         try
         {
-            return LoadBalancerFile.Load(path);
+            return LoadBalancerFile.Read(path);
         }
         catch (InvalidDataException e)
         {
@@ -124,17 +120,19 @@ public sealed record DebugPlan(
         }
     }
 
-    /// <summary>The file's <c>Controller</c> section (cookie signature, owned group ids), defaults when absent.</summary>
-    public static ControllerOptions LoadControllerOptions(string path)
+    /// <summary>The load-balancer configuration of <paramref name="path"/> (<see cref="LoadFile"/>).</summary>
+    public static LoadBalancerConfig LoadConfig(string path) => LoadFile(path).LoadBalancer;
+
+    /// <summary>The file's <c>Controller</c> section (cookie signature, owned group ids, timeouts), defaults when absent.</summary>
+    public static ControllerOptions LoadControllerOptions(LoadedConfigFile file)
     {
         try
         {
-            var root = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: false).Build();
-            return root.GetSection(ControllerOptions.Section).Get<ControllerOptions>() ?? new ControllerOptions();
+            return file.ControllerOptions();
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or InvalidDataException)
+        catch (InvalidDataException e)
         {
-            throw new DebugException($"{path}: the Controller section cannot be read: {e.Message}");
+            throw new DebugException(e.Message);
         }
     }
 

@@ -7,7 +7,7 @@ namespace OvsLb.Controller.Cli;
 /// <summary>
 /// <c>ovslb diff --config FILE --switch TARGET [--bridge NAME] [--down svc/backend,...]</c>: desired versus
 /// installed, like <c>ovs-ofctl diff-flows</c>. Reads the switch's ports, flows and groups
-/// (<see cref="SwitchReader"/>), computes the desired state with the switch's real ports and its groups'
+/// (<see cref="SwitchSnapshot.ReadAsync"/>), computes the desired state with the switch's real ports and its groups'
 /// bucket assignment (as a restarting controller would), and prints the reconciler's own difference
 /// (<see cref="StateDiff"/>): <c>-</c> for what is installed but not wanted, <c>+</c> for what is wanted
 /// but not installed (a changed flow or group shows both). Flows the controller does not manage

@@ -44,25 +44,28 @@ public static class ValidateCommand
             stdout.WriteLine($"{file}: cannot read: {e.Message}");
             return false;
         }
+        var doc = ConfigDocument.Parse(bytes); // the one parse: load-balancer configuration and Controller section alike
         var errors = new List<string>();
         LoadBalancerConfig config = LoadBalancerConfig.Empty;
-        bool hostOnly = IsHostOnly(bytes, out bool json);
+        bool hostOnly = IsHostOnly(doc);
         if (!hostOnly)
         {
-            var r = ConfigLoader.Parse(bytes);
+            var r = doc.BindLoadBalancer();
             if (r.IsValid) config = r.Config!;
-            else errors.AddRange(r.Errors.OrderBy(e => e.Line ?? int.MaxValue).ThenBy(e => e.Column ?? 0).Select(e => ConfigErrorFormatter.Format(e, file)));
+            else errors.AddRange(Sorted(r.Errors).Select(e => ConfigErrorFormatter.Format(e, file)));
         }
+        errors.AddRange(Sorted(doc.HostErrors).Select(e => ConfigErrorFormatter.Format(e, file)));
         var options = new ControllerOptions();
-        if (json)
+        if (doc.IsJson)
         {
-            // The Controller section, as ovslb run checks it at start (no positions: the host binds it by key).
+            // The Controller section, as ovslb run checks it at start, each problem at the setting's position.
+            var loaded = new LoadedConfigFile(file, config, doc);
             try
             {
-                options = DebugPlan.LoadControllerOptions(file);
-                errors.AddRange(options.Validate().Select(e => $"{file}: {e}"));
+                options = loaded.ControllerOptions();
+                errors.AddRange(loaded.Locate(options.Validate()));
             }
-            catch (DebugException e)
+            catch (InvalidDataException e)
             {
                 errors.Add(e.Message);
             }
@@ -152,14 +155,12 @@ public static class ValidateCommand
         return ports;
     }
 
+    private static IEnumerable<ConfigError> Sorted(IEnumerable<ConfigError> errors) => errors.OrderBy(e => e.Line ?? int.MaxValue).ThenBy(e => e.Column ?? 0);
+
     /// <summary>
     /// True for an ovslb file with only host sections (<c>Controller</c>, <c>Logging</c>, ...: PascalCase
     /// keys) and no load-balancer configuration; any other key goes to the loader, which names it if unknown.
     /// </summary>
-    private static bool IsHostOnly(byte[] bytes, out bool json)
-    {
-        var f = LoadBalancerFile.Inspect(bytes);
-        json = f.IsJson;
-        return !f.HasLoadBalancer && f.Keys.Count > 0 && f.Keys.All(n => n.Length > 0 && char.IsUpper(n[0]));
-    }
+    private static bool IsHostOnly(ConfigDocument doc) =>
+        !doc.HasLoadBalancer && doc.Keys.Count > 0 && doc.Keys.All(n => n.Length > 0 && char.IsUpper(n[0]));
 }

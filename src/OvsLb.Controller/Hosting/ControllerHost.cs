@@ -15,7 +15,7 @@ namespace OvsLb.Controller.Hosting;
 
 /// <summary>
 /// The generic host behind <c>ovslb run</c>: configuration from appsettings.json, an optional
-/// <c>--config FILE</c> (JSON), environment variables (<c>OVSLB_Controller__Listen__0=...</c>) and the
+/// <c>--config FILE</c> (JSON, read and parsed once: <see cref="LoadBalancerFile.Read"/>), environment variables (<c>OVSLB_Controller__Listen__0=...</c>) and the
 /// command line (<c>--Controller:EchoInterval=00:00:02</c>), in that order of precedence (last wins);
 /// structured console logging with per-switch scopes; graceful shutdown that leaves flows in place.
 /// </summary>
@@ -35,13 +35,16 @@ public static class ControllerHost
         {
             throw new FileNotFoundException($"configuration file '{configFile}' does not exist", configFile);
         }
-        var lbConfig = LoadBalancerFile.Load(configFile);
+        // The one read and parse of the file for this start: the load-balancer configuration and the host's
+        // sections (bound below through an in-memory source, at the JSON provider's place in the precedence)
+        // come from the same bytes. Reloads read it again (LoadBalancerService); the host sections take effect at restart.
+        var loaded = configFile is null ? LoadedConfigFile.None : LoadBalancerFile.Read(configFile);
         return Host.CreateDefaultBuilder()
             .ConfigureAppConfiguration(c =>
             {
                 c.SetBasePath(AppContext.BaseDirectory);
                 c.AddJsonFile("appsettings.json", optional: true);
-                if (configFile is not null) c.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
+                c.AddInMemoryCollection(loaded.HostSettings);
                 c.AddEnvironmentVariables("OVSLB_");
                 c.AddCommandLine([.. rest]);
             })
@@ -49,13 +52,13 @@ public static class ControllerHost
             {
                 services.Configure<ControllerOptions>(ctx.Configuration.GetSection(ControllerOptions.Section));
                 services.AddSingleton<ControllerMetrics>(sp => new ControllerMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-                services.AddSingleton(new ConfigFilePath(configFile));
+                services.AddSingleton(loaded);
                 // The one registry of connected switches: the controller keeps it, the load balancer reads it.
                 services.AddSingleton(new SwitchDirectory());
                 services.AddSingleton(sp =>
                 {
                     var settings = sp.GetRequiredService<IOptions<ControllerOptions>>().Value.ToBuildSettings();
-                    return new LoadBalancer(lbConfig, settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("OvsLb.LoadBalancer"),
+                    return new LoadBalancer(loaded.LoadBalancer, settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("OvsLb.LoadBalancer"),
                         sp.GetRequiredService<SwitchDirectory>());
                 });
                 services.AddSingleton<IDesiredStateProvider>(sp => sp.GetRequiredService<LoadBalancer>());

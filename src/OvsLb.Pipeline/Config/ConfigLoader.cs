@@ -20,15 +20,8 @@ public static class ConfigLoader
 
     public static ConfigResult Parse(string json) => Parse(System.Text.Encoding.UTF8.GetBytes(json));
 
-    public static ConfigResult Parse(byte[] utf8)
-    {
-        if (utf8.Length >= 3 && utf8[0] == 0xEF && utf8[1] == 0xBB && utf8[2] == 0xBF) utf8 = utf8[3..];
-        var root = JsonTree.Parse(utf8, out var syntax);
-        if (root is null) return ConfigResult.Fail([syntax!]);
-        var b = new ConfigBinder(new LineMap(utf8));
-        var config = b.Bind(root);
-        return b.Errors.Count == 0 ? ConfigResult.Ok(config) : ConfigResult.Fail(b.Errors.ToList());
-    }
+    /// <summary>The load-balancer configuration alone; a file whose host sections matter too is a <see cref="ConfigDocument"/>.</summary>
+    public static ConfigResult Parse(byte[] utf8) => ConfigDocument.Parse(utf8).BindLoadBalancer();
 }
 
 internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)

@@ -12,9 +12,9 @@ using OvsLb.Runtime.Transport;
 namespace OvsLb.Runtime.Session;
 
 /// <summary>
-/// One switch, from TCP accept to close: the OpenFlow 1.3 handshake, keepalive, request/reply
-/// matching by xid, role, reconciliation of the desired state, and dispatch of asynchronous messages.
-/// See <see cref="SessionState"/> for the state machine.
+/// One switch, from TCP accept (or our own outbound connection, <see cref="ConnectAsync"/>) to close: the
+/// OpenFlow 1.3 handshake, keepalive, request/reply matching by xid, role, reconciliation of the desired
+/// state, and dispatch of asynchronous messages. See <see cref="SessionState"/> for the state machine.
 /// </summary>
 public sealed partial class SwitchSession : ISwitchHandle
 {
@@ -29,9 +29,13 @@ public sealed partial class SwitchSession : ISwitchHandle
     private Dictionary<uint, PortDescription> _ports = [];
     private LogScope? _scope;
 
-    /// <summary>A session for an accepted connection on which <paramref name="sentHello"/>, our OFPT_HELLO, was already written (see <see cref="EarlyHello"/>).</summary>
-    internal SwitchSession(SwitchConnection conn, HelloMessage sentHello, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics)
+    /// <summary>
+    /// A session for a connection on which <paramref name="sentHello"/>, our OFPT_HELLO, was already written (see <see cref="EarlyHello"/>).
+    /// A <paramref name="readOnly"/> session (a tool reading the switch) neither configures the switch nor asks for a role, and never writes.
+    /// </summary>
+    internal SwitchSession(SwitchConnection conn, HelloMessage sentHello, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics, bool readOnly = false)
     {
+        ReadOnly = readOnly;
         _conn = conn;
         _sentHello = sentHello;
         _pending = new PendingRequests(lastXid: sentHello.Xid);
@@ -52,6 +56,12 @@ public sealed partial class SwitchSession : ISwitchHandle
     public string DatapathIdText { get; private set; } = "0000000000000000";
     public FeaturesReply? Features { get; private set; }
     public IPEndPoint? Remote => _conn.Remote;
+
+    /// <summary>The peer's address: <see cref="Remote"/> over TCP, the socket's path over a Unix domain socket.</summary>
+    public EndPoint? Peer => _conn.Peer;
+
+    /// <summary>A session opened to read the switch (<see cref="ConnectAsync"/>): no SET_CONFIG, no role request, no writes.</summary>
+    public bool ReadOnly { get; }
     public ControllerRole Role { get; private set; } = ControllerRole.Equal;
     public Ownership Ownership { get; }
 
@@ -66,7 +76,7 @@ public sealed partial class SwitchSession : ISwitchHandle
     public SwitchInfo Info => new(DatapathId, BridgeName, _ports.ToFrozenDictionary());
 
     /// <summary>Whether this instance may write to the switch (Equal or Master).</summary>
-    public bool CanWrite => Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
+    public bool CanWrite => !ReadOnly && Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
 
     public CancellationToken Closed => _conn.Closed;
     public Task<CloseReason> Completion => _conn.Completion;
@@ -160,12 +170,14 @@ public sealed partial class SwitchSession : ISwitchHandle
             DatapathId = Features.DatapathId;
 
             State = SessionState.Configuring;
-            Send(SwitchConfig.Set(0xffff));
+            // SET_CONFIG's fragment handling is the switch's, not the connection's: a reader leaves it alone.
+            if (!ReadOnly) Send(SwitchConfig.Set(0xffff));
             var ports = await RequestAsync<PortDescReply>(new EmptyMultipartRequest(MultipartType.PortDesc), timeout.Token).ConfigureAwait(false);
             _ports = ports.Entries.ToDictionary(p => p.PortNo);
 
-            State = SessionState.Role;
-            await NegotiateRoleAsync(_options.Role, _options.GenerationId, timeout.Token).ConfigureAwait(false);
+            // A reader asks for no role: a MASTER request from it would demote the running controller to SLAVE.
+            State = ReadOnly ? SessionState.Ready : SessionState.Role;
+            if (!ReadOnly) await NegotiateRoleAsync(_options.Role, _options.GenerationId, timeout.Token).ConfigureAwait(false);
             ConnectedAt = DateTimeOffset.UtcNow;
             await onIdentified(this).ConfigureAwait(false);
         }
@@ -184,7 +196,7 @@ public sealed partial class SwitchSession : ISwitchHandle
         string offered = DescribeVersions(hello);
         var text = $"OvsLbController speaks OpenFlow 1.3 only; this switch offers {offered}. Set it with: ovs-vsctl set bridge BRIDGE protocols=OpenFlow13";
         Send(new ErrorMessage(0, 0, new Bytes(System.Text.Encoding.ASCII.GetBytes(text))) { Xid = hello.Xid });
-        await _conn.FlushAndCloseAsync(new CloseReason($"refused: no OpenFlow 1.3 ({offered})"), TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        await _conn.FlushAndCloseAsync(new CloseReason($"refused: no OpenFlow 1.3 ({offered}); set it with: ovs-vsctl set bridge BRIDGE protocols=OpenFlow13"), TimeSpan.FromSeconds(1)).ConfigureAwait(false);
     }
 
     private static string DescribeVersions(HelloMessage h)
@@ -308,7 +320,7 @@ public sealed partial class SwitchSession : ISwitchHandle
     private async ValueTask OnDecodeErrorAsync(OfpProtocolException e, ReadOnlyMemory<byte> bytes)
     {
         _metrics.Error(this);
-        _log.LogWarning("Undecodable message from {Remote}: {Error}", Remote, e.Message);
+        _log.LogWarning("Undecodable message from {Remote}: {Error}", Peer, e.Message);
         var (type, code) = e.OpenFlowError;
         uint xid = bytes.Length >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.Span[4..]) : 0;
         await _conn.SendReplyAsync(new ErrorMessage(type, code, new Bytes(bytes[..Math.Min(64, bytes.Length)].ToArray())) { Xid = xid }).ConfigureAwait(false);
@@ -347,5 +359,5 @@ public sealed partial class SwitchSession : ISwitchHandle
         }
     }
 
-    public override string ToString() => $"{DatapathIdText} ({BridgeName ?? "?"}, {Remote})";
+    public override string ToString() => $"{DatapathIdText} ({BridgeName ?? "?"}, {Peer})";
 }

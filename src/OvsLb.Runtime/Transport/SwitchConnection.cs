@@ -15,7 +15,8 @@ public sealed record CloseReason(string Text, Exception? Error = null)
 }
 
 /// <summary>
-/// One TCP connection to a switch: a receive loop that frames and decodes messages from a
+/// One connection to a switch (TCP, accepted or connected; or a Unix domain socket, a bridge's management
+/// socket): a receive loop that frames and decodes messages from a
 /// <see cref="PipeReader"/> over the socket (we read only as fast as we handle, so the socket's own
 /// window is the back-pressure), and a send loop that drains a bounded queue and writes batches.
 /// A queue that stays full for <see cref="ControllerOptions.SendStallTimeout"/> (a switch that stopped
@@ -35,6 +36,7 @@ public sealed class SwitchConnection : IAsyncDisposable
     private long _lastReceiveTicks = Environment.TickCount64;
     private long _queuedBytes;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CloseReason? _closing; // set by FlushAndCloseAsync: the reason the connection ends, whatever fails meanwhile
 
     /// <summary>
     /// Output (bytes, or half the queue limit in messages) beyond which a reply to the peer's own
@@ -42,11 +44,16 @@ public sealed class SwitchConnection : IAsyncDisposable
     /// </summary>
     public const int ReplyBackPressureBytes = 1 << 20;
 
-    /// <summary>Wraps an accepted socket; <paramref name="sentAtAccept"/> is a message already written to it (the HELLO, see <see cref="EarlyHello"/>), counted in <see cref="MessagesOut"/>.</summary>
+    /// <summary>
+    /// Wraps a connected stream socket (accepted or connected out, TCP or Unix domain); <paramref name="sentAtAccept"/>
+    /// is a message already written to it (the HELLO, see <see cref="EarlyHello"/>), counted in <see cref="MessagesOut"/>.
+    /// </summary>
     public SwitchConnection(Socket socket, ControllerOptions options, OfpMessage? sentAtAccept = null)
     {
         _socket = socket;
-        _socket.NoDelay = true;
+        // Replies and small requests must not wait for Nagle's timer; a Unix domain socket has no such
+        // option (setting it throws), and nothing to delay.
+        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: true);
         // An idle connection holds one receive segment and the send buffer: 16 KiB + 4 KiB (grown on
         // demand) instead of 64 + 64 KiB halves the controller's memory per switch (scale benchmark)
@@ -61,11 +68,15 @@ public sealed class SwitchConnection : IAsyncDisposable
         _framer = new OfpFramer(options.MaxMessageLength);
         _stallTimeout = options.SendStallTimeout;
         _queueLimit = options.OutboundQueueLimit;
-        Remote = socket.RemoteEndPoint as IPEndPoint;
+        Peer = socket.RemoteEndPoint;
         if (sentAtAccept is not null) MessagesOut = 1;
     }
 
-    public IPEndPoint? Remote { get; }
+    /// <summary>The peer's address: an <see cref="IPEndPoint"/> for TCP, a path for a Unix domain socket (may be empty).</summary>
+    public EndPoint? Peer { get; }
+
+    /// <summary>The peer's IP address and port; null on a Unix domain socket.</summary>
+    public IPEndPoint? Remote => Peer as IPEndPoint;
 
     /// <summary>Cancelled when the connection closes for any reason.</summary>
     public CancellationToken Closed => _closed.Token;
@@ -249,9 +260,14 @@ public sealed class SwitchConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends what is queued (best effort, bounded) and closes.</summary>
+    /// <summary>
+    /// Sends what is queued (best effort, bounded) and closes with <paramref name="reason"/>. A peer that
+    /// closes meanwhile (a switch refusing our version closes right after its HELLO) makes the send fail, but
+    /// the connection still ends for <paramref name="reason"/>: that is the one that names the problem.
+    /// </summary>
     public async Task FlushAndCloseAsync(CloseReason reason, TimeSpan timeout)
     {
+        Interlocked.CompareExchange(ref _closing, reason, null);
         _outbound.Writer.TryComplete();
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (_outbound.Reader.Count > 0 && Environment.TickCount64 < deadline && !_closed.IsCancellationRequested)
@@ -263,7 +279,7 @@ public sealed class SwitchConnection : IAsyncDisposable
 
     public void Close(CloseReason reason)
     {
-        if (!_closeReason.TrySetResult(reason)) return;
+        if (!_closeReason.TrySetResult(Volatile.Read(ref _closing) ?? reason)) return;
         _outbound.Writer.TryComplete();
         _closed.Cancel();
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
