@@ -79,6 +79,41 @@ if ! flock -n 9; then
   flock -w 900 9 || die "still locked after 15 minutes"
 fi
 
+# --- the userspace datapath's device, as the lab found it -----------------------------------
+# ovs-vswitchd creates "ovs-netdev" (a persistent tap, the netdev datapath's internal port) with
+# the first bridge of the userspace datapath and deletes it with the last one, even when the tap
+# was there before: another userspace OVS that was killed leaves it, and ovs-vswitchd takes it
+# over. Deleting the lab's bridges would then delete a device the lab did not make. So the first
+# run records whether it was there ("ovs-netdev: tap persist" as `ip tuntap show` prints it, or
+# "absent") and the clean-up puts it back as found. The record stays until a run's clean-up has
+# used it: a run that was killed leaves it, and the next run trusts it, not what it finds then
+# (the killed run may have created the device). /run/lock is emptied by a reboot, as taps are.
+netdev_record=$lockdir/ovslb-lab.ovs-netdev
+if [[ ! -s $netdev_record ]]; then
+  { ip tuntap show 2>/dev/null | grep -m1 '^ovs-netdev:' || echo absent; } >"$netdev_record"
+fi
+
+# Puts ovs-netdev back as the record says: re-created (same tap flags) when it was there before and
+# OVS deleted it with the lab's last bridge; deleted when the lab's run made it and no running OVS
+# holds it (OVS was stopped while the device existed: it stays, being persistent; any ovs-vswitchd
+# still running, a test's private one too, may hold it, so then it is left).
+restore_datapath_device() {
+  local before flags=() opts=()
+  before=$(cat "$netdev_record" 2>/dev/null) || return 0
+  if [[ $before == ovs-netdev:* ]]; then
+    ip link show ovs-netdev >/dev/null 2>&1 && return 0
+    read -ra flags <<<"${before#ovs-netdev:}"
+    [[ " ${flags[*]} " == *" multi_queue "* ]] && opts+=(multi_queue)
+    [[ " ${flags[*]} " == *" vnet_hdr "* ]] && opts+=(vnet_hdr)
+    [[ " ${flags[*]} " == *" pi "* ]] && opts+=(pi)
+    if ip tuntap add dev ovs-netdev mode tap "${opts[@]}"; then
+      echo "lab: put back ovs-netdev (it was there before the lab; OVS deletes it with its last userspace bridge)"
+    fi
+  elif [[ $before == absent ]] && ip link show ovs-netdev >/dev/null 2>&1 && [[ -z $(pgrep -x ovs-vswitchd) ]]; then
+    ip link del ovs-netdev 2>/dev/null && echo "lab: removed ovs-netdev (the lab's Open vSwitch made it; it was not there before)"
+  fi
+}
+
 # --- cleanup, whatever happens --------------------------------------------------------------
 workdir=$(mktemp -d /tmp/ovslb-lab.XXXXXX)
 controller_pid="" topo_pid="" started_ovs="" keep_logs=false
@@ -98,6 +133,8 @@ cleanup() {
     echo "lab: stopping Open vSwitch (it was not running before)"
     stop_ovs
   fi
+  restore_datapath_device
+  rm -f "$netdev_record"
   if $keep_logs || ((rc != 0)); then
     echo "lab: logs kept in $workdir"
   else

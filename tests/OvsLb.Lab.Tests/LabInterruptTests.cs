@@ -145,6 +145,32 @@ public class LabInterruptTests : LabTestBase
         }
     }
 
+    /// <summary>
+    /// Another userspace OVS that was killed leaves its datapath's tap "ovs-netdev" (persistent); the
+    /// system ovs-vswitchd takes it over with the lab's first bridge and deletes it with the last one.
+    /// The lab did not make it, so it must still be there after the run, with the same tap flags.
+    /// </summary>
+    [Test]
+    public void A_userspace_datapath_device_the_lab_did_not_make_is_still_there_after_a_run()
+    {
+        static string? Tap() => ProcessRunner.Run("ip", ["tuntap", "show"]).Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("ovs-netdev:", StringComparison.Ordinal));
+        string? found = Tap();
+        if (found is null) ProcessRunner.Run("ip", ["tuntap", "add", "dev", "ovs-netdev", "mode", "tap"]).EnsureSuccess();
+        string before = Tap()!;
+        try
+        {
+            var run = LabRun.Start(StartTimeout, "direct", "--connections", "20");
+
+            Assert.That(run.ExitCode, Is.Zero, run.ToString());
+            Assert.That(Tap(), Is.EqualTo(before), run.ToString());
+            Assert.That(run.Output, Does.Contain("lab: put back ovs-netdev"), "OVS deleted it with lbdirect; the lab re-created it");
+        }
+        finally
+        {
+            if (found is null) ProcessRunner.Run("ip", ["link", "del", "ovs-netdev"]);
+        }
+    }
+
     [Test]
     public void A_topology_cut_short_while_it_is_built_is_taken_down_after_its_stale_leftovers_were_removed()
     {

@@ -12,13 +12,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OvsLb.Balancer;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Diagnostics;
 
 namespace OvsLb.Controller.Status;
 
 /// <summary>
 /// The read-only HTTP status endpoint of <c>ovslb run</c>: <c>GET /status</c> (and <c>/</c>) serves the
-/// <see cref="StatusDocument"/> as JSON, <c>GET /metrics</c> the Prometheus text format. A small
+/// <see cref="StatusDocument"/> as JSON, <c>GET /metrics</c> the Prometheus text format (prometheus-net,
+/// see <see cref="PrometheusMetrics"/>). A small
 /// ASP.NET Core app (Kestrel + minimal API routing from the shared framework, nothing else) run beside
 /// the controller's generic host: the host starts and stops it like any hosted service, and it shares
 /// the host's logging and singletons. Registered before the controller's services, so a port conflict
@@ -28,7 +28,7 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
 {
     private readonly ILogger _log = loggers.CreateLogger("OvsLb.Status");
     private WebApplication? _app;
-    private PrometheusExporter? _exporter;
+    private PrometheusMetrics? _metrics;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -43,9 +43,9 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
         var endpoint = o.Endpoint;
         var controller = services.GetRequiredService<OpenFlowController>();
         var lb = services.GetRequiredService<LoadBalancer>();
-        services.GetRequiredService<LoadBalancerMetrics>(); // creates the OvsLb.LoadBalancer gauges
-        _exporter = new PrometheusExporter([ControllerMetrics.MeterName, LoadBalancerMetrics.MeterName]);
-        _exporter.Start();
+        var lbMetrics = services.GetRequiredService<LoadBalancerMetrics>(); // creates the OvsLb.LoadBalancer gauges
+        // This controller's meters, not every meter of that name in the process (tests run several controllers).
+        _metrics = new PrometheusMetrics([controller.Metrics.Meter, lbMetrics.Meter], _log);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "ovslb-status", ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
@@ -57,7 +57,7 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
         builder.Services.AddSingleton<ILoggerFactory>(new InnerLoggers(loggers)); // ovslb's console logger and filters
         builder.Services.AddSingleton<IHostLifetime, NoLifetime>(); // SIGTERM is the controller host's business
         var app = builder.Build();
-        var exporter = _exporter;
+        var metrics = _metrics;
         RequestDelegate status = async ctx =>
         {
             var doc = StatusReport.Build(info, controller, lb);
@@ -68,8 +68,8 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
         app.MapGet("/status", status);
         app.MapGet("/metrics", async ctx =>
         {
-            ctx.Response.ContentType = PrometheusText.ContentType;
-            await ctx.Response.WriteAsync(exporter.Scrape(), ctx.RequestAborted).ConfigureAwait(false);
+            ctx.Response.ContentType = PrometheusMetrics.ContentType;
+            await metrics.WriteAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
         });
         try
         {
@@ -121,8 +121,8 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
     {
         if (_app is { } app) await app.DisposeAsync().ConfigureAwait(false);
         _app = null;
-        _exporter?.Dispose();
-        _exporter = null;
+        _metrics?.Dispose();
+        _metrics = null;
     }
 
     /// <summary>

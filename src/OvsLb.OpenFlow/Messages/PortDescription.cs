@@ -68,8 +68,16 @@ public sealed record PortDescription
     public uint CurrSpeed { get; init; }
     public uint MaxSpeed { get; init; }
 
-    /// <summary>Up for forwarding: not administratively down, link up.</summary>
-    public bool IsUp => (Config & PortConfig.PortDown) == 0 && (State & PortState.LinkDown) == 0;
+    /// <summary>
+    /// Usable for forwarding: not administratively down, link up, and LIVE. OVS (ofproto-dpif, every
+    /// datapath) sets LIVE on each port it may forward to (veth, internal, LOCAL, patch, tunnel, dummy
+    /// ports alike) and clears it first when it may not: a link going down sends one PORT_STATUS with
+    /// only LIVE cleared, then one with LINK_DOWN (OVS 3.1, seen on the wire), and a port being added is
+    /// announced without LIVE until OVS enables it a moment later (also a CFM/BFD/LACP fault clears only
+    /// LIVE). Without LIVE the first message of a link down read as "up".
+    /// A switch that never set LIVE would show every port down here; the controller speaks to OVS only.
+    /// </summary>
+    public bool IsUp => (Config & PortConfig.PortDown) == 0 && (State & (PortState.LinkDown | PortState.Live)) == PortState.Live;
 
     internal void Write(ref OfpWriter w)
     {
