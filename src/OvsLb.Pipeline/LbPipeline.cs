@@ -1,5 +1,5 @@
 using OvsLb.OpenFlow.Match;
-using OvsLb.Runtime;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline;
 

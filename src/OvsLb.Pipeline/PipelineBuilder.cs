@@ -2,8 +2,7 @@ using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Flows;
 using OvsLb.Pipeline.Hashing;
-using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 using static OvsLb.Pipeline.LbPipeline;
 
 namespace OvsLb.Pipeline;

@@ -1,9 +1,9 @@
+using OvsLb.State;
 using System.Diagnostics;
 using System.Globalization;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Control;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
 
 namespace OvsLb.Benchmarks;

@@ -1,3 +1,4 @@
+using OvsLb.State;
 using System.Globalization;
 using System.Text;
 using OvsLb.OpenFlow.Messages;
@@ -5,7 +6,6 @@ using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Control;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
 using OvsLb.Testing;
 

@@ -1,8 +1,8 @@
+using OvsLb.State;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
 using OvsLb.Testing;
 

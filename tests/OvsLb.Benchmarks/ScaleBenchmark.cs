@@ -1,3 +1,4 @@
+using OvsLb.State;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -7,7 +8,6 @@ using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Diagnostics;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
 using OvsLb.Runtime.Transport;
 using OvsLb.Testing;

@@ -1,6 +1,7 @@
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Control;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Tests;
 

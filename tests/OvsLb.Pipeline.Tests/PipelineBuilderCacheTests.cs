@@ -1,3 +1,4 @@
+using OvsLb.State;
 using System.Globalization;
 using FsCheck;
 using FsCheck.Fluent;
@@ -5,7 +6,6 @@ using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
 
 namespace OvsLb.Pipeline.Tests;
 

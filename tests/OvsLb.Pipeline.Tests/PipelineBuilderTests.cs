@@ -2,6 +2,7 @@ using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Actions.Nicira;
 using OvsLb.OpenFlow.Instructions;
 using OvsLb.Pipeline.Config;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Tests;
 
@@ -36,7 +37,7 @@ public sealed class PipelineBuilderTests
                             Assert.That(table!.Next, Does.Contain(LbPipeline.ById(g.TableId)!.Name), $"{name}: {f.Text} goes to a table '{table.Name}' does not declare");
                         }
                     }
-                    Assert.That(f.Cookie >> 48, Is.EqualTo((ulong)Runtime.CookieLayout.DefaultSignature), f.Text);
+                    Assert.That(f.Cookie >> 48, Is.EqualTo((ulong)CookieLayout.DefaultSignature), f.Text);
                 }
                 foreach (var g in s.Build(b).State.Groups.Values)
                 {

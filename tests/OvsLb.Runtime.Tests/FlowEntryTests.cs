@@ -1,4 +1,4 @@
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Runtime.Tests;
 

@@ -5,7 +5,7 @@ using OvsLb.OpenFlow.Text;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Controller.Cli;
 
@@ -102,7 +102,7 @@ public sealed record DebugPlan(
         {
             throw new DebugException($"the pipeline cannot be built for bridge '{bridge.Name}': {e.Message}");
         }
-        return new DebugPlan(path, config, bridge, view, settings, Ownership.From(options), plan, sw);
+        return new DebugPlan(path, config, bridge, view, settings, options.Ownership, plan, sw);
     }
 
     /// <summary>Loads and validates the load-balancer configuration; every error as FILE:LINE:COL: path: message.</summary>

@@ -8,7 +8,6 @@ using OvsLb.Pipeline;
 using OvsLb.Pipeline.Control;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Diagnostics;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
 
 namespace OvsLb.Controller.Hosting;

@@ -1,5 +1,6 @@
 using OvsLb.Pipeline;
 using OvsLb.Runtime;
+using OvsLb.State;
 
 namespace OvsLb.Controller.Hosting;
 

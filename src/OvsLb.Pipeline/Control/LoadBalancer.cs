@@ -1,10 +1,10 @@
+using OvsLb.State;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
 using OvsLb.Runtime.Transport;
 

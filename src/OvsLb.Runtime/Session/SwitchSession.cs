@@ -1,3 +1,4 @@
+using OvsLb.State;
 using System.Collections.Frozen;
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -6,7 +7,6 @@ using OvsLb.OpenFlow.Messages.Multipart;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
 using OvsLb.Runtime.Diagnostics;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Transport;
 
 namespace OvsLb.Runtime.Session;
@@ -39,7 +39,7 @@ public sealed partial class SwitchSession
         _log = new ScopedLogger(log, () => DatapathId == 0 ? null : _scope ??= new LogScope("DatapathId", DatapathIdText));
         _events = events;
         _metrics = metrics;
-        Ownership = Ownership.From(options);
+        Ownership = options.Ownership;
     }
 
     public SessionState State { get; private set; } = SessionState.Hello;

@@ -1,3 +1,4 @@
+using OvsLb.State;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using OvsLb.Pipeline.Config;

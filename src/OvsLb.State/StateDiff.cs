@@ -1,15 +1,6 @@
 using OvsLb.OpenFlow.Messages;
 
-namespace OvsLb.Runtime.Reconcile;
-
-/// <summary>Which flows and groups belong to this controller (cookie signature, group id range).</summary>
-public sealed record Ownership(CookieLayout Cookies, uint GroupIdFirst, uint GroupIdLast, bool ManageForeignFlows)
-{
-    public static Ownership From(ControllerOptions o) => new(new CookieLayout(o.CookieSignature), o.OwnedGroupIdFirst, o.OwnedGroupIdLast, o.ManageForeignFlows);
-
-    public bool OwnsFlow(FlowEntry f) => Cookies.Owns(f.Cookie) || (ManageForeignFlows && !Cookies.IsLearned(f.Cookie));
-    public bool OwnsGroup(uint id) => id >= GroupIdFirst && id <= GroupIdLast;
-}
+namespace OvsLb.State;
 
 /// <summary>
 /// The difference between a desired and an installed state, in the order it must be applied so that

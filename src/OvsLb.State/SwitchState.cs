@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace OvsLb.Runtime.Reconcile;
+namespace OvsLb.State;
 
 /// <summary>
 /// An immutable set of flows and groups for one switch: what the application wants (desired) or
