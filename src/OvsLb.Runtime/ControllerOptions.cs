@@ -57,9 +57,9 @@ public sealed class ControllerOptions
     public bool ManageForeignFlows { get; set; }
 
     /// <summary>Group ids from this value up to <see cref="OwnedGroupIdLast"/> belong to this controller.</summary>
-    public uint OwnedGroupIdFirst { get; set; } = 0x10000000;
+    public uint OwnedGroupIdFirst { get; set; } = Ownership.Default.GroupIdFirst;
 
-    public uint OwnedGroupIdLast { get; set; } = 0x1fffffff;
+    public uint OwnedGroupIdLast { get; set; } = Ownership.Default.GroupIdLast;
 
     /// <summary>
     /// The one mapping from these settings to what this controller owns (cookie signature, group id

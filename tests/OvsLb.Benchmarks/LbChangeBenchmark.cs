@@ -1,10 +1,11 @@
-using OvsLb.State;
 using System.Diagnostics;
 using System.Globalization;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Control;
+using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 
 namespace OvsLb.Benchmarks;
 
@@ -111,8 +112,9 @@ public sealed class ChangeRounds
     public ChangeRounds(LoadBalancer lb, Func<SwitchInfo> sw, int rounds, TextWriter log, Func<IReadOnlyDictionary<string, IReadOnlyList<string?>>, BridgeView> freshView)
     {
         (_lb, _switch, _rounds, _log, _freshView) = (lb, sw, rounds, log, freshView);
-        var set = lb.Settings;
-        _own = new Ownership(set.Cookies, set.GroupIdFirst, set.GroupIdLast, false);
+        // What a controller with default options owns; the load balancer must build with the same mapping.
+        _own = new ControllerOptions().Ownership;
+        if (BuildSettings.For(_own, lb.Settings.GatewayLearnSeconds) != lb.Settings) throw new InvalidOperationException("the load balancer was not built with BuildSettings.For(ControllerOptions.Ownership)");
         // The switch as the session knows it after the first reconcile; then warm up (JIT tiers) with unchanged re-plans.
         _installed = StateDiff.Apply(SwitchState.Empty, lb.GetDesiredState(sw(), SwitchState.Empty), _own);
         for (int i = 0; i < 30; i++) _installed = StateDiff.Apply(_installed, lb.GetDesiredState(sw(), _installed), _own);

@@ -1,4 +1,3 @@
-using OvsLb.State;
 using System.Globalization;
 using System.Text;
 using OvsLb.OpenFlow.Messages;
@@ -7,6 +6,7 @@ using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Control;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Benchmarks;

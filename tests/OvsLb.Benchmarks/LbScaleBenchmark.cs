@@ -1,10 +1,10 @@
-using OvsLb.State;
 using System.Diagnostics;
 using System.Globalization;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Benchmarks;

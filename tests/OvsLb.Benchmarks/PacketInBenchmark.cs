@@ -1,9 +1,9 @@
-using OvsLb.State;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Benchmarks;

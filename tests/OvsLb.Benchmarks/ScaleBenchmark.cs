@@ -1,4 +1,3 @@
-using OvsLb.State;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -10,6 +9,7 @@ using OvsLb.Runtime;
 using OvsLb.Runtime.Diagnostics;
 using OvsLb.Runtime.Session;
 using OvsLb.Runtime.Transport;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Benchmarks;

@@ -1,7 +1,7 @@
-using OvsLb.State;
 using System.Globalization;
 using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.Pipeline.Tests.Live;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests;

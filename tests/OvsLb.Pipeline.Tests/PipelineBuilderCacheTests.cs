@@ -1,4 +1,3 @@
-using OvsLb.State;
 using System.Globalization;
 using FsCheck;
 using FsCheck.Fluent;
@@ -6,6 +5,7 @@ using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Tests;
 

@@ -1,7 +1,7 @@
-using OvsLb.State;
 using System.Globalization;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Pipeline.Config;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests;

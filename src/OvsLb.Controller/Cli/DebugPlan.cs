@@ -45,7 +45,7 @@ public sealed record DebugPlan(
         if (args.Switch is not null && args.Ports.Count > 0) throw new UsageException("--ports is not used with --switch: the switch's own port numbers are");
         var config = LoadConfig(path);
         var options = LoadControllerOptions(path);
-        var settings = options.ToBuildSettings();
+        var settings = BuildSettings.For(options.Ownership);
         foreach (var d in args.Down)
         {
             if (!config.Services.Any(s => s.Backends.Any(b => PipelineBuilder.BackendId(s, b) == d)))

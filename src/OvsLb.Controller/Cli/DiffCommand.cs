@@ -1,6 +1,6 @@
-using OvsLb.State;
 using System.Text;
 using OvsLb.Runtime;
+using OvsLb.State;
 
 namespace OvsLb.Controller.Cli;
 

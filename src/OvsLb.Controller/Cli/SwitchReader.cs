@@ -1,10 +1,10 @@
-using OvsLb.State;
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Messages.Multipart;
 using OvsLb.OpenFlow.Wire;
+using OvsLb.State;
 
 namespace OvsLb.Controller.Cli;
 

@@ -1,9 +1,9 @@
-using OvsLb.State;
 using System.Globalization;
 using System.Text;
 using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Hashing;
+using OvsLb.State;
 
 namespace OvsLb.Controller.Cli;
 

@@ -51,7 +51,7 @@ public static class ControllerHost
                 services.AddSingleton(new ConfigFilePath(configFile));
                 services.AddSingleton(sp =>
                 {
-                    var settings = sp.GetRequiredService<IOptions<ControllerOptions>>().Value.ToBuildSettings();
+                    var settings = BuildSettings.For(sp.GetRequiredService<IOptions<ControllerOptions>>().Value.Ownership);
                     return new LoadBalancer(lbConfig, settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("OvsLb.LoadBalancer"));
                 });
                 services.AddSingleton<IDesiredStateProvider>(sp => sp.GetRequiredService<LoadBalancer>());

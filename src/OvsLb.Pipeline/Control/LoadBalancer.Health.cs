@@ -1,4 +1,3 @@
-using OvsLb.State;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -9,6 +8,7 @@ using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Control;
 

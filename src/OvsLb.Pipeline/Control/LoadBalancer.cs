@@ -1,4 +1,3 @@
-using OvsLb.State;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,6 +6,7 @@ using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime.Session;
 using OvsLb.Runtime.Transport;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Control;
 

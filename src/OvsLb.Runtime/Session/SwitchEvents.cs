@@ -1,6 +1,6 @@
 using OvsLb.OpenFlow.Messages;
-using OvsLb.State;
 using OvsLb.Runtime.Transport;
+using OvsLb.State;
 
 namespace OvsLb.Runtime.Session;
 

@@ -1,10 +1,10 @@
-using OvsLb.State;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Messages.Bundles;
 using OvsLb.OpenFlow.Messages.Multipart;
+using OvsLb.State;
 
 namespace OvsLb.Runtime.Session;
 

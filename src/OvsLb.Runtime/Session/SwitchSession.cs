@@ -1,4 +1,3 @@
-using OvsLb.State;
 using System.Collections.Frozen;
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -8,6 +7,7 @@ using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
 using OvsLb.Runtime.Diagnostics;
 using OvsLb.Runtime.Transport;
+using OvsLb.State;
 
 namespace OvsLb.Runtime.Session;
 

@@ -1,10 +1,10 @@
-using OvsLb.State;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Control;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests.Live;

@@ -1,10 +1,10 @@
-using OvsLb.State;
 using System.Globalization;
 using System.Text;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Flows;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests.Measurement;

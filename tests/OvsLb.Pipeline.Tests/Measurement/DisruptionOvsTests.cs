@@ -1,6 +1,6 @@
-using OvsLb.State;
 using System.Diagnostics;
 using System.Globalization;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Tests.Measurement;
 
