@@ -1,7 +1,6 @@
 using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Messages;
-using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.OpenFlow.Messages.Multipart;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
@@ -9,13 +8,16 @@ using OvsLb.OpenFlow.Wire;
 namespace OvsLb.State;
 
 /// <summary>
-/// One flow of a desired or installed state. Its key and text (OVS's canonical match and dump-flows
-/// line) are what reconciliation compares; both are formatted once and cached, and any
-/// <c>with { ... }</c> that changes a property clears the cache.
+/// One flow of a desired or installed state. Reconciliation compares flows by structure: the
+/// <see cref="Key"/> (table, priority, <see cref="CanonicalMatch"/> bytes) says which flow it is, and
+/// <see cref="SameContent"/> (cookie, timeouts, flags, canonical instruction bytes) whether it changed.
+/// Key, canonical bytes and <see cref="Text"/> are computed once and cached; any <c>with { ... }</c>
+/// that changes a property clears the caches.
 /// </summary>
 public sealed record FlowEntry
 {
     private FlowKey? _key;
+    private byte[]? _instructionBytes;
     private string? _text;
 
     public byte TableId { get; init { field = value; Changed(); } }
@@ -30,12 +32,26 @@ public sealed record FlowEntry
     private void Changed()
     {
         _key = null;
+        _instructionBytes = null;
         _text = null;
     }
 
-    public FlowKey Key => _key ??= new(TableId, Priority, MatchFormatter.Format(Match));
+    /// <summary>Which flow this is to the switch: equal for a flow and its read-back copy, whatever order OVS returns the match in.</summary>
+    public FlowKey Key => _key ??= new(TableId, Priority, CanonicalMatch.Encode(Match));
 
-    /// <summary>The flow as <c>ovs-ofctl --no-stats dump-flows</c> prints it; equal text means an equal flow.</summary>
+    /// <summary>The instructions as the switch keeps them (see <see cref="CanonicalInstructions"/>).</summary>
+    public ReadOnlySpan<byte> InstructionBytes => _instructionBytes ??= CanonicalInstructions.Encode(Instructions);
+
+    /// <summary>
+    /// True when installing this flow over <paramref name="other"/> (same key) would change nothing:
+    /// same cookie, timeouts, flags and canonical instruction bytes. The very same instance is the same
+    /// without encoding anything.
+    /// </summary>
+    public bool SameContent(FlowEntry other) => ReferenceEquals(this, other) ||
+        (Cookie == other.Cookie && IdleTimeout == other.IdleTimeout && HardTimeout == other.HardTimeout && Flags == other.Flags
+         && InstructionBytes.SequenceEqual(other.InstructionBytes));
+
+    /// <summary>The flow as <c>ovs-ofctl --no-stats dump-flows</c> prints it: for display and sorting output only, never for deciding.</summary>
     public string Text => _text ??= FlowEntryFormatter.Format(Cookie, TableId, IdleTimeout, HardTimeout, Flags, Priority, Match, Instructions);
 
     /// <summary>Value equality over the flow's properties (the caches do not take part).</summary>
