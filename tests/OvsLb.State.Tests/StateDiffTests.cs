@@ -133,6 +133,10 @@ public class StateDiffTests
             Assert.That(same.Key, Is.EqualTo(f.Key), what);
             Assert.That(StateDiff.Compute(Of([same]), installed, Own).IsEmpty, Is.True, what);
         }
+        // OVS keeps instructions in its fixed order (apply-actions before goto-table).
+        var both = f with { Instructions = [new ApplyActionsInstruction(new OutputAction(1)), new GotoTableInstruction(3)] };
+        var swapped = f with { Instructions = [new GotoTableInstruction(3), new ApplyActionsInstruction(new OutputAction(1))] };
+        Assert.That(StateDiff.Compute(Of([swapped]), Of([both]), Own).IsEmpty, Is.True, "instructions in another order");
     }
 
     [Test]
