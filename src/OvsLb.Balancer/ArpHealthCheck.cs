@@ -1,3 +1,4 @@
+using OvsLb.State;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using OvsLb.State;
 using Microsoft.Extensions.Logging;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Planning;

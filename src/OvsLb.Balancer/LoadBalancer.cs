@@ -5,7 +5,7 @@ using OvsLb.OpenFlow.Messages;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Planning;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 using OvsLb.Runtime.Session;
 using OvsLb.Runtime.Transport;
 

@@ -1,6 +1,5 @@
 using OvsLb.Pipeline.Config;
-using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline;
 

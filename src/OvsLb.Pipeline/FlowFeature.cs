@@ -1,4 +1,4 @@
-using OvsLb.Runtime;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline;
 

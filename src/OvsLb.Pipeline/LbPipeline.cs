@@ -1,5 +1,6 @@
 using OvsLb.OpenFlow.Match;
 using static OvsLb.OpenFlow.Match.MfId;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline;
 

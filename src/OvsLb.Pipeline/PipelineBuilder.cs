@@ -2,22 +2,10 @@ using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Flows;
 using OvsLb.Pipeline.Hashing;
-using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 using static OvsLb.Pipeline.LbPipeline;
 
 namespace OvsLb.Pipeline;
-
-/// <summary>Settings of the builder that come from the controller, not the load-balancer file.</summary>
-/// <param name="Cookies">Cookie signature of this controller's flows.</param>
-/// <param name="GroupIdFirst">First group id this controller owns.</param>
-/// <param name="GroupIdLast">Last group id this controller owns.</param>
-/// <param name="GatewayLearnSeconds">Hard timeout of learned next hops: a gateway not heard from for this
-/// long is forgotten. The controller probes every gateway at a third of it.</param>
-public sealed record BuildSettings(CookieLayout Cookies, uint GroupIdFirst, uint GroupIdLast, ushort GatewayLearnSeconds)
-{
-    public static readonly BuildSettings Default = new(new CookieLayout(CookieLayout.DefaultSignature), 0x1000_0000, 0x1fff_ffff, 60);
-}
 
 /// <summary>
 /// The policy: configuration + one bridge's view → that bridge's desired flows and groups. Pure (no

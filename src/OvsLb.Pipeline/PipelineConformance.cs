@@ -3,7 +3,7 @@ using OvsLb.OpenFlow.Actions.Nicira;
 using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Text;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline;
 

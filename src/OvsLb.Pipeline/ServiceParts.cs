@@ -3,8 +3,7 @@ using OvsLb.OpenFlow.Wire;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Flows;
 using OvsLb.Pipeline.Hashing;
-using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline;
 

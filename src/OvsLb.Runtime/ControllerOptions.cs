@@ -1,4 +1,5 @@
 using OvsLb.OpenFlow.Messages;
+using OvsLb.State;
 
 namespace OvsLb.Runtime;
 
@@ -56,9 +57,16 @@ public sealed class ControllerOptions
     public bool ManageForeignFlows { get; set; }
 
     /// <summary>Group ids from this value up to <see cref="OwnedGroupIdLast"/> belong to this controller.</summary>
-    public uint OwnedGroupIdFirst { get; set; } = 0x10000000;
+    public uint OwnedGroupIdFirst { get; set; } = Ownership.Default.GroupIdFirst;
 
-    public uint OwnedGroupIdLast { get; set; } = 0x1fffffff;
+    public uint OwnedGroupIdLast { get; set; } = Ownership.Default.GroupIdLast;
+
+    /// <summary>
+    /// The one mapping from these settings to what this controller owns (cookie signature, group id
+    /// range, foreign flows): the reconciler and, through <c>BuildSettings.For</c>, the flow builder use
+    /// it, so the flows built and the flows deleted agree on whose they are.
+    /// </summary>
+    public Ownership Ownership => new(new CookieLayout(CookieSignature), OwnedGroupIdFirst, OwnedGroupIdLast, ManageForeignFlows);
 
     /// <summary>Problems with the settings, each naming the setting and the value; empty when valid.</summary>
     public IReadOnlyList<string> Validate()

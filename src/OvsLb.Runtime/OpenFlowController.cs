@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Runtime.Diagnostics;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
 using OvsLb.Runtime.Transport;
 

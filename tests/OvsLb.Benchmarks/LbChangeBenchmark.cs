@@ -4,7 +4,8 @@ using OvsLb.Balancer;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
+using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
 
 namespace OvsLb.Benchmarks;
@@ -112,8 +113,9 @@ public sealed class ChangeRounds
     public ChangeRounds(LoadBalancer lb, Func<SwitchInfo> sw, int rounds, TextWriter log, Func<IReadOnlyDictionary<string, IReadOnlyList<string?>>, BridgeView> freshView)
     {
         (_lb, _switch, _rounds, _log, _freshView) = (lb, sw, rounds, log, freshView);
-        var set = lb.Settings;
-        _own = new Ownership(set.Cookies, set.GroupIdFirst, set.GroupIdLast, false);
+        // What a controller with default options owns; the load balancer must build with the same mapping.
+        _own = new ControllerOptions().Ownership;
+        if (BuildSettings.For(_own, lb.Settings.GatewayLearnSeconds) != lb.Settings) throw new InvalidOperationException("the load balancer was not built with BuildSettings.For(ControllerOptions.Ownership)");
         // The switch as the session knows it after the first reconcile; then warm up (JIT tiers) with unchanged re-plans.
         _installed = Commit(sw(), SwitchState.Empty);
         for (int i = 0; i < 30; i++) _installed = Commit(sw(), _installed);

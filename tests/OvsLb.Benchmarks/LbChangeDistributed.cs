@@ -5,8 +5,8 @@ using OvsLb.OpenFlow.Messages;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Benchmarks;

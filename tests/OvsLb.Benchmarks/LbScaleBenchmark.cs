@@ -3,8 +3,8 @@ using System.Globalization;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Benchmarks;

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Benchmarks;

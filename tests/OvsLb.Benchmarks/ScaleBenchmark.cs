@@ -7,9 +7,9 @@ using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Diagnostics;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
 using OvsLb.Runtime.Transport;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Benchmarks;

@@ -2,7 +2,7 @@ using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Planning;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 using OvsLb.Runtime.Session;
 
 namespace OvsLb.Pipeline.Tests;

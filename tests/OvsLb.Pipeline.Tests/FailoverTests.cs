@@ -1,6 +1,7 @@
 using System.Globalization;
 using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.Pipeline.Tests.Live;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests;
@@ -156,7 +157,7 @@ public sealed class FailoverTests
         return run;
     }
 
-    private static bool WatchesPort(Runtime.Reconcile.SwitchState? installed, uint port) =>
+    private static bool WatchesPort(SwitchState? installed, uint port) =>
         installed is null || installed.Groups.Values.Any(g => g.Type == GroupType.Select && g.Buckets.Any(b => b.WatchPort == port));
 
     private static double Median(IEnumerable<double> xs)

@@ -2,7 +2,7 @@ using OvsLb.Balancer;
 using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Packets;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 using OvsLb.Runtime.Session;
 
 namespace OvsLb.Pipeline.Tests;

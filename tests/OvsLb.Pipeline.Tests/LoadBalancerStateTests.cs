@@ -1,6 +1,7 @@
 using OvsLb.Balancer;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Tests;
 

@@ -5,7 +5,7 @@ using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Tests;
 

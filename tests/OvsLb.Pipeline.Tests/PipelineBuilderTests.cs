@@ -2,6 +2,7 @@ using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Actions.Nicira;
 using OvsLb.OpenFlow.Instructions;
 using OvsLb.Pipeline.Config;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Tests;
 

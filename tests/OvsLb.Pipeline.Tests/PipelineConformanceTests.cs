@@ -5,7 +5,7 @@ using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Tests;
 
@@ -32,6 +32,7 @@ public sealed class PipelineConformanceTests
         foreach (var (name, state) in AllBuiltStates())
         {
             Assert.That(PipelineConformance.Violations(state), Is.Empty, name);
+            Assert.That(state.Flows.Values.Where(f => f.Cookie >> 48 != CookieLayout.DefaultSignature).Select(f => f.Text), Is.Empty, $"{name}: every flow carries the cookie signature");
             flows += state.Flows.Count;
         }
         Assert.That(flows, Is.GreaterThan(50), "the scenarios built flows to check");

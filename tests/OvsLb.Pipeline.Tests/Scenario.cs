@@ -1,7 +1,7 @@
 using System.Globalization;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Pipeline.Config;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests;

@@ -1,5 +1,6 @@
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Runtime.Tests;
@@ -51,7 +52,7 @@ public class FakeSwitchTests
         // Flows with a note action: the decoded note aliases the bytes it was read from. The fake
         // follows each flow dump with 256 KB of ECHO_REQUESTs full of 0xee, so the receive buffer the
         // dump came in is reused while reconciliation is still comparing the dump with the desired state.
-        var desired = OvsLb.Runtime.Reconcile.SwitchState.Create(Enumerable.Range(0, 50).Select(i => TestStates.Flow(
+        var desired = SwitchState.Create(Enumerable.Range(0, 50).Select(i => TestStates.Flow(
             (ushort)(10 + i), new OvsLb.OpenFlow.Match.OfpMatch(OvsLb.OpenFlow.Match.OxmEntry.For(OvsLb.OpenFlow.Match.MfId.InPortOxm, (uint)i + 1)),
             OvsLb.OpenFlow.Actions.Nicira.NoteAction.Of(System.Text.Encoding.ASCII.GetBytes($"note-{i:d4}-abcdefgh")), (ulong)i)), []);
         await using var c = new RunningController(desired);
@@ -94,7 +95,7 @@ public class ControllerRobustnessTests
     private sealed class ThrowingProvider : OvsLb.Runtime.Session.IDesiredStateProvider
     {
         public bool Throw { get; set; } = true;
-        public OvsLb.Runtime.Reconcile.SwitchState GetDesiredState(OvsLb.Runtime.Session.SwitchInfo sw) =>
+        public SwitchState GetDesiredState(SwitchInfo sw) =>
             Throw ? throw new NullReferenceException("bug in the policy layer") : TestStates.Patch();
         public event EventHandler? Changed;
         public void Fire() => Changed?.Invoke(this, EventArgs.Empty);

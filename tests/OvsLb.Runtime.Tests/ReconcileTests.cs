@@ -2,8 +2,8 @@ using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Messages.Groups;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Runtime.Tests;

@@ -1,5 +1,6 @@
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Runtime.Tests;
@@ -15,7 +16,7 @@ public class RoleTests
     private const ulong Dpid = 0x201e;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
-    private static RunningController Instance(OvsLb.Runtime.Reconcile.SwitchState desired, ControllerRole role, ulong generation) =>
+    private static RunningController Instance(SwitchState desired, ControllerRole role, ulong generation) =>
         new(desired, o => { o.Role = role; o.GenerationId = generation; });
 
     /// <summary>Points the bridge at several controllers, each reconnecting within a second.</summary>

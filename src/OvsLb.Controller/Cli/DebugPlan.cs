@@ -5,8 +5,8 @@ using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Planning;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 
 namespace OvsLb.Controller.Cli;
 
@@ -47,7 +47,7 @@ public sealed record DebugPlan(
         var file = LoadFile(path); // one read, one parse: the load-balancer configuration and the Controller section
         var config = file.LoadBalancer;
         var options = LoadControllerOptions(file);
-        var settings = options.ToBuildSettings();
+        var settings = BuildSettings.For(options.Ownership);
         foreach (var d in args.Down)
         {
             if (!config.Services.Any(s => s.Backends.Any(b => PipelineBuilder.BackendId(s, b) == d)))
@@ -87,7 +87,7 @@ public sealed record DebugPlan(
         var output = RunPlanner(inputs, bridge);
         var plan = output.Plan;
         var view = output.View;
-        return new DebugPlan(path, config, bridge, view, settings, Ownership.From(options), plan, sw);
+        return new DebugPlan(path, config, bridge, view, settings, options.Ownership, plan, sw);
     }
 
     /// <summary>The planner on <paramref name="inputs"/>; a configuration the builder refuses is a <see cref="DebugException"/>.</summary>

@@ -1,6 +1,6 @@
 using System.Text;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Controller.Cli;
 

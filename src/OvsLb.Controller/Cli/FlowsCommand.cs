@@ -1,5 +1,5 @@
 using OvsLb.Pipeline;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Controller.Cli;
 

@@ -1,6 +1,6 @@
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 using OvsLb.Runtime.Session;
 using OvsLb.Runtime.Transport;
 

@@ -84,7 +84,7 @@ public static class ValidateCommand
         List<string> warnings;
         try
         {
-            warnings = Warnings(config, options.ToBuildSettings()).ToList();
+            warnings = Warnings(config, BuildSettings.For(options.Ownership)).ToList();
         }
         catch (ArgumentException e)
         {

@@ -3,7 +3,7 @@ using System.Text;
 using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Hashing;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Controller.Cli;
 

@@ -8,7 +8,6 @@ using OvsLb.Pipeline;
 using OvsLb.Balancer;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Diagnostics;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Session;
 
 namespace OvsLb.Controller.Hosting;
@@ -57,7 +56,7 @@ public static class ControllerHost
                 services.AddSingleton(new SwitchDirectory());
                 services.AddSingleton(sp =>
                 {
-                    var settings = sp.GetRequiredService<IOptions<ControllerOptions>>().Value.ToBuildSettings();
+                    var settings = BuildSettings.For(sp.GetRequiredService<IOptions<ControllerOptions>>().Value.Ownership);
                     return new LoadBalancer(loaded.LoadBalancer, settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("OvsLb.LoadBalancer"),
                         sp.GetRequiredService<SwitchDirectory>());
                 });

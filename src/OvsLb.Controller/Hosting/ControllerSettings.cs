@@ -7,17 +7,12 @@ using OvsLb.Runtime;
 namespace OvsLb.Controller.Hosting;
 
 /// <summary>
-/// The one mapping from the <c>Controller</c> section to the builder's settings, shared by
-/// <c>ovslb run</c> and the debugging verbs so they compute the same flows (cookie signature, owned group ids).
+/// The <c>Controller</c> section of a loaded configuration file, bound from the file's one parse and
+/// placed at its line and column when a value is wrong; shared by <c>ovslb run</c>, <c>validate</c> and
+/// the debugging verbs.
 /// </summary>
 public static partial class ControllerSettings
 {
-    /// <summary><see cref="BuildSettings.Default"/> with the cookie signature and owned group-id range of <paramref name="o"/>.</summary>
-    public static BuildSettings ToBuildSettings(this ControllerOptions o) => BuildSettings.Default with
-    {
-        Cookies = new CookieLayout(o.CookieSignature), GroupIdFirst = o.OwnedGroupIdFirst, GroupIdLast = o.OwnedGroupIdLast,
-    };
-
     /// <summary>
     /// The <c>Controller</c> section of a loaded file (defaults when absent), bound by the configuration binder as
     /// <c>ovslb run</c> binds it, from the file's one parse. A value the binder cannot convert throws

@@ -2,8 +2,7 @@ using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Actions.Nicira;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Packets;
-using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 using static OvsLb.Pipeline.LbPipeline;
 
 namespace OvsLb.Pipeline.Flows;

@@ -6,8 +6,7 @@ using OvsLb.OpenFlow.Packets;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
 using OvsLb.Pipeline.Config;
-using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Flows;
 

@@ -3,8 +3,7 @@ using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Hashing;
-using OvsLb.Runtime;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 using static OvsLb.Pipeline.LbPipeline;
 
 namespace OvsLb.Pipeline.Flows;

@@ -2,7 +2,7 @@ using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Hashing;
 

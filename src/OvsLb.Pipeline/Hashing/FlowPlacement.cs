@@ -1,7 +1,7 @@
 using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Hashing;
 

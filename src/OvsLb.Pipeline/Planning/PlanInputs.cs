@@ -1,7 +1,6 @@
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Pipeline.Config;
-using OvsLb.Runtime.Reconcile;
-using OvsLb.Runtime.Session;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Planning;
 

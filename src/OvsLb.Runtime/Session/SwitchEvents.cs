@@ -1,15 +1,8 @@
 using OvsLb.OpenFlow.Messages;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Transport;
+using OvsLb.State;
 
 namespace OvsLb.Runtime.Session;
-
-/// <summary>What the application knows a switch by: datapath id, bridge name (the LOCAL port's name) and ports.</summary>
-public sealed record SwitchInfo(ulong DatapathId, string? BridgeName, IReadOnlyDictionary<uint, PortDescription> Ports)
-{
-    /// <summary>The datapath id as OVS prints it: 16 hex digits.</summary>
-    public string DatapathIdText => DatapathId.ToString("x16");
-}
 
 /// <summary>
 /// The application's policy: the desired flows and groups for a switch. GetDesiredState has no side

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Messages.Bundles;
 using OvsLb.OpenFlow.Messages.Multipart;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Runtime.Session;
 

@@ -6,8 +6,8 @@ using OvsLb.OpenFlow.Messages.Multipart;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
 using OvsLb.Runtime.Diagnostics;
-using OvsLb.Runtime.Reconcile;
 using OvsLb.Runtime.Transport;
+using OvsLb.State;
 
 namespace OvsLb.Runtime.Session;
 
@@ -43,7 +43,7 @@ public sealed partial class SwitchSession : ISwitchHandle
         _log = new ScopedLogger(log, () => DatapathId == 0 ? null : _scope ??= new LogScope("DatapathId", DatapathIdText));
         _events = events;
         _metrics = metrics;
-        Ownership = Ownership.From(options);
+        Ownership = options.Ownership;
     }
 
     public SessionState State { get; private set; } = SessionState.Hello;

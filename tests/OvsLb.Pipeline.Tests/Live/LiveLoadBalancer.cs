@@ -4,6 +4,7 @@ using OvsLb.Balancer;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests.Live;

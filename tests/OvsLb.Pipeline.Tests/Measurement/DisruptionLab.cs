@@ -4,7 +4,7 @@ using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Flows;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Pipeline.Tests.Measurement;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using OvsLb.Runtime.Reconcile;
+using OvsLb.State;
 
 namespace OvsLb.Pipeline.Tests.Measurement;
 

@@ -1,10 +1,10 @@
 using System.Collections.Frozen;
 
-namespace OvsLb.Runtime.Reconcile;
+namespace OvsLb.State;
 
 /// <summary>
 /// An immutable set of flows and groups for one switch: what the application wants (desired) or
-/// what the switch holds (installed). Built once, compared by key and text.
+/// what the switch holds (installed). Built once, compared by structure (key, canonical bytes).
 /// </summary>
 public sealed class SwitchState
 {

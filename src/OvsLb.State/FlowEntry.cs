@@ -1,31 +1,23 @@
 using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Messages;
-using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.OpenFlow.Messages.Multipart;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
 
-namespace OvsLb.Runtime.Reconcile;
+namespace OvsLb.State;
 
 /// <summary>
-/// A flow's identity in a switch (OpenFlow 1.3.5 §6.4: table, priority and match). The match is held
-/// as OVS's canonical text, so a flow read back from the switch (OVS re-encodes matches in its own
-/// order) has the same key as the flow we asked for.
-/// </summary>
-public readonly record struct FlowKey(byte TableId, ushort Priority, string Match)
-{
-    public override string ToString() => $"table={TableId},priority={Priority},{Match}";
-}
-
-/// <summary>
-/// One flow of a desired or installed state. Its key and text (OVS's canonical match and dump-flows
-/// line) are what reconciliation compares; both are formatted once and cached, and any
-/// <c>with { ... }</c> that changes a property clears the cache.
+/// One flow of a desired or installed state. Reconciliation compares flows by structure: the
+/// <see cref="Key"/> (table, priority, <see cref="CanonicalMatch"/> bytes) says which flow it is, and
+/// <see cref="SameContent"/> (cookie, timeouts, flags, canonical instruction bytes) whether it changed.
+/// Key, canonical bytes and <see cref="Text"/> are computed once and cached; any <c>with { ... }</c>
+/// that changes a property clears the caches.
 /// </summary>
 public sealed record FlowEntry
 {
     private FlowKey? _key;
+    private byte[]? _instructionBytes;
     private string? _text;
 
     public byte TableId { get; init { field = value; Changed(); } }
@@ -40,12 +32,26 @@ public sealed record FlowEntry
     private void Changed()
     {
         _key = null;
+        _instructionBytes = null;
         _text = null;
     }
 
-    public FlowKey Key => _key ??= new(TableId, Priority, MatchFormatter.Format(Match));
+    /// <summary>Which flow this is to the switch: equal for a flow and its read-back copy, whatever order OVS returns the match in.</summary>
+    public FlowKey Key => _key ??= new(TableId, Priority, CanonicalMatch.Encode(Match));
 
-    /// <summary>The flow as <c>ovs-ofctl --no-stats dump-flows</c> prints it; equal text means an equal flow.</summary>
+    /// <summary>The instructions as the switch keeps them (see <see cref="CanonicalInstructions"/>).</summary>
+    public ReadOnlySpan<byte> InstructionBytes => _instructionBytes ??= CanonicalInstructions.Encode(Instructions);
+
+    /// <summary>
+    /// True when installing this flow over <paramref name="other"/> (same key) would change nothing:
+    /// same cookie, timeouts, flags and canonical instruction bytes. The very same instance is the same
+    /// without encoding anything.
+    /// </summary>
+    public bool SameContent(FlowEntry other) => ReferenceEquals(this, other) ||
+        (Cookie == other.Cookie && IdleTimeout == other.IdleTimeout && HardTimeout == other.HardTimeout && Flags == other.Flags
+         && InstructionBytes.SequenceEqual(other.InstructionBytes));
+
+    /// <summary>The flow as <c>ovs-ofctl --no-stats dump-flows</c> prints it: for display and sorting output only, never for deciding.</summary>
     public string Text => _text ??= FlowEntryFormatter.Format(Cookie, TableId, IdleTimeout, HardTimeout, Flags, Priority, Match, Instructions);
 
     /// <summary>Value equality over the flow's properties (the caches do not take part).</summary>
@@ -81,35 +87,4 @@ public sealed record FlowEntry
         TableId = m.TableId, Priority = m.Priority, Match = m.Match, Instructions = m.Instructions, Cookie = m.Cookie,
         IdleTimeout = m.IdleTimeout, HardTimeout = m.HardTimeout, Flags = m.Flags,
     };
-}
-
-/// <summary>
-/// One group of a desired or installed state. Its text (what reconciliation compares) is formatted once
-/// and cached: a 256-bucket select group takes ~70 µs to format, and a diff of 1,000 such groups formatted
-/// both sides of every comparison. Any <c>with { ... }</c> that changes a property clears the cache.
-/// </summary>
-public sealed record GroupEntry(uint GroupId, GroupType Type, EquatableArray<Bucket> Buckets)
-{
-    private string? _text;
-
-    public uint GroupId { get; init { field = value; _text = null; } } = GroupId;
-    public GroupType Type { get; init { field = value; _text = null; } } = Type;
-    public EquatableArray<Bucket> Buckets { get; init { field = value; _text = null; } } = Buckets;
-
-    /// <summary>The group as <c>ovs-ofctl dump-groups</c> prints it; equal text means an equal group.</summary>
-    public string Text => _text ??= new GroupMod(GroupModCommand.Add, Type, GroupId, Buckets).DumpText();
-
-    /// <summary>Value equality over the group's properties (the cache does not take part).</summary>
-    public bool Equals(GroupEntry? other) => other is not null && (ReferenceEquals(this, other) ||
-        (GroupId == other.GroupId && Type == other.Type && Buckets.Equals(other.Buckets)));
-
-    public override int GetHashCode() => HashCode.Combine(GroupId, Type, Buckets);
-
-    public override string ToString() => Text;
-
-    public GroupMod ToAdd() => new(GroupModCommand.Add, Type, GroupId, Buckets);
-    public GroupMod ToModify() => new(GroupModCommand.Modify, Type, GroupId, Buckets);
-    public GroupMod ToDelete() => new(GroupModCommand.Delete, GroupType.All, GroupId, EquatableArray<Bucket>.Empty);
-
-    public static GroupEntry From(GroupDescEntry e) => new(e.GroupId, e.GroupType, e.Buckets);
 }

@@ -1,4 +1,4 @@
-namespace OvsLb.Runtime;
+namespace OvsLb.State;
 
 /// <summary>
 /// The 64-bit flow cookie this controller writes, so its flows are recognisable in any

@@ -1,0 +1,24 @@
+using OvsLb.State;
+
+namespace OvsLb.Pipeline;
+
+/// <summary>Settings of the builder that come from the controller, not the load-balancer file.</summary>
+/// <param name="Cookies">Cookie signature of this controller's flows.</param>
+/// <param name="GroupIdFirst">First group id this controller owns.</param>
+/// <param name="GroupIdLast">Last group id this controller owns.</param>
+/// <param name="GatewayLearnSeconds">Hard timeout of learned next hops: a gateway not heard from for this
+/// long is forgotten. The controller probes every gateway at a third of it.</param>
+public sealed record BuildSettings(CookieLayout Cookies, uint GroupIdFirst, uint GroupIdLast, ushort GatewayLearnSeconds)
+{
+    public const ushort DefaultGatewayLearnSeconds = 60;
+
+    public static readonly BuildSettings Default = For(Ownership.Default);
+
+    /// <summary>
+    /// The builder's settings for a controller that owns <paramref name="own"/>: its cookie signature
+    /// and group id range, so the flows it builds are the ones its reconciler treats as its own.
+    /// <c>ovslb run</c>, the debugging verbs and <c>ovslb validate</c> all pass <c>ControllerOptions.Ownership</c>.
+    /// </summary>
+    public static BuildSettings For(Ownership own, ushort gatewayLearnSeconds = DefaultGatewayLearnSeconds) =>
+        new(own.Cookies, own.GroupIdFirst, own.GroupIdLast, gatewayLearnSeconds);
+}

@@ -1,0 +1,11 @@
+namespace OvsLb.State;
+
+/// <summary>Which flows and groups belong to this controller (cookie signature, group id range).</summary>
+public sealed record Ownership(CookieLayout Cookies, uint GroupIdFirst, uint GroupIdLast, bool ManageForeignFlows)
+{
+    /// <summary>What a controller with default settings owns: cookie signature 0x4c42, groups 0x10000000..0x1fffffff.</summary>
+    public static readonly Ownership Default = new(new CookieLayout(CookieLayout.DefaultSignature), 0x1000_0000, 0x1fff_ffff, ManageForeignFlows: false);
+
+    public bool OwnsFlow(FlowEntry f) => Cookies.Owns(f.Cookie) || (ManageForeignFlows && !Cookies.IsLearned(f.Cookie));
+    public bool OwnsGroup(uint id) => id >= GroupIdFirst && id <= GroupIdLast;
+}
