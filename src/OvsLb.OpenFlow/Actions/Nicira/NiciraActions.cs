@@ -46,6 +46,7 @@ public static class NiciraActions
     public const ushort Sample3 = 41;
     public const ushort Clone = 42;
     public const ushort CheckPktLarger = 49;
+    public const ushort OutputTrunc = 39;
 
     /// <summary>Writes type, len, vendor and subtype (10 bytes).</summary>
     internal static void WriteHeader(ref OfpWriter w, ushort len, ushort subtype)
@@ -84,6 +85,7 @@ public static class NiciraActions
         Conjunction => ConjunctionAction.Read(ref r, at),
         Clone => CloneAction.Read(ref r, at),
         CheckPktLarger => CheckPktLargerAction.Read(ref r, at),
+        OutputTrunc => OutputTruncAction.Read(ref r, at),
         _ => null,
     };
 }
