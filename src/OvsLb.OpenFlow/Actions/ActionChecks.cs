@@ -41,7 +41,7 @@ internal static class ActionChecks
         RawAction r => RawError(r),
         SimpleAction { Type: OfpActionType.CopyTtlOut or OfpActionType.CopyTtlIn or OfpActionType.PopPbb } => "OFPBAC_BAD_TYPE",
         EthertypeAction { Type: OfpActionType.PushPbb } => "OFPBAC_BAD_TYPE",
-        OutputAction o => OfpPrinter.IsOvsPort(o.Port) ? null : "OFPBAC_BAD_OUT_PORT",
+        OutputAction o => CheckOutputPort(o.Port),
         OutputTruncAction t => t.MaxLen < OutputTruncAction.MinMaxLen ? "OFPBAC_BAD_ARGUMENT" : null,
         SetFieldAction sf => SetFieldError(sf.Field),
         CloneAction c => DecodeError(c.Actions),
@@ -193,7 +193,8 @@ internal static class ActionChecks
         st.Set(new SlotWrite(slot, value, uint.MaxValue, UInt128.MaxValue));
 
     /// <summary>
-    /// ofpact_check_output_port after ofputil_port_from_ofp11: a port below OFPP_MAX or one of IN_PORT,
+    /// ofpact_check_output_port after ofputil_port_from_ofp11 (OVS does both when it decodes an output
+    /// action, and checks output_trunc's port with the flow): a port below OFPP_MAX or one of IN_PORT,
     /// TABLE, NORMAL, FLOOD, ALL, CONTROLLER, LOCAL (ANY maps to OFPP_NONE and is refused).
     /// </summary>
     private static string? CheckOutputPort(uint port) =>
@@ -245,6 +246,13 @@ internal static class ActionChecks
     {
         var b = r.Data.Span;
         ushort type = r.Type;
+        // A set_field kept whole because its OXM is followed by more than 0-7 zero bytes: OVS
+        // accepts any number of zero bytes there (this codec then prints it raw), not other bytes.
+        if (type == (ushort)OfpActionType.SetField)
+        {
+            int tail = 8 + (b.Length >= 8 ? b[7] : 0);
+            return tail <= b.Length && !b[tail..].ContainsAnyExcept((byte)0) ? null : "OFPBAC_BAD_SET_ARGUMENT";
+        }
         if (type != 0xffff) return OvsStandardType(type) ? null : "OFPBAC_BAD_TYPE";
         if (b.Length < 10) return "OFPBAC_BAD_LEN";
         uint vendor = (uint)((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]);

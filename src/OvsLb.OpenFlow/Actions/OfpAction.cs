@@ -131,7 +131,7 @@ public static class ActionCodec
                 => Fixed(len, 8, at, type, new EthertypeAction((OfpActionType)type, a.ReadU16())),
             OfpActionType.SetQueue => Fixed(len, 8, at, type, new SetQueueAction(a.ReadU32())),
             OfpActionType.Group => Fixed(len, 8, at, type, new GroupAction(a.ReadU32())),
-            OfpActionType.SetField => SetFieldAction.Read(ref a, at),
+            OfpActionType.SetField => SetFieldAction.Read(ref a, bytes),
             OfpActionType.Experimenter => ReadExperimenter(ref a, bytes, at),
             _ => new RawAction(new Bytes(bytes)),
         };
