@@ -124,6 +124,12 @@ public sealed record PacketOut : OfpMessage
         return new PacketOut { BufferId = buffer, InPort = inPort, Actions = actions, Data = new Bytes(r.ReadMemory(r.Remaining)) };
     }
 
+    /// <summary>The error ofputil_decode_packet_out answers for this PACKET_OUT, or null.</summary>
+    public string? CheckError() =>
+        !OfpPrinter.IsOvsPort(InPort) ? "OFPBAC_BAD_OUT_PORT"
+        : ActionChecks.DecodeError(Actions)
+        ?? (InPort >= 0xff00 && InPort is not (OfctlFormat.Ports.Local or OfctlFormat.Ports.Any or OfctlFormat.Ports.Controller) ? "OFPBRC_BAD_PORT" : null);
+
     /// <summary>
     /// ofputil_packet_out_format; a PACKET_OUT whose actions OVS refuses to decode
     /// (ofputil_decode_packet_out: in_port, the actions (see <see cref="ActionChecks"/>), then an in_port
@@ -132,10 +138,7 @@ public sealed record PacketOut : OfpMessage
     /// </summary>
     public override void FormatBody(StringBuilder s)
     {
-        string? error = !OfpPrinter.IsOvsPort(InPort) ? "OFPBAC_BAD_OUT_PORT"
-            : ActionChecks.DecodeError(Actions)
-            ?? (InPort >= 0xff00 && InPort is not (OfctlFormat.Ports.Local or OfctlFormat.Ports.Any or OfctlFormat.Ports.Controller) ? "OFPBRC_BAD_PORT" : null);
-        if (error is not null)
+        if (CheckError() is { } error)
         {
             OfpPrinter.DecodeError(s, this, error);
             return;

@@ -205,6 +205,16 @@ public sealed record FlowStatsReply : MultipartListReply<FlowStatsEntry>
     public static FlowStatsReply Combine(IEnumerable<FlowStatsReply> parts) =>
         (FlowStatsReply)MultipartReply.Combine(parts.Cast<MultipartReply>().ToList());
 
+    /// <summary>The error OVS answers for the first flow whose instructions it refuses, or null.</summary>
+    public string? CheckError()
+    {
+        foreach (var e in Entries)
+        {
+            if (Actions.ActionChecks.InstructionsDecodeError(e.Instructions) is { } error) return error;
+        }
+        return null;
+    }
+
     /// <summary>
     /// ofp_print_flow_stats_reply: one line per flow. OVS decodes each entry's instructions
     /// (ofpacts_pull_openflow_instructions: unknown, experimenter or duplicated instructions, actions

@@ -96,6 +96,16 @@ public sealed record MeterConfigReply : MultipartListReply<MeterConfigEntry>
 
     internal static MeterConfigReply Read(ref OfpReader r) => new() { Entries = ReadEntries(ref r, MeterConfigEntry.Read) };
 
+    /// <summary>OFPMMFC_BAD_BAND when a meter has a band OVS does not know, else null.</summary>
+    public string? CheckError()
+    {
+        foreach (var e in Entries)
+        {
+            if (MeterBand.ListError(e.Bands) is { } error) return error;
+        }
+        return null;
+    }
+
     /// <summary>
     /// ofp_print_meter_config_reply: one line per meter; OVS stops at the first meter with a band it
     /// does not know (OFPMMFC_BAD_BAND), keeping the lines before it.
