@@ -289,6 +289,54 @@ def corpus():
         flow_mod(insts=apply_actions(output_trunc(0xffff, 100))))
     add("output-trunc-in-group-bucket", "GROUP_MOD bucket with NXAST_OUTPUT_TRUNC",
         group_mod(bucket(output_trunc(2, 200))))
+
+    # Other Nicira actions OVS 3.1 decodes in OpenFlow 1.3 that ovs-ofctl encodes differently.
+    add("nx-set-tunnel", "NXAST_SET_TUNNEL tun_id 0x1234",
+        flow_mod(insts=apply_actions(experimenter_action(2, struct.pack("!2xI", 0x1234)))))
+    add("nx-set-tunnel64", "NXAST_SET_TUNNEL64 tun_id 0x123456789",
+        flow_mod(insts=apply_actions(experimenter_action(9, struct.pack("!6xQ", 0x123456789)))))
+    add("nx-write-metadata-masked", "NXAST_WRITE_METADATA 0x12/0xff",
+        flow_mod(insts=apply_actions(experimenter_action(22, struct.pack("!6xQQ", 0x12, 0xff)))))
+    add("nx-write-metadata-full-mask", "NXAST_WRITE_METADATA 0x12 with an all-ones mask",
+        flow_mod(insts=apply_actions(experimenter_action(22, struct.pack("!6xQQ", 0x12, (1 << 64) - 1)))))
+    add("nx-dec-nsh-ttl-nsh-flow", "NXAST_DEC_NSH_TTL in a flow matching eth_type=0x894f",
+        flow_mod(match(eth_type(0x894f)), apply_actions(experimenter_action(48, b"\0" * 6))))
+    add("nx-dec-nsh-ttl-without-nsh", "NXAST_DEC_NSH_TTL in a flow that does not match NSH",
+        flow_mod(insts=apply_actions(experimenter_action(48, b"\0" * 6))))
+    add("nx-debug-slow", "NXAST_DEBUG_SLOW: only ovs-vswitchd --enable-dummy knows it",
+        flow_mod(insts=apply_actions(experimenter_action(254, b"\0" * 6))))
+
+    # OpenFlow 1.1 field actions, deprecated in 1.2+ but decoded by OVS.
+    vlan5 = match(oxm(6, b"\x10\x05"))
+    ipv4 = match(eth_type(0x0800))
+    mpls = match(eth_type(0x8847))
+    legacy = [
+        ("set-vlan-vid", vlan5, action(1, struct.pack("!H", 7))),
+        ("set-vlan-pcp", vlan5, action(2, bytes([3]))),
+        ("set-dl-src", None, action(3, bytes.fromhex("0a0b0c0d0e0f"))),
+        ("set-dl-dst", None, action(4, bytes.fromhex("0a0b0c0d0e0f"))),
+        ("set-nw-src", ipv4, action(5, struct.pack("!I", 0x0a000001))),
+        ("set-nw-dst", ipv4, action(6, struct.pack("!I", 0x0a000002))),
+        ("set-nw-tos", ipv4, action(7, bytes([0x20]))),
+        ("set-nw-ecn", ipv4, action(8, bytes([2]))),
+        ("set-tp-src", IPV4_TCP, action(9, struct.pack("!H", 80))),
+        ("set-tp-dst", IPV4_TCP, action(10, struct.pack("!H", 8080))),
+        ("set-mpls-label", mpls, action(13, struct.pack("!I", 5))),
+        ("set-mpls-tc", mpls, action(14, bytes([3]))),
+    ]
+    for name, m, act in legacy:
+        add("of11-" + name, "OpenFlow 1.1 action type %d" % struct.unpack("!H", act[:2])[0],
+            flow_mod(m, apply_actions(act)))
+    add("of11-set-vlan-vid-without-vlan", "set_vlan_vid (type 1) in a flow without a VLAN",
+        flow_mod(insts=apply_actions(action(1, struct.pack("!H", 7)))))
+    add("of11-set-vlan-vid-4096", "set_vlan_vid 4096 (OFPBAC_BAD_ARGUMENT)",
+        flow_mod(vlan5, apply_actions(action(1, struct.pack("!H", 4096)))))
+    add("of11-set-nw-tos-with-ecn-bits", "set_nw_tos 0x21: ECN bits set",
+        flow_mod(ipv4, apply_actions(action(7, bytes([0x21])))))
+    add("of11-set-nw-src-in-ipv6-flow", "set_nw_src in a flow matching IPv6",
+        flow_mod(match(eth_type(0x86dd)), apply_actions(action(5, struct.pack("!I", 0x0a000001)))))
+    add("of11-set-tp-dst-without-l4", "set_tp_dst in a flow matching only IPv4",
+        flow_mod(ipv4, apply_actions(action(10, struct.pack("!H", 80)))))
     return e
 
 

@@ -44,6 +44,7 @@ internal static class ActionChecks
         OutputAction o => CheckOutputPort(o.Port),
         OutputTruncAction t => t.MaxLen < OutputTruncAction.MinMaxLen ? "OFPBAC_BAD_ARGUMENT" : null,
         SetFieldAction sf => SetFieldError(sf.Field),
+        LegacySetAction l => l.DecodeError(),
         CloneAction c => DecodeError(c.Actions),
         CtAction ct => DecodeError(ct.Actions),
         _ => null,
@@ -165,6 +166,13 @@ internal static class ActionChecks
             case FinTimeoutAction:
                 inconsistent |= st.U("nw_proto") != 6;
                 return null;
+            case LegacySetAction l:
+                CheckLegacySet(l.Type, st, ref inconsistent);
+                return null;
+            case DecNshTtlAction:
+                // check_DEC_NSH_TTL: packet_type NSH or (Ethernet) dl_type NSH.
+                inconsistent |= st.U("packet_type") != 0x1894f && st.U("dl_type") != 0x894f;
+                return null;
             case CtAction ct:
                 if (!ip || ((st.U("ct_state") & 0x10) != 0 && (ct.Flags & CtFlags.Commit) != 0)
                     || (ct.Alg == 21 && st.U("nw_proto") != 6) || (ct.Alg == 69 && st.U("nw_proto") != 17))
@@ -182,6 +190,35 @@ internal static class ActionChecks
                 return CheckSubactions(c.Actions, st, ref inconsistent);
             default:
                 return null;
+        }
+    }
+
+    /// <summary>
+    /// check_SET_VLAN_VID/PCP (the OpenFlow 1.1 forms need a VLAN header, then mark one), check_set_ipv4,
+    /// check_set_ip, check_set_l4_port (TCP, UDP or SCTP, not a later fragment) and check_set_mpls.
+    /// </summary>
+    private static void CheckLegacySet(OfpActionType type, MatchChecks.State st, ref bool inconsistent)
+    {
+        uint dl = st.DlType;
+        bool ip = dl is 0x0800 or 0x86dd;
+        switch (type)
+        {
+            case OfpActionType.SetVlanVid or OfpActionType.SetVlanPcp:
+                inconsistent |= (st.U("vlan_tci") & 0x1000) == 0;
+                SetSlot(st, "vlan_tci", st.U("vlan_tci") | 0x1000);
+                break;
+            case OfpActionType.SetNwSrc or OfpActionType.SetNwDst:
+                inconsistent |= dl != 0x0800;
+                break;
+            case OfpActionType.SetNwTos or OfpActionType.SetNwEcn:
+                inconsistent |= !ip;
+                break;
+            case OfpActionType.SetTpSrc or OfpActionType.SetTpDst:
+                inconsistent |= !ip || (st.U("nw_frag") & 2) != 0 || st.U("nw_proto") is not (6 or 17 or 132);
+                break;
+            case OfpActionType.SetMplsLabel or OfpActionType.SetMplsTc:
+                inconsistent |= dl is not (0x8847 or 0x8848);
+                break;
         }
     }
 
@@ -268,8 +305,11 @@ internal static class ActionChecks
     /// <summary>OpenFlow 1.3 action types in OVS's table (ofp_raw_action_type): 0-10 and 13-25.</summary>
     private static bool OvsStandardType(ushort type) => type is <= 10 or (>= 13 and <= 25);
 
-    /// <summary>Nicira subtypes OVS 3.1 decodes in OpenFlow 1.3 (NX1.0+, NX1.0-1.4 and NX1.3+ entries).</summary>
+    /// <summary>
+    /// Nicira subtypes OVS 3.1 decodes in OpenFlow 1.3 (NX1.0+, NX1.0-1.4 and NX1.3+ entries; the debug
+    /// actions 254/255 only when ovs-vswitchd runs with --enable-dummy, so ofp-print refuses them).
+    /// </summary>
     private static bool OvsNiciraSubtype(ushort s) => s is 1 or 2 or 5 or 6 or 7 or 8 or 9 or 10 or 12 or 13 or 14 or 15 or 16
         or 17 or 19 or 20 or 21 or 22 or 27 or 28 or 29 or 32 or 33 or 34 or 35 or 36 or 37 or 38 or 39 or 41 or 42 or 43
-        or 44 or 45 or 46 or 47 or 48 or 49 or 50 or 254 or 255;
+        or 44 or 45 or 46 or 47 or 48 or 49 or 50;
 }

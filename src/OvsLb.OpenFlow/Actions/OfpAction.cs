@@ -7,7 +7,11 @@ namespace OvsLb.OpenFlow.Actions;
 /// <summary>OpenFlow 1.3 action types (OpenFlow 1.3.5 §7.2.5, enum ofp_action_type).</summary>
 public enum OfpActionType : ushort
 {
-    Output = 0, CopyTtlOut = 11, CopyTtlIn = 12, SetMplsTtl = 15, DecMplsTtl = 16,
+    Output = 0,
+    /// <summary>OpenFlow 1.1 style field writes, deprecated since 1.2 (use set_field); OVS still decodes them.</summary>
+    SetVlanVid = 1, SetVlanPcp = 2, SetDlSrc = 3, SetDlDst = 4, SetNwSrc = 5, SetNwDst = 6, SetNwTos = 7, SetNwEcn = 8,
+    SetTpSrc = 9, SetTpDst = 10, SetMplsLabel = 13, SetMplsTc = 14,
+    CopyTtlOut = 11, CopyTtlIn = 12, SetMplsTtl = 15, DecMplsTtl = 16,
     PushVlan = 17, PopVlan = 18, PushMpls = 19, PopMpls = 20, SetQueue = 21, Group = 22,
     SetNwTtl = 23, DecNwTtl = 24, SetField = 25, PushPbb = 26, PopPbb = 27, Experimenter = 0xffff,
 }
@@ -132,6 +136,8 @@ public static class ActionCodec
             OfpActionType.SetQueue => Fixed(len, 8, at, type, new SetQueueAction(a.ReadU32())),
             OfpActionType.Group => Fixed(len, 8, at, type, new GroupAction(a.ReadU32())),
             OfpActionType.SetField => SetFieldAction.Read(ref a, bytes),
+            >= OfpActionType.SetVlanVid and <= OfpActionType.SetTpDst or OfpActionType.SetMplsLabel or OfpActionType.SetMplsTc
+                => LegacySetAction.Read((OfpActionType)type, bytes),
             OfpActionType.Experimenter => ReadExperimenter(ref a, bytes, at),
             _ => new RawAction(new Bytes(bytes)),
         };

@@ -47,6 +47,10 @@ public static class NiciraActions
     public const ushort Clone = 42;
     public const ushort CheckPktLarger = 49;
     public const ushort OutputTrunc = 39;
+    public const ushort SetTunnel = 2;
+    public const ushort SetTunnel64 = 9;
+    public const ushort WriteMetadata = 22;
+    public const ushort DecNshTtl = 48;
 
     /// <summary>Writes type, len, vendor and subtype (10 bytes).</summary>
     internal static void WriteHeader(ref OfpWriter w, ushort len, ushort subtype)
@@ -86,6 +90,9 @@ public static class NiciraActions
         Clone => CloneAction.Read(ref r, at),
         CheckPktLarger => CheckPktLargerAction.Read(ref r, at),
         OutputTrunc => OutputTruncAction.Read(ref r, at),
+        SetTunnel or SetTunnel64 => SetTunnelAction.Read(subtype, ref r, at),
+        WriteMetadata => WriteMetadataAction.Read(ref r, at),
+        DecNshTtl => DecNshTtlAction.Read(ref r, at),
         _ => null,
     };
 }
