@@ -306,6 +306,22 @@ def corpus():
     add("nx-debug-slow", "NXAST_DEBUG_SLOW: only ovs-vswitchd --enable-dummy knows it",
         flow_mod(insts=apply_actions(experimenter_action(254, b"\0" * 6))))
 
+    # ONF copy_field (OpenFlow 1.3 extension of OF1.5 copy_field) and reg_move prerequisites.
+    def copy_field(n_bits, src_ofs, dst_ofs, src, dst):
+        return experimenter_action(3200, struct.pack("!2xHHH2xII", n_bits, src_ofs, dst_ofs, src, dst),
+                                   vendor=0x4f4e4600)
+    eth_src, eth_dst, tcp_dst, reg0, reg1 = 0x80000806, 0x80000606, 0x80001c02, 0x00010004, 0x00010204
+    add("onf-copy-field-eth-src-to-eth-dst", "ONFACT_COPY_FIELD eth_src[0..47] -> eth_dst[0..47]",
+        flow_mod(insts=apply_actions(copy_field(48, 0, 0, eth_src, eth_dst))))
+    add("onf-copy-field-reg-bits", "ONFACT_COPY_FIELD reg0[4..11] -> reg1[8..15]",
+        flow_mod(insts=apply_actions(copy_field(8, 4, 8, reg0, reg1))))
+    add("onf-copy-field-tcp-dst-without-tcp", "ONFACT_COPY_FIELD tcp_dst -> reg0 in a flow without ip_proto=6",
+        flow_mod(insts=apply_actions(copy_field(16, 0, 0, tcp_dst, reg0))))
+    add("nx-reg-move-tcp-dst-without-tcp", "NXAST_REG_MOVE NXM_OF_TCP_DST -> reg0 in a flow without ip_proto=6",
+        flow_mod(insts=apply_actions(experimenter_action(6, struct.pack("!HHHII", 16, 0, 0, 0x00001402, reg0)))))
+    add("nx-reg-move-tcp-dst-tcp-flow", "accepted: the same move in a TCP flow",
+        flow_mod(IPV4_TCP, apply_actions(experimenter_action(6, struct.pack("!HHHII", 16, 0, 0, 0x00001402, reg0)))))
+
     # OpenFlow 1.1 field actions, deprecated in 1.2+ but decoded by OVS.
     vlan5 = match(oxm(6, b"\x10\x05"))
     ipv4 = match(eth_type(0x0800))

@@ -166,6 +166,10 @@ internal static class ActionChecks
             case FinTimeoutAction:
                 inconsistent |= st.U("nw_proto") != 6;
                 return null;
+            case RegMoveAction mv:
+                return CheckMove(mv.Src, mv.Dst, st);
+            case CopyFieldAction cf:
+                return CheckMove(cf.Src, cf.Dst, st);
             case LegacySetAction l:
                 CheckLegacySet(l.Type, st, ref inconsistent);
                 return null;
@@ -221,6 +225,11 @@ internal static class ActionChecks
                 break;
         }
     }
+
+    /// <summary>nxm_reg_move_check: mf_check_src and mf_check_dst need each field's prerequisites in the flow.</summary>
+    private static string? CheckMove(Subfield src, Subfield dst, MatchChecks.State st) =>
+        src.Ref.Field is { } sf && dst.Ref.Field is { } df && (!MatchChecks.PrereqOk(sf.Prereq, st) || !MatchChecks.PrereqOk(df.Prereq, st))
+            ? "OFPBAC_MATCH_INCONSISTENT" : null;
 
     /// <summary>check_subactions: nested actions see a copy of the flow, their inconsistencies count.</summary>
     private static string? CheckSubactions(EquatableArray<OfpAction> actions, MatchChecks.State st, ref bool inconsistent) =>

@@ -154,6 +154,11 @@ public static class ActionCodec
             ushort subtype = a.ReadU16("nicira subtype");
             return NiciraActions.Read(subtype, ref a, bytes, at) ?? new RawAction(new Bytes(bytes));
         }
+        if (vendor == OnfVendor && a.Remaining >= 2 && a.PeekU16("onf exp_type") == CopyFieldAction.ExpType)
+        {
+            a.Skip(2);
+            return CopyFieldAction.Read(ref a, at);
+        }
         return new RawAction(new Bytes(bytes));
     }
 }
