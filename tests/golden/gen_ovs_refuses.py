@@ -322,6 +322,17 @@ def corpus():
     add("nx-reg-move-tcp-dst-tcp-flow", "accepted: the same move in a TCP flow",
         flow_mod(IPV4_TCP, apply_actions(experimenter_action(6, struct.pack("!HHHII", 16, 0, 0, 0x00001402, reg0)))))
 
+    # NXAST_REG_LOAD2: a set_field that may carry a mask.
+    add("nx-reg-load2-reg0", "NXAST_REG_LOAD2 reg0=5",
+        flow_mod(insts=apply_actions(experimenter_action(33, oxm(0, struct.pack("!I", 5), cls=0x0001)))))
+    add("nx-reg-load2-reg0-masked", "NXAST_REG_LOAD2 reg0=5/0xff",
+        flow_mod(insts=apply_actions(experimenter_action(33, oxm(0, struct.pack("!I", 5), cls=0x0001,
+                                                                mask=struct.pack("!I", 0xff))))))
+    add("nx-reg-load2-tcp-dst-without-tcp", "NXAST_REG_LOAD2 tcp_dst in a flow without ip_proto=6",
+        flow_mod(insts=apply_actions(experimenter_action(33, oxm(14, b"\x00\x50")))))
+    add("nx-reg-load2-ip-proto-not-writable", "NXAST_REG_LOAD2 ip_proto (not writable)",
+        flow_mod(match(eth_type(0x0800)), apply_actions(experimenter_action(33, oxm(10, b"\x06")))))
+
     # OpenFlow 1.1 field actions, deprecated in 1.2+ but decoded by OVS.
     vlan5 = match(oxm(6, b"\x10\x05"))
     ipv4 = match(eth_type(0x0800))

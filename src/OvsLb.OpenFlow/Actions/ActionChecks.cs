@@ -44,6 +44,7 @@ internal static class ActionChecks
         OutputAction o => CheckOutputPort(o.Port),
         OutputTruncAction t => t.MaxLen < OutputTruncAction.MinMaxLen ? "OFPBAC_BAD_ARGUMENT" : null,
         SetFieldAction sf => SetFieldError(sf.Field),
+        RegLoad2Action rl2 => SetFieldError(rl2.Field, maskAllowed: true),
         LegacySetAction l => l.DecodeError(),
         CloneAction c => DecodeError(c.Actions),
         CtAction ct => DecodeError(ct.Actions),
@@ -133,8 +134,10 @@ internal static class ActionChecks
                 return CheckOutputPort(t.Port);
             case SetFieldAction { Field.Field: { } f } sf:
                 return CheckSetField(f, sf.Field.Value, st);
-            case RegLoadAction { Dst.Ref.Field: { } f } rl:
+            case RegLoadAction { Dst.Ref.Field: { } f }:
                 return CheckSetField(f, null, st);
+            case RegLoad2Action { Field.Field: { } f } rl2:
+                return CheckSetField(f, rl2.Field.HasMask ? null : rl2.Field.Value, st);
             case SimpleAction { Type: OfpActionType.DecNwTtl }:
             case SetNwTtlAction:
             case DecTtlCntIdsAction:
@@ -267,13 +270,18 @@ internal static class ActionChecks
     /// (OFPBAC_BAD_SET_MASK), and the field must be writable and not OXM in_port, with a value valid
     /// for a match (vlan_vid with OFPVID_PRESENT) (OFPBAC_BAD_SET_ARGUMENT).
     /// </summary>
-    private static string? SetFieldError(OxmEntry e)
+    private static string? SetFieldError(OxmEntry e, bool maskAllowed = false)
     {
         if (e.Field is not { } f)
         {
             return FieldTable.ByHeader(e.Class, e.FieldCode, e.Experimenter) is null ? "OFPBAC_BAD_SET_TYPE" : "OFPBAC_BAD_SET_LEN";
         }
-        if (e.HasMask) return "OFPBAC_BAD_SET_MASK";
+        if (e.HasMask && !maskAllowed) return "OFPBAC_BAD_SET_MASK";
+        if (maskAllowed)
+        {
+            // decode_NXAST_RAW_REG_LOAD2: only the field must be writable.
+            return f.Writable ? null : "OFPBAC_BAD_SET_ARGUMENT";
+        }
         if (f.Id == MfId.InPortOxm || !f.Writable || !MatchChecks.ValueOk(f.Id, e.Value)
             || (f.Id == MfId.VlanVid && (e.Value & 0x1000) == 0))
         {

@@ -51,6 +51,7 @@ public static class NiciraActions
     public const ushort SetTunnel64 = 9;
     public const ushort WriteMetadata = 22;
     public const ushort DecNshTtl = 48;
+    public const ushort RegLoad2 = 33;
 
     /// <summary>Writes type, len, vendor and subtype (10 bytes).</summary>
     internal static void WriteHeader(ref OfpWriter w, ushort len, ushort subtype)
@@ -93,6 +94,7 @@ public static class NiciraActions
         SetTunnel or SetTunnel64 => SetTunnelAction.Read(subtype, ref r, at),
         WriteMetadata => WriteMetadataAction.Read(ref r, at),
         DecNshTtl => DecNshTtlAction.Read(ref r, at),
+        RegLoad2 => RegLoad2Action.Read(ref r, whole),
         _ => null,
     };
 }
