@@ -12,6 +12,9 @@ namespace OvsLb.Controller.Cli;
 /// </summary>
 public static class OfpPrintCommand
 {
+    /// <summary>The verbosity <c>ovs-ofctl ofp-print</c> uses when none is given.</summary>
+    private const int OfctlVerbosity = 2;
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         bool hex = args.Contains("--hex");
@@ -87,10 +90,12 @@ public static class OfpPrintCommand
                 stdout.Write(dump);
                 return CommandLine.ExitError;
             }
+            // The text is ofp_to_string's at ovs-ofctl ofp-print's verbosity (2): OVS's message
+            // identification (unknown experimenters etc.), then the body or OVS's decode error.
+            stdout.Write(OfpPrinter.PrintBytes(msg, OfctlVerbosity));
             try
             {
                 var decoded = OfpDecoder.Decode(msg);
-                stdout.WriteLine(OfpPrinter.Print(decoded));
                 if (hex)
                 {
                     var dump = new StringBuilder();
@@ -100,10 +105,9 @@ public static class OfpPrintCommand
             }
             catch (OfpProtocolException e)
             {
-                // Print what ovs-ofctl prints for it (decode error line and hex dump), and why on stderr.
+                // ofp-print printed the decode error and hex dump; say why on stderr.
                 errors++;
                 stderr.WriteLine($"ovslb ofp-print: message at byte {pos}: {e.Message}");
-                stdout.Write(OfpPrinter.PrintBytes(msg));
             }
             pos += msg.Length;
         }

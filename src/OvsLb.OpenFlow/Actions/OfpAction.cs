@@ -7,7 +7,11 @@ namespace OvsLb.OpenFlow.Actions;
 /// <summary>OpenFlow 1.3 action types (OpenFlow 1.3.5 §7.2.5, enum ofp_action_type).</summary>
 public enum OfpActionType : ushort
 {
-    Output = 0, CopyTtlOut = 11, CopyTtlIn = 12, SetMplsTtl = 15, DecMplsTtl = 16,
+    Output = 0,
+    /// <summary>OpenFlow 1.1 style field writes, deprecated since 1.2 (use set_field); OVS still decodes them.</summary>
+    SetVlanVid = 1, SetVlanPcp = 2, SetDlSrc = 3, SetDlDst = 4, SetNwSrc = 5, SetNwDst = 6, SetNwTos = 7, SetNwEcn = 8,
+    SetTpSrc = 9, SetTpDst = 10, SetMplsLabel = 13, SetMplsTc = 14,
+    CopyTtlOut = 11, CopyTtlIn = 12, SetMplsTtl = 15, DecMplsTtl = 16,
     PushVlan = 17, PopVlan = 18, PushMpls = 19, PopMpls = 20, SetQueue = 21, Group = 22,
     SetNwTtl = 23, DecNwTtl = 24, SetField = 25, PushPbb = 26, PopPbb = 27, Experimenter = 0xffff,
 }
@@ -131,7 +135,9 @@ public static class ActionCodec
                 => Fixed(len, 8, at, type, new EthertypeAction((OfpActionType)type, a.ReadU16())),
             OfpActionType.SetQueue => Fixed(len, 8, at, type, new SetQueueAction(a.ReadU32())),
             OfpActionType.Group => Fixed(len, 8, at, type, new GroupAction(a.ReadU32())),
-            OfpActionType.SetField => SetFieldAction.Read(ref a, at),
+            OfpActionType.SetField => SetFieldAction.Read(ref a, bytes),
+            >= OfpActionType.SetVlanVid and <= OfpActionType.SetTpDst or OfpActionType.SetMplsLabel or OfpActionType.SetMplsTc
+                => LegacySetAction.Read((OfpActionType)type, bytes),
             OfpActionType.Experimenter => ReadExperimenter(ref a, bytes, at),
             _ => new RawAction(new Bytes(bytes)),
         };
@@ -147,6 +153,11 @@ public static class ActionCodec
         {
             ushort subtype = a.ReadU16("nicira subtype");
             return NiciraActions.Read(subtype, ref a, bytes, at) ?? new RawAction(new Bytes(bytes));
+        }
+        if (vendor == OnfVendor && a.Remaining >= 2 && a.PeekU16("onf exp_type") == CopyFieldAction.ExpType)
+        {
+            a.Skip(2);
+            return CopyFieldAction.Read(ref a, at);
         }
         return new RawAction(new Bytes(bytes));
     }

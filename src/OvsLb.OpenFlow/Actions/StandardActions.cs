@@ -133,13 +133,15 @@ public sealed record SetFieldAction(OxmEntry Field) : OfpAction
         w.PadTo8(start);
     }
 
-    internal static SetFieldAction Read(ref OfpReader r, int at)
+    /// <summary>
+    /// Decodes the OXM. When the bytes after it are not 0-7 zero bytes of padding the action cannot
+    /// be rebuilt from its field, so it is kept whole as a <see cref="RawAction"/> (OVS refuses
+    /// non-zero padding with OFPBAC_BAD_SET_ARGUMENT, see <see cref="ActionChecks"/>).
+    /// </summary>
+    internal static OfpAction Read(ref OfpReader r, ReadOnlyMemory<byte> whole)
     {
         var e = OxmEntry.Read(ref r);
-        if (!r.Rest.TrimStart((byte)0).IsEmpty || r.Remaining >= 8)
-        {
-            throw new OfpProtocolException(OfpErrorKind.BadAction, "set_field: bytes after the OXM are not zero padding", at);
-        }
+        if (!r.Rest.TrimStart((byte)0).IsEmpty || r.Remaining >= 8) return new RawAction(new Bytes(whole));
         return new SetFieldAction(e);
     }
 

@@ -63,9 +63,18 @@ internal static class MatchChecks
     // ct_state bits (CS_*).
     private const uint CsNew = 0x01, CsEst = 0x02, CsRel = 0x04, CsRpl = 0x08, CsInv = 0x10, CsTrk = 0x20, CsSnat = 0x40, CsDnat = 0x80;
 
-    private sealed class State
+    /// <summary>The flow a match describes, as far as the checks need it (slot values and masks).</summary>
+    internal sealed class State
     {
         private readonly Dictionary<string, (UInt128 V, UInt128 M)> _slots = new(StringComparer.Ordinal);
+
+        /// <summary>A copy whose changes do not affect this flow (nested action lists).</summary>
+        public State Clone()
+        {
+            var c = new State();
+            foreach (var (k, v) in _slots) c._slots[k] = v;
+            return c;
+        }
 
         public (UInt128 V, UInt128 M) Get(string slot) => _slots.TryGetValue(slot, out var x) ? x : default;
 
@@ -90,6 +99,27 @@ internal static class MatchChecks
                 return pt >> 16 == 1 ? pt & 0xffff : 0x05ff;
             }
         }
+    }
+
+    /// <summary>
+    /// The flow of a match OVS accepted (entries folded in with mf_set, packet_type=eth implied by any
+    /// field with a prerequisite): what ofpacts_check starts from when it checks a flow's actions.
+    /// </summary>
+    internal static State Fold(OfpMatch match)
+    {
+        var st = new State();
+        var writes = new SlotWrite[4];
+        foreach (var e in match.Fields)
+        {
+            if (e.Field is not { } fi) continue;
+            int n = FlowSlots.Map(e, fi, writes);
+            for (int i = 0; i < n; i++) st.Set(writes[i]);
+            if (fi.Prereq != Prereq.None && st.Get("packet_type").M == 0)
+            {
+                st.Set(new SlotWrite("packet_type", 0, uint.MaxValue, UInt128.MaxValue));
+            }
+        }
+        return st;
     }
 
     public static MatchError? Check(OfpMatch match)
@@ -139,7 +169,7 @@ internal static class MatchChecks
     private static UInt128 AllOnes(int bytes) => bytes >= 16 ? UInt128.MaxValue : (UInt128.One << (8 * bytes)) - 1;
 
     /// <summary>mf_is_value_valid (lib/meta-flow.c): values with bits the field cannot hold.</summary>
-    private static bool ValueOk(MfId id, UInt128 v) => id switch
+    internal static bool ValueOk(MfId id, UInt128 v) => id switch
     {
         MfId.InPortOxm or MfId.ActsetOutput => (uint)v is < 0xff00 or >= 0xffffff00,
         MfId.IpDscp => (v & ~(UInt128)0xfc) == 0,
@@ -170,7 +200,7 @@ internal static class MatchChecks
         || (e.Class == 0xffff && e.Experimenter == 0x005ad650 && e.FieldCode is >= 6 and <= 9 && e.ValueLength == 4);
 
     /// <summary>mf_are_prereqs_ok__ (lib/meta-flow.c) as used for a match: only the flow values count.</summary>
-    private static bool PrereqOk(Prereq p, State st)
+    internal static bool PrereqOk(Prereq p, State st)
     {
         uint dl = st.DlType;
         switch (p)

@@ -1,4 +1,5 @@
 using System.Text;
+using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
 
 namespace OvsLb.OpenFlow.Messages;
@@ -84,6 +85,16 @@ public sealed record MeterBand(MeterBandType BandType, uint Rate, uint BurstSize
         if (len != 16) throw new OfpProtocolException(OfpErrorKind.BadLength, $"meter band type {type} must be 16 bytes, got {len}", at);
         byte prec = b.ReadU8("prec_level");
         return new MeterBand((MeterBandType)type, rate, burst, type == (ushort)MeterBandType.DscpRemark ? prec : (byte)0);
+    }
+
+    /// <summary>ofputil_pull_bands: OFPMMFC_BAD_BAND for a band OVS does not know (only drop and dscp_remark), else null.</summary>
+    internal static string? ListError(EquatableArray<MeterBand> bands)
+    {
+        foreach (var b in bands)
+        {
+            if (b.BandType is not (MeterBandType.Drop or MeterBandType.DscpRemark)) return "OFPMMFC_BAD_BAND";
+        }
+        return null;
     }
 
     public static int ListLength(EquatableArray<MeterBand> bands)
@@ -182,9 +193,27 @@ public sealed record MeterMod : OfpMessage
         return m with { Bands = MeterBand.ReadList(ref bands) };
     }
 
+    /// <summary>
+    /// The error ofputil_decode_meter_mod answers, or null: a command other than add/modify/delete
+    /// (OFPMMFC_BAD_COMMAND); unless deleting, both kbps and pktps (OFPMMFC_BAD_FLAGS) or a band that
+    /// is neither drop nor dscp_remark (OFPMMFC_BAD_BAND, experimenter bands included).
+    /// </summary>
+    public string? CheckError()
+    {
+        if (Command is not (MeterModCommand.Add or MeterModCommand.Modify or MeterModCommand.Delete)) return "OFPMMFC_BAD_COMMAND";
+        if (Command == MeterModCommand.Delete) return null;
+        if ((Flags & MeterFlags.Kbps) != 0 && (Flags & MeterFlags.Pktps) != 0) return "OFPMMFC_BAD_FLAGS";
+        return MeterBand.ListError(Bands);
+    }
+
     /// <summary>ofputil_format_meter_mod: <c> ADD meter=1 kbps bands=\ntype=drop rate=1000</c>. OVS ignores flags and bands of a DELETE.</summary>
     public override void FormatBody(StringBuilder s)
     {
+        if (CheckError() is { } error)
+        {
+            OfpPrinter.DecodeError(s, this, error);
+            return;
+        }
         s.Append(Command switch
         {
             MeterModCommand.Add => " ADD ",

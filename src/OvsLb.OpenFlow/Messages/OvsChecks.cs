@@ -7,7 +7,9 @@ namespace OvsLb.OpenFlow.Messages;
 /// <see cref="OfpDecoder.Decode(ReadOnlyMemory{byte})"/> does not (so that any received message, e.g. the
 /// request echoed in an OFPT_ERROR, still decodes and re-encodes byte for byte): strict match decoding
 /// (OXM prerequisites, duplicate and unknown fields) for FLOW_MOD, flow/aggregate stats requests and
-/// FLOW_REMOVED, the FLOW_MOD and GROUP_MOD consistency checks, and bundle-add checks. Messages that fail
+/// FLOW_REMOVED, the FLOW_MOD and GROUP_MOD consistency checks, bundle-add checks, the action and
+/// instruction decoding of FLOW_MOD, GROUP_MOD, PACKET_OUT and flow stats replies (Actions.ActionChecks),
+/// meter bands, and experimenter ids/types OVS does not know. Messages that fail
 /// them print as ofp-print's <c>***decode error: NAME***</c>.
 /// <para>Call <see cref="Validate"/> before sending a message built in code, or use
 /// <see cref="DecodeStrict"/> to refuse what OVS would refuse.</para>
@@ -22,6 +24,12 @@ public static class OvsChecks
         FlowRemoved fr => fr.Match.CheckError()?.Name,
         Groups.GroupMod g => g.CheckError(),
         Bundles.BundleAdd b => b.CheckError() ?? ErrorName(b.Message),
+        PacketOut p => p.CheckError(),
+        MeterMod mm => mm.CheckError(),
+        Multipart.FlowStatsReply fs => fs.CheckError(),
+        Multipart.MeterConfigReply mc => mc.CheckError(),
+        ExperimenterMessage or Multipart.RawMultipartRequest or Multipart.RawMultipartReply =>
+            Text.OfpRawNames.Lookup(OfpEncoder.ToArray(message), out var rawError) is null ? rawError : null,
         _ => null,
     };
 

@@ -124,5 +124,25 @@ public sealed record PacketOut : OfpMessage
         return new PacketOut { BufferId = buffer, InPort = inPort, Actions = actions, Data = new Bytes(r.ReadMemory(r.Remaining)) };
     }
 
-    public override void FormatBody(StringBuilder s) => PacketText.FormatPacketOut(s, this);
+    /// <summary>The error ofputil_decode_packet_out answers for this PACKET_OUT, or null.</summary>
+    public string? CheckError() =>
+        !OfpPrinter.IsOvsPort(InPort) ? "OFPBAC_BAD_OUT_PORT"
+        : ActionChecks.DecodeError(Actions)
+        ?? (InPort >= 0xff00 && InPort is not (OfctlFormat.Ports.Local or OfctlFormat.Ports.Any or OfctlFormat.Ports.Controller) ? "OFPBRC_BAD_PORT" : null);
+
+    /// <summary>
+    /// ofputil_packet_out_format; a PACKET_OUT whose actions OVS refuses to decode
+    /// (ofputil_decode_packet_out: in_port, the actions (see <see cref="ActionChecks"/>), then an in_port
+    /// other than a physical port, LOCAL, CONTROLLER or ANY) prints
+    /// as ofp-print's decode error.
+    /// </summary>
+    public override void FormatBody(StringBuilder s)
+    {
+        if (CheckError() is { } error)
+        {
+            OfpPrinter.DecodeError(s, this, error);
+            return;
+        }
+        PacketText.FormatPacketOut(s, this);
+    }
 }

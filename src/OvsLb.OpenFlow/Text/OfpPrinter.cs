@@ -15,10 +15,28 @@ public static class OfpPrinter
     public static string Print(OfpMessage m)
     {
         var s = new StringBuilder();
+        if (UnknownToOvs(m) is { } rawError)
+        {
+            // ofp_to_string could not even name the message: no header line.
+            s.Append("***decode error: ").Append(rawError).Append("***\n");
+            HexDump(s, OfpEncoder.ToArray(m));
+            return s.ToString().TrimEnd('\n');
+        }
         s.Append(m.OvsName).Append(VersionText(m.Version)).Append(" (xid=0x").Append(m.Xid.ToString("x")).Append("):");
         m.FormatBody(s);
         while (s.Length > 0 && (s[^1] == ' ' || s[^1] == '\n')) s.Length--;
         return s.ToString();
+    }
+
+    /// <summary>
+    /// For the messages this codec keeps generically (an experimenter message or experimenter multipart
+    /// it does not interpret): the error OVS's message identification (ofpraw_decode) gives when it
+    /// does not know the experimenter id (OFPBRC_BAD_VENDOR) or its type (OFPBRC_BAD_SUBTYPE), else null.
+    /// </summary>
+    private static string? UnknownToOvs(OfpMessage m)
+    {
+        if (m is not (ExperimenterMessage or Messages.Multipart.RawMultipartRequest or Messages.Multipart.RawMultipartReply)) return null;
+        return OfpRawNames.Lookup(OfpEncoder.ToArray(m), out var error) is null ? error : null;
     }
 
     /// <summary>ofp_print_version: nothing for OpenFlow 1.0, " (OF1.x)" for 1.1-1.5, " (OF 0x..)" otherwise.</summary>

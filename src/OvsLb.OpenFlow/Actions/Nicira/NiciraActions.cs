@@ -46,6 +46,12 @@ public static class NiciraActions
     public const ushort Sample3 = 41;
     public const ushort Clone = 42;
     public const ushort CheckPktLarger = 49;
+    public const ushort OutputTrunc = 39;
+    public const ushort SetTunnel = 2;
+    public const ushort SetTunnel64 = 9;
+    public const ushort WriteMetadata = 22;
+    public const ushort DecNshTtl = 48;
+    public const ushort RegLoad2 = 33;
 
     /// <summary>Writes type, len, vendor and subtype (10 bytes).</summary>
     internal static void WriteHeader(ref OfpWriter w, ushort len, ushort subtype)
@@ -84,6 +90,11 @@ public static class NiciraActions
         Conjunction => ConjunctionAction.Read(ref r, at),
         Clone => CloneAction.Read(ref r, at),
         CheckPktLarger => CheckPktLargerAction.Read(ref r, at),
+        OutputTrunc => OutputTruncAction.Read(ref r, at),
+        SetTunnel or SetTunnel64 => SetTunnelAction.Read(subtype, ref r, at),
+        WriteMetadata => WriteMetadataAction.Read(ref r, at),
+        DecNshTtl => DecNshTtlAction.Read(ref r, at),
+        RegLoad2 => RegLoad2Action.Read(ref r, whole),
         _ => null,
     };
 }

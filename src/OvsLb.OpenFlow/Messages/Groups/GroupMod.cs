@@ -88,6 +88,8 @@ public sealed record GroupMod(GroupModCommand Command, GroupType GroupType, uint
     {
         foreach (var b in Buckets)
         {
+            // ofputil_pull_ofp11_buckets: the bucket's actions are decoded before its watch port.
+            if (Actions.ActionChecks.DecodeError(b.Actions) is { } actionError) return actionError;
             if (b.WatchPort is >= 0xff00 and < 0xffffff00) return "OFPGMFC_BAD_WATCH";
         }
         if (Command == GroupModCommand.Delete && !Buckets.IsEmpty) return "OFPGMFC_INVALID_GROUP";

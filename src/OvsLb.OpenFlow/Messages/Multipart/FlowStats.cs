@@ -205,7 +205,36 @@ public sealed record FlowStatsReply : MultipartListReply<FlowStatsEntry>
     public static FlowStatsReply Combine(IEnumerable<FlowStatsReply> parts) =>
         (FlowStatsReply)MultipartReply.Combine(parts.Cast<MultipartReply>().ToList());
 
-    public override void FormatPart(StringBuilder s) => FormatEntries(s, "\n ", static (e, s) => e.Format(s));
+    /// <summary>The error OVS answers for the first flow whose instructions it refuses, or null.</summary>
+    public string? CheckError()
+    {
+        foreach (var e in Entries)
+        {
+            if (Actions.ActionChecks.InstructionsDecodeError(e.Instructions) is { } error) return error;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// ofp_print_flow_stats_reply: one line per flow. OVS decodes each entry's instructions
+    /// (ofpacts_pull_openflow_instructions: unknown, experimenter or duplicated instructions, actions
+    /// it does not know) and stops at the first entry it refuses: the lines before it stay, then the
+    /// decode error follows.
+    /// </summary>
+    public override void FormatPart(StringBuilder s)
+    {
+        int start = MultipartText.PartStart(s, this);
+        foreach (var e in Entries)
+        {
+            if (Actions.ActionChecks.InstructionsDecodeError(e.Instructions) is { } error)
+            {
+                OfpPrinter.DecodeError(s, start, this, error);
+                return;
+            }
+            s.Append("\n ");
+            e.Format(s);
+        }
+    }
 }
 
 /// <summary>

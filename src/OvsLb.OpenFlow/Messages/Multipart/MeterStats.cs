@@ -96,7 +96,34 @@ public sealed record MeterConfigReply : MultipartListReply<MeterConfigEntry>
 
     internal static MeterConfigReply Read(ref OfpReader r) => new() { Entries = ReadEntries(ref r, MeterConfigEntry.Read) };
 
-    public override void FormatPart(StringBuilder s) => FormatEntries(s, "\n", static (e, s) => e.Format(s));
+    /// <summary>OFPMMFC_BAD_BAND when a meter has a band OVS does not know, else null.</summary>
+    public string? CheckError()
+    {
+        foreach (var e in Entries)
+        {
+            if (MeterBand.ListError(e.Bands) is { } error) return error;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// ofp_print_meter_config_reply: one line per meter; OVS stops at the first meter with a band it
+    /// does not know (OFPMMFC_BAD_BAND), keeping the lines before it.
+    /// </summary>
+    public override void FormatPart(StringBuilder s)
+    {
+        int start = MultipartText.PartStart(s, this);
+        foreach (var e in Entries)
+        {
+            if (MeterBand.ListError(e.Bands) is { } error)
+            {
+                Text.OfpPrinter.DecodeError(s, start, this, error);
+                return;
+            }
+            s.Append('\n');
+            e.Format(s);
+        }
+    }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Unicode;
 using OvsLb.OpenFlow.Wire;
 
 namespace OvsLb.OpenFlow.Messages.Multipart;
@@ -216,7 +217,11 @@ public sealed record TableFeatures(byte TableId, string Name, ulong MetadataMatc
         w.WriteU16(MultipartCodec.Length16(WireLength, "table features"));
         w.WriteU8(TableId);
         w.WriteZeros(5);
-        w.WriteFixedString(Name, NameLength);
+        // UTF-8, at most 31 bytes, NUL-padded (OVS copies the name with strlcpy).
+        var name = Encoding.UTF8.GetBytes(Name);
+        int nameLen = Math.Min(name.Length, NameLength - 1);
+        w.WriteBytes(name.AsSpan(0, nameLen));
+        w.WriteZeros(NameLength - nameLen);
         w.WriteU64(MetadataMatch);
         w.WriteU64(MetadataWrite);
         w.WriteU32(Config);
@@ -226,8 +231,9 @@ public sealed record TableFeatures(byte TableId, string Name, ulong MetadataMatc
 
     /// <summary>
     /// Reads one table: its length must be a multiple of 8, at least 64 and inside the body
-    /// (OFPBPC_BAD_LEN); the padding must be zero and the name plain ASCII, NUL-terminated and
-    /// NUL-padded, so that the entry re-encodes byte for byte.
+    /// (OFPBPC_BAD_LEN); the padding must be zero and the name valid UTF-8 (OVS prints the bytes as
+    /// they are, so a UTF-8 name such as "tábla" shows as such), NUL-terminated and NUL-padded, so
+    /// that the entry re-encodes byte for byte.
     /// </summary>
     internal static TableFeatures Read(ref OfpReader r)
     {
@@ -248,11 +254,11 @@ public sealed record TableFeatures(byte TableId, string Name, ulong MetadataMatc
         Nicira.NiciraCodec.Zeros(ref e, 5, "table features padding");
         var nameBytes = e.ReadMemory(NameLength, "table name").Span;
         int nul = nameBytes.IndexOf((byte)0);
-        if (nul < 0 || nameBytes[nul..].IndexOfAnyExcept((byte)0) >= 0 || nameBytes[..nul].IndexOfAnyInRange((byte)0x80, (byte)0xff) >= 0)
+        if (nul < 0 || nameBytes[nul..].IndexOfAnyExcept((byte)0) >= 0 || !Utf8.IsValid(nameBytes[..nul]))
         {
-            throw new OfpProtocolException(OfpErrorKind.BadValue, "table name must be ASCII, NUL-terminated and NUL-padded", at + 8);
+            throw new OfpProtocolException(OfpErrorKind.BadValue, "table name must be UTF-8, NUL-terminated and NUL-padded", at + 8);
         }
-        string name = Encoding.ASCII.GetString(nameBytes[..nul]);
+        string name = Encoding.UTF8.GetString(nameBytes[..nul]);
         var f = new TableFeatures(table, name, e.ReadU64("metadata_match"), e.ReadU64("metadata_write"), e.ReadU32("config"), e.ReadU32("max_entries"), EquatableArray<TableFeatureProperty>.Empty);
         var props = new List<TableFeatureProperty>();
         while (!e.End) props.Add(TableFeatureProperty.Read(ref e));
