@@ -65,7 +65,6 @@ public class MetricsTests
     [Test]
     public async Task Counting_a_message_allocates_nothing_and_is_read_at_collection()
     {
-        long packetIns = 0;
         var observed = new ConcurrentDictionary<(string Instrument, string? Type), long>();
         using var listener = new MeterListener
         {
@@ -73,7 +72,6 @@ public class MetricsTests
         };
         listener.SetMeasurementEventCallback<long>((i, v, tags, _) =>
         {
-            if (i.Name == "ovslb.packet_ins") Interlocked.Add(ref packetIns, v);
             if (!i.IsObservable) return;
             string? dp = null, type = null;
             foreach (var t in tags)
@@ -98,7 +96,6 @@ public class MetricsTests
         listener.RecordObservableInstruments();
         var before = new Dictionary<(string, string?), long>(observed);
 
-        long packetInsBefore = Interlocked.Read(ref packetIns);
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 1000; i++)
         {
@@ -108,13 +105,13 @@ public class MetricsTests
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         Assert.That(allocated, Is.Zero, "bytes allocated by 1000 x (message in, message out, packet-in) counted");
-        Assert.That(Interlocked.Read(ref packetIns) - packetInsBefore, Is.EqualTo(1000), "the listener saw the packet-ins");
 
         listener.RecordObservableInstruments();
         foreach (var name in new[] { "ovslb.messages.in", "ovslb.messages.out" })
         {
             Assert.That(observed[(name, "OFPT_ECHO_REQUEST")] - before[(name, "OFPT_ECHO_REQUEST")], Is.EqualTo(1000), name);
         }
+        Assert.That(observed[("ovslb.packet_ins", null)] - before[("ovslb.packet_ins", null)], Is.EqualTo(1000), "ovslb.packet_ins");
     }
 
     /// <summary>
