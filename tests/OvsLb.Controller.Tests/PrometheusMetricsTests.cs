@@ -13,9 +13,6 @@ public class PrometheusMetricsTests
 {
     private static string MeterName() => "OvsLb.Test." + Guid.NewGuid().ToString("N")[..8];
 
-    /// <summary>The Prometheus prefix of a meter's instruments: its name in lower case, '.' made '_'.</summary>
-    private static string Prefix(string meter) => meter.ToLowerInvariant().Replace('.', '_') + "_";
-
     private static void AssertPromtoolAccepts(string text)
     {
         var r = PrometheusExposition.Promtool(text);
@@ -30,7 +27,7 @@ public class PrometheusMetricsTests
     [Test]
     public async Task Every_instrument_kind_we_use_becomes_a_valid_family_with_the_recorded_values()
     {
-        string name = MeterName(), p = Prefix(name);
+        string name = MeterName();
         using var meter = new Meter(name);
         using var metrics = new PrometheusMetrics([meter]);
         var requests = meter.CreateCounter<long>("test.requests", "{request}", "Requests handled");
@@ -53,22 +50,24 @@ public class PrometheusMetricsTests
         var samples = PrometheusExposition.Parse(text);
         AssertPromtoolAccepts(text);
 
-        // prometheus-net exports .NET counters as gauges (a .NET counter may be re-created, and its value drop).
-        Assert.That(text, Does.Contain($"# TYPE {p}test_requests gauge\n"));
-        Assert.That(samples.Where(s => s.Name == $"{p}test_requests").Select(s => (s["path"], s["code"], s.Value)),
+        // Counters are Prometheus counters named ..._total; the unit goes into the name in base units.
+        Assert.That(text, Does.Contain("# TYPE test_requests_total counter\n"));
+        Assert.That(text, Does.Contain("# TYPE test_observed_bytes_total counter\n"));
+        Assert.That(text, Does.Contain("# TYPE test_queue gauge\n"));
+        Assert.That(samples.Where(s => s.Name == $"test_requests_total").Select(s => (s["path"], s["code"], s.Value)),
             Is.EquivalentTo(new[] { ("/x", "200", 5.0), ("/y", "404", 1.0) }));
-        Assert.That(samples.Single(s => s.Name == $"{p}test_observed").Value, Is.EqualTo(42));
-        Assert.That(samples.Where(s => s.Name == $"{p}test_queue").Select(s => (s["queue"], s.Value)), Is.EquivalentTo(new[] { ("a", 3.0), ("b", 5.0) }));
+        Assert.That(samples.Single(s => s.Name == "test_observed_bytes_total").Value, Is.EqualTo(42));
+        Assert.That(samples.Where(s => s.Name == $"test_queue").Select(s => (s["queue"], s.Value)), Is.EquivalentTo(new[] { ("a", 3.0), ("b", 5.0) }));
 
-        // Histograms stay in the instrument's unit (ms), with its advised bounds.
-        Assert.That(text, Does.Contain($"# TYPE {p}test_latency histogram\n"));
-        var buckets = samples.Where(s => s.Name == $"{p}test_latency_bucket").Select(s => (s["le"], s.Value)).ToList();
-        Assert.That(buckets, Is.EqualTo(new[] { ("1", 1.0), ("10", 3.0), ("100", 4.0), ("+Inf", 5.0) }));
-        Assert.That(samples.Single(s => s.Name == $"{p}test_latency_count").Value, Is.EqualTo(5));
-        Assert.That(samples.Single(s => s.Name == $"{p}test_latency_sum").Value, Is.EqualTo(560.5).Within(1e-9));
-        // Without advice, ms durations get 0.5 ms .. 10 s.
-        Assert.That(samples.Where(s => s.Name == $"{p}test_duration_bucket").Select(s => s["le"]),
-            Is.EqualTo(new[] { "0.5", "1", "2.5", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000", "+Inf" }));
+        // ms histograms are reported in seconds, with the advised bounds scaled.
+        Assert.That(text, Does.Contain("# TYPE test_latency_seconds histogram\n"));
+        var buckets = samples.Where(s => s.Name == "test_latency_seconds_bucket").Select(s => (s["le"], s.Value)).ToList();
+        Assert.That(buckets, Is.EqualTo(new[] { ("0.001", 1.0), ("0.01", 3.0), ("0.1", 4.0), ("+Inf", 5.0) }));
+        Assert.That(samples.Single(s => s.Name == "test_latency_seconds_count").Value, Is.EqualTo(5));
+        Assert.That(samples.Single(s => s.Name == "test_latency_seconds_sum").Value, Is.EqualTo(0.5605).Within(1e-9));
+        // Without advice, durations get 0.5 ms .. 10 s.
+        Assert.That(samples.Where(s => s.Name == "test_duration_seconds_bucket").Select(s => s["le"]),
+            Is.EqualTo(new[] { "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf" }));
         // prometheus-net's default process and .NET metrics are not in a private registry.
         Assert.That(samples.Where(s => s.Name.StartsWith("process_", StringComparison.Ordinal) || s.Name.StartsWith("dotnet_", StringComparison.Ordinal)), Is.Empty);
     }
@@ -87,8 +86,8 @@ public class PrometheusMetricsTests
         var samples = PrometheusExposition.Parse(text);
         AssertPromtoolAccepts(text);
 
-        var s = samples.Single(x => x.Name.StartsWith(Prefix(name), StringComparison.Ordinal));
-        Assert.That(s.Name, Is.EqualTo(Prefix(name) + "9test_odd_name_with_dots"));
+        var s = samples.Single(x => x.Name.Contains("test_Odd", StringComparison.Ordinal));
+        Assert.That(s.Name, Is.EqualTo("_9test_Odd_Name_with_dots_total"));
         Assert.That(s.Name, Is.EqualTo(PrometheusMetrics.MetricName(c)));
         Assert.That(s.Labels, Is.EquivalentTo(new Dictionary<string, string> { ["weird_key_1"] = nasty, ["flag"] = "true" }));
         Assert.That(s.Value, Is.EqualTo(7));
@@ -102,7 +101,7 @@ public class PrometheusMetricsTests
     [Test]
     public async Task An_instrument_whose_description_the_library_cannot_write_is_refused_and_the_rest_stays_valid()
     {
-        string name = MeterName(), p = Prefix(name);
+        string name = MeterName();
         using var logs = new RecordingLoggerProvider();
         using var factory = logs.Factory();
         using var meter = new Meter(name);
@@ -113,8 +112,8 @@ public class PrometheusMetricsTests
         string text = await metrics.ScrapeAsync();
         AssertPromtoolAccepts(text);
         var samples = PrometheusExposition.Parse(text);
-        Assert.That(samples.Where(s => s.Name.StartsWith(p, StringComparison.Ordinal)).Select(s => (s.Name, s.Value)), Is.EqualTo(new[] { (p + "test_good", 2.0) }));
-        Assert.That(logs.Lines, Has.One.Contains($"metric {p}test_bad: instrument 'test.bad' of meter '{name}' is not exported: its description has a backslash or line feed"));
+        Assert.That(samples.Select(s => (s.Name, s.Value)), Is.EqualTo(new[] { ("test_good_total", 2.0) }));
+        Assert.That(logs.Lines, Has.One.Contains($"metric test_bad_total: instrument 'test.bad' of meter '{name}' is not exported: its description has a backslash or line feed"));
     }
 
     [Test]
@@ -130,63 +129,62 @@ public class PrometheusMetricsTests
         other.CreateCounter<long>("test.other").Add(1);
 
         var samples = PrometheusExposition.Parse(await metrics.ScrapeAsync()).Where(s => !s.Name.StartsWith("prometheus_net_", StringComparison.Ordinal));
-        Assert.That(samples.Select(s => (s.Name, s.Value)), Is.EqualTo(new[] { (Prefix(chosen) + "test_count", 1.0) }));
+        Assert.That(samples.Select(s => (s.Name, s.Value)), Is.EqualTo(new[] { ("test_count_total", 1.0) }));
     }
 
     /// <summary>
-    /// "a.b" and "a-b" (or "A.b") are one Prometheus name: prometheus-net would fold both instruments into
-    /// one metric. The second is refused with an error naming both, and the first is exported alone.
+    /// "a.b" and "a-b" (or "a" in bytes and "a.bytes") are one Prometheus name: prometheus-net would fold both
+    /// instruments into one metric. The second is refused with an error naming both, and the first is exported alone.
     /// </summary>
     [Test]
     public async Task Two_instruments_with_one_prometheus_name_export_only_the_first_and_log_an_error_naming_both()
     {
-        string name = MeterName(), p = Prefix(name);
+        string name = MeterName();
         using var logs = new RecordingLoggerProvider();
         using var factory = logs.Factory();
         using var meter = new Meter(name);
         using var metrics = new PrometheusMetrics([meter], factory.CreateLogger("test"));
         var first = meter.CreateCounter<long>("test.sent.bytes");
         var second = meter.CreateCounter<long>("test.sent-bytes");
-        var third = meter.CreateObservableGauge("Test.Sent.Bytes", () => 1000);
+        var third = meter.CreateObservableCounter("test.sent", () => 1000L, "By");
         first.Add(5);
         second.Add(7);
 
         var samples = PrometheusExposition.Parse(await metrics.ScrapeAsync());
-        Assert.That(samples.Where(s => s.Name == p + "test_sent_bytes").Select(s => s.Value), Is.EqualTo(new[] { 5.0 }));
+        Assert.That(samples.Where(s => s.Name == "test_sent_bytes_total").Select(s => s.Value), Is.EqualTo(new[] { 5.0 }));
         Assert.That(metrics.Refused, Has.Count.EqualTo(2));
-        foreach (var refused in new[] { "test.sent-bytes", "Test.Sent.Bytes" })
+        foreach (var refused in new[] { "test.sent-bytes", "test.sent" })
         {
             Assert.That(logs.Lines.Where(l => l.StartsWith("Error ", StringComparison.Ordinal)),
-                Has.One.Contains($"metric {p}test_sent_bytes: instrument '{refused}' of meter '{name}' is not exported")
+                Has.One.Contains($"metric test_sent_bytes_total: instrument '{refused}' of meter '{name}' is not exported")
                     .And.Contains($"instrument 'test.sent.bytes' of meter '{name}', which is exported"));
         }
     }
 
     /// <summary>
     /// Observable instruments are read before each scrape: a series the callback no longer reports goes
-    /// after the (here shortened) expiry, as a removed service's gauges should. A counter that is not
-    /// added to keeps its value: prometheus-net holds it, and an expired one would restart at zero.
+    /// at the next scrape, as a removed service's gauges should. A counter that is not added to keeps its value.
     /// </summary>
     [Test]
     public async Task A_series_an_observable_no_longer_reports_goes_and_an_idle_counter_stays()
     {
-        string name = MeterName(), p = Prefix(name);
+        string name = MeterName();
         using var meter = new Meter(name);
-        using var metrics = new PrometheusMetrics([meter], observableExpiry: TimeSpan.FromMilliseconds(300));
+        using var metrics = new PrometheusMetrics([meter]);
         string[] services = ["a", "b"];
         meter.CreateObservableGauge("test.backends", () => services.Select(s => new Measurement<int>(2, new KeyValuePair<string, object?>("service", s))));
         meter.CreateCounter<long>("test.errors").Add(3);
 
-        Assert.That(PrometheusExposition.Parse(await metrics.ScrapeAsync()).Where(s => s.Name == p + "test_backends").Select(s => s["service"]), Is.EquivalentTo(services));
+        Assert.That(PrometheusExposition.Parse(await metrics.ScrapeAsync()).Where(s => s.Name == "test_backends").Select(s => s["service"]), Is.EquivalentTo(services));
         services = ["a"];
         IReadOnlyList<Sample> now = [];
         bool gone = ProcessRunner.WaitUntil(() =>
         {
             now = PrometheusExposition.Parse(metrics.ScrapeAsync().GetAwaiter().GetResult());
-            return now.Where(s => s.Name == p + "test_backends").Select(s => s["service"]).SequenceEqual(["a"]);
+            return now.Where(s => s.Name == "test_backends").Select(s => s["service"]).SequenceEqual(["a"]);
         }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
         Assert.That(gone, Is.True, "service b's series is still exported");
-        Assert.That(now.Single(s => s.Name == p + "test_errors").Value, Is.EqualTo(3), "the idle counter");
+        Assert.That(now.Single(s => s.Name == "test_errors_total").Value, Is.EqualTo(3), "the idle counter");
     }
 
     [Test]

@@ -32,61 +32,65 @@ public partial class StatusEndpointTests
         if (r is null) TestContext.Out.WriteLine("promtool not installed: format checked by the built-in reader only");
         else Assert.That(r.ExitCode, Is.Zero, $"promtool check metrics:\n{r.Stdout}{r.Stderr}\n{text}");
 
-        // prometheus-net's meter adapter exports .NET counters as gauges, names as meter_instrument (README).
-        // A family shows from its first measurement on: no error, no ovslb_controller_ovslb_errors yet.
-        foreach (var family in new[] { "ovslb_controller_ovslb_connections", "ovslb_controller_ovslb_messages_in", "ovslb_controller_ovslb_messages_out", "ovslb_controller_ovslb_bundle_commits" })
+        // The names and types dashboards were written against (README): counters with _total, seconds.
+        // A family shows from its first measurement on: no error, no ovslb_errors_total yet.
+        foreach (var family in new[] { "ovslb_connections_total", "ovslb_messages_in_total", "ovslb_messages_out_total", "ovslb_bundle_commits_total", "ovslb_lb_health_rounds_total" })
+        {
+            Assert.That(text, Does.Contain($"# TYPE {family} counter\n"));
+        }
+        foreach (var family in new[] { "ovslb_lb_backend_slots", "ovslb_lb_services", "ovslb_lb_flows_installed" })
         {
             Assert.That(text, Does.Contain($"# TYPE {family} gauge\n"));
         }
-        Assert.That(text, Does.Contain("# TYPE ovslb_controller_ovslb_reconcile_duration histogram\n"));
-        Assert.That(text, Does.Contain("# TYPE ovslb_controller_ovslb_reconcile_last_duration gauge\n"));
+        Assert.That(text, Does.Contain("# TYPE ovslb_reconcile_duration_seconds histogram\n"));
+        Assert.That(text, Does.Contain("# TYPE ovslb_reconcile_last_duration_seconds gauge\n"));
 
         foreach (var (dpid, bridge) in new[] { (Dp1, "br-host1"), (Dp2, "br-host2") })
         {
             var dp = ("datapath_id", dpid);
-            double connections = Value(m, "ovslb_controller_ovslb_connections", dp);
+            double connections = Value(m, "ovslb_connections_total", dp);
             Assert.That(connections, Is.GreaterThanOrEqualTo(1), bridge);
             // One PORT_DESC reply per handshake (FEATURES_REPLY arrives before the datapath id is known: it
             // counts under datapath_id="unidentified"); each committed bundle is one OPEN and one COMMIT
             // (OpenFlow 1.3: the ONF extension bundle messages).
-            Assert.That(Value(m, "ovslb_controller_ovslb_messages_in", dp, ("type", "OFPST_PORT_DESC reply")), Is.EqualTo(connections), bridge);
-            double commits = Value(m, "ovslb_controller_ovslb_bundle_commits", dp);
+            Assert.That(Value(m, "ovslb_messages_in_total", dp, ("type", "OFPST_PORT_DESC reply")), Is.EqualTo(connections), bridge);
+            double commits = Value(m, "ovslb_bundle_commits_total", dp);
             Assert.That(commits, Is.GreaterThanOrEqualTo(1), bridge);
-            Assert.That(Value(m, "ovslb_controller_ovslb_messages_out", dp, ("type", "ONFT_BUNDLE_CONTROL")), Is.EqualTo(2 * commits), bridge);
-            Assert.That(Value(m, "ovslb_controller_ovslb_errors", dp), Is.Zero, bridge);
-            Assert.That(Value(m, "ovslb_controller_ovslb_reconcile_duration_count", dp), Is.GreaterThanOrEqualTo(commits), "every commit is a reconciliation");
-            Assert.That(Value(m, "ovslb_controller_ovslb_reconcile_duration_sum", dp), Is.GreaterThan(0));
-            // The gauge (ms, the instrument's unit) and /status describe the same last reconciliation (rounded to µs in /status).
+            Assert.That(Value(m, "ovslb_messages_out_total", dp, ("type", "ONFT_BUNDLE_CONTROL")), Is.EqualTo(2 * commits), bridge);
+            Assert.That(Value(m, "ovslb_errors_total", dp), Is.Zero, bridge);
+            Assert.That(Value(m, "ovslb_reconcile_duration_seconds_count", dp), Is.GreaterThanOrEqualTo(commits), "every commit is a reconciliation");
+            Assert.That(Value(m, "ovslb_reconcile_duration_seconds_sum", dp), Is.GreaterThan(0));
+            // The gauge (seconds) and /status (ms) describe the same last reconciliation (rounded to µs in /status).
             double gauge = 0, shown = 0;
             Assert.That(ProcessRunner.WaitUntil(() =>
             {
-                gauge = Value(Scrape(), "ovslb_controller_ovslb_reconcile_last_duration", dp);
+                gauge = Value(Scrape(), "ovslb_reconcile_last_duration_seconds", dp) * 1000;
                 shown = (double)Bridge(_run.Status(), dpid)["lastReconcile"]!["durationMs"]!;
                 return Math.Abs(gauge - shown) <= 0.001;
             }, Wait), Is.True, $"{bridge}: last_duration {gauge} ms, status {shown} ms");
             // Installed-state gauges against ovs-ofctl.
-            Assert.That(Value(m, "ovslb_loadbalancer_ovslb_lb_flows_installed", dp), Is.EqualTo(_ovs.DumpFlows(bridge).Count), bridge);
-            Assert.That(Value(m, "ovslb_loadbalancer_ovslb_lb_groups_installed", dp), Is.EqualTo(_ovs.DumpGroups(bridge).Count), bridge);
+            Assert.That(Value(m, "ovslb_lb_flows_installed", dp), Is.EqualTo(_ovs.DumpFlows(bridge).Count), bridge);
+            Assert.That(Value(m, "ovslb_lb_groups_installed", dp), Is.EqualTo(_ovs.DumpGroups(bridge).Count), bridge);
             // Bucket gauges against the group OVS holds.
             var sb = OnBridge(Service(status, "web"), bridge);
             var buckets = OvsBuckets(bridge, (uint)sb["groupId"]!);
             foreach (var backend in new[] { "h1-web", "h2-web" })
             {
-                Assert.That(Value(m, "ovslb_loadbalancer_ovslb_lb_backend_slots", ("service", "web"), ("backend", backend), ("bridge", bridge)), Is.EqualTo(buckets[Macs[backend]]), $"{bridge} {backend}");
+                Assert.That(Value(m, "ovslb_lb_backend_slots", ("service", "web"), ("backend", backend), ("bridge", bridge)), Is.EqualTo(buckets[Macs[backend]]), $"{bridge} {backend}");
             }
-            Assert.That(Value(m, "ovslb_loadbalancer_ovslb_lb_backends_live", ("service", "web"), ("bridge", bridge)), Is.EqualTo(2));
-            Assert.That(Value(m, "ovslb_loadbalancer_ovslb_lb_backends_live", ("service", "web-checked"), ("bridge", bridge)), Is.Zero);
+            Assert.That(Value(m, "ovslb_lb_backends_live", ("service", "web"), ("bridge", bridge)), Is.EqualTo(2));
+            Assert.That(Value(m, "ovslb_lb_backends_live", ("service", "web-checked"), ("bridge", bridge)), Is.Zero);
         }
-        Assert.That(Value(m, "ovslb_loadbalancer_ovslb_lb_services"), Is.EqualTo(2));
-        Assert.That(Value(m, "ovslb_loadbalancer_ovslb_lb_bridges_connected"), Is.EqualTo(2));
-        Assert.That(Value(m, "ovslb_loadbalancer_ovslb_lb_backends_configured", ("service", "web")), Is.EqualTo(2));
-        Assert.That(Value(m, "ovslb_loadbalancer_ovslb_lb_backend_up", ("service", "web"), ("backend", "h2-web")), Is.EqualTo(1));
-        Assert.That(Value(m, "ovslb_loadbalancer_ovslb_lb_backend_up", ("service", "web-checked"), ("backend", "h2-web")), Is.Zero);
+        Assert.That(Value(m, "ovslb_lb_services"), Is.EqualTo(2));
+        Assert.That(Value(m, "ovslb_lb_bridges_connected"), Is.EqualTo(2));
+        Assert.That(Value(m, "ovslb_lb_backends_configured", ("service", "web")), Is.EqualTo(2));
+        Assert.That(Value(m, "ovslb_lb_backend_up", ("service", "web"), ("backend", "h2-web")), Is.EqualTo(1));
+        Assert.That(Value(m, "ovslb_lb_backend_up", ("service", "web-checked"), ("backend", "h2-web")), Is.Zero);
 
         // The health-round counter only grows, and /status read in between sits between two scrapes.
-        double rounds1 = Value(m, "ovslb_loadbalancer_ovslb_lb_health_rounds");
+        double rounds1 = Value(m, "ovslb_lb_health_rounds_total");
         long statusRounds = (long)_run.Status()["health"]!["rounds"]!;
-        double rounds2 = Value(Scrape(), "ovslb_loadbalancer_ovslb_lb_health_rounds");
+        double rounds2 = Value(Scrape(), "ovslb_lb_health_rounds_total");
         Assert.That(rounds1, Is.GreaterThan(0));
         Assert.That(statusRounds, Is.InRange(rounds1, rounds2));
     }
@@ -120,21 +124,21 @@ public partial class StatusEndpointTests
         bool agree = ProcessRunner.WaitUntil(() =>
         {
             after = Scrape();
-            return SeenByMonitor() >= 2 && Value(after, "ovslb_controller_ovslb_messages_in", dp2, ("type", "OFPT_PORT_STATUS")) - Value(before, "ovslb_controller_ovslb_messages_in", dp2, ("type", "OFPT_PORT_STATUS")) == SeenByMonitor();
+            return SeenByMonitor() >= 2 && Value(after, "ovslb_messages_in_total", dp2, ("type", "OFPT_PORT_STATUS")) - Value(before, "ovslb_messages_in_total", dp2, ("type", "OFPT_PORT_STATUS")) == SeenByMonitor();
         }, Wait, TimeSpan.FromMilliseconds(100));
-        Assert.That(agree, Is.True, $"PORT_STATUS: ovs-ofctl monitor saw {SeenByMonitor()}, metrics delta {Value(after, "ovslb_controller_ovslb_messages_in", dp2, ("type", "OFPT_PORT_STATUS")) - Value(before, "ovslb_controller_ovslb_messages_in", dp2, ("type", "OFPT_PORT_STATUS"))}\n{monitor.Output()}");
+        Assert.That(agree, Is.True, $"PORT_STATUS: ovs-ofctl monitor saw {SeenByMonitor()}, metrics delta {Value(after, "ovslb_messages_in_total", dp2, ("type", "OFPT_PORT_STATUS")) - Value(before, "ovslb_messages_in_total", dp2, ("type", "OFPT_PORT_STATUS"))}\n{monitor.Output()}");
         TestContext.Out.WriteLine($"mod-port down + up: {SeenByMonitor()} PORT_STATUS messages from OVS");
 
         // Down then up changed br-host2's group twice: two bundles, each OPEN + ADDs + COMMIT.
-        double commits = Value(after, "ovslb_controller_ovslb_bundle_commits", dp2) - Value(before, "ovslb_controller_ovslb_bundle_commits", dp2);
+        double commits = Value(after, "ovslb_bundle_commits_total", dp2) - Value(before, "ovslb_bundle_commits_total", dp2);
         Assert.That(commits, Is.EqualTo(2));
-        Assert.That(Value(after, "ovslb_controller_ovslb_messages_out", dp2, ("type", "ONFT_BUNDLE_CONTROL")) - Value(before, "ovslb_controller_ovslb_messages_out", dp2, ("type", "ONFT_BUNDLE_CONTROL")), Is.EqualTo(2 * commits));
-        Assert.That(Value(after, "ovslb_controller_ovslb_reconcile_duration_count", dp2) - Value(before, "ovslb_controller_ovslb_reconcile_duration_count", dp2), Is.GreaterThanOrEqualTo(commits));
+        Assert.That(Value(after, "ovslb_messages_out_total", dp2, ("type", "ONFT_BUNDLE_CONTROL")) - Value(before, "ovslb_messages_out_total", dp2, ("type", "ONFT_BUNDLE_CONTROL")), Is.EqualTo(2 * commits));
+        Assert.That(Value(after, "ovslb_reconcile_duration_seconds_count", dp2) - Value(before, "ovslb_reconcile_duration_seconds_count", dp2), Is.GreaterThanOrEqualTo(commits));
         // The session's own totals (shown in /status) moved by as much as the messages counted on the wire.
         long Delta(string key) => (long)totalsAfter[key]! - (long)totalsBefore[key]!;
         Assert.That(Delta("bundleCommits"), Is.EqualTo(commits));
-        Assert.That(Delta("flowMods") + Delta("groupMods"), Is.EqualTo(Value(after, "ovslb_controller_ovslb_messages_out", dp2, ("type", "ONFT_BUNDLE_ADD_MESSAGE")) - Value(before, "ovslb_controller_ovslb_messages_out", dp2, ("type", "ONFT_BUNDLE_ADD_MESSAGE"))).And.GreaterThanOrEqualTo(2));
-        Assert.That(Value(after, "ovslb_controller_ovslb_connections", dp2), Is.EqualTo(Value(before, "ovslb_controller_ovslb_connections", dp2)), "no reconnect");
+        Assert.That(Delta("flowMods") + Delta("groupMods"), Is.EqualTo(Value(after, "ovslb_messages_out_total", dp2, ("type", "ONFT_BUNDLE_ADD_MESSAGE")) - Value(before, "ovslb_messages_out_total", dp2, ("type", "ONFT_BUNDLE_ADD_MESSAGE"))).And.GreaterThanOrEqualTo(2));
+        Assert.That(Value(after, "ovslb_connections_total", dp2), Is.EqualTo(Value(before, "ovslb_connections_total", dp2)), "no reconnect");
     }
 
     [Test]
@@ -152,10 +156,10 @@ public partial class StatusEndpointTests
         status = WaitSteady();
         var after = Scrape();
 
-        Assert.That(Value(after, "ovslb_controller_ovslb_connections", dp1) - Value(before, "ovslb_controller_ovslb_connections", dp1), Is.EqualTo(1));
-        Assert.That(Value(after, "ovslb_controller_ovslb_messages_in", dp1, ("type", "OFPST_PORT_DESC reply")) - Value(before, "ovslb_controller_ovslb_messages_in", dp1, ("type", "OFPST_PORT_DESC reply")), Is.EqualTo(1));
-        Assert.That(Value(after, "ovslb_controller_ovslb_messages_in", ("datapath_id", "unidentified"), ("type", "OFPT_FEATURES_REPLY")) - Value(before, "ovslb_controller_ovslb_messages_in", ("datapath_id", "unidentified"), ("type", "OFPT_FEATURES_REPLY")), Is.EqualTo(1));
-        Assert.That(Value(after, "ovslb_controller_ovslb_connections", ("datapath_id", Dp2)), Is.EqualTo(Value(before, "ovslb_controller_ovslb_connections", ("datapath_id", Dp2))));
+        Assert.That(Value(after, "ovslb_connections_total", dp1) - Value(before, "ovslb_connections_total", dp1), Is.EqualTo(1));
+        Assert.That(Value(after, "ovslb_messages_in_total", dp1, ("type", "OFPST_PORT_DESC reply")) - Value(before, "ovslb_messages_in_total", dp1, ("type", "OFPST_PORT_DESC reply")), Is.EqualTo(1));
+        Assert.That(Value(after, "ovslb_messages_in_total", ("datapath_id", "unidentified"), ("type", "OFPT_FEATURES_REPLY")) - Value(before, "ovslb_messages_in_total", ("datapath_id", "unidentified"), ("type", "OFPT_FEATURES_REPLY")), Is.EqualTo(1));
+        Assert.That(Value(after, "ovslb_connections_total", ("datapath_id", Dp2)), Is.EqualTo(Value(before, "ovslb_connections_total", ("datapath_id", Dp2))));
         Assert.That((string?)Bridge(status, Dp1)["remote"], Is.Not.EqualTo(remote), "a new TCP connection comes from a new local port");
         Assert.That(DateTimeOffset.Parse((string)Bridge(status, Dp1)["connectedAt"]!, System.Globalization.CultureInfo.InvariantCulture),
             Is.GreaterThan(DateTimeOffset.Parse((string)Bridge(before2, Dp1)["connectedAt"]!, System.Globalization.CultureInfo.InvariantCulture)));

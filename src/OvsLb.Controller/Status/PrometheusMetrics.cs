@@ -7,24 +7,20 @@ using Prometheus;
 namespace OvsLb.Controller.Status;
 
 /// <summary>
-/// The <c>/metrics</c> exposition of one status server: prometheus-net's meter adapter copies the
-/// instruments of the given <see cref="Meter"/>s into a private <see cref="CollectorRegistry"/>, which
-/// prometheus-net renders in the text format 0.0.4. Private, not <c>Metrics.DefaultRegistry</c>: a test
-/// process runs several controllers, each with its own meters of the same names, and each /metrics
-/// must show its own. A private registry also gets none of prometheus-net's default process/.NET
-/// metrics (those are added to the default registry only), which ovslb does not export.
+/// The <c>/metrics</c> exposition of one status server: a <see cref="MeterListener"/> feeds the
+/// instruments of the given <see cref="Meter"/>s into prometheus-net collectors (Counter, Gauge,
+/// Histogram, see <see cref="PrometheusInstrument"/>) of a private <see cref="CollectorRegistry"/>,
+/// which prometheus-net renders in the text format 0.0.4. Private, not <c>Metrics.DefaultRegistry</c>:
+/// a test process runs several controllers, each with its own meters of the same names, and each
+/// /metrics must show its own; a private registry also gets none of prometheus-net's default
+/// process/.NET metrics.
 /// <para>
-/// Two adapters feed the registry: synchronous instruments (counters, histograms) keep their series
-/// as long as the library allows (<see cref="SynchronousExpiry"/>), since it holds their accumulated
-/// values and an expired series restarts at zero; observable ones are read again before every scrape, so a short expiry only
-/// drops the series their callbacks no longer report (a removed service, a disconnected bridge).
-/// </para>
-/// <para>
-/// Names are prometheus-net's: <c>meter name + "_" + instrument name</c>, lower case, every character
-/// other than <c>[a-z0-9_]</c> made '_'. Two instruments whose names come out the same would be merged
-/// into one metric by the library (their values summed or overwritten) or dropped without a word: the
-/// second one is refused here instead, with an error naming both. So is an instrument whose description
-/// has a backslash or line feed: prometheus-net writes HELP text unescaped.
+/// Names are ovslb's: the instrument name with every character Prometheus does not allow made '_', the
+/// unit in base units appended (ms instruments are reported in seconds), counters ending in
+/// <c>_total</c>. Observable instruments are read before every scrape; a series their callback no
+/// longer reports leaves at once. Two instruments whose names come out the same are refused (the
+/// second, with an error naming both), and so is an instrument whose description has a backslash or
+/// line feed: prometheus-net writes HELP text unescaped.
 /// </para>
 /// </summary>
 public sealed class PrometheusMetrics : IDisposable
@@ -32,51 +28,38 @@ public sealed class PrometheusMetrics : IDisposable
     /// <summary>The content type of the text format prometheus-net writes.</summary>
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    /// <summary>How long a synchronous instrument's series lives without a measurement: one day, the
-    /// longest prometheus-net's meter adapter accepts (it has no "never"). A counter series idle for a
-    /// day (a switch that has not reconnected) leaves /metrics and starts again from its next measurement.</summary>
-    public static readonly TimeSpan SynchronousExpiry = TimeSpan.FromDays(1);
-
-    /// <summary>Default expiry of the series an observable instrument stopped reporting.</summary>
-    public static readonly TimeSpan DefaultObservableExpiry = TimeSpan.FromMinutes(1);
-
-    /// <summary>Buckets for durations in ms without advised boundaries (0.5 ms to 10 s).</summary>
-    private static readonly double[] MillisecondBuckets = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
-
     private readonly HashSet<Meter> _meters;
     private readonly ILogger _log;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Instrument> _names = new(StringComparer.Ordinal);
+    private readonly Lock _read = new();
+    private readonly Dictionary<string, PrometheusInstrument> _names = new(StringComparer.Ordinal);
     private readonly List<string> _refused = [];
-    private readonly IDisposable _synchronous, _observable;
+    private readonly HashSet<PrometheusInstrument> _mismatchReported = [];
+    private readonly MeterListener _listener = new();
+    private readonly MetricFactory _factory;
 
     /// <param name="meters">The meters to export (these instances: other meters of the same name are not).</param>
     /// <param name="log">Where a refused instrument is reported.</param>
-    /// <param name="observableExpiry">How long a series an observable instrument no longer reports stays (tests shorten it).</param>
-    public PrometheusMetrics(IEnumerable<Meter> meters, ILogger? log = null, TimeSpan? observableExpiry = null)
+    public PrometheusMetrics(IEnumerable<Meter> meters, ILogger? log = null)
     {
         _meters = [.. meters];
         _log = log ?? NullLogger.Instance;
         Registry = Metrics.NewCustomRegistry();
-        // Both Registry and MetricFactory: the options' MetricFactory defaults to the default registry's
-        // factory and, when set, wins over Registry (prometheus-net 8.2.1).
-        var factory = Metrics.WithCustomRegistry(Registry);
-        _synchronous = MeterAdapter.StartListening(new MeterAdapterOptions
+        _factory = Metrics.WithCustomRegistry(Registry);
+        _listener.InstrumentPublished = (instrument, listener) =>
         {
-            Registry = Registry,
-            MetricFactory = factory,
-            InstrumentFilterPredicate = i => !i.IsObservable && Accept(i),
-            MetricsExpireAfter = SynchronousExpiry,
-            ResolveHistogramBuckets = Buckets,
-        });
-        _observable = MeterAdapter.StartListening(new MeterAdapterOptions
-        {
-            Registry = Registry,
-            MetricFactory = factory,
-            InstrumentFilterPredicate = i => i.IsObservable && Accept(i),
-            MetricsExpireAfter = observableExpiry ?? DefaultObservableExpiry,
-            ResolveHistogramBuckets = Buckets,
-        });
+            if (Accept(instrument) is { } state) listener.EnableMeasurementEvents(instrument, state);
+        };
+        _listener.MeasurementsCompleted = (_, state) => ((PrometheusInstrument)state!).RemoveAll();
+        _listener.SetMeasurementEventCallback<long>((_, v, tags, s) => Record(s, v, tags));
+        _listener.SetMeasurementEventCallback<int>((_, v, tags, s) => Record(s, v, tags));
+        _listener.SetMeasurementEventCallback<short>((_, v, tags, s) => Record(s, v, tags));
+        _listener.SetMeasurementEventCallback<byte>((_, v, tags, s) => Record(s, v, tags));
+        _listener.SetMeasurementEventCallback<double>((_, v, tags, s) => Record(s, v, tags));
+        _listener.SetMeasurementEventCallback<float>((_, v, tags, s) => Record(s, v, tags));
+        _listener.SetMeasurementEventCallback<decimal>((_, v, tags, s) => Record(s, (double)v, tags));
+        Registry.AddBeforeCollectCallback(ReadObservables);
+        _listener.Start();
     }
 
     /// <summary>The registry /metrics renders.</summary>
@@ -103,29 +86,52 @@ public sealed class PrometheusMetrics : IDisposable
         return Encoding.UTF8.GetString(text.ToArray());
     }
 
-    /// <summary>
-    /// The metric name prometheus-net gives an instrument (its meter adapter does not expose it): meter
-    /// and instrument name joined by '_', lower case, each character outside <c>[a-z0-9_]</c> made '_',
-    /// and '_' put before a first character that is not a letter or '_'.
-    /// </summary>
-    public static string MetricName(Instrument instrument)
+    /// <summary>The Prometheus name ovslb gives an instrument, e.g. <c>ovslb.connections</c> → <c>ovslb_connections_total</c>.</summary>
+    public static string MetricName(Instrument instrument) => PrometheusInstrument.MetricName(instrument);
+
+    private void Record(object? state, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        string input = instrument.Meter.Name + "_" + instrument.Name;
-        var name = new StringBuilder(input.Length + 1);
-        foreach (char raw in input)
+        var instrument = (PrometheusInstrument)state!;
+        instrument.Record(value, tags);
+        if (instrument.LabelMismatch is { } mismatch)
         {
-            char c = char.ToLowerInvariant(raw);
-            bool letter = c is (>= 'a' and <= 'z') or '_';
-            if (name.Length == 0 && !letter) name.Append('_');
-            name.Append(letter || c is >= '0' and <= '9' ? c : '_');
+            lock (_lock)
+            {
+                if (_mismatchReported.Add(instrument))
+                {
+                    Refuse($"metric {instrument.Name}: some measurements of instrument '{instrument.Instrument.Name}' of meter '{instrument.Instrument.Meter.Name}' are not exported: {mismatch}");
+                }
+            }
         }
-        return name.ToString();
     }
 
-    private bool Accept(Instrument instrument)
+    /// <summary>Before each scrape: every observable callback runs, and series it no longer reports leave.</summary>
+    private void ReadObservables()
     {
-        if (!_meters.Contains(instrument.Meter)) return false;
-        string name = MetricName(instrument);
+        lock (_read)
+        {
+            List<PrometheusInstrument> observable;
+            lock (_lock) observable = [.. _names.Values.Where(i => i.Observable && i.Instrument.Enabled)];
+            foreach (var i in observable) i.BeginRead();
+            try
+            {
+                _listener.RecordObservableInstruments();
+            }
+            catch (Exception e)
+            {
+                // One failing callback must not cost the whole scrape: what was read is rendered.
+                _log.LogWarning(e, "Status /metrics: an observable instrument's callback failed");
+            }
+            foreach (var i in observable) i.EndRead();
+        }
+    }
+
+    private PrometheusInstrument? Accept(Instrument instrument)
+    {
+        if (!_meters.Contains(instrument.Meter)) return null;
+        var state = PrometheusInstrument.Create(instrument, _factory);
+        if (state is null) return null;
+        string name = state.Name;
         lock (_lock)
         {
             if (instrument.Description is { } help && help.AsSpan().IndexOfAny('\\', '\n') >= 0)
@@ -133,17 +139,17 @@ public sealed class PrometheusMetrics : IDisposable
                 // prometheus-net writes HELP unescaped: one such line makes the whole exposition unreadable.
                 Refuse($"metric {name}: instrument '{instrument.Name}' of meter '{instrument.Meter.Name}' is not exported: " +
                        "its description has a backslash or line feed, which prometheus-net writes unescaped into HELP");
-                return false;
+                return null;
             }
             // An instrument no longer enabled was unpublished (its meter disposed): its name is free again.
-            if (_names.TryGetValue(name, out var other) && !ReferenceEquals(other, instrument) && other.Enabled)
+            if (_names.TryGetValue(name, out var other) && !ReferenceEquals(other.Instrument, instrument) && other.Instrument.Enabled)
             {
                 Refuse($"metric {name}: instrument '{instrument.Name}' of meter '{instrument.Meter.Name}' is not exported: " +
-                       $"its name becomes the same Prometheus name as instrument '{other.Name}' of meter '{other.Meter.Name}', which is exported; rename one of them");
-                return false;
+                       $"its name becomes the same Prometheus name as instrument '{other.Instrument.Name}' of meter '{other.Instrument.Meter.Name}', which is exported; rename one of them");
+                return null;
             }
-            _names[name] = instrument;
-            return true;
+            _names[name] = state;
+            return state;
         }
     }
 
@@ -153,29 +159,5 @@ public sealed class PrometheusMetrics : IDisposable
         _log.LogError("Status /metrics: {Refusal}", message);
     }
 
-    /// <summary>The instrument's advised boundaries; durations in ms or s get buckets from 0.5 ms to 10 s.</summary>
-    private static double[] Buckets(Instrument instrument)
-    {
-        var advised = instrument switch
-        {
-            Histogram<double> d => d.Advice?.HistogramBucketBoundaries?.ToArray(),
-            Histogram<float> f => f.Advice?.HistogramBucketBoundaries?.Select(x => (double)x).ToArray(),
-            Histogram<long> l => l.Advice?.HistogramBucketBoundaries?.Select(x => (double)x).ToArray(),
-            Histogram<int> n => n.Advice?.HistogramBucketBoundaries?.Select(x => (double)x).ToArray(),
-            _ => null,
-        };
-        if (advised is { Length: > 0 }) return [.. advised.Order()];
-        return instrument.Unit switch
-        {
-            "ms" => MillisecondBuckets,
-            "s" => [.. MillisecondBuckets.Select(b => b / 1000)],
-            _ => MeterAdapterOptions.DefaultHistogramBuckets,
-        };
-    }
-
-    public void Dispose()
-    {
-        _synchronous.Dispose();
-        _observable.Dispose();
-    }
+    public void Dispose() => _listener.Dispose();
 }

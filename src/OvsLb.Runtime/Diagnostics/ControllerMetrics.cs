@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Runtime.Session;
 
@@ -16,24 +17,30 @@ namespace OvsLb.Runtime.Diagnostics;
 /// <item><c>ovslb.packet_ins</c>, <c>ovslb.bundle_commits</c></item>
 /// <item><c>ovslb.reconcile.duration</c> (histogram, ms) and <c>ovslb.reconcile.last_duration</c> (gauge, ms)</item>
 /// </list>
+/// Messages in and out and PACKET_INs are counted for every message on the switch connection's hot path, so they are
+/// not <c>Counter.Add</c> calls (each goes through every listening exporter: 0.6–6 µs with prometheus-net):
+/// a plain 64-bit count per (datapath, message type) is incremented, and the observable counters
+/// <c>ovslb.messages.in/out</c> and <c>ovslb.packet_ins</c> report the counts when an exporter reads them (at scrape time). Counts
+/// are kept for the life of this object, across reconnects, so the counters never go back.
 /// </summary>
 public sealed class ControllerMetrics : IDisposable
 {
     public const string MeterName = "OvsLb.Controller";
 
     private readonly Meter _meter;
-    private readonly Counter<long> _in, _out, _errors, _connections, _packetIns, _commits;
+    private readonly ConcurrentDictionary<(ulong Dpid, string Type), StrongBox<long>> _in = new(), _out = new(), _packetIns = new();
+    private readonly Counter<long> _errors, _connections, _commits;
     private readonly Histogram<double> _reconcile;
     private readonly ConcurrentDictionary<ulong, double> _lastReconcile = new();
 
     public ControllerMetrics(IMeterFactory? factory = null)
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        _in = _meter.CreateCounter<long>("ovslb.messages.in", "{message}", "OpenFlow messages received");
-        _out = _meter.CreateCounter<long>("ovslb.messages.out", "{message}", "OpenFlow messages sent");
+        _meter.CreateObservableCounter("ovslb.messages.in", () => Read(_in), "{message}", "OpenFlow messages received");
+        _meter.CreateObservableCounter("ovslb.messages.out", () => Read(_out), "{message}", "OpenFlow messages sent");
         _errors = _meter.CreateCounter<long>("ovslb.errors", "{error}", "OFPT_ERROR received and undecodable messages");
         _connections = _meter.CreateCounter<long>("ovslb.connections", "{connection}", "Switch handshakes completed (reconnects included)");
-        _packetIns = _meter.CreateCounter<long>("ovslb.packet_ins", "{message}", "PACKET_IN messages received");
+        _meter.CreateObservableCounter("ovslb.packet_ins", () => Read(_packetIns, withType: false), "{message}", "PACKET_IN messages received");
         _commits = _meter.CreateCounter<long>("ovslb.bundle_commits", "{bundle}", "Bundles committed");
         _reconcile = _meter.CreateHistogram<double>("ovslb.reconcile.duration", "ms", "Time to reconcile a switch");
         _meter.CreateObservableGauge("ovslb.reconcile.last_duration",
@@ -45,25 +52,29 @@ public sealed class ControllerMetrics : IDisposable
 
     private static TagList Tags(SwitchSession s) => new() { { "datapath_id", s.DatapathId == 0 ? "unidentified" : s.DatapathIdText } };
 
-    internal void MessageIn(SwitchSession s, OfpMessage m)
+    internal void MessageIn(SwitchSession s, OfpMessage m) => Count(_in, s.DatapathId, m.OvsName);
+
+    internal void MessageOut(SwitchSession s, OfpMessage m) => Count(_out, s.DatapathId, m.OvsName);
+
+    /// <summary>One message counted: a lookup and an interlocked increment, no allocation once the series exists.</summary>
+    internal static void Count(ConcurrentDictionary<(ulong Dpid, string Type), StrongBox<long>> counts, ulong dpid, string type)
     {
-        if (!_in.Enabled) return;
-        var t = Tags(s);
-        t.Add("type", m.OvsName);
-        _in.Add(1, t);
+        if (!counts.TryGetValue((dpid, type), out var count)) count = counts.GetOrAdd((dpid, type), _ => new StrongBox<long>());
+        Interlocked.Increment(ref count.Value);
     }
 
-    internal void MessageOut(SwitchSession s, OfpMessage m)
-    {
-        if (!_out.Enabled) return;
-        var t = Tags(s);
-        t.Add("type", m.OvsName);
-        _out.Add(1, t);
-    }
+    /// <summary>The counts as measurements; datapath 0 (before FEATURES_REPLY) is "unidentified".</summary>
+    private static IEnumerable<Measurement<long>> Read(ConcurrentDictionary<(ulong Dpid, string Type), StrongBox<long>> counts, bool withType = true) =>
+        counts.Select(p =>
+        {
+            var dp = new KeyValuePair<string, object?>("datapath_id", p.Key.Dpid == 0 ? "unidentified" : p.Key.Dpid.ToString("x16"));
+            long value = Interlocked.Read(ref p.Value.Value);
+            return withType ? new Measurement<long>(value, dp, new KeyValuePair<string, object?>("type", p.Key.Type)) : new Measurement<long>(value, dp);
+        });
 
     internal void Error(SwitchSession s) => _errors.Add(1, Tags(s));
     internal void Connected(SwitchSession s) => _connections.Add(1, Tags(s));
-    internal void PacketIn(SwitchSession s) => _packetIns.Add(1, Tags(s));
+    internal void PacketIn(SwitchSession s) => Count(_packetIns, s.DatapathId, "");
     internal void BundleCommitted(SwitchSession s) => _commits.Add(1, Tags(s));
 
     internal void Reconciled(SwitchSession s, TimeSpan d)
