@@ -9,13 +9,14 @@ namespace OvsLb.Balancer;
 /// bridge as down for the other bridges; within the grace time they stay, so a controller restart
 /// (bridges reconnecting one by one) moves no flow. The clock lives here, not in the planner.
 /// </summary>
-public sealed class BridgePresence(TimeSpan grace, TimeProvider? clock = null)
+public sealed class BridgePresence(Func<TimeSpan> grace, TimeProvider? clock = null)
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, long> _goneSince = new(StringComparer.Ordinal);
     private long _startedAt;
 
-    public TimeSpan Grace => grace;
+    /// <summary>The grace time in force (<c>options.bridgeGrace</c>, read at each use so a reload changes it).</summary>
+    public TimeSpan Grace => grace();
 
     /// <summary>Starts the grace time of the bridges not connected yet (before this, none counts as gone).</summary>
     public void Start() => Interlocked.Exchange(ref _startedAt, _clock.GetTimestamp());
@@ -29,11 +30,12 @@ public sealed class BridgePresence(TimeSpan grace, TimeProvider? clock = null)
     {
         HashSet<string>? gone = null;
         long started = Interlocked.Read(ref _startedAt);
+        var g = Grace;
         foreach (var b in config.Bridges)
         {
             if (connected.ContainsKey(b.Name)) continue;
             long since = _goneSince.TryGetValue(b.Name, out long t) ? t : started;
-            if (since != 0 && _clock.GetElapsedTime(since) >= grace) (gone ??= new HashSet<string>(StringComparer.Ordinal)).Add(b.Name);
+            if (since != 0 && _clock.GetElapsedTime(since) >= g) (gone ??= new HashSet<string>(StringComparer.Ordinal)).Add(b.Name);
         }
         return gone ?? (IReadOnlySet<string>)new HashSet<string>();
     }

@@ -8,13 +8,14 @@ namespace OvsLb.Balancer;
 
 /// <summary>
 /// Keeps every bridge's gateways learned: sends the ARP probes <see cref="BridgePlanner.GatewayProbes"/>
-/// lists for a bridge when it becomes ready, on a reload, and every <paramref name="interval"/> (a third of
-/// the learned entries' hard timeout, so an answering gateway never expires). The replies are learned in
+/// lists for a bridge when it becomes ready, on a reload, and every <c>options.gatewayProbeInterval</c> (by
+/// default a third of the learned entries' hard timeout, so an answering gateway never expires), read
+/// again before each wait so a reload changes it. The replies are learned in
 /// the datapath; the controller never sees them.
 /// </summary>
-public sealed class GatewayProber(SwitchDirectory switches, Func<LoadBalancerConfig> config, TimeSpan interval, ILogger log)
+public sealed class GatewayProber(SwitchDirectory switches, Func<LoadBalancerConfig> config, ILogger log)
 {
-    public TimeSpan Interval => interval;
+    public TimeSpan Interval => config().Options.EffectiveGatewayProbeInterval;
 
     /// <summary>Probes the gateways of the bridge <paramref name="sw"/> is (nothing if it is not configured or may not be written).</summary>
     public void Send(ISwitchHandle sw)
@@ -39,7 +40,7 @@ public sealed class GatewayProber(SwitchDirectory switches, Func<LoadBalancerCon
         {
             while (!ct.IsCancellationRequested)
             {
-                await Task.Delay(interval, ct).ConfigureAwait(false);
+                await Task.Delay(Interval, ct).ConfigureAwait(false);
                 SendAll();
             }
         }

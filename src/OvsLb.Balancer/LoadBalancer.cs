@@ -37,7 +37,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     private readonly ArpHealthCheck _arp;
     private readonly HealthChecker _checker;
     private readonly GatewayProber _gateways;
-    private BridgePresence _presence;
+    private readonly BridgePresence _presence;
     private LoadBalancerConfig _config;
     private int _disposed;
 
@@ -53,10 +53,10 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         _log = log ?? NullLogger.Instance;
         Switches = switches ?? new SwitchDirectory();
         Health = new HealthTracker();
-        _presence = new BridgePresence(TimeSpan.FromSeconds(10));
+        _presence = new BridgePresence(() => _config.Options.BridgeGrace);
         _arp = new ArpHealthCheck(Switches, _settings.Cookies, _log);
         _checker = new HealthChecker(Health, _arp, () => _config, Invalidate, _log);
-        _gateways = new GatewayProber(Switches, () => _config, TimeSpan.FromSeconds(Math.Max(1, _settings.GatewayLearnSeconds / 3.0)), _log);
+        _gateways = new GatewayProber(Switches, () => _config, _log);
     }
 
     public event EventHandler? Changed;
@@ -77,15 +77,11 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     /// <summary>Number of health-check rounds run (for tests and status).</summary>
     public long HealthRounds => _checker.Rounds;
 
-    /// <summary>How often every gateway is probed: a third of the learned entries' hard timeout.</summary>
+    /// <summary>How often every gateway is probed (<c>options.gatewayProbeInterval</c>).</summary>
     public TimeSpan GatewayProbeInterval => _gateways.Interval;
 
-    /// <summary>How long backends behind a disconnected (or not yet connected) bridge keep counting as live.</summary>
-    public TimeSpan BridgeGraceTime
-    {
-        get => _presence.Grace;
-        init => _presence = new BridgePresence(value);
-    }
+    /// <summary>How long backends behind a disconnected (or not yet connected) bridge keep counting as live (<c>options.bridgeGrace</c>).</summary>
+    public TimeSpan BridgeGraceTime => _presence.Grace;
 
     /// <summary>Starts the gateway-probe and health-check loops, and the grace time of bridges not yet connected.</summary>
     public void Start()

@@ -6,12 +6,8 @@ namespace OvsLb.Pipeline;
 /// <param name="Cookies">Cookie signature of this controller's flows.</param>
 /// <param name="GroupIdFirst">First group id this controller owns.</param>
 /// <param name="GroupIdLast">Last group id this controller owns.</param>
-/// <param name="GatewayLearnSeconds">Hard timeout of learned next hops: a gateway not heard from for this
-/// long is forgotten. The controller probes every gateway at a third of it.</param>
-public sealed record BuildSettings(CookieLayout Cookies, uint GroupIdFirst, uint GroupIdLast, ushort GatewayLearnSeconds)
+public sealed record BuildSettings(CookieLayout Cookies, uint GroupIdFirst, uint GroupIdLast)
 {
-    public const ushort DefaultGatewayLearnSeconds = 60;
-
     public static readonly BuildSettings Default = For(Ownership.Default);
 
     /// <summary>
@@ -19,6 +15,5 @@ public sealed record BuildSettings(CookieLayout Cookies, uint GroupIdFirst, uint
     /// and group id range, so the flows it builds are the ones its reconciler treats as its own.
     /// <c>ovslb run</c>, the debugging verbs and <c>ovslb validate</c> all pass <c>ControllerOptions.Ownership</c>.
     /// </summary>
-    public static BuildSettings For(Ownership own, ushort gatewayLearnSeconds = DefaultGatewayLearnSeconds) =>
-        new(own.Cookies, own.GroupIdFirst, own.GroupIdLast, gatewayLearnSeconds);
+    public static BuildSettings For(Ownership own) => new(own.Cookies, own.GroupIdFirst, own.GroupIdLast);
 }

@@ -120,11 +120,12 @@ public static class PipelineBuilder
         }
         if (!bridge.Gateways.IsEmpty)
         {
+            ushort learnSeconds = (ushort)config.Options.NextHopTimeout.TotalSeconds; // validated: whole seconds, 2..65535
             for (int i = 0; i < bridge.Gateways.Length; i++)
             {
                 var g = bridge.Gateways[i];
-                flows.Add(ArpFlows.GatewayLearnFlow(c, g, set.GatewayLearnSeconds));
-                flows.Add(ArpFlows.GatewayProbeReplyFlow(c, g, bridge.LbMac, set.GatewayLearnSeconds));
+                flows.Add(ArpFlows.GatewayLearnFlow(c, g, learnSeconds));
+                flows.Add(ArpFlows.GatewayProbeReplyFlow(c, g, bridge.LbMac, learnSeconds));
                 if (i + 1 < bridge.Gateways.Length) flows.Add(RoutingFlows.NextHopFallbackFlow(c, g, bridge.Gateways[i + 1]));
             }
             flows.Add(RoutingFlows.DefaultFlow(c, NextHop, normal: false));

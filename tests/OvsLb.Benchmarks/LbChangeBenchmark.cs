@@ -115,7 +115,7 @@ public sealed class ChangeRounds
         (_lb, _switch, _rounds, _log, _freshView) = (lb, sw, rounds, log, freshView);
         // What a controller with default options owns; the load balancer must build with the same mapping.
         _own = new ControllerOptions().Ownership;
-        if (BuildSettings.For(_own, lb.Settings.GatewayLearnSeconds) != lb.Settings) throw new InvalidOperationException("the load balancer was not built with BuildSettings.For(ControllerOptions.Ownership)");
+        if (BuildSettings.For(_own) != lb.Settings) throw new InvalidOperationException("the load balancer was not built with BuildSettings.For(ControllerOptions.Ownership)");
         // The switch as the session knows it after the first reconcile; then warm up (JIT tiers) with unchanged re-plans.
         _installed = Commit(sw(), SwitchState.Empty);
         for (int i = 0; i < 30; i++) _installed = Commit(sw(), _installed);

@@ -31,11 +31,12 @@ public sealed partial class TranslateModeTrafficTests : LiveLbFixture
     private const ulong LbDpid = 0xa1, BeDpid = 0xb1;
     private const string Gateway = "10.0.0.1";
     private const uint RouterPortOnLb = 100;
-    private const ushort LearnSeconds = 6; // probes every 2 s
+    private const ushort LearnSeconds = 6; // options.nextHopTimeout; probes every 2 s (a third)
     private static readonly string[] BackendNames = ["b1", "b2", "b3"];
 
     private static readonly string ConfigJson = $$"""
         {
+          "options": { "nextHopTimeout": "{{LearnSeconds}}s" },
           "bridges": [
             { "name": "br-lb", "datapathId": "0x{{LbDpid:x}}", "lbMac": "{{LbMac}}", "uplink": "r-lb", "gateways": [ "{{Gateway}}" ] },
             { "name": "br-be", "datapathId": "0x{{BeDpid:x}}", "lbMac": "02:00:00:00:00:fd" }
@@ -82,7 +83,7 @@ public sealed partial class TranslateModeTrafficTests : LiveLbFixture
             // Three router legs share br-be: each answers ARP only for its own address (no ARP flux).
             topo.Router("r").Exec("sysctl", "-q", "-w", "net.ipv4.conf.all.arp_ignore=1");
             foreach (var b in BackendNames) topo.Host(b).StartServer(ServicePort);
-        }, BuildSettings.Default with { GatewayLearnSeconds = LearnSeconds });
+        });
         var started = Live.StartedAt;
         _readyAfter = Live.ReadyAt["br-lb"] - started;
         ProcessRunner.WaitUntil(() => LearnedNextHops().Count > 0, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(10));

@@ -54,7 +54,7 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
     private LoadBalancerOptions BindOptions(Obj root)
     {
         var d = LoadBalancerOptions.Default;
-        var o = Open(root["options"], root.At("options"), "fakeMacPrefix", "buckets", "stopArpWhenAllDown");
+        var o = Open(root["options"], root.At("options"), "fakeMacPrefix", "buckets", "stopArpWhenAllDown", "nextHopTimeout", "gatewayProbeInterval", "bridgeGrace");
         if (o is null) return d;
         ushort prefix = d.FakeMacPrefix;
         var ps = Str(o, "fakeMacPrefix");
@@ -78,7 +78,24 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
             if (!BitOperations.IsPow2(b)) Error(o.At("buckets"), bn, bn!.Display, $"'{bn.Display}' is not a power of two");
             else buckets = (int)b;
         }
-        return new LoadBalancerOptions(prefix, buckets, Bool(o, "stopArpWhenAllDown") ?? d.StopArpWhenAllDown);
+        var nextHop = Duration(o, "nextHopTimeout", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(ushort.MaxValue)) ?? d.NextHopTimeout;
+        if (nextHop.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            Error(o.At("nextHopTimeout"), o["nextHopTimeout"], o["nextHopTimeout"]!.Display, $"'{o["nextHopTimeout"]!.Display}' is not a whole number of seconds (OVS keeps a flow's hard timeout in seconds)");
+            nextHop = d.NextHopTimeout;
+        }
+        var probe = Duration(o, "gatewayProbeInterval", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        if (probe is TimeSpan p && p >= nextHop)
+        {
+            Error(o.At("gatewayProbeInterval"), o["gatewayProbeInterval"], o["gatewayProbeInterval"]!.Display,
+                $"the gateway probe interval ({p}) must be shorter than the next-hop timeout ({nextHop}), or learned next hops expire between probes");
+            probe = null;
+        }
+        var grace = Duration(o, "bridgeGrace", TimeSpan.Zero, TimeSpan.FromHours(1)) ?? d.BridgeGrace;
+        return new LoadBalancerOptions(prefix, buckets, Bool(o, "stopArpWhenAllDown") ?? d.StopArpWhenAllDown)
+        {
+            NextHopTimeout = nextHop, GatewayProbeInterval = probe, BridgeGrace = grace,
+        };
     }
 
     private HealthCheckConfig BindHealth(JNode? n, string path, HealthCheckConfig d)

@@ -100,6 +100,21 @@ public sealed record LoadBalancerOptions(
 {
     public static readonly LoadBalancerOptions Default = new(0xaabb, 256, true);
 
+    /// <summary>Hard timeout of a learned next hop (whole seconds, as OVS keeps flow timeouts): a gateway
+    /// not heard from for this long is forgotten, and translated traffic to it waits for the next probe.</summary>
+    public TimeSpan NextHopTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the controller probes every gateway by ARP; null: a third of <see cref="NextHopTimeout"/>
+    /// (at least a second), so an answering gateway is relearned twice before its entry would expire.</summary>
+    public TimeSpan? GatewayProbeInterval { get; init; }
+
+    /// <summary>How long backends behind a disconnected (or not yet connected) bridge keep counting as live
+    /// for the other bridges, so a controller restart, with bridges reconnecting one by one, moves no flow.</summary>
+    public TimeSpan BridgeGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The probe interval in force: <see cref="GatewayProbeInterval"/> or its default.</summary>
+    public TimeSpan EffectiveGatewayProbeInterval => GatewayProbeInterval ?? TimeSpan.FromSeconds(Math.Max(1, NextHopTimeout.TotalSeconds / 3));
+
     /// <summary>The fake MAC that encodes <paramref name="ip"/> (seed 002): prefix:ip.</summary>
     public MacAddress FakeMac(Ipv4Address ip) => new(((ulong)FakeMacPrefix << 32) | ip.Value);
 }
