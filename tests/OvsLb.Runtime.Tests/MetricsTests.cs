@@ -117,11 +117,12 @@ public class MetricsTests
     /// <summary>
     /// What counting one message costs, in one run: <c>Counter.Add</c> with the two tags through
     /// prometheus-net's meter adapter (how messages were counted before) against
-    /// <see cref="ControllerMetrics.MessageIn"/> now. Prints both for the README; asserts only that the
-    /// count is cheaper (the machine is shared, absolute figures vary).
+    /// <see cref="ControllerMetrics.MessageIn"/> now. A measurement, not a test: it prints both figures for
+    /// the README and asserts nothing about speed (speed is never a pass/fail criterion of the suite), so it
+    /// runs only when asked: <c>dotnet test tests/OvsLb.Runtime.Tests -c Release --filter Name~Counting_a_message_cost</c>.
     /// </summary>
-    [Test]
-    public async Task Counting_a_message_costs_less_than_a_counter_add_through_the_meter_adapter()
+    [Test, Explicit("measurement for README: run on purpose")]
+    public async Task Counting_a_message_cost_against_a_counter_add_through_the_meter_adapter()
     {
         using var ovs = OvsSandbox.Start();
         ovs.AddBridge("brc", 0xe7);
@@ -155,6 +156,5 @@ public class MetricsTests
             nowNs = Measure(() => metrics.MessageIn(session, echo));
             TestContext.Out.WriteLine($"run {run + 1}: Counter.Add through the meter adapter {adapterNs:F0} ns, MessageIn {nowNs:F0} ns (load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
         }
-        Assert.That(nowNs, Is.LessThan(adapterNs));
     }
 }
