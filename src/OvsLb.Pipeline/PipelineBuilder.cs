@@ -176,7 +176,7 @@ public static class PipelineBuilder
         var ids = new Dictionary<string, uint>(StringComparer.Ordinal);
         foreach (var name in config.Services.Select(s => s.Name).Order(StringComparer.Ordinal))
         {
-            ulong h = Fx.ObjectId(name) % range;
+            ulong h = StableId.Of(name) % range;
             while (!used.Add((uint)(first + h))) h = (h + 1) % range;
             ids[name] = (uint)(first + h);
         }
