@@ -2,6 +2,7 @@ using OvsLb.OpenFlow.Packets;
 using OvsLb.OpenFlow.Wire;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Flows;
+using OvsLb.Pipeline.Groups;
 using OvsLb.Pipeline.Hashing;
 using OvsLb.State;
 

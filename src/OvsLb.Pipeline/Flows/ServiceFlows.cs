@@ -2,7 +2,7 @@ using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
-using OvsLb.Pipeline.Hashing;
+using OvsLb.Pipeline.Groups;
 using OvsLb.State;
 using static OvsLb.Pipeline.LbPipeline;
 

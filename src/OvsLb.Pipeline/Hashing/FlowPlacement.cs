@@ -36,7 +36,7 @@ public sealed record FlowPlacement(
 /// </summary>
 public static class FlowPlacements
 {
-    /// <summary>The hash OVS 3.1 uses for the groups <see cref="BackendSelectGroup"/> builds (no selection
+    /// <summary>The hash OVS 3.1 uses for the groups <see cref="Groups.BackendSelectGroup"/> builds (no selection
     /// method given → <c>OVS_HASH_ALG_SYM_L4</c>, basis 0 on datapaths that support it, as netdev does).</summary>
     public const DpHashAlgorithm GroupAlgorithm = DpHashAlgorithm.SymmetricL4;
 

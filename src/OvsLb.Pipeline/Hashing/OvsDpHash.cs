@@ -26,7 +26,7 @@ public enum DpHashAlgorithm
     L4 = 0,
     /// <summary><c>OVS_HASH_ALG_SYM_L4</c>: a symmetric hash of the addresses, protocol and (TCP/SCTP only)
     /// ports. OVS 3.1 uses it for every select group that names no selection method, which is what
-    /// <see cref="BackendSelectGroup"/> builds.</summary>
+    /// <see cref="Groups.BackendSelectGroup"/> builds.</summary>
     SymmetricL4 = 1,
 }
 
