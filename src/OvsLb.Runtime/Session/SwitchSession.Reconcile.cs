@@ -33,7 +33,7 @@ public sealed partial class SwitchSession
 
     /// <summary>
     /// Reconciliations of this session that failed in a row: the controller's retry backoff
-    /// (<see cref="OpenFlowController"/>) counts them here, and a success resets it. Held by the session so
+    /// (<see cref="SwitchServer"/>) counts them here, and a success resets it. Held by the session so
     /// it goes when the session does.
     /// </summary>
     internal int ReconcileFailures;
