@@ -94,7 +94,7 @@ public static class PipelineBuilder
             plans.Add(parts.Plan);
         }
 
-        // Seed 002's return path, wherever a translate-mode backend lives (whether or not this bridge balances the service).
+        // The translate-mode return path, wherever a translate-mode backend lives (whether or not this bridge balances the service).
         foreach (var s in config.Services.Where(s => s.Mode == ServiceMode.Translate))
         {
             foreach (var (f, ip) in cache?.Returns(s, c, bridge.Name) ?? ServiceParts.ReturnFlows(s, c, bridge.Name))

@@ -63,7 +63,7 @@ public sealed record LbScaleResult
 }
 
 /// <summary>
-/// Issue 4's scale benchmark: V VIPs × B backends on one bridge. Measures the pipeline builder, the
+/// The scale benchmark: V VIPs × B backends on one bridge. Measures the pipeline builder, the
 /// flow and group counts, the time from a cold controller connect (a real
 /// <see cref="SwitchServer"/> whose desired state is <see cref="PipelineBuilder.Build"/>) until
 /// the dummy-datapath OVS holds everything, and the floor: the same flows and groups loaded with

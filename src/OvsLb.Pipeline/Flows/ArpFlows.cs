@@ -23,7 +23,7 @@ public static class ArpFlows
         FlowParts.Flow(cookies, Classify, Priority.ClassifyArp, FlowFeature.Default, 0, FlowParts.Match(FlowParts.EthType(EtherType.Arp)), FlowParts.Goto(Arp));
 
     /// <summary>
-    /// The ARP cache flow of seed 004: an ARP request for <paramref name="vip"/> is turned into the reply
+    /// The distributed ARP cache flow: an ARP request for <paramref name="vip"/> is turned into the reply
     /// in the datapath and sent back out of the port it came in on, so the asking host caches
     /// <paramref name="lbMac"/> (this bridge's local LB) for the VIP and no packet reaches the controller.
     /// The seven rewrites, in the order the seed lists them: eth_dst ← eth_src, eth_src ← lbMac,
@@ -36,7 +36,7 @@ public static class ArpFlows
             FlowParts.Apply(ReplyActions(vip, lbMac)));
 
     /// <summary>
-    /// Port-group mode (seed 000): a server on <paramref name="serverPort"/> asking for its gateway
+    /// Port-group mode: a server on <paramref name="serverPort"/> asking for its gateway
     /// <paramref name="gateway"/> is answered with the group MAC, so its replies come back through the
     /// switch's return path (which rewrites them to the external MAC and the learned next hop).
     /// </summary>
@@ -46,7 +46,7 @@ public static class ArpFlows
             FlowParts.Apply(ReplyActions(gateway, groupMac)));
 
     /// <summary>
-    /// Port-group mode (seed 000: the switch keeps the same-IP servers' ARP broadcast domain as small as
+    /// Port-group mode (the switch keeps the same-IP servers' ARP broadcast domain as small as
     /// possible, and the servers cannot reach each other): any other ARP a server on
     /// <paramref name="serverPort"/> sends is dropped. Every server's ARP carries the shared VIP as sender
     /// address, so a request for any other neighbour, flooded, would make the router (and the other
@@ -72,7 +72,7 @@ public static class ArpFlows
     ];
 
     /// <summary>
-    /// Seed 002's learning table: any ARP packet sent by gateway <paramref name="gateway"/> (its replies to
+    /// The next-hop learning flow: any ARP packet sent by gateway <paramref name="gateway"/> (its replies to
     /// our probes, its own requests, its gratuitous ARPs) teaches table <c>nexthop</c> one flow
     /// <c>reg0=gateway → eth_dst ← its MAC, output:its port</c>, refreshed on every such packet and expiring
     /// after <paramref name="hardTimeout"/> seconds without one. The packet itself goes on (NORMAL):
@@ -117,7 +117,7 @@ public static class ArpFlows
             FlowParts.Apply(new OutputAction(OvsLb.OpenFlow.Text.OfctlFormat.Ports.Controller, 128)));
 
     /// <summary>
-    /// Distributed mode (seed 004): an ARP request for the VIP that arrives on the uplink comes from
+    /// Distributed mode: an ARP request for the VIP that arrives on the uplink comes from
     /// another host's segment, whose own switch answers it; answering too would make the asker's entry
     /// (and the segment's MAC tables) flap between the bridges' LB MACs. It is switched on unanswered.
     /// Exists per answered VIP on a distributed bridge with an uplink.

@@ -6,11 +6,11 @@ using static OvsLb.Pipeline.LbPipeline;
 
 namespace OvsLb.Pipeline.Flows;
 
-/// <summary>Flows of the <c>translate</c>, <c>nexthop</c> and <c>return</c> tables (seeds 002 and 000).</summary>
+/// <summary>Flows of the <c>translate</c>, <c>nexthop</c> and <c>return</c> tables (translate and port-group modes).</summary>
 public static class RoutingFlows
 {
     /// <summary>
-    /// The address-translation flow of seed 002, one per bridge whatever the number of backends: a
+    /// The translate-mode address-translation flow, one per bridge whatever the number of backends: a
     /// destination MAC with the fake-MAC prefix carries the backend's IPv4 address in its low 32 bits,
     /// which become ip_dst; the source MAC becomes the LB MAC; reg0 gets the first gateway, whose learned
     /// MAC and port <c>nexthop</c> applies. in_port is cleared so that the learned output may leave by
@@ -36,7 +36,7 @@ public static class RoutingFlows
             FlowParts.Apply(FlowParts.Load(NextHopRegister, next.Value), FlowParts.Resubmit(NextHop)));
 
     /// <summary>
-    /// Seed 002's return path, on the bridge where a translate-mode backend lives: its replies from the
+    /// The translate-mode return path, on the bridge where a translate-mode backend lives: its replies from the
     /// service port get their source IP rewritten from the backend's to the VIP (stateless; OVS fixes
     /// the L4 checksum), so the client sees the address it connected to. The client's IP was never
     /// changed, so the backend replies to it directly.
@@ -62,7 +62,7 @@ public static class RoutingFlows
             FlowParts.Match(FlowParts.InPort(serverPort), FlowParts.EthType(EtherType.IPv4)), FlowParts.Goto(Return));
 
     /// <summary>
-    /// Seed 000's return path: a server's reply to the group MAC leaves with the switch's external MAC
+    /// The port-group return path: a server's reply to the group MAC leaves with the switch's external MAC
     /// as source and the learned next hop as destination (reg0 = the first gateway).
     /// </summary>
     public static FlowEntry PortGroupReturnFlow(CookieLayout cookies, uint serverPort, MacAddress groupMac, Ipv4Address gateway) =>

@@ -35,7 +35,7 @@ public static class ServiceFlows
             FlowParts.Apply(FlowParts.Group(groupId)));
 
     /// <summary>
-    /// Port-group mode (seed 000): IPv4 to the shared VIP that no service port matches (ICMP, other
+    /// Port-group mode: IPv4 to the shared VIP that no service port matches (ICMP, other
     /// ports) goes to the master server, the one the VIP's ARP entry stands for. Exists while the port
     /// group has a live server; moves when the master's port goes down.
     /// </summary>
@@ -57,14 +57,14 @@ public static class ServiceFlows
         new([FlowParts.SetEthDst(backendMac), localPort is uint p ? FlowParts.Output(p) : FlowParts.Normal], localPort);
 
     /// <summary>
-    /// Translate mode bucket (seed 002): the fake MAC that encodes the backend's IPv4 address, then the
+    /// Translate mode bucket: the fake MAC that encodes the backend's IPv4 address, then the
     /// <c>translate</c> table, which turns it back into ip_dst and finds the next hop.
     /// </summary>
     public static BackendBucket TranslateBucket(MacAddress fakeMac) =>
         new([FlowParts.SetEthDst(fakeMac), FlowParts.Resubmit(Translate)]);
 
     /// <summary>
-    /// Port-group bucket (seed 000): the server's MAC, the group MAC as source (so the server replies to
+    /// Port-group bucket: the server's MAC, the group MAC as source (so the server replies to
     /// the switch), out of the server's port, which is watched.
     /// </summary>
     public static BackendBucket PortGroupBucket(MacAddress groupMac, MacAddress serverMac, uint port) =>
