@@ -19,7 +19,7 @@ namespace OvsLb.Balancer;
 /// and, once the runtime reports a plan's state committed (<see cref="OnReconciled"/>), records its slot
 /// tables and sends its gratuitous ARPs; a refused bundle leaves both as they were. Which switches are
 /// connected it reads from the runtime's <see cref="SwitchDirectory"/>, which the
-/// <see cref="Runtime.OpenFlowController"/> must be given (<see cref="Switches"/>).
+/// <see cref="Runtime.SwitchServer"/> must be given (<see cref="Switches"/>).
 /// </summary>
 public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncDisposable
 {
@@ -45,7 +45,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     /// <param name="settings">Cookies, owned group ids, gateway learn timeout.</param>
     /// <param name="log">Where changes, health transitions and announcements are logged.</param>
     /// <param name="switches">The runtime's registry of connected switches (pass the same instance to the
-    /// <see cref="Runtime.OpenFlowController"/>); null makes one, to be passed on from <see cref="Switches"/>.</param>
+    /// <see cref="Runtime.SwitchServer"/>); null makes one, to be passed on from <see cref="Switches"/>.</param>
     public LoadBalancer(LoadBalancerConfig config, BuildSettings? settings = null, ILogger? log = null, SwitchDirectory? switches = null)
     {
         _config = config;

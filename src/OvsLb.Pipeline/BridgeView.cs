@@ -47,32 +47,3 @@ public sealed record BridgeView(
     /// <summary><see cref="IsLive(uint)"/> on a bare port table.</summary>
     public static bool IsLive(IReadOnlyDictionary<uint, PortDescription> ports, uint no) => ports.TryGetValue(no, out var d) && d.IsUp;
 }
-
-/// <summary>What the builder decided for one service on one bridge.</summary>
-/// <param name="Service">The service.</param>
-/// <param name="GroupId">Its select group.</param>
-/// <param name="LiveBackends">Backends that own buckets (in configuration order).</param>
-/// <param name="SlotKeys">Bucket i → backend key (empty when no backend is live: no group).</param>
-/// <param name="Answered">True when this bridge answers ARP for the VIP.</param>
-/// <param name="Master">Port-group mode: the master server (first live port in configuration order).</param>
-public sealed record ServicePlan(
-    ServiceConfig Service,
-    uint GroupId,
-    IReadOnlyList<BackendConfig> LiveBackends,
-    IReadOnlyList<string> SlotKeys,
-    bool Answered,
-    BackendConfig? Master);
-
-/// <summary>The builder's result for one bridge: the desired state plus what the controller needs to act on it.</summary>
-/// <param name="Bridge">The configured bridge this switch is, or null (then the state is empty).</param>
-/// <param name="State">Desired flows and groups.</param>
-/// <param name="Services">Per-service decisions (order of the configuration).</param>
-/// <param name="Gateways">Gateways whose MACs this bridge learns (the controller probes them).</param>
-/// <param name="Warnings">Configuration that could not take effect on this bridge (e.g. a port name
-/// the bridge does not have), one sentence each; the controller logs them.</param>
-public sealed record BridgePlan(
-    BridgeConfig? Bridge,
-    SwitchState State,
-    IReadOnlyList<ServicePlan> Services,
-    IReadOnlyList<Ipv4Address> Gateways,
-    IReadOnlyList<string> Warnings);

@@ -94,7 +94,7 @@ public static class PipelineBuilder
             plans.Add(parts.Plan);
         }
 
-        // Seed 002's return path, wherever a translate-mode backend lives (whether or not this bridge balances the service).
+        // The translate-mode return path, wherever a translate-mode backend lives (whether or not this bridge balances the service).
         foreach (var s in config.Services.Where(s => s.Mode == ServiceMode.Translate))
         {
             foreach (var (f, ip) in cache?.Returns(s, c, bridge.Name) ?? ServiceParts.ReturnFlows(s, c, bridge.Name))
@@ -177,7 +177,7 @@ public static class PipelineBuilder
         var ids = new Dictionary<string, uint>(StringComparer.Ordinal);
         foreach (var name in config.Services.Select(s => s.Name).Order(StringComparer.Ordinal))
         {
-            ulong h = Fx.ObjectId(name) % range;
+            ulong h = StableId.Of(name) % range;
             while (!used.Add((uint)(first + h))) h = (h + 1) % range;
             ids[name] = (uint)(first + h);
         }

@@ -2,6 +2,7 @@ using OvsLb.OpenFlow.Packets;
 using OvsLb.OpenFlow.Wire;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Flows;
+using OvsLb.Pipeline.Groups;
 using OvsLb.Pipeline.Hashing;
 using OvsLb.State;
 
@@ -143,7 +144,7 @@ internal sealed record ServiceParts(
     }
 
     /// <summary>
-    /// Seed 002's return path for one translate-mode service on a bridge: a flow per backend that lives
+    /// The translate-mode return path for one translate-mode service on a bridge: a flow per backend that lives
     /// there (or, without a bridge of its own, wherever the service is), whether or not the bridge balances it.
     /// </summary>
     public static ReturnFlow[] ReturnFlows(ServiceConfig s, CookieLayout c, string bridgeName) =>

@@ -14,7 +14,7 @@ namespace OvsLb.Benchmarks;
 /// <summary>
 /// The one-change cost with backends spread over several bridges (<see cref="LbChangeBenchmark"/>'s
 /// multi-bridge variant): 4 distributed-mode bridges, each a <see cref="FakeSwitch"/> with 256 host ports
-/// connected to a real <see cref="OpenFlowController"/> whose switch events go to the
+/// connected to a real <see cref="SwitchServer"/> whose switch events go to the
 /// <see cref="LoadBalancer"/> (its desired state is left empty: the rounds compute and time it
 /// themselves). V direct-mode services carried by every bridge, backend j of service v on bridge j mod 4
 /// behind host port 2 + ⌊(8v+j)/4⌋ mod 256, so each host port serves about 8 services. What a bridge's plan
@@ -58,7 +58,7 @@ public static class LbChangeDistributed
         if (!parsed.IsValid) throw new InvalidOperationException("generated configuration is invalid: " + string.Join("; ", parsed.Errors.Take(5)));
         var config = parsed.Config!;
         await using var lb = new LoadBalancer(config);
-        await using var controller = new OpenFlowController(new ControllerOptions { Listen = ["127.0.0.1:0"] }, new StaticDesiredState(SwitchState.Empty), lb, switches: lb.Switches);
+        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, new StaticDesiredState(SwitchState.Empty), lb, switches: lb.Switches);
         await controller.StartAsync();
         var fakes = new List<FakeSwitch>();
         try
@@ -100,14 +100,14 @@ public static class LbChangeDistributed
         }
     }
 
-    private static bool PortUp(OpenFlowController controller, BackendConfig b)
+    private static bool PortUp(SwitchServer controller, BackendConfig b)
     {
         int k = int.Parse(b.Bridge!["br-d".Length..], CultureInfo.InvariantCulture);
         return controller.Sessions[DatapathId(k)].Ports.TryGetValue(b.Port!.Value.Number!.Value, out var d) && d.IsUp;
     }
 
     /// <summary>The fake reports the port's link state; returns once the controller's session holds it.</summary>
-    private static void SetPort(List<FakeSwitch> fakes, OpenFlowController controller, (int Bridge, uint Port) host, bool up)
+    private static void SetPort(List<FakeSwitch> fakes, SwitchServer controller, (int Bridge, uint Port) host, bool up)
     {
         var fake = fakes[host.Bridge];
         var desc = fake.Ports.First(p => p.PortNo == host.Port) with { State = up ? PortState.Live : PortState.LinkDown };

@@ -63,9 +63,9 @@ public sealed record LbScaleResult
 }
 
 /// <summary>
-/// Issue 4's scale benchmark: V VIPs × B backends on one bridge. Measures the pipeline builder, the
+/// The scale benchmark: V VIPs × B backends on one bridge. Measures the pipeline builder, the
 /// flow and group counts, the time from a cold controller connect (a real
-/// <see cref="OpenFlowController"/> whose desired state is <see cref="PipelineBuilder.Build"/>) until
+/// <see cref="SwitchServer"/> whose desired state is <see cref="PipelineBuilder.Build"/>) until
 /// the dummy-datapath OVS holds everything, and the floor: the same flows and groups loaded with
 /// ovs-ofctl from files. Each load runs in a fresh OVS of its own.
 /// </summary>
@@ -228,7 +228,7 @@ public static class LbScaleBenchmark
         using var ovs = FreshOvs();
         var problems = new ProblemLog(log);
         var provider = new PipelineStateProvider(config);
-        await using var controller = new OpenFlowController(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, null, problems.Factory());
+        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, null, problems.Factory());
         await controller.StartAsync();
         var switchCpu0 = Cpu.Of(ovs.VswitchdProcess!);
         var ownCpu0 = ProcessFacts.CpuTime();

@@ -107,7 +107,7 @@ public static class PacketInBenchmark
             case PacketInTarget.OvsLbInProcess:
             {
                 var responder = new ArpResponder();
-                await using var controller = new OpenFlowController(new ControllerOptions { Listen = ["127.0.0.1:0"] }, new StaticDesiredState(SwitchState.Empty), responder);
+                await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, new StaticDesiredState(SwitchState.Empty), responder);
                 await controller.StartAsync();
                 bool Ready() => controller.Sessions.Count == load.Switches && controller.Sessions.Values.All(s => s.State == SessionState.Ready);
                 var r = await PacketInLoadGenerator.RunAsync(controller.LocalEndpoints[0], load, Ready, log, OnMeasure);
@@ -167,7 +167,7 @@ public static class PacketInBenchmark
     {
         var problems = new ProblemLog(Console.Error);
         var responder = new ArpResponder(s => Console.WriteLine($"READY {s.DatapathIdText}"));
-        await using var controller = new OpenFlowController(new ControllerOptions { Listen = ["127.0.0.1:0"] }, new StaticDesiredState(SwitchState.Empty), responder, problems.Factory());
+        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, new StaticDesiredState(SwitchState.Empty), responder, problems.Factory());
         await controller.StartAsync();
         Console.WriteLine($"LISTENING {controller.LocalEndpoints[0].Port}");
         await Task.Run(Console.In.ReadLine);

@@ -58,7 +58,7 @@ public sealed record ScaleResult
 
 /// <summary>
 /// Scale: N <see cref="FakeSwitch"/>es connect at once over loopback to an in-process
-/// <see cref="OpenFlowController"/> whose desired state has F flows; measures the time until every
+/// <see cref="SwitchServer"/> whose desired state has F flows; measures the time until every
 /// switch is handshaken and reconciled (bundle committed, all F flows in every fake's table) and the
 /// memory per connection at rest afterwards.
 /// </summary>
@@ -112,7 +112,7 @@ public static class ScaleBenchmark
         var events = new ReadyTracker();
         var options = new ControllerOptions { Listen = ["127.0.0.1:0"] };
         if (o.HandshakeTimeout is { } ht) options.HandshakeTimeout = ht;
-        await using var controller = new OpenFlowController(options, new StaticDesiredState(desired), events, problems.Factory());
+        await using var controller = new SwitchServer(options, new StaticDesiredState(desired), events, problems.Factory());
         var handshakes = new ConcurrentQueue<long>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (inst, l) =>

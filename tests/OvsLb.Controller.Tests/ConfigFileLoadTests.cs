@@ -20,7 +20,7 @@ public class ConfigFileLoadTests
     private static string File_(string controller) => $$"""{ "Controller": { {{controller}} }, "Status": { "Listen": "127.0.0.1:0" }, "LoadBalancer": {{Lb()}} }""";
 
     private static IHost Build(string path, RecordingLoggerProvider? log = null) =>
-        ControllerHost.CreateBuilder(["--config", path], services =>
+        RunHost.CreateBuilder(["--config", path], services =>
         {
             if (log is not null) services.AddSingleton<ILoggerProvider>(log);
         }).Build();

@@ -12,7 +12,7 @@ public static class SampleFlows
     public const uint Vip = 0x0a000064;            // 10.0.0.100
     public const ulong LbMac = 0x0200000000feUL;   // 02:00:00:00:00:fe
 
-    /// <summary>The VIP ARP responder (seed 004): turn an ARP request for the VIP into the reply, in the datapath.</summary>
+    /// <summary>The VIP ARP responder: turn an ARP request for the VIP into the reply, in the datapath.</summary>
     public static FlowMod ArpResponder(uint xid = 0) => new()
     {
         Xid = xid,
@@ -32,7 +32,7 @@ public static class SampleFlows
             new OutputAction(Text.OfctlFormat.Ports.InPort))],
     };
 
-    /// <summary>The fake-MAC address translation (seed 002): eth_dst[0..31] becomes ip_dst.</summary>
+    /// <summary>The fake-MAC address translation: eth_dst[0..31] becomes ip_dst.</summary>
     public static FlowMod FakeMacTranslation(uint xid = 0) => new()
     {
         Xid = xid,

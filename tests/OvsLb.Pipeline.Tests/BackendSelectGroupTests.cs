@@ -1,6 +1,7 @@
 using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Messages.Groups;
+using OvsLb.Pipeline.Groups;
 using OvsLb.Pipeline.Hashing;
 
 namespace OvsLb.Pipeline.Tests;

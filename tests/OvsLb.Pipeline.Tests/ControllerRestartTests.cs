@@ -68,7 +68,7 @@ public sealed class ControllerRestartTests
         });
     }
 
-    private sealed record Running(LoadBalancer Lb, OpenFlowController Controller) : IAsyncDisposable
+    private sealed record Running(LoadBalancer Lb, SwitchServer Controller) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -82,7 +82,7 @@ public sealed class ControllerRestartTests
         var loggers = log.Factory();
         var lb = new LoadBalancer(config, BuildSettings.Default, loggers.CreateLogger("OvsLb.LoadBalancer"));
         var options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(1), HandshakeTimeout = TimeSpan.FromSeconds(5) };
-        var controller = new OpenFlowController(options, lb, lb, loggers, switches: lb.Switches);
+        var controller = new SwitchServer(options, lb, lb, loggers, switches: lb.Switches);
         await controller.StartAsync();
         return new Running(lb, controller);
     }

@@ -6,7 +6,7 @@ using OvsLb.Testing;
 namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
-/// Direct mode end to end (issue 4, "Real traffic, real OVS"): a client and three backends on one userspace
+/// Direct mode end to end with real traffic through real OVS: a client and three backends on one userspace
 /// OVS bridge programmed by the real <see cref="Balancer.LoadBalancer"/>. The backends hold the VIPs on
 /// <c>lo</c> and never answer ARP for them; their servers listen on the VIPs and answer with their names. The
 /// client learns the VIP's MAC from the bridge's ARP responder (the LB MAC, without any PACKET_IN), then

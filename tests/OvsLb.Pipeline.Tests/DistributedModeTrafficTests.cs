@@ -4,7 +4,7 @@ using OvsLb.Testing;
 namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
-/// Distributed ARP-cache mode end to end (seed 004): two hypervisors' bridges joined by a cable (a veth
+/// Distributed ARP-cache mode end to end: two hypervisors' bridges joined by a cable (a veth
 /// pair), a client and two backends on each. Each bridge answers ARP for the VIP itself with its own LB
 /// MAC, so each client sends to its local load balancer, which balances over the backends of both hosts
 /// (local ones by port, remote ones by their MAC through NORMAL switching over the cable). The remote

@@ -7,7 +7,7 @@ using OvsLb.Testing;
 namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
-/// Failover measurement (issue 4, "Failover"): a steady stream of new connections to a direct-mode VIP,
+/// Failover measurement: a steady stream of new connections to a direct-mode VIP,
 /// then one backend's switch port is taken down. Two times are measured from the moment the port is
 /// set down: (a) until no new connection goes to that backend any more — the datapath skipping the
 /// dead port's buckets by <c>watch_port</c>, before the controller does anything; (b) until the

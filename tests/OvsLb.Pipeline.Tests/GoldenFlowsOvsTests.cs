@@ -39,7 +39,7 @@ public sealed class GoldenFlowsOvsTests
         var loggers = log.Factory();
         await using var lb = new LoadBalancer(s.Config, BuildSettings.Default, loggers.CreateLogger("OvsLb.LoadBalancer"));
         var options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(1), HandshakeTimeout = TimeSpan.FromSeconds(5) };
-        await using var controller = new OpenFlowController(options, lb, lb, loggers, switches: lb.Switches);
+        await using var controller = new SwitchServer(options, lb, lb, loggers, switches: lb.Switches);
         await controller.StartAsync();
         ovs.SetController(b.Name, $"tcp:127.0.0.1:{controller.LocalEndpoints[0].Port}");
 

@@ -6,7 +6,7 @@ using OvsLb.Testing;
 namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
-/// Active ARP health checks (issue 4 item 9) against real OVS and real kernels: the real
+/// Active ARP health checks against real OVS and real kernels: the real
 /// <see cref="Balancer.LoadBalancer"/> probes each backend by PACKET_OUT out of its port; the backend's
 /// kernel answers (or, with <c>arp_ignore=8</c>, stays silent); the reply comes back as the pipeline's one
 /// packet-in. A silent backend is marked down after <c>fall</c> failed checks and its buckets — only its

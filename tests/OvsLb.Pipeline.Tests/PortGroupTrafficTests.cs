@@ -4,7 +4,7 @@ using OvsLb.Testing;
 namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
-/// Port-group mode (seed 000, issue 4 item 6) with real packets through a real OVS: three servers share
+/// Port-group mode with real packets through a real OVS: three servers share
 /// one IP (the VIP) with distinct MACs on distinct ports of <c>br-pg</c>; clients sit behind a router
 /// whose leg on <c>br-pg</c> is the uplink and the servers' default gateway. The real
 /// <see cref="Balancer.LoadBalancer"/> programs the bridges. What is checked is what the hosts and the wire
@@ -155,7 +155,7 @@ public sealed class PortGroupTrafficTests
     /// Every ARP a port-group server sends names the shared VIP as its sender. Flooded, a server's request
     /// for any other neighbour would make the router cache the VIP at that server's MAC and send every client
     /// straight to it, past the group. The bridge answers the servers' request for their gateway and keeps
-    /// all their other ARP to itself (seed 000: the switch confines the same-IP servers' ARP domain).
+    /// all their other ARP to itself (the switch confines the same-IP servers' ARP domain).
     /// </summary>
     [Test]
     public async Task A_server_asking_for_other_neighbours_does_not_take_the_vip_from_the_group()

@@ -5,7 +5,7 @@ using OvsLb.Testing;
 namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
-/// Configuration reload (issue 4 item 1: "reload on file change applies only the difference") with the real
+/// Configuration reload (a file change applies only the difference) with the real
 /// <c>ovslb run</c> process watching its file: each edit is followed by what ovs-vswitchd itself logged as
 /// received (vconn debug log) — only the changed service's group or flows — and by real connections. An
 /// invalid file is refused with its error named in the log, and the running configuration stays.

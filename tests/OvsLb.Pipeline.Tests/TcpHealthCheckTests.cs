@@ -5,7 +5,7 @@ using OvsLb.Testing;
 namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
-/// Active TCP health checks (issue 4 item 9): a TCP connect from the controller host to each backend's
+/// Active TCP health checks: a TCP connect from the controller host to each backend's
 /// <c>ip:port</c>. The controller host here is the switch namespace, running the real <c>ovslb run</c>
 /// process, with a leg on the bridge (its LOCAL port, 10.33.0.254/24), so every check is a real connection
 /// through OVS to the backend's kernel, which counts it. A backend whose server stops (connection refused)

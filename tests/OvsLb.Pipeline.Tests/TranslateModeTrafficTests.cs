@@ -8,7 +8,7 @@ using OvsLb.Testing;
 namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
-/// Translate mode (seed 002) with real packets through real OVS, run by the real <see cref="Balancer.LoadBalancer"/>:
+/// Translate mode with real packets through real OVS, run by the real <see cref="Balancer.LoadBalancer"/>:
 /// <code>
 ///  client 10.0.0.2 ─┐                       ┌─ b1 10.1.0.11 ┐
 ///                 br-lb ── router r ── br-be ─ b2 10.1.0.12 ├ servers answering "NAME PEER_IP:PORT"

@@ -15,14 +15,14 @@ public sealed class RunningController : IAsyncDisposable
         Options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(1), HandshakeTimeout = TimeSpan.FromSeconds(5) };
         configure?.Invoke(Options);
         Desired = new StaticDesiredState(desired);
-        Controller = new OpenFlowController(Options, Desired, events, Log.Factory());
+        Controller = new SwitchServer(Options, Desired, events, Log.Factory());
         Controller.StartAsync().GetAwaiter().GetResult();
     }
 
     public ControllerOptions Options { get; }
     public StaticDesiredState Desired { get; }
     public RecordingLoggerProvider Log { get; } = new();
-    public OpenFlowController Controller { get; }
+    public SwitchServer Controller { get; }
     public int Port => Controller.LocalEndpoints[0].Port;
     public string Target => $"tcp:127.0.0.1:{Port}";
 

@@ -106,7 +106,7 @@ public class ControllerRobustnessTests
     {
         var log = new RecordingLoggerProvider();
         var provider = new ThrowingProvider();
-        await using var controller = new OpenFlowController(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, loggers: log.Factory());
+        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, loggers: log.Factory());
         await controller.StartAsync();
         await using var fake = await FakeSwitch.ConnectAsync(controller.LocalEndpoints[0], new FakeSwitchOptions { DatapathId = 0xfa8 });
         Assert.That(log.WaitFor(TimeSpan.FromSeconds(5), "Reconciling 0000000000000fa8 failed", "bug in the policy layer"), Is.Not.Null);

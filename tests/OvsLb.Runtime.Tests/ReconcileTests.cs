@@ -209,7 +209,7 @@ public class ReconcileTests
         // bundle); later ones are valid. The provider never raises Changed: only the retry can program the switch.
         var provider = new RefusedFirst(SwitchState.Create([F1, F2, ToGroup(6, GMissing, 6)], []), Desired(), failures: 2);
         var log = new RecordingLoggerProvider();
-        await using var controller = new OpenFlowController(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, null, log.Factory());
+        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, null, log.Factory());
         await controller.StartAsync();
         ovs.SetController("br0", $"tcp:127.0.0.1:{controller.LocalEndpoints[0].Port}");
 

@@ -48,7 +48,7 @@ public sealed class PacketInCounter(ISwitchEvents inner) : ISwitchEvents
 }
 
 /// <summary>
-/// An in-process <see cref="OpenFlowController"/> listening inside a topology's switch namespace (where
+/// An in-process <see cref="SwitchServer"/> listening inside a topology's switch namespace (where
 /// ovs-vswitchd's 127.0.0.1 is), with every bridge pointed at it, a <see cref="PacketInCounter"/> in front
 /// of the application's events and a recording log. Made by <see cref="LbTopology.StartController"/>;
 /// disposed with the topology if the test does not dispose it first.
@@ -57,14 +57,14 @@ public sealed class TopologyController : IDisposable, IAsyncDisposable
 {
     private int _disposed;
 
-    internal TopologyController(OpenFlowController controller, PacketInCounter packetIns, RecordingLoggerProvider log)
+    internal TopologyController(SwitchServer controller, PacketInCounter packetIns, RecordingLoggerProvider log)
     {
         Controller = controller;
         PacketIns = packetIns;
         Log = log;
     }
 
-    public OpenFlowController Controller { get; }
+    public SwitchServer Controller { get; }
     public PacketInCounter PacketIns { get; }
     public RecordingLoggerProvider Log { get; }
     public int Port => Controller.LocalEndpoints[0].Port;
@@ -97,7 +97,7 @@ public sealed class TopologyController : IDisposable, IAsyncDisposable
 public sealed partial class LbTopology
 {
     /// <summary>
-    /// Starts an <see cref="OpenFlowController"/> for <paramref name="desired"/> and <paramref name="events"/>
+    /// Starts an <see cref="SwitchServer"/> for <paramref name="desired"/> and <paramref name="events"/>
     /// inside <see cref="Switch"/> on 127.0.0.1 (a free port) and points every bridge at it (reconnect backoff 1 s).
     /// Call <see cref="TopologyController.WaitReady"/> for each bridge before sending traffic. Pass
     /// <paramref name="log"/> to record the controller's lines with the application's own, and
@@ -114,7 +114,7 @@ public sealed partial class LbTopology
         WarmUpSockets();
         var controller = Switch.Run(() =>
         {
-            var c = new OpenFlowController(options, desired, counter, loggers, switches: switches);
+            var c = new SwitchServer(options, desired, counter, loggers, switches: switches);
             c.StartAsync().GetAwaiter().GetResult();
             return c;
         });

@@ -15,7 +15,7 @@ public static class RunCommand
         IHost? host = null;
         try
         {
-            host = ControllerHost.CreateBuilder(args).Build();
+            host = RunHost.CreateBuilder(args).Build();
             await host.StartAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidOperationException or FormatException or System.Net.Sockets.SocketException or InvalidDataException or UnauthorizedAccessException)

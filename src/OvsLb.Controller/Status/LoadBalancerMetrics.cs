@@ -26,7 +26,7 @@ public sealed class LoadBalancerMetrics : IDisposable
 
     private readonly Meter _meter;
 
-    public LoadBalancerMetrics(LoadBalancer lb, OpenFlowController controller, IMeterFactory? factory = null)
+    public LoadBalancerMetrics(LoadBalancer lb, SwitchServer controller, IMeterFactory? factory = null)
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
         _meter.CreateObservableGauge("ovslb.lb.services", () => lb.Config.Services.Length, "{service}", "Configured load-balanced services");
@@ -60,7 +60,7 @@ public sealed class LoadBalancerMetrics : IDisposable
     private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
 
     /// <summary>The last plan of each connected, configured bridge.</summary>
-    private static IEnumerable<(ulong Dpid, BridgePlan Plan)> LivePlans(LoadBalancer lb, OpenFlowController controller) =>
+    private static IEnumerable<(ulong Dpid, BridgePlan Plan)> LivePlans(LoadBalancer lb, SwitchServer controller) =>
         controller.Sessions.Keys
             .Select(d => (Dpid: d, Plan: lb.Plans.TryGetValue(d, out var p) ? p : null))
             .Where(x => x.Plan?.Bridge is not null)

@@ -19,7 +19,7 @@ public static class StatusHosting
         services.Configure<StatusOptions>(configuration.GetSection(StatusOptions.Section));
         services.AddSingleton(new ControllerInfo(configFile));
         services.AddSingleton(sp => new LoadBalancerMetrics(
-            sp.GetRequiredService<LoadBalancer>(), sp.GetRequiredService<OpenFlowController>(), sp.GetService<IMeterFactory>()));
+            sp.GetRequiredService<LoadBalancer>(), sp.GetRequiredService<SwitchServer>(), sp.GetService<IMeterFactory>()));
         services.AddHostedService<StatusServer>();
         return services;
     }

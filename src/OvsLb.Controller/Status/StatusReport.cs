@@ -39,7 +39,7 @@ public static class StatusReport
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static StatusDocument Build(ControllerInfo info, OpenFlowController controller, LoadBalancer lb)
+    public static StatusDocument Build(ControllerInfo info, SwitchServer controller, LoadBalancer lb)
     {
         var config = lb.Config;
         // Each session's configured bridge, found once for the whole document.

@@ -41,7 +41,7 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
         var errors = o.Validate();
         if (errors.Count > 0) throw new StatusEndpointException(string.Join("\n", errors));
         var endpoint = o.Endpoint;
-        var controller = services.GetRequiredService<OpenFlowController>();
+        var controller = services.GetRequiredService<SwitchServer>();
         var lb = services.GetRequiredService<LoadBalancer>();
         var lbMetrics = services.GetRequiredService<LoadBalancerMetrics>(); // creates the OvsLb.LoadBalancer gauges
         // This controller's meters, not every meter of that name in the process (tests run several controllers).

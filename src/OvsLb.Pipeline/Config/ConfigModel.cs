@@ -3,20 +3,20 @@ using OvsLb.OpenFlow.Wire;
 
 namespace OvsLb.Pipeline.Config;
 
-/// <summary>How a service reaches its backends (issue 4, "What to build" 4, 6, 8).</summary>
+/// <summary>How a service reaches its backends: each mode builds a different bucket and return path.</summary>
 public enum ServiceMode
 {
     /// <summary>Classic direct routing on one L2 segment: buckets set the backend's real MAC.</summary>
     Direct,
-    /// <summary>Seed 002: buckets set a fake MAC encoding the backend IPv4; a translation table restores ip_dst.</summary>
+    /// <summary>Buckets set a fake MAC encoding the backend IPv4; a translation table restores ip_dst.</summary>
     Translate,
-    /// <summary>Seed 000: servers sharing the VIP with distinct MACs on distinct switch ports.</summary>
+    /// <summary>Servers sharing the VIP with distinct MACs on distinct switch ports.</summary>
     PortGroup,
 }
 
 public enum ServiceProtocol { Tcp, Udp }
 
-/// <summary>What a bridge does in a deployment (seed 004: every host's switch answers ARP with its local LB MAC).</summary>
+/// <summary>What a bridge does in a deployment (distributed: every host's switch answers ARP with its local LB MAC).</summary>
 public enum BridgeRole
 {
     /// <summary>The only load-balancing bridge for its services.</summary>
@@ -115,7 +115,7 @@ public sealed record LoadBalancerOptions(
     /// <summary>The probe interval in force: <see cref="GatewayProbeInterval"/> or its default.</summary>
     public TimeSpan EffectiveGatewayProbeInterval => GatewayProbeInterval ?? TimeSpan.FromSeconds(Math.Max(1, NextHopTimeout.TotalSeconds / 3));
 
-    /// <summary>The fake MAC that encodes <paramref name="ip"/> (seed 002): prefix:ip.</summary>
+    /// <summary>The fake MAC that encodes <paramref name="ip"/> for translate mode: prefix:ip.</summary>
     public MacAddress FakeMac(Ipv4Address ip) => new(((ulong)FakeMacPrefix << 32) | ip.Value);
 }
 

@@ -20,10 +20,10 @@ public static class ArpFlows
     /// a VIP or learns a gateway.
     /// </summary>
     public static FlowEntry ClassifyArpFlow(CookieLayout cookies) =>
-        Fx.Flow(cookies, Classify, Priority.ClassifyArp, FlowFeature.Default, 0, Fx.Match(Fx.EthType(EtherType.Arp)), Fx.Goto(Arp));
+        FlowParts.Flow(cookies, Classify, Priority.ClassifyArp, FlowFeature.Default, 0, FlowParts.Match(FlowParts.EthType(EtherType.Arp)), FlowParts.Goto(Arp));
 
     /// <summary>
-    /// The ARP cache flow of seed 004: an ARP request for <paramref name="vip"/> is turned into the reply
+    /// The distributed ARP cache flow: an ARP request for <paramref name="vip"/> is turned into the reply
     /// in the datapath and sent back out of the port it came in on, so the asking host caches
     /// <paramref name="lbMac"/> (this bridge's local LB) for the VIP and no packet reaches the controller.
     /// The seven rewrites, in the order the seed lists them: eth_dst ← eth_src, eth_src ← lbMac,
@@ -31,22 +31,22 @@ public static class ArpFlows
     /// this bridge (it has a live backend, or <c>stopArpWhenAllDown</c> is off).
     /// </summary>
     public static FlowEntry ArpResponderFlow(CookieLayout cookies, Ipv4Address vip, MacAddress lbMac, ulong objectId) =>
-        Fx.Flow(cookies, Arp, Priority.ArpResponder, FlowFeature.ArpResponder, objectId,
-            Fx.Match(Fx.EthType(EtherType.Arp), Fx.ArpOp(Request), Fx.ArpTpa(vip)),
-            Fx.Apply(ReplyActions(vip, lbMac)));
+        FlowParts.Flow(cookies, Arp, Priority.ArpResponder, FlowFeature.ArpResponder, objectId,
+            FlowParts.Match(FlowParts.EthType(EtherType.Arp), FlowParts.ArpOp(Request), FlowParts.ArpTpa(vip)),
+            FlowParts.Apply(ReplyActions(vip, lbMac)));
 
     /// <summary>
-    /// Port-group mode (seed 000): a server on <paramref name="serverPort"/> asking for its gateway
+    /// Port-group mode: a server on <paramref name="serverPort"/> asking for its gateway
     /// <paramref name="gateway"/> is answered with the group MAC, so its replies come back through the
     /// switch's return path (which rewrites them to the external MAC and the learned next hop).
     /// </summary>
     public static FlowEntry PortGroupGatewayResponderFlow(CookieLayout cookies, uint serverPort, Ipv4Address gateway, MacAddress groupMac, ulong objectId) =>
-        Fx.Flow(cookies, Arp, Priority.PortGroupGatewayResponder, FlowFeature.PortGroup, objectId,
-            Fx.Match(Fx.InPort(serverPort), Fx.EthType(EtherType.Arp), Fx.ArpOp(Request), Fx.ArpTpa(gateway)),
-            Fx.Apply(ReplyActions(gateway, groupMac)));
+        FlowParts.Flow(cookies, Arp, Priority.PortGroupGatewayResponder, FlowFeature.PortGroup, objectId,
+            FlowParts.Match(FlowParts.InPort(serverPort), FlowParts.EthType(EtherType.Arp), FlowParts.ArpOp(Request), FlowParts.ArpTpa(gateway)),
+            FlowParts.Apply(ReplyActions(gateway, groupMac)));
 
     /// <summary>
-    /// Port-group mode (seed 000: the switch keeps the same-IP servers' ARP broadcast domain as small as
+    /// Port-group mode (the switch keeps the same-IP servers' ARP broadcast domain as small as
     /// possible, and the servers cannot reach each other): any other ARP a server on
     /// <paramref name="serverPort"/> sends is dropped. Every server's ARP carries the shared VIP as sender
     /// address, so a request for any other neighbour, flooded, would make the router (and the other
@@ -56,41 +56,41 @@ public static class ArpFlows
     /// work. Exists per server port of a port group whose bridge declares a gateway.
     /// </summary>
     public static FlowEntry PortGroupArpIsolationFlow(CookieLayout cookies, uint serverPort) =>
-        Fx.Flow(cookies, Arp, Priority.PortGroupArpIsolation, FlowFeature.PortGroup, serverPort,
-            Fx.Match(Fx.InPort(serverPort), Fx.EthType(EtherType.Arp)));
+        FlowParts.Flow(cookies, Arp, Priority.PortGroupArpIsolation, FlowFeature.PortGroup, serverPort,
+            FlowParts.Match(FlowParts.InPort(serverPort), FlowParts.EthType(EtherType.Arp)));
 
     private static OfpAction[] ReplyActions(Ipv4Address answered, MacAddress mac) =>
     [
-        Fx.Move(MfId.EthSrc, MfId.EthDst),
-        Fx.SetEthSrc(mac),
-        Fx.Set(MfId.ArpOp, Reply),
-        Fx.Move(MfId.ArpSha, MfId.ArpTha),
-        Fx.Set(MfId.ArpSha, mac.Value),
-        Fx.Move(MfId.ArpSpa, MfId.ArpTpa),
-        Fx.Set(MfId.ArpSpa, answered.Value),
-        Fx.InPortOut,
+        FlowParts.Move(MfId.EthSrc, MfId.EthDst),
+        FlowParts.SetEthSrc(mac),
+        FlowParts.Set(MfId.ArpOp, Reply),
+        FlowParts.Move(MfId.ArpSha, MfId.ArpTha),
+        FlowParts.Set(MfId.ArpSha, mac.Value),
+        FlowParts.Move(MfId.ArpSpa, MfId.ArpTpa),
+        FlowParts.Set(MfId.ArpSpa, answered.Value),
+        FlowParts.InPortOut,
     ];
 
     /// <summary>
-    /// Seed 002's learning table: any ARP packet sent by gateway <paramref name="gateway"/> (its replies to
+    /// The next-hop learning flow: any ARP packet sent by gateway <paramref name="gateway"/> (its replies to
     /// our probes, its own requests, its gratuitous ARPs) teaches table <c>nexthop</c> one flow
     /// <c>reg0=gateway → eth_dst ← its MAC, output:its port</c>, refreshed on every such packet and expiring
     /// after <paramref name="hardTimeout"/> seconds without one. The packet itself goes on (NORMAL):
     /// neighbours need it too. Exists for every gateway of the bridge.
     /// </summary>
     public static FlowEntry GatewayLearnFlow(CookieLayout cookies, Ipv4Address gateway, ushort hardTimeout) =>
-        Fx.Flow(cookies, Arp, Priority.GatewayLearn, FlowFeature.GatewayLearn, gateway.Value,
-            Fx.Match(Fx.EthType(EtherType.Arp), Fx.ArpSpa(gateway)),
-            Fx.Apply(LearnNextHop(cookies, gateway, hardTimeout), Fx.Normal));
+        FlowParts.Flow(cookies, Arp, Priority.GatewayLearn, FlowFeature.GatewayLearn, gateway.Value,
+            FlowParts.Match(FlowParts.EthType(EtherType.Arp), FlowParts.ArpSpa(gateway)),
+            FlowParts.Apply(LearnNextHop(cookies, gateway, hardTimeout), FlowParts.Normal));
 
     /// <summary>
     /// The gateway's replies to the controller's own ARP probes (addressed to the LB MAC, which no host
     /// owns) are learned and consumed: forwarding them would only flood an unknown unicast.
     /// </summary>
     public static FlowEntry GatewayProbeReplyFlow(CookieLayout cookies, Ipv4Address gateway, MacAddress lbMac, ushort hardTimeout) =>
-        Fx.Flow(cookies, Arp, Priority.GatewayProbeReply, FlowFeature.GatewayLearn, gateway.Value,
-            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(EtherType.Arp), Fx.ArpSpa(gateway)),
-            Fx.Apply(LearnNextHop(cookies, gateway, hardTimeout)));
+        FlowParts.Flow(cookies, Arp, Priority.GatewayProbeReply, FlowFeature.GatewayLearn, gateway.Value,
+            FlowParts.Match(FlowParts.EthDst(lbMac), FlowParts.EthType(EtherType.Arp), FlowParts.ArpSpa(gateway)),
+            FlowParts.Apply(LearnNextHop(cookies, gateway, hardTimeout)));
 
     private static LearnAction LearnNextHop(CookieLayout cookies, Ipv4Address gateway, ushort hardTimeout) => new()
     {
@@ -112,20 +112,20 @@ public static class ArpFlows
     /// uses <c>healthCheck.kind = arp</c>; it is the only packet-in of the pipeline.
     /// </summary>
     public static FlowEntry HealthReplyFlow(CookieLayout cookies, MacAddress lbMac) =>
-        Fx.Flow(cookies, Arp, Priority.HealthReply, FlowFeature.Health, 0,
-            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(EtherType.Arp), Fx.ArpOp(Reply)),
-            Fx.Apply(new OutputAction(OvsLb.OpenFlow.Text.OfctlFormat.Ports.Controller, 128)));
+        FlowParts.Flow(cookies, Arp, Priority.HealthReply, FlowFeature.Health, 0,
+            FlowParts.Match(FlowParts.EthDst(lbMac), FlowParts.EthType(EtherType.Arp), FlowParts.ArpOp(Reply)),
+            FlowParts.Apply(new OutputAction(OvsLb.OpenFlow.Text.OfctlFormat.Ports.Controller, 128)));
 
     /// <summary>
-    /// Distributed mode (seed 004): an ARP request for the VIP that arrives on the uplink comes from
+    /// Distributed mode: an ARP request for the VIP that arrives on the uplink comes from
     /// another host's segment, whose own switch answers it; answering too would make the asker's entry
     /// (and the segment's MAC tables) flap between the bridges' LB MACs. It is switched on unanswered.
     /// Exists per answered VIP on a distributed bridge with an uplink.
     /// </summary>
     public static FlowEntry UplinkVipArpFlow(CookieLayout cookies, uint uplink, Ipv4Address vip) =>
-        Fx.Flow(cookies, Arp, Priority.VipArpNotAnswered, FlowFeature.ArpResponder, vip.Value,
-            Fx.Match(Fx.InPort(uplink), Fx.EthType(EtherType.Arp), Fx.ArpOp(Request), Fx.ArpTpa(vip)),
-            Fx.Apply(Fx.Normal));
+        FlowParts.Flow(cookies, Arp, Priority.VipArpNotAnswered, FlowFeature.ArpResponder, vip.Value,
+            FlowParts.Match(FlowParts.InPort(uplink), FlowParts.EthType(EtherType.Arp), FlowParts.ArpOp(Request), FlowParts.ArpTpa(vip)),
+            FlowParts.Apply(FlowParts.Normal));
 
     /// <summary>
     /// Port-group mode: a server's own ARP request for the shared VIP (an RFC 5227 address-conflict probe
@@ -133,10 +133,10 @@ public static class ArpFlows
     /// conflict to the server. Per server port.
     /// </summary>
     public static FlowEntry PortGroupServerVipArpFlow(CookieLayout cookies, uint serverPort, Ipv4Address vip) =>
-        Fx.Flow(cookies, Arp, Priority.VipArpNotAnswered, FlowFeature.PortGroup, serverPort,
-            Fx.Match(Fx.InPort(serverPort), Fx.EthType(EtherType.Arp), Fx.ArpTpa(vip)));
+        FlowParts.Flow(cookies, Arp, Priority.VipArpNotAnswered, FlowFeature.PortGroup, serverPort,
+            FlowParts.Match(FlowParts.InPort(serverPort), FlowParts.EthType(EtherType.Arp), FlowParts.ArpTpa(vip)));
 
     /// <summary>Everything else in <c>arp</c> (other hosts' ARP) is switched normally.</summary>
     public static FlowEntry ArpDefaultFlow(CookieLayout cookies) =>
-        Fx.Flow(cookies, Arp, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any, Fx.Apply(Fx.Normal));
+        FlowParts.Flow(cookies, Arp, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any, FlowParts.Apply(FlowParts.Normal));
 }

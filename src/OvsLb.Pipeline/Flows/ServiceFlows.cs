@@ -2,7 +2,7 @@ using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Config;
-using OvsLb.Pipeline.Hashing;
+using OvsLb.Pipeline.Groups;
 using OvsLb.State;
 using static OvsLb.Pipeline.LbPipeline;
 
@@ -18,8 +18,8 @@ public static class ServiceFlows
     /// bridge on its way.
     /// </summary>
     public static FlowEntry ClassifyToServiceFlow(CookieLayout cookies, MacAddress lbMac) =>
-        Fx.Flow(cookies, Classify, Priority.ClassifyToService, FlowFeature.Default, 0,
-            Fx.Match(Fx.EthDst(lbMac), Fx.EthType(EtherType.IPv4)), Fx.Goto(Service));
+        FlowParts.Flow(cookies, Classify, Priority.ClassifyToService, FlowFeature.Default, 0,
+            FlowParts.Match(FlowParts.EthDst(lbMac), FlowParts.EthType(EtherType.IPv4)), FlowParts.Goto(Service));
 
     /// <summary>
     /// The service's entry: its VIP, protocol and port (or every port) → its select group, which picks
@@ -28,25 +28,25 @@ public static class ServiceFlows
     /// on this bridge.
     /// </summary>
     public static FlowEntry ServiceFlow(CookieLayout cookies, ServiceConfig service, uint groupId) =>
-        Fx.Flow(cookies, Service, service.AllPorts ? Priority.ServiceAllPorts : Priority.ServicePort, FlowFeature.Service, Fx.ObjectId(service.Name),
+        FlowParts.Flow(cookies, Service, service.AllPorts ? Priority.ServiceAllPorts : Priority.ServicePort, FlowFeature.Service, StableId.Of(service.Name),
             service.Port is ushort p
-                ? Fx.Match(Fx.EthType(EtherType.IPv4), Fx.IpProto(service.Protocol), Fx.IpDst(service.Vip), Fx.L4Dst(service.Protocol, p))
-                : Fx.Match(Fx.EthType(EtherType.IPv4), Fx.IpProto(service.Protocol), Fx.IpDst(service.Vip)),
-            Fx.Apply(Fx.Group(groupId)));
+                ? FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(service.Protocol), FlowParts.IpDst(service.Vip), FlowParts.L4Dst(service.Protocol, p))
+                : FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(service.Protocol), FlowParts.IpDst(service.Vip)),
+            FlowParts.Apply(FlowParts.Group(groupId)));
 
     /// <summary>
-    /// Port-group mode (seed 000): IPv4 to the shared VIP that no service port matches (ICMP, other
+    /// Port-group mode: IPv4 to the shared VIP that no service port matches (ICMP, other
     /// ports) goes to the master server, the one the VIP's ARP entry stands for. Exists while the port
     /// group has a live server; moves when the master's port goes down.
     /// </summary>
     public static FlowEntry PortGroupMasterFlow(CookieLayout cookies, ServiceConfig service, MacAddress groupMac, MacAddress masterMac, uint masterPort) =>
-        Fx.Flow(cookies, Service, Priority.PortGroupMaster, FlowFeature.PortGroup, Fx.ObjectId(service.Name),
-            Fx.Match(Fx.EthType(EtherType.IPv4), Fx.IpDst(service.Vip)),
-            Fx.Apply(Fx.SetEthSrc(groupMac), Fx.SetEthDst(masterMac), Fx.Output(masterPort)));
+        FlowParts.Flow(cookies, Service, Priority.PortGroupMaster, FlowFeature.PortGroup, StableId.Of(service.Name),
+            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpDst(service.Vip)),
+            FlowParts.Apply(FlowParts.SetEthSrc(groupMac), FlowParts.SetEthDst(masterMac), FlowParts.Output(masterPort)));
 
     /// <summary>Other traffic to the LB MAC has nowhere to go: dropped (visible in this flow's counters).</summary>
     public static FlowEntry ServiceDefaultFlow(CookieLayout cookies) =>
-        Fx.Flow(cookies, Service, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any);
+        FlowParts.Flow(cookies, Service, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any);
 
     /// <summary>
     /// Direct mode bucket: the backend's real MAC, then its port when the backend's switch port is on
@@ -54,21 +54,21 @@ public static class ServiceFlows
     /// backend holds the VIP on a non-ARP interface and answers the client directly.
     /// </summary>
     public static BackendBucket DirectBucket(MacAddress backendMac, uint? localPort) =>
-        new([Fx.SetEthDst(backendMac), localPort is uint p ? Fx.Output(p) : Fx.Normal], localPort);
+        new([FlowParts.SetEthDst(backendMac), localPort is uint p ? FlowParts.Output(p) : FlowParts.Normal], localPort);
 
     /// <summary>
-    /// Translate mode bucket (seed 002): the fake MAC that encodes the backend's IPv4 address, then the
+    /// Translate mode bucket: the fake MAC that encodes the backend's IPv4 address, then the
     /// <c>translate</c> table, which turns it back into ip_dst and finds the next hop.
     /// </summary>
     public static BackendBucket TranslateBucket(MacAddress fakeMac) =>
-        new([Fx.SetEthDst(fakeMac), Fx.Resubmit(Translate)]);
+        new([FlowParts.SetEthDst(fakeMac), FlowParts.Resubmit(Translate)]);
 
     /// <summary>
-    /// Port-group bucket (seed 000): the server's MAC, the group MAC as source (so the server replies to
+    /// Port-group bucket: the server's MAC, the group MAC as source (so the server replies to
     /// the switch), out of the server's port, which is watched.
     /// </summary>
     public static BackendBucket PortGroupBucket(MacAddress groupMac, MacAddress serverMac, uint port) =>
-        new([Fx.SetEthSrc(groupMac), Fx.SetEthDst(serverMac), Fx.Output(port)], port);
+        new([FlowParts.SetEthSrc(groupMac), FlowParts.SetEthDst(serverMac), FlowParts.Output(port)], port);
 
     /// <summary>The destination MAC a bucket sets (how a group read back from the switch names its backends).</summary>
     public static MacAddress? BucketEthDst(IEnumerable<OfpAction> actions)

@@ -4,32 +4,6 @@ using OvsLb.OpenFlow.Packets;
 
 namespace OvsLb.Pipeline.Hashing;
 
-/// <summary>An IPv4 connection as OVS hashes it: protocol, source and destination address and port.</summary>
-/// <param name="Protocol">IP protocol number (<see cref="IpProtocol.Tcp"/>, <see cref="IpProtocol.Udp"/>, ...).</param>
-/// <param name="Source">Source address.</param>
-/// <param name="SourcePort">Source port (ICMP: type).</param>
-/// <param name="Destination">Destination address.</param>
-/// <param name="DestinationPort">Destination port (ICMP: code).</param>
-public readonly record struct FiveTuple(byte Protocol, Ipv4Address Source, ushort SourcePort, Ipv4Address Destination, ushort DestinationPort)
-{
-    public string ProtocolName => Protocol switch { IpProtocol.Tcp => "tcp", IpProtocol.Udp => "udp", IpProtocol.Icmp => "icmp", IpProtocol.Sctp => "sctp", _ => $"ip_proto={Protocol}" };
-
-    public override string ToString() => $"{ProtocolName} {Source}:{SourcePort} -> {Destination}:{DestinationPort}";
-}
-
-/// <summary>The hash a select group asks the datapath for (OVS's <c>enum ovs_hash_alg</c>).</summary>
-public enum DpHashAlgorithm
-{
-    /// <summary><c>OVS_HASH_ALG_L4</c>: the packet's RSS hash (userspace datapath: a software 5-tuple hash
-    /// when the NIC gave none), mixed with the basis. Used when a group names <c>selection_method=dp_hash</c>
-    /// with algorithm 0.</summary>
-    L4 = 0,
-    /// <summary><c>OVS_HASH_ALG_SYM_L4</c>: a symmetric hash of the addresses, protocol and (TCP/SCTP only)
-    /// ports. OVS 3.1 uses it for every select group that names no selection method, which is what
-    /// <see cref="BackendSelectGroup"/> builds.</summary>
-    SymmetricL4 = 1,
-}
-
 /// <summary>
 /// The <c>dp_hash</c> the Open vSwitch 3.1 userspace (netdev) datapath computes for a packet sent to a
 /// select group, re-implemented so <c>ovslb which</c> can say which bucket, hence which backend, a

@@ -5,7 +5,7 @@ namespace OvsLb.Runtime.Session;
 
 /// <summary>
 /// The switches a controller has a session with (handshake finished), by datapath id. There is one
-/// registry, kept by <see cref="OpenFlowController"/> (it adds and removes sessions); an application
+/// registry, kept by <see cref="SwitchServer"/> (it adds and removes sessions); an application
 /// that needs to know which switches are connected (e.g. another bridge's ports, where to send a probe)
 /// is given the same instance and reads it through <see cref="ISwitchHandle"/>, instead of keeping a
 /// second registry from connect and disconnect events that could disagree with this one.

@@ -8,15 +8,6 @@ using OvsLb.State;
 
 namespace OvsLb.Runtime.Session;
 
-/// <summary>What one reconciliation did.</summary>
-public sealed record ReconcileResult(StateDiff Diff, bool ReadBack, TimeSpan Duration, int FlowModsSent, int GroupModsSent)
-{
-    public bool Changed => !Diff.IsEmpty;
-
-    /// <summary>When the reconciliation finished (wall clock, for the status endpoint).</summary>
-    public DateTimeOffset CompletedAt { get; init; } = DateTimeOffset.UtcNow;
-}
-
 /// <summary>A bundle the switch refused; nothing of it was applied.</summary>
 public sealed class BundleFailedException(string message) : Exception(message);
 
@@ -42,7 +33,7 @@ public sealed partial class SwitchSession
 
     /// <summary>
     /// Reconciliations of this session that failed in a row: the controller's retry backoff
-    /// (<see cref="OpenFlowController"/>) counts them here, and a success resets it. Held by the session so
+    /// (<see cref="SwitchServer"/>) counts them here, and a success resets it. Held by the session so
     /// it goes when the session does.
     /// </summary>
     internal int ReconcileFailures;

@@ -5,7 +5,7 @@ using OvsLb.State;
 namespace OvsLb.Pipeline.Tests.Measurement;
 
 /// <summary>
-/// Issue 4, "Disruption": with N = 2..16 backends, adding or removing one moves at most 1.25/N of the
+/// Disruption: with N = 2..16 backends, adding or removing one moves at most 1.25/N of the
 /// flows, measured through a real OVS (ofproto/trace of the installed select group), beside the
 /// same figure for a naive one-bucket-per-backend group. Figures go to the test output; the README's
 /// table comes from here (<c>dotnet test tests/OvsLb.Pipeline.Tests --filter DisruptionOvsTests

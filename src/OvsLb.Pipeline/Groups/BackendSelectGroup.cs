@@ -2,22 +2,17 @@ using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Messages.Groups;
 using OvsLb.OpenFlow.Text;
 using OvsLb.OpenFlow.Wire;
+using OvsLb.Pipeline.Hashing;
 using OvsLb.State;
 
-namespace OvsLb.Pipeline.Hashing;
-
-/// <summary>What a bucket does for one backend: its actions, and the port whose liveness it watches.</summary>
-/// <param name="Actions">The bucket's actions (e.g. set eth_dst to the backend's MAC, output).</param>
-/// <param name="WatchPort">A local port the backend sits behind; OVS skips the bucket in the datapath
-/// while that port is down (before the controller reacts). Null: no watch (OFPP_ANY).</param>
-public sealed record BackendBucket(EquatableArray<OfpAction> Actions, uint? WatchPort = null);
+namespace OvsLb.Pipeline.Groups;
 
 /// <summary>
 /// Builds a service's select group with a fixed number of buckets, one per slot of a
 /// <see cref="MaglevTable"/>.
 /// <para>
 /// <b>Why the group exists.</b> A service's traffic is spread over its backends by hashing each
-/// flow (seed 000: "hashing ... across the port group"). OVS in OpenFlow 1.3 hashes a select group
+/// flow, so one connection always reaches the same backend. OVS in OpenFlow 1.3 hashes a select group
 /// with its dp_hash method: <c>dp_hash &amp; (n_hash-1)</c> indexes a table of n_hash =
 /// max(16, 2^⌈log₂(Σw/w_min)⌉) entries filled in bucket order (ofproto-dpif.c,
 /// group_setup_dp_hash_table; at most 256 for the default method). With one bucket per backend that

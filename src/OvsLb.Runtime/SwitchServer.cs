@@ -11,12 +11,12 @@ using OvsLb.Runtime.Transport;
 namespace OvsLb.Runtime;
 
 /// <summary>
-/// The controller: listens for switches, runs one <see cref="SwitchSession"/> per connection, and
+/// The OpenFlow server side of the controller: listens for switches, runs one <see cref="SwitchSession"/> per connection, and
 /// keeps every writable switch reconciled with the desired state from the
 /// <see cref="IDesiredStateProvider"/>. Stopping it closes the connections and leaves the switches'
 /// flows in place (with fail_mode=secure they keep forwarding).
 /// </summary>
-public sealed class OpenFlowController : IAsyncDisposable
+public sealed class SwitchServer : IAsyncDisposable
 {
     private readonly ControllerOptions _options;
     private readonly IDesiredStateProvider _desired;
@@ -34,7 +34,7 @@ public sealed class OpenFlowController : IAsyncDisposable
     /// A controller for <paramref name="desired"/>; <paramref name="switches"/> is the registry of connected
     /// switches it keeps: the one the application reads (e.g. the load balancer's), or null for a private one.
     /// </summary>
-    public OpenFlowController(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null,
+    public SwitchServer(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null,
         SwitchDirectory? switches = null)
     {
         var errors = options.Validate();

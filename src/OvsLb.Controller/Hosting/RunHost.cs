@@ -18,7 +18,7 @@ namespace OvsLb.Controller.Hosting;
 /// command line (<c>--Controller:EchoInterval=00:00:02</c>), in that order of precedence (last wins);
 /// structured console logging with per-switch scopes; graceful shutdown that leaves flows in place.
 /// </summary>
-public static class ControllerHost
+public static class RunHost
 {
     public static IHostBuilder CreateBuilder(string[] args, Action<IServiceCollection>? configure = null)
     {
@@ -62,7 +62,7 @@ public static class ControllerHost
                 });
                 services.AddSingleton<IDesiredStateProvider>(sp => sp.GetRequiredService<LoadBalancer>());
                 services.AddSingleton<ISwitchEvents>(sp => sp.GetRequiredService<LoadBalancer>());
-                services.AddSingleton(sp => new OpenFlowController(
+                services.AddSingleton(sp => new SwitchServer(
                     sp.GetRequiredService<IOptions<ControllerOptions>>().Value,
                     sp.GetRequiredService<IDesiredStateProvider>(),
                     sp.GetRequiredService<ISwitchEvents>(),
@@ -71,16 +71,9 @@ public static class ControllerHost
                     sp.GetRequiredService<SwitchDirectory>()));
                 services.AddStatusEndpoint(ctx.Configuration, configFile);
                 services.AddHostedService<LoadBalancerService>();
-                services.AddHostedService<ControllerService>();
+                services.AddHostedService<SwitchServerService>();
                 configure?.Invoke(services);
             })
             .UseConsoleLifetime(o => o.SuppressStatusMessages = true);
     }
-}
-
-/// <summary>Starts and stops the <see cref="OpenFlowController"/> with the host.</summary>
-internal sealed class ControllerService(OpenFlowController controller) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => controller.StartAsync(cancellationToken);
-    public Task StopAsync(CancellationToken cancellationToken) => controller.StopAsync();
 }

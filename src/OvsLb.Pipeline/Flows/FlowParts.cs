@@ -14,7 +14,7 @@ namespace OvsLb.Pipeline.Flows;
 /// Small building blocks for the flow factories: match fields (always in prerequisite order, as OVS
 /// checks them in wire order), actions and the flow entry itself with its cookie. No policy here.
 /// </summary>
-public static class Fx
+public static class FlowParts
 {
     public static OxmEntry InPort(uint port) => OxmEntry.For(MfId.InPortOxm, port);
     public static OxmEntry EthDst(MacAddress m) => OxmEntry.For(MfId.EthDst, m.Value);
@@ -57,16 +57,4 @@ public static class Fx
         Cookie = cookies.Make((byte)feature, objectId),
         Instructions = new EquatableArray<OfpInstruction>(instructions),
     };
-
-    /// <summary>A stable 32-bit object id for a name (FNV-1a), so cookies survive restarts and reorderings.</summary>
-    public static uint ObjectId(string name)
-    {
-        uint h = 2166136261;
-        foreach (char c in name)
-        {
-            h ^= c;
-            h *= 16777619;
-        }
-        return h;
-    }
 }
