@@ -52,7 +52,7 @@ public static class CanonicalInstructions
         }
         if (list.Count == 0) return [];
         // A stable sort: two instructions of one type (which OVS refuses) keep their order.
-        var sorted = list.Select((i, n) => (i, n)).OrderBy(x => Order(x.i.Type)).ThenBy(x => x.n).Select(x => x.i).ToArray();
+        var sorted = list.Select((i, n) => (i, n)).OrderBy(x => x.i.Order).ThenBy(x => x.n).Select(x => x.i).ToArray();
         var wire = OfpEncoder.ToArray(new FlowMod { Match = OfpMatch.Any, Instructions = sorted });
         return wire.AsSpan(FlowModInstructionsAt).ToArray();
     }
@@ -86,15 +86,4 @@ public static class CanonicalInstructions
         }
         return copy;
     }
-
-    private static int Order(OfpInstructionType t) => t switch
-    {
-        OfpInstructionType.Meter => 0,
-        OfpInstructionType.ApplyActions => 1,
-        OfpInstructionType.ClearActions => 2,
-        OfpInstructionType.WriteActions => 3,
-        OfpInstructionType.WriteMetadata => 4,
-        OfpInstructionType.GotoTable => 5,
-        _ => 6,
-    };
 }

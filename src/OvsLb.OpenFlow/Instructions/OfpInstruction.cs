@@ -26,7 +26,7 @@ public abstract record OfpInstruction
     public abstract void Format(StringBuilder s);
 
     /// <summary>Canonical position, the order OVS decodes and prints instructions in.</summary>
-    internal int Order => Type switch
+    public int Order => Type switch
     {
         OfpInstructionType.Meter => 0,
         OfpInstructionType.ApplyActions => 1,
