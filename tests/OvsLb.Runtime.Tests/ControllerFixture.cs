@@ -12,7 +12,7 @@ public sealed class RunningController : IAsyncDisposable
 {
     public RunningController(SwitchState desired, Action<ControllerOptions>? configure = null, ISwitchEvents? events = null)
     {
-        Options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(1), HandshakeTimeout = TimeSpan.FromSeconds(5) };
+        Options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(3), HandshakeTimeout = TimeSpan.FromSeconds(5) };
         configure?.Invoke(Options);
         Desired = new StaticDesiredState(desired);
         Controller = new SwitchServer(Options, Desired, events, Log.Factory());

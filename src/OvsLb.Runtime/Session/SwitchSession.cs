@@ -195,8 +195,10 @@ public sealed partial class SwitchSession : ISwitchHandle
     {
         string offered = DescribeVersions(hello);
         var text = $"OvsLbController speaks OpenFlow 1.3 only; this switch offers {offered}. Set it with: ovs-vsctl set bridge BRIDGE protocols=OpenFlow13";
+        var reason = new CloseReason($"refused: no OpenFlow 1.3 ({offered}); set it with: ovs-vsctl set bridge BRIDGE protocols=OpenFlow13");
+        _conn.ClosingFor(reason); // before the error is queued: its send may fail first when the switch hangs up at once
         Send(new ErrorMessage(0, 0, new Bytes(System.Text.Encoding.ASCII.GetBytes(text))) { Xid = hello.Xid });
-        await _conn.FlushAndCloseAsync(new CloseReason($"refused: no OpenFlow 1.3 ({offered}); set it with: ovs-vsctl set bridge BRIDGE protocols=OpenFlow13"), TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        await _conn.FlushAndCloseAsync(reason, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
     }
 
     private static string DescribeVersions(HelloMessage h)

@@ -267,7 +267,7 @@ public sealed class SwitchConnection : IAsyncDisposable
     /// </summary>
     public async Task FlushAndCloseAsync(CloseReason reason, TimeSpan timeout)
     {
-        Interlocked.CompareExchange(ref _closing, reason, null);
+        ClosingFor(reason);
         _outbound.Writer.TryComplete();
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (_outbound.Reader.Count > 0 && Environment.TickCount64 < deadline && !_closed.IsCancellationRequested)
@@ -276,6 +276,13 @@ public sealed class SwitchConnection : IAsyncDisposable
         }
         Close(reason);
     }
+
+    /// <summary>
+    /// Records why the connection is about to end before the last messages are queued: a peer that closes as
+    /// soon as it reads them (a switch refusing our version) makes their send fail first, and the connection
+    /// must still end for this reason, not for "send failed". The first reason recorded wins.
+    /// </summary>
+    public void ClosingFor(CloseReason reason) => Interlocked.CompareExchange(ref _closing, reason, null);
 
     public void Close(CloseReason reason)
     {
