@@ -140,9 +140,7 @@ public sealed record SetFieldAction(OxmEntry Field) : OfpAction
     /// </summary>
     internal static OfpAction Read(ref OfpReader r, ReadOnlyMemory<byte> whole)
     {
-        var e = OxmEntry.Read(ref r);
-        if (!r.Rest.TrimStart((byte)0).IsEmpty || r.Remaining >= 8) return new RawAction(new Bytes(whole));
-        return new SetFieldAction(e);
+        return OxmEntry.ReadPadded(ref r) is OxmEntry e ? new SetFieldAction(e) : new RawAction(new Bytes(whole));
     }
 
     public override void Format(StringBuilder s)

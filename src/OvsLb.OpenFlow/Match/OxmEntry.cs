@@ -72,6 +72,17 @@ public sealed record OxmEntry
     }
 
     /// <summary>
+    /// Reads the one OXM an action carries (set_field, NXAST_REG_LOAD2) followed by its padding; null when
+    /// the rest is not 0-7 zero bytes, so the caller keeps the action whole as raw bytes (OVS refuses such
+    /// padding with OFPBAC_BAD_SET_ARGUMENT) and it re-encodes unchanged.
+    /// </summary>
+    internal static OxmEntry? ReadPadded(ref OfpReader r)
+    {
+        var e = Read(ref r);
+        return r.Rest.TrimStart((byte)0).IsEmpty && r.Remaining < 8 ? e : null;
+    }
+
+    /// <summary>
     /// Decodes one TLV (OpenFlow 1.3.5 §7.2.3.2). Rejects a payload that overruns the match, a masked
     /// TLV with an odd payload, and a value with bits set outside its mask (OVS: OFPBMC_BAD_WILDCARDS).
     /// </summary>

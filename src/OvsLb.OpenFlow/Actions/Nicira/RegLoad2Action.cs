@@ -33,9 +33,7 @@ public sealed record RegLoad2Action(OxmEntry Field) : OfpAction
     /// </summary>
     internal static OfpAction Read(ref OfpReader r, ReadOnlyMemory<byte> whole)
     {
-        var e = OxmEntry.Read(ref r);
-        if (!r.Rest.TrimStart((byte)0).IsEmpty || r.Remaining >= 8) return new RawAction(new Bytes(whole));
-        return new RegLoad2Action(e);
+        return OxmEntry.ReadPadded(ref r) is OxmEntry e ? new RegLoad2Action(e) : new RawAction(new Bytes(whole));
     }
 
     /// <summary>format_SET_FIELD for a set_field that did not come from NXAST_REG_LOAD.</summary>
