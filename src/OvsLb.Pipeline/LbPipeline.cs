@@ -17,6 +17,13 @@ namespace OvsLb.Pipeline;
 ///                        │                                                        ip_dst ← eth_dst[0..31] ─► 50 nexthop ─► output
 ///                        ├─ ip from backends ─► 40 return ── SNAT ip_src ← VIP, NORMAL / port group ─► 50
 ///                        └─ anything else: NORMAL
+///
+///  NAT modes (conntrack zone Z; fullnat also Z+1):
+///   20 service ── ct(zone=Z,nat) ─► 22 conntrack ─┬─ +new: 23 affinity, then 24 pick ── group ─► bucket: reg1 ← backend ─► 24 pick
+///                                                 │         24 pick: reg1 = backend ─► ct(commit,zone=Z,nat(dst=IP:PORT)) ─► 26 snat (fullnat) / 28 to_backend
+///                                                 └─ +est/+rel ─► 26 snat (fullnat: ct(commit,zone=Z+1,nat(src=snatIp))) ─► 28 to_backend ─► 50 nexthop
+///   replies: 40 return ── ct(zone=Z,nat) ─► 42 unnat ── eth_src ← lbMac, NORMAL
+///            20 service (to snatIp) ── ct(zone=Z+1,nat) ─► 44 unsnat ── ct(zone=Z,nat) ─► 46 client (learned client MAC and port)
 /// </code>
 /// </summary>
 public static class LbPipeline
@@ -69,27 +76,102 @@ public static class LbPipeline
         Exits = TableExit.Output | TableExit.Drop,
     };
 
+    public static readonly PipelineTable Conntrack = new(22, "conntrack",
+        "NAT services after the tracker (DNAT zone): a new connection to VIP:port is looked up in 'affinity' and then picked in 'pick'; an established or related one goes on as conntrack rewrote it; an invalid one is dropped.")
+    {
+        Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst, CtState, CtNwProto, CtNwDst, CtTpDst),
+        Sets = Fields(BackendRegister),
+        Exits = TableExit.Drop,
+    };
+
+    public static readonly PipelineTable Affinity = new(23, "affinity",
+        "Client affinity: learned entries client IP + VIP:port → reg1 = the backend it had; expire after the service's affinity timeout without a new connection.")
+    {
+        Matches = Fields(EthType, IpProto, Ipv4Src, Ipv4Dst, TcpDst, UdpDst),
+        Sets = Fields(BackendRegister),
+        Exits = TableExit.Drop,
+    };
+
+    public static readonly PipelineTable Pick = new(24, "pick",
+        "A new NAT connection's backend: reg1 = a backend → commit the connection with DNAT to its IP:port; reg1 = 0 → the service's select group, whose bucket sets reg1 (and learns affinity) and comes back here.")
+    {
+        Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst, BackendRegister),
+        Sets = Fields(BackendRegister),
+        Exits = TableExit.Group | TableExit.Learn | TableExit.Drop,
+    };
+
+    public static readonly PipelineTable Snat = new(26, "snat",
+        "fullnat: the connection also gets source NAT to this bridge's snatIp (SNAT zone), after the client's MAC and port are learned for the replies.")
+    {
+        Matches = Fields(EthType),
+        Sets = Fields(),
+        Exits = TableExit.Learn,
+    };
+
+    public static readonly PipelineTable ToBackend = new(28, "to_backend",
+        "NAT connections leave for their backend: ip_dst = the backend → eth_src ← lbMac and its static MAC, or reg0 ← its IP for 'nexthop' (an on-link backend's learned MAC, else the gateway).")
+    {
+        Matches = Fields(EthType, Ipv4Dst),
+        Sets = Fields(EthSrc, EthDst, NextHopRegister),
+        Exits = TableExit.Output | TableExit.Normal | TableExit.Drop,
+    };
+
+    public static readonly PipelineTable Unnat = new(42, "unnat",
+        "nat replies after the tracker: conntrack restored VIP:port as source; eth_src ← lbMac (the MAC the client has for the VIP), NORMAL. Not a NAT reply: NORMAL as it is.")
+    {
+        Matches = Fields(EthType, CtState),
+        Sets = Fields(EthSrc),
+        Exits = TableExit.Normal,
+    };
+
+    public static readonly PipelineTable Unsnat = new(44, "unsnat",
+        "fullnat replies to the snatIp after the SNAT zone (destination back to the client): through the DNAT zone (source back to VIP:port), then 'client'.")
+    {
+        Matches = Fields(EthType, CtState),
+        Sets = Fields(EthSrc),
+        Exits = TableExit.Drop,
+    };
+
+    public static readonly PipelineTable Client = new(46, "client",
+        "fullnat: learned client IP → its MAC (or its router's) and port, from the connection's first direction; refreshed by the client's traffic.")
+    {
+        Matches = Fields(EthType, Ipv4Dst),
+        Sets = Fields(EthDst),
+        Exits = TableExit.Output | TableExit.Drop,
+    };
+
     /// <summary>The edges between tables, declared once: where each table's flows may continue, and which tables learn actions write.</summary>
     static LbPipeline()
     {
         Classify.Connect([Arp, Service, Return]);
         Arp.Connect([], learnsInto: [NextHop]);
-        Service.Connect([Translate]);   // a translate-mode bucket resubmits
+        Service.Connect([Translate, Conntrack, Unsnat]);   // a translate-mode bucket resubmits; NAT services pass the tracker
         Translate.Connect([NextHop]);
-        Return.Connect([NextHop]);
+        Conntrack.Connect([Affinity, Pick, Snat, ToBackend]);
+        Affinity.Connect([]);
+        Pick.Connect([Pick, Snat, ToBackend], learnsInto: [Affinity]);
+        Snat.Connect([ToBackend], learnsInto: [Client]);
+        ToBackend.Connect([NextHop]);
+        Return.Connect([NextHop, Unnat]);
+        Unnat.Connect([]);
+        Unsnat.Connect([Client]);
+        Client.Connect([]);
         NextHop.Connect([NextHop]);     // the fallback to the next gateway resubmits here again
     }
 
     private static HashSet<MfId> Fields(params MfId[] ids) => [.. ids];
 
     /// <summary>All tables in pipeline order.</summary>
-    public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Service, Translate, Return, NextHop];
+    public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Service, Conntrack, Affinity, Pick, Snat, ToBackend, Translate, Return, Unnat, Unsnat, Client, NextHop];
 
     /// <summary>The table with id <paramref name="id"/>, or null.</summary>
     public static PipelineTable? ById(byte id) => Tables.FirstOrDefault(t => t.Id == id);
 
     /// <summary>reg0: the IPv4 address of the next-hop gateway, set by 'translate' and 'return', matched by 'nexthop'.</summary>
     public const MfId NextHopRegister = MfId.Reg0;
+
+    /// <summary>reg1: a NAT connection's backend (its <see cref="Flows.StableId"/>, never 0), set by a bucket or an affinity entry, matched by 'pick'.</summary>
+    public const MfId BackendRegister = MfId.Reg1;
 
     /// <summary>Priorities, named so the docs and the flows agree.</summary>
     public static class Priority
@@ -113,5 +195,15 @@ public static class LbPipeline
         public const ushort NextHopFallback = 10;
         public const ushort ReturnSnat = 100;
         public const ushort PortGroupReturn = 100;
+        public const ushort NatReply = 100;
+        public const ushort SnatReply = 200;
+        public const ushort ConntrackNew = 200;
+        public const ushort ConntrackEstablished = 100;
+        public const ushort AffinityLearned = 100;
+        public const ushort PickBackend = 200;
+        public const ushort PickGroup = 100;
+        public const ushort ToBackend = 100;
+        public const ushort UnnatReply = 100;
+        public const ushort ClientLearned = 100;
     }
 }

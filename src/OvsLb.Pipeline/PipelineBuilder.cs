@@ -18,7 +18,7 @@ public static class PipelineBuilder
 
     /// <summary>The identity the Maglev table hashes: the IP in translate mode, else the MAC.</summary>
     public static string BackendKey(ServiceConfig s, BackendConfig b) =>
-        s.Mode == ServiceMode.Translate ? b.Ip!.Value.ToString() : b.Mac!.Value.ToString();
+        s.Mode is ServiceMode.Translate or ServiceMode.Nat or ServiceMode.FullNat ? b.Ip!.Value.ToString() : b.Mac!.Value.ToString();
 
     /// <summary>The configured bridge a switch is: by datapath id, else by bridge name.</summary>
     public static BridgeConfig? FindBridge(LoadBalancerConfig config, ulong datapathId, string? bridgeName) =>
@@ -112,13 +112,16 @@ public static class PipelineBuilder
             flows.Add(RoutingFlows.DefaultFlow(c, Return, normal: true));
         }
 
+        var nat = ServicesOn(config, bridge).Where(s => s.IsNat).ToList();
+        if (nat.Count > 0) NatBridgeFlows(config, bridge, view, c, nat, flows, warnings);
+
         if (translates)
         {
             if (bridge.Gateways.IsEmpty) warnings.Add($"bridge '{bridge.Name}' balances translate-mode services but declares no gateway: translated packets are dropped");
             else flows.Add(RoutingFlows.AddressTranslationFlow(c, config.Options.FakeMacPrefix, bridge.LbMac, bridge.Gateways[0]));
             flows.Add(RoutingFlows.DefaultFlow(c, Translate, normal: false));
         }
-        if (!bridge.Gateways.IsEmpty)
+        if (!bridge.Gateways.IsEmpty || nat.Count > 0)
         {
             ushort learnSeconds = (ushort)config.Options.NextHopTimeout.TotalSeconds; // validated: whole seconds, 2..65535
             for (int i = 0; i < bridge.Gateways.Length; i++)
@@ -136,6 +139,63 @@ public static class PipelineBuilder
         if (probesFromHere) flows.Add(ArpFlows.HealthReplyFlow(c, bridge.LbMac));
 
         return new BridgePlan(bridge, SwitchState.Create(flows, groups), plans, bridge.Gateways.ToArray(), warnings);
+    }
+
+    /// <summary>How long a fullnat client's learned MAC and port live without traffic from the client.</summary>
+    public const ushort ClientMacTimeout = 300;
+
+    /// <summary>
+    /// The bridge-wide part of the NAT modes: table defaults, the reply path, each backend's way out
+    /// (<c>to_backend</c>, and ARP learning of its MAC for <c>nexthop</c> when it has no configured MAC)
+    /// and, for fullnat, the snatIp's ARP answer, SNAT and un-SNAT.
+    /// </summary>
+    private static void NatBridgeFlows(LoadBalancerConfig config, BridgeConfig bridge, BridgeView view, CookieLayout c, List<ServiceConfig> nat, List<FlowEntry> flows, List<string> warnings)
+    {
+        var o = config.Options;
+        ushort learnSeconds = (ushort)o.NextHopTimeout.TotalSeconds;
+        flows.Add(RoutingFlows.DefaultFlow(c, Conntrack, normal: false));
+        flows.Add(RoutingFlows.DefaultFlow(c, Affinity, normal: false));
+        flows.Add(RoutingFlows.DefaultFlow(c, Pick, normal: false));
+        flows.Add(RoutingFlows.DefaultFlow(c, ToBackend, normal: false));
+        flows.AddRange(NatFlows.UnnatFlows(c, bridge.LbMac));
+        flows.Add(RoutingFlows.DefaultFlow(c, Unnat, normal: true));
+        var toBackend = new Dictionary<Ipv4Address, FlowEntry>();
+        var learned = new HashSet<Ipv4Address>(bridge.Gateways);
+        foreach (var s in nat)
+        {
+            foreach (var b in s.Backends)
+            {
+                var ip = b.Ip!.Value;
+                uint? port = b.Port is PortRef p && IsLocal(config, b, bridge) ? view.Resolve(p) : null;
+                var f = NatFlows.ToBackendFlow(c, ip, bridge.LbMac, b.Mac, port);
+                if (!toBackend.TryAdd(ip, f) && toBackend[ip].Text != f.Text)
+                {
+                    warnings.Add($"service '{s.Name}' backend '{b.Name}': {ip} is also another NAT backend with a different MAC or port; the first one is used");
+                }
+                if (b.Mac is null && learned.Add(ip))
+                {
+                    flows.Add(ArpFlows.GatewayLearnFlow(c, ip, learnSeconds));
+                    flows.Add(ArpFlows.GatewayProbeReplyFlow(c, ip, bridge.LbMac, learnSeconds));
+                    if (!bridge.Gateways.IsEmpty) flows.Add(RoutingFlows.NextHopFallbackFlow(c, ip, bridge.Gateways[0]));
+                }
+            }
+        }
+        flows.AddRange(toBackend.Values);
+        if (nat.Any(s => s.Mode == ServiceMode.FullNat))
+        {
+            if (bridge.SnatIp is not Ipv4Address snat)
+            {
+                warnings.Add($"bridge '{bridge.Name}' balances fullnat services but has no snatIp: their connections are dropped");
+                return;
+            }
+            flows.Add(ArpFlows.ArpResponderFlow(c, snat, bridge.LbMac, snat.Value));
+            flows.Add(NatFlows.SnatReplyFlow(c, snat, o.SnatZone));
+            flows.AddRange(NatFlows.UnsnatFlows(c, bridge.LbMac, o.ConntrackZone));
+            flows.Add(RoutingFlows.DefaultFlow(c, Unsnat, normal: false));
+            flows.Add(NatFlows.SnatFlow(c, snat, o.SnatZone, ClientMacTimeout));
+            flows.Add(RoutingFlows.DefaultFlow(c, Snat, normal: false));
+            flows.Add(RoutingFlows.DefaultFlow(c, Client, normal: false));
+        }
     }
 
     /// <summary>
@@ -192,6 +252,23 @@ public static class PipelineBuilder
     public static IReadOnlyList<string?> RecoverSlots(ServiceConfig s, GroupEntry installed, LoadBalancerOptions options)
     {
         var keys = new string?[installed.Buckets.Length];
+        if (s.IsNat)
+        {
+            // A NAT bucket names its backend by the tag it loads into reg1.
+            var byTag = s.Backends.GroupBy(b => NatFlows.BackendTag(s, b)).Where(g => g.Count() == 1).ToDictionary(g => g.Key, g => g.First());
+            for (int i = 0; i < keys.Length; i++)
+            {
+                uint? tag = null;
+                foreach (var a in installed.Buckets[i].Actions)
+                {
+                    // OVS reads a whole-register load back as set_field.
+                    if (a is OvsLb.OpenFlow.Actions.Nicira.RegLoadAction l && l.Dst.Ref.Field?.Id == BackendRegister) tag = (uint)l.Value;
+                    else if (a is OvsLb.OpenFlow.Actions.SetFieldAction f && f.Field.Field?.Id == BackendRegister) tag = (uint)f.Field.Value;
+                }
+                if (tag is uint t && byTag.TryGetValue(t, out var b)) keys[i] = BackendKey(s, b);
+            }
+            return keys;
+        }
         for (int i = 0; i < keys.Length; i++)
         {
             if (ServiceFlows.BucketEthDst(installed.Buckets[i].Actions) is not MacAddress m) continue;

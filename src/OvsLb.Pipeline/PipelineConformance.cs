@@ -120,6 +120,12 @@ public static class PipelineConformance
                     Exit(TableExit.Learn, "learn", where);
                     Learned(l, where);
                     return false;
+                case CtAction ct:
+                    // The tracker's own actions: nat, and writes to ct_mark/ct_label, which the table must declare.
+                    foreach (var inner in ct.Actions.Where(x => x is not NatAction)) Action(inner, where + " (inside ct)");
+                    if (ct.RecircTable == CtAction.NoRecirc) return false;
+                    Continues(ct.RecircTable, where);
+                    return true;
                 default:
                     Fail($"action {a.GetType().Name} is not used by this pipeline", where);
                     return false;

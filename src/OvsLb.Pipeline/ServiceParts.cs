@@ -84,6 +84,7 @@ internal sealed record ServiceParts(
             {
                 ServiceMode.Direct => ServiceFlows.DirectBucket(b.Mac!.Value, state.Port),
                 ServiceMode.Translate => ServiceFlows.TranslateBucket(o.FakeMac(b.Ip!.Value)),
+                ServiceMode.Nat or ServiceMode.FullNat => NatFlows.NatBucket(c, s, b),
                 _ => ServiceFlows.PortGroupBucket(bridge.LbMac, b.Mac!.Value, state.Port!.Value),
             });
         }
@@ -103,7 +104,8 @@ internal sealed record ServiceParts(
                 warnings.Add($"service '{s.Name}' backend '{b.Name}': weight {b.Weight} of {live.Sum(y => y.Weight)} is less than one of {o.Buckets} buckets, so it gets no traffic (raise its weight or options.buckets)");
             }
             group = BackendSelectGroup.Build(x.GroupId, slots, buckets);
-            flows.Add(ServiceFlows.ServiceFlow(c, s, x.GroupId));
+            if (s.IsNat) flows.AddRange(NatServiceFlows(s, o, c, x.GroupId, live));
+            else flows.Add(ServiceFlows.ServiceFlow(c, s, x.GroupId));
             if (master is not null)
             {
                 flows.Add(ServiceFlows.PortGroupMasterFlow(c, s, bridge.LbMac, master.Mac!.Value, firstLivePort!.Value));
@@ -118,8 +120,23 @@ internal sealed record ServiceParts(
         var portGroup = new List<FlowEntry>();
         var portGroupReturn = new List<FlowEntry>();
         if (s.Mode == ServiceMode.PortGroup) AddPortGroupFlows(x, portGroup, portGroupReturn, warnings);
+        if (s.IsNat)
+        {
+            // Replies pass the tracker wherever the connection was committed: on this bridge, whatever the backend's state.
+            foreach (var b in s.Backends) portGroupReturn.Add(NatFlows.BackendReplyFlow(c, s, b, o.ConntrackZone));
+        }
         return new ServiceParts(new ServicePlan(s, x.GroupId, live, keys, answer, master), group,
             [.. flows], [.. arp], [.. portGroup], [.. portGroupReturn], [.. warnings]);
+    }
+
+    /// <summary>A NAT service's flows in service, conntrack and pick (its group built by the caller).</summary>
+    private static IEnumerable<FlowEntry> NatServiceFlows(ServiceConfig s, LoadBalancerOptions o, CookieLayout c, uint groupId, List<BackendConfig> live)
+    {
+        yield return NatFlows.ServiceToConntrackFlow(c, s, o.ConntrackZone);
+        yield return NatFlows.NewConnectionFlow(c, s);
+        foreach (var f in NatFlows.EstablishedFlows(c, s)) yield return f;
+        yield return NatFlows.PickGroupFlow(c, s, groupId);
+        foreach (var b in live) yield return NatFlows.PickBackendFlow(c, s, b, o.ConntrackZone);
     }
 
     /// <summary>Port-group mode: servers' replies get the external MAC rewritten, ARP between servers is isolated.</summary>

@@ -5,7 +5,7 @@ using OvsLb.OpenFlow.Packets;
 namespace OvsLb.Pipeline.Config;
 
 /// <summary>Binds the parsed JSON tree to the configuration records, collecting every error with its line.</summary>
-internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
+internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
 {
     private sealed record BackendDraft(BackendConfig Config, Obj Obj);
 
@@ -24,6 +24,7 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
         var health = BindHealth(o["healthCheck"], o.At("healthCheck"), HealthCheckConfig.Default);
         var bridges = BindBridges(o, out var bridgeNames);
         var services = BindServices(o, bridges, bridgeNames, options, health);
+        CheckSnatIps(o, bridges, services);
         if (services.Count > 0 && bridges.Count == 0 && bridgeNames.Count == 0)
         {
             if (o.Has("bridges")) Error(o.At("bridges"), o["bridges"], "", "at least one bridge is required when services are declared");
@@ -35,7 +36,7 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
     private LoadBalancerOptions BindOptions(Obj root)
     {
         var d = LoadBalancerOptions.Default;
-        var o = Open(root["options"], root.At("options"), "fakeMacPrefix", "buckets", "stopArpWhenAllDown", "nextHopTimeout", "gatewayProbeInterval", "bridgeGrace");
+        var o = Open(root["options"], root.At("options"), "fakeMacPrefix", "buckets", "stopArpWhenAllDown", "nextHopTimeout", "gatewayProbeInterval", "bridgeGrace", "conntrackZone");
         if (o is null) return d;
         ushort prefix = d.FakeMacPrefix;
         var ps = Str(o, "fakeMacPrefix");
@@ -73,9 +74,10 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
             probe = null;
         }
         var grace = Duration(o, "bridgeGrace", TimeSpan.Zero, TimeSpan.FromHours(1)) ?? d.BridgeGrace;
+        ushort zone = (ushort?)Int(o, "conntrackZone", 0, 65534, "the conntrack zone (fullnat also uses the next one)") ?? d.ConntrackZone;
         return new LoadBalancerOptions(prefix, buckets, Bool(o, "stopArpWhenAllDown") ?? d.StopArpWhenAllDown)
         {
-            NextHopTimeout = nextHop, GatewayProbeInterval = probe, BridgeGrace = grace,
+            NextHopTimeout = nextHop, GatewayProbeInterval = probe, BridgeGrace = grace, ConntrackZone = zone,
         };
     }
 
@@ -108,7 +110,7 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
         var lbMacs = new Dictionary<MacAddress, string>();
         foreach (var (node, path) in items)
         {
-            var o = Open(node, path, "name", "datapathId", "lbMac", "uplink", "gateways", "role");
+            var o = Open(node, path, "name", "datapathId", "lbMac", "uplink", "gateways", "role", "snatIp");
             if (o is null) continue;
             string? name = o.Has("name") ? Name(o["name"], o.At("name")) : null;
             if (!o.Has("name")) Missing(o, "name");
@@ -141,7 +143,7 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
             }
             if (name is not null && lbMac is MacAddress mac)
             {
-                result.Add(new BridgeConfig(name, dpid, mac, uplink, gateways.ToArray(), role));
+                result.Add(new BridgeConfig(name, dpid, mac, uplink, gateways.ToArray(), role) { SnatIp = Ip(o["snatIp"], o.At("snatIp")) });
             }
         }
         return result;
@@ -173,7 +175,7 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
         var endpoints = new Dictionary<(Ipv4Address, ServiceProtocol, ushort?), string>();
         foreach (var (node, path) in items)
         {
-            var o = Open(node, path, "name", "vip", "protocol", "port", "mode", "backends", "bridges", "healthCheck");
+            var o = Open(node, path, "name", "vip", "protocol", "port", "mode", "backends", "bridges", "healthCheck", "persistence", "affinity", "onEmpty");
             if (o is null) continue;
             bool ok = true;
             string? name = Required(o, "name") ? Name(o["name"], o.At("name")) : null;
@@ -185,7 +187,8 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
             Ipv4Address? vip = Required(o, "vip") ? Ip(o["vip"], o.At("vip")) : null;
             var protocol = Enum(o, "protocol", ("tcp", ServiceProtocol.Tcp), ("udp", ServiceProtocol.Udp)) ?? ServiceProtocol.Tcp;
             var (port, portOk) = ServicePort(o);
-            var mode = Required(o, "mode") ? Enum(o, "mode", ("direct", ServiceMode.Direct), ("translate", ServiceMode.Translate), ("portgroup", ServiceMode.PortGroup)) : null;
+            var mode = Required(o, "mode") ? Enum(o, "mode", ("direct", ServiceMode.Direct), ("translate", ServiceMode.Translate), ("portgroup", ServiceMode.PortGroup),
+                ("nat", ServiceMode.Nat), ("fullnat", ServiceMode.FullNat)) : null;
 
             if (vip is Ipv4Address v && portOk && name is not null)
             {
@@ -221,13 +224,19 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
                 ok = false;
             }
 
+            var stateful = BindStateful(o, mode, port);
+            if (stateful is null) ok = false;
             var backends = BindBackends(o, mode, vip, bridgeNames, bridges.Count, options, served, bridges);
+            if (backends is not null && mode is ServiceMode.Nat or ServiceMode.FullNat && !CheckNat(o, mode.Value, port, backends, served, bridges)) ok = false;
             if (backends is not null && mode is ServiceMode m && !CheckHealthFits(o, m, port, health, backends)) ok = false;
             if (backends is null || name is null || vip is null || mode is null || !portOk) ok = false;
             if (ok)
             {
                 result.Add(new ServiceConfig(name!, vip!.Value, protocol, port, mode!.Value,
-                    backends!.Select(d => d.Config).ToArray(), served.ToArray(), health));
+                    backends!.Select(d => d.Config).ToArray(), served.ToArray(), health)
+                {
+                    Persistence = stateful!.Value.Persistence, AffinityTimeout = stateful.Value.Affinity, OnEmpty = stateful.Value.OnEmpty,
+                });
             }
         }
         return result;
@@ -341,7 +350,7 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
 
     private BackendDraft? BindBackend(JNode node, string path, ServiceMode? mode, Ipv4Address? vip, HashSet<string> bridgeNames, int bridgeCount)
     {
-        var o = Open(node, path, "name", "ip", "mac", "port", "bridge", "weight");
+        var o = Open(node, path, "name", "ip", "mac", "port", "bridge", "weight", "targetPort");
         if (o is null) return null;
         string? name = o.Has("name") ? Str(o, "name") : null;
         var ip = Ip(o["ip"], o.At("ip"));
@@ -361,6 +370,9 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
             case ServiceMode.Direct when !o.Has("mac"):
                 Missing(o, "mac", " for a direct-mode backend");
                 break;
+            case ServiceMode.Nat or ServiceMode.FullNat when !o.Has("ip"):
+                Missing(o, "ip", $" for a {ModeName(mode.Value)} backend (connections are rewritten to it)");
+                break;
             case ServiceMode.PortGroup:
                 if (!o.Has("mac")) Missing(o, "mac", " for a port-group backend");
                 if (!o.Has("port")) Missing(o, "port", " for a port-group backend");
@@ -376,7 +388,7 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
         }
         name ??= (mode == ServiceMode.PortGroup ? mac?.ToString() : null) ?? ip?.ToString() ?? mac?.ToString() ?? (port is PortRef p ? "port " + p : "backend");
         if (mode == ServiceMode.PortGroup && vip is not null) ip ??= vip;
-        return new BackendDraft(new BackendConfig(name, ip, mac, port, bridge, weight), o);
+        return new BackendDraft(new BackendConfig(name, ip, mac, port, bridge, weight) { TargetPort = TargetPort(o, mode) }, o);
     }
 
     private void CheckDuplicates(List<BackendDraft> drafts, ServiceMode mode)
@@ -410,6 +422,19 @@ internal sealed class ConfigBinder(LineMap map) : JsonBinder(map)
         switch (mode)
         {
             case ServiceMode.Translate: Check("ip", c => c.Ip, "IP"); break;
+            case ServiceMode.Nat or ServiceMode.FullNat:
+                var endpoints = new Dictionary<(Ipv4Address, ushort?), int>();
+                for (int i = 0; i < drafts.Count; i++)
+                {
+                    if (drafts[i].Config.Ip is not Ipv4Address bip) continue;
+                    var k = (bip, drafts[i].Config.TargetPort);
+                    if (!endpoints.TryAdd(k, i))
+                    {
+                        Error(drafts[i].Obj.At("ip"), drafts[i].Obj["ip"] ?? drafts[i].Obj.Node, k.Item1.ToString(),
+                            $"duplicate backend '{k.Item1}{(k.Item2 is ushort tp ? ":" + tp : "")}' (also {drafts[endpoints[k]].Obj.Path})");
+                    }
+                }
+                break;
             case ServiceMode.Direct: Check("mac", c => c.Mac, "MAC"); break;
             case ServiceMode.PortGroup:
                 Check("mac", c => c.Mac, "MAC");

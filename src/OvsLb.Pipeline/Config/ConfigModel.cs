@@ -12,6 +12,30 @@ public enum ServiceMode
     Translate,
     /// <summary>Servers sharing the VIP with distinct MACs on distinct switch ports.</summary>
     PortGroup,
+    /// <summary>Seed 003: on the client's bridge, conntrack rewrites VIP:port to the backend's IP:port (DNAT);
+    /// replies pass the same bridge and are un-NATed. Backends need no change.</summary>
+    Nat,
+    /// <summary>Seed 001: DNAT as <see cref="Nat"/> plus SNAT to the bridge's <c>snatIp</c>, so a backend anywhere
+    /// replies to the balancer. Backends see the balancer's address, not the client's.</summary>
+    FullNat,
+}
+
+/// <summary>Whether an established connection keeps its backend when the backend set changes.</summary>
+public enum Persistence
+{
+    /// <summary>Stateless: every packet is hashed; a change of buckets moves the flows of the changed buckets.</summary>
+    None,
+    /// <summary>A connection keeps its backend until it ends or its backend goes away (NAT modes: conntrack).</summary>
+    Connection,
+}
+
+/// <summary>What happens to new connections to a service with no live backend.</summary>
+public enum OnEmpty
+{
+    /// <summary>Dropped (and the VIP's ARP answer withdrawn, as <c>stopArpWhenAllDown</c> says).</summary>
+    Drop,
+    /// <summary>Refused: TCP gets a reset, UDP an ICMP port unreachable.</summary>
+    Reject,
 }
 
 public enum ServiceProtocol { Tcp, Udp }
@@ -42,7 +66,11 @@ public sealed record BackendConfig(
     MacAddress? Mac,
     PortRef? Port,
     string? Bridge,
-    int Weight);
+    int Weight)
+{
+    /// <summary>NAT modes: the port connections are rewritten to (null: the service port).</summary>
+    public ushort? TargetPort { get; init; }
+}
 
 /// <summary>Active health check settings; <see cref="HealthCheckKind.None"/> leaves only PORT_STATUS liveness.</summary>
 public sealed record HealthCheckConfig(
@@ -68,6 +96,21 @@ public sealed record ServiceConfig(
     EquatableArray<string> Bridges,
     HealthCheckConfig HealthCheck)
 {
+    /// <summary>Whether established connections keep their backend (NAT modes: always by conntrack).</summary>
+    public Persistence Persistence { get; init; } = Persistence.Connection;
+
+    /// <summary>Client affinity: a client IP keeps its backend while it opened a connection within this many seconds; null: off.</summary>
+    public ushort? AffinityTimeout { get; init; }
+
+    /// <summary>What new connections get while no backend is live.</summary>
+    public OnEmpty OnEmpty { get; init; } = OnEmpty.Drop;
+
+    /// <summary>True for the conntrack modes (<see cref="ServiceMode.Nat"/>, <see cref="ServiceMode.FullNat"/>).</summary>
+    public bool IsNat => Mode is ServiceMode.Nat or ServiceMode.FullNat;
+
+    /// <summary>The port backend <paramref name="b"/> is reached on in a NAT mode: its target port, else the service port (null: unchanged).</summary>
+    public ushort? TargetPortOf(BackendConfig b) => b.TargetPort ?? Port;
+
     /// <summary>True when the service balances every port of <see cref="Protocol"/>.</summary>
     public bool AllPorts => Port is null;
 
@@ -90,7 +133,11 @@ public sealed record BridgeConfig(
     MacAddress LbMac,
     PortRef? Uplink,
     EquatableArray<Ipv4Address> Gateways,
-    BridgeRole Role);
+    BridgeRole Role)
+{
+    /// <summary>fullnat: the address connections leave this bridge with towards the backends (answered by ARP with the LB MAC).</summary>
+    public Ipv4Address? SnatIp { get; init; }
+}
 
 /// <summary>Global options.</summary>
 public sealed record LoadBalancerOptions(
@@ -111,6 +158,15 @@ public sealed record LoadBalancerOptions(
     /// <summary>How long backends behind a disconnected (or not yet connected) bridge keep counting as live
     /// for the other bridges, so a controller restart, with bridges reconnecting one by one, moves no flow.</summary>
     public TimeSpan BridgeGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The conntrack zone of the NAT modes' destination NAT; fullnat's source NAT uses the next zone.</summary>
+    public ushort ConntrackZone { get; init; } = DefaultConntrackZone;
+
+    /// <summary>Default <see cref="ConntrackZone"/>: high, away from the zones OVN and Antrea allocate from 1 up.</summary>
+    public const ushort DefaultConntrackZone = 0xfb00;
+
+    /// <summary>fullnat's source-NAT zone.</summary>
+    public ushort SnatZone => (ushort)(ConntrackZone + 1);
 
     /// <summary>The probe interval in force: <see cref="GatewayProbeInterval"/> or its default.</summary>
     public TimeSpan EffectiveGatewayProbeInterval => GatewayProbeInterval ?? TimeSpan.FromSeconds(Math.Max(1, NextHopTimeout.TotalSeconds / 3));

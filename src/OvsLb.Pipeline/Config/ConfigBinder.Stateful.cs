@@ -1,0 +1,119 @@
+using OvsLb.OpenFlow.Packets;
+
+namespace OvsLb.Pipeline.Config;
+
+/// <summary>The stateful part of the configuration: NAT modes, persistence, affinity, onEmpty, snatIp.</summary>
+internal sealed partial class ConfigBinder
+{
+    private readonly record struct Stateful(Persistence Persistence, ushort? Affinity, OnEmpty OnEmpty);
+
+    private static string ModeName(ServiceMode m) => m switch
+    {
+        ServiceMode.Nat => "nat",
+        ServiceMode.FullNat => "fullnat",
+        ServiceMode.PortGroup => "portgroup",
+        _ => m.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>persistence, affinity and onEmpty of a service; null after an error.</summary>
+    private Stateful? BindStateful(Obj svc, ServiceMode? mode, ushort? port)
+    {
+        int before = Errors.Count;
+        bool nat = mode is ServiceMode.Nat or ServiceMode.FullNat;
+        var persistence = Enum(svc, "persistence", ("connection", Persistence.Connection), ("none", Persistence.None));
+        if (mode is ServiceMode m && persistence is Persistence p)
+        {
+            if (nat && p == Persistence.None)
+            {
+                Error(svc.At("persistence"), svc["persistence"], "none",
+                    $"{ModeName(m)} mode always keeps a connection on its backend (conntrack holds its translation): remove 'persistence' or use \"connection\"");
+            }
+            else if (!nat && p == Persistence.Connection)
+            {
+                Error(svc.At("persistence"), svc["persistence"], "connection",
+                    $"persistence \"connection\" is available in the nat and fullnat modes only in this version; {ModeName(m)} mode is stateless (\"none\")");
+            }
+        }
+        ushort? affinity = null;
+        var an = svc["affinity"];
+        if (an is not null)
+        {
+            var a = Open(an, svc.At("affinity"), "timeout");
+            if (a is not null)
+            {
+                if (!a.Has("timeout")) Missing(a, "timeout", " (seconds a client keeps its backend without a new connection)");
+                else affinity = (ushort?)Int(a, "timeout", 1, ushort.MaxValue, "the affinity timeout (seconds; OVS keeps a learned flow's idle timeout in 16 bits)");
+            }
+            if (affinity is not null && mode is ServiceMode am && !nat)
+            {
+                Error(svc.At("affinity"), an, "", $"affinity is available in the nat and fullnat modes only in this version, not in {ModeName(am)} mode");
+            }
+        }
+        var onEmpty = Enum(svc, "onEmpty", ("drop", OnEmpty.Drop), ("reject", OnEmpty.Reject)) ?? OnEmpty.Drop;
+        if (onEmpty == OnEmpty.Reject)
+        {
+            Error(svc.At("onEmpty"), svc["onEmpty"], "reject", "onEmpty \"reject\" is not available in this version: use \"drop\" (the default)");
+        }
+        if (Errors.Count != before) return null;
+        return new Stateful(persistence ?? (nat ? Persistence.Connection : Persistence.None), affinity, onEmpty);
+    }
+
+    /// <summary>A NAT backend's targetPort (1..65535); an error in other modes, or when the service balances all ports.</summary>
+    private ushort? TargetPort(Obj o, ServiceMode? mode)
+    {
+        if (!o.Has("targetPort")) return null;
+        if (mode is ServiceMode m && m is not (ServiceMode.Nat or ServiceMode.FullNat))
+        {
+            Error(o.At("targetPort"), o["targetPort"], o["targetPort"]!.Display, $"'targetPort' needs a NAT mode (nat or fullnat): {ModeName(m)} mode does not rewrite ports");
+            return null;
+        }
+        return (ushort?)Int(o, "targetPort", 1, 65535, "the target port");
+    }
+
+    /// <summary>A NAT service: a port remap needs a service port; fullnat needs a snatIp on every bridge that serves it.</summary>
+    private bool CheckNat(Obj svc, ServiceMode mode, ushort? port, List<BackendDraft> backends, List<string> served, List<BridgeConfig> bridges)
+    {
+        bool ok = true;
+        if (port is null)
+        {
+            foreach (var d in backends.Where(d => d.Config.TargetPort is not null))
+            {
+                Error(d.Obj.At("targetPort"), d.Obj["targetPort"], d.Obj["targetPort"]!.Display,
+                    "'targetPort' needs a service port: a service balancing all ports keeps each connection's port");
+                ok = false;
+            }
+        }
+        if (mode == ServiceMode.FullNat)
+        {
+            foreach (var b in (served.Count == 0 ? bridges : bridges.Where(b => served.Contains(b.Name))).Where(b => b.SnatIp is null))
+            {
+                Error(svc.At("mode"), svc["mode"], "fullnat",
+                    $"fullnat needs a source address: bridge '{b.Name}' serves this service but declares no 'snatIp'");
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    /// <summary>Each snatIp is owned by one bridge and is nobody else's address: not a VIP, a backend or a gateway.</summary>
+    private void CheckSnatIps(Obj root, List<BridgeConfig> bridges, List<ServiceConfig> services)
+    {
+        var items = Array(root, "bridges") ?? [];
+        var owners = new Dictionary<Ipv4Address, string>();
+        foreach (var b in bridges)
+        {
+            if (b.SnatIp is not Ipv4Address ip) continue;
+            var (node, path) = items.FirstOrDefault(i => i.Node is JObject jo && jo.Properties.Any(p => p.Name == "name" && p.Value is JValue v && v.Text == b.Name));
+            string at = path is null ? "bridges" : JsonBinder.Join(path, "snatIp");
+            var n = (node as JObject)?.Properties.FirstOrDefault(p => p.Name == "snatIp").Value;
+            string? clash =
+                owners.TryGetValue(ip, out var other) ? $"it is already the snatIp of bridge '{other}'"
+                : services.FirstOrDefault(s => s.Vip == ip) is { } sv ? $"it is the VIP of service '{sv.Name}'"
+                : services.SelectMany(s => s.Backends.Select(x => (s, x))).FirstOrDefault(t => t.x.Ip == ip) is { s: not null } bt ? $"it is backend '{bt.x.Name}' of service '{bt.s.Name}'"
+                : bridges.FirstOrDefault(g => g.Gateways.Contains(ip)) is { } gb ? $"it is a gateway of bridge '{gb.Name}'"
+                : null;
+            if (clash is not null) Error(at, n, ip.ToString(), $"snatIp '{ip}' cannot be owned by bridge '{b.Name}': {clash}");
+            else owners[ip] = b.Name;
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using OvsLb.OpenFlow.Actions;
+using OvsLb.OpenFlow.Actions.Nicira;
+using OvsLb.OpenFlow.Match;
+using OvsLb.OpenFlow.Packets;
+using OvsLb.OpenFlow.Wire;
+using OvsLb.Pipeline.Config;
+using OvsLb.Pipeline.Groups;
+using OvsLb.State;
+using static OvsLb.Pipeline.LbPipeline;
+
+namespace OvsLb.Pipeline.Flows;
+
+/// <summary>
+/// The NAT modes (seed 003's <c>nat</c>, seed 001's <c>fullnat</c>): conntrack on the client's bridge
+/// rewrites VIP:port to the chosen backend's IP:port and back. Only a connection's first packet meets
+/// the select group; every later packet follows its conntrack entry, so a change of buckets moves no
+/// established connection.
+/// </summary>
+public static class NatFlows
+{
+    /// <summary>ct_state bits (OVS's CS_*): new, established, related, reply, invalid, tracked.</summary>
+    public const uint CsNew = 0x01, CsEst = 0x02, CsRel = 0x04, CsRpl = 0x08, CsInv = 0x10, CsTrk = 0x20;
+
+    /// <summary>
+    /// <c>service</c>: a NAT service's VIP:port passes the tracker in the DNAT zone (<c>nat</c> applies an
+    /// existing connection's translation), then <c>conntrack</c> decides. Exists while the VIP is answered.
+    /// </summary>
+    public static FlowEntry ServiceToConntrackFlow(CookieLayout c, ServiceConfig s, ushort zone) =>
+        FlowParts.Flow(c, Service, s.AllPorts ? Priority.ServiceAllPorts : Priority.ServicePort, FlowFeature.Service, StableId.Of(s.Name),
+            VipMatch(s),
+            FlowParts.Apply(Ct(zone, Conntrack, commit: false, new NatAction())));
+
+    /// <summary>
+    /// <c>conntrack</c>: a new connection to the service looks up the client's affinity entry (when the
+    /// service has affinity), then <c>pick</c> chooses its backend. Exists while the service has a live backend.
+    /// </summary>
+    public static FlowEntry NewConnectionFlow(CookieLayout c, ServiceConfig s) =>
+        FlowParts.Flow(c, Conntrack, Priority.ConntrackNew, FlowFeature.Service, StableId.Of(s.Name),
+            VipMatch(s, State(CsNew | CsTrk, CsNew | CsTrk)),
+            s.AffinityTimeout is null
+                ? FlowParts.Apply(FlowParts.Resubmit(Pick))
+                : FlowParts.Apply(FlowParts.Resubmit(Affinity), FlowParts.Resubmit(Pick)));
+
+    /// <summary>
+    /// <c>conntrack</c>: packets of an established (or related: ICMP errors about it) connection of the
+    /// service, already translated by the tracker, go to their backend (fullnat: through its SNAT zone).
+    /// Matches the original direction's VIP:port (ct_nw_dst, ct_tp_dst), which conntrack keeps.
+    /// </summary>
+    public static FlowEntry[] EstablishedFlows(CookieLayout c, ServiceConfig s) =>
+    [
+        Established(c, s, CsEst), Established(c, s, CsRel),
+    ];
+
+    private static FlowEntry Established(CookieLayout c, ServiceConfig s, uint bit)
+    {
+        var fields = new List<OxmEntry> { State(bit | CsTrk, bit | CsRpl | CsTrk), FlowParts.EthType(EtherType.IPv4), OxmEntry.For(MfId.CtNwDst, s.Vip.Value) };
+        fields.Add(OxmEntry.For(MfId.CtNwProto, s.Protocol == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp));
+        if (s.Port is ushort p) fields.Add(OxmEntry.For(MfId.CtTpDst, p));
+        return FlowParts.Flow(c, Conntrack, Priority.ConntrackEstablished, FlowFeature.Service, StableId.Of(s.Name) ^ bit,
+            new OfpMatch(fields.ToArray()),
+            FlowParts.Goto(s.Mode == ServiceMode.FullNat ? Snat : ToBackend));
+    }
+
+    /// <summary>
+    /// <c>pick</c>: a new connection whose reg1 names no backend yet (no affinity entry) goes to the
+    /// service's select group. Exists while the service has a live backend.
+    /// </summary>
+    public static FlowEntry PickGroupFlow(CookieLayout c, ServiceConfig s, uint groupId) =>
+        FlowParts.Flow(c, Pick, Priority.PickGroup, FlowFeature.Service, StableId.Of(s.Name),
+            VipMatch(s, FlowParts.Reg(BackendRegister, 0)),
+            FlowParts.Apply(FlowParts.Group(groupId)));
+
+    /// <summary>
+    /// <c>pick</c>: reg1 = this backend (set by a bucket, or by an affinity entry) → the connection is
+    /// committed with its destination rewritten to the backend's IP (and target port). One per live backend.
+    /// A dead backend has none: an affinity entry naming it falls through to the group, which picks anew.
+    /// </summary>
+    public static FlowEntry PickBackendFlow(CookieLayout c, ServiceConfig s, BackendConfig b, ushort zone)
+    {
+        ushort? port = s.TargetPortOf(b);
+        var nat = NatAction.Dnat(b.Ip!.Value.Value, null, port, null);
+        return FlowParts.Flow(c, Pick, Priority.PickBackend, FlowFeature.Service, BackendTag(s, b),
+            VipMatch(s, FlowParts.Reg(BackendRegister, BackendTag(s, b))),
+            FlowParts.Apply(Ct(zone, s.Mode == ServiceMode.FullNat ? Snat : ToBackend, commit: true, nat)));
+    }
+
+    /// <summary>
+    /// A NAT service's bucket: reg1 ← the backend, learn the client's affinity (when configured), back to
+    /// <c>pick</c>. The bucket writes no packet field, so a backend's bucket is the same in every slot it owns.
+    /// </summary>
+    public static BackendBucket NatBucket(CookieLayout c, ServiceConfig s, BackendConfig b)
+    {
+        var actions = new List<OfpAction> { FlowParts.Load(BackendRegister, BackendTag(s, b)) };
+        if (s.AffinityTimeout is ushort t) actions.Add(LearnAffinity(c, s, t));
+        actions.Add(FlowParts.Resubmit(Pick));
+        return new BackendBucket(actions.ToArray());
+    }
+
+    /// <summary>The affinity entry a new connection leaves: this client IP to this VIP:port keeps reg1's backend for <paramref name="timeout"/> idle seconds.</summary>
+    private static LearnAction LearnAffinity(CookieLayout c, ServiceConfig s, ushort timeout)
+    {
+        var specs = new List<LearnSpec>
+        {
+            LearnSpec.MatchValue(MfId.EthType, EtherType.IPv4),
+            LearnSpec.MatchValue(MfId.IpProto, s.Protocol == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp),
+            LearnSpec.Match(MfId.Ipv4Src),
+            LearnSpec.MatchValue(MfId.Ipv4Dst, s.Vip.Value),
+        };
+        if (s.Port is ushort p) specs.Add(LearnSpec.MatchValue(s.Protocol == ServiceProtocol.Tcp ? MfId.TcpDst : MfId.UdpDst, p));
+        specs.Add(LearnSpec.Load(BackendRegister, BackendRegister));
+        return new LearnAction
+        {
+            TableId = Affinity.Id,
+            Priority = Priority.AffinityLearned,
+            IdleTimeout = timeout,
+            Cookie = c.Make(CookieLayout.LearnedFeature, StableId.Of(s.Name)),
+            Specs = specs.ToArray(),
+        };
+    }
+
+    /// <summary>
+    /// <c>snat</c> (fullnat): the client's MAC and port are learned for the replies, then the connection
+    /// gets source NAT to the bridge's snatIp in the SNAT zone. One per bridge with fullnat services.
+    /// </summary>
+    public static FlowEntry SnatFlow(CookieLayout c, Ipv4Address snatIp, ushort snatZone, ushort clientTimeout) =>
+        FlowParts.Flow(c, Snat, Priority.ToBackend, FlowFeature.Service, snatIp.Value,
+            FlowParts.Match(FlowParts.EthType(EtherType.IPv4)),
+            FlowParts.Apply(LearnClient(c, clientTimeout), Ct(snatZone, ToBackend, commit: true, NatAction.Snat(snatIp.Value))));
+
+    private static LearnAction LearnClient(CookieLayout c, ushort timeout) => new()
+    {
+        TableId = Client.Id,
+        Priority = Priority.ClientLearned,
+        IdleTimeout = timeout,
+        Cookie = c.Make(CookieLayout.LearnedFeature, 0),
+        Specs =
+        [
+            LearnSpec.MatchValue(MfId.EthType, EtherType.IPv4),
+            LearnSpec.Match(MfId.Ipv4Dst, MfId.Ipv4Src),
+            LearnSpec.Load(MfId.EthSrc, MfId.EthDst),
+            LearnSpec.Output(MfId.InPort),
+        ],
+    };
+
+    /// <summary>
+    /// <c>to_backend</c>: a NAT connection's packets to backend <paramref name="ip"/> leave from the LB MAC: to
+    /// its configured MAC (out of its port, or NORMAL), else through <c>nexthop</c> with reg0 = its IP, which
+    /// holds its ARP-learned MAC when it is on-link and falls back to the bridge's gateway when it is not.
+    /// </summary>
+    public static FlowEntry ToBackendFlow(CookieLayout c, Ipv4Address ip, MacAddress lbMac, MacAddress? mac, uint? port) =>
+        FlowParts.Flow(c, ToBackend, Priority.ToBackend, FlowFeature.Service, ip.Value,
+            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpDst(ip)),
+            mac is MacAddress m
+                ? FlowParts.Apply(FlowParts.SetEthSrc(lbMac), FlowParts.SetEthDst(m), port is uint p ? FlowParts.Output(p) : FlowParts.Normal)
+                : FlowParts.Apply(FlowParts.SetEthSrc(lbMac), FlowParts.Load(NextHopRegister, ip.Value), FlowParts.Resubmit(NextHop)));
+
+    /// <summary>
+    /// <c>return</c>: what a NAT backend sends from its target port passes the tracker in the DNAT zone,
+    /// which turns a reply's source back into VIP:port; <c>unnat</c> finishes it. One per backend and port.
+    /// </summary>
+    public static FlowEntry BackendReplyFlow(CookieLayout c, ServiceConfig s, BackendConfig b, ushort zone)
+    {
+        var fields = new List<OxmEntry> { FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(s.Protocol), FlowParts.IpSrc(b.Ip!.Value) };
+        if (s.TargetPortOf(b) is ushort p) fields.Add(FlowParts.L4Src(s.Protocol, p));
+        return FlowParts.Flow(c, Return, Priority.NatReply, FlowFeature.ReturnSnat, b.Ip!.Value.Value,
+            new OfpMatch(fields.ToArray()),
+            FlowParts.Apply(Ct(zone, Unnat, commit: false, new NatAction())));
+    }
+
+    /// <summary><c>unnat</c>: a reply (or related ICMP) of a NAT connection, its source restored to VIP:port, leaves from the LB MAC by NORMAL switching.</summary>
+    public static FlowEntry[] UnnatFlows(CookieLayout c, MacAddress lbMac) =>
+    [
+        FlowParts.Flow(c, Unnat, Priority.UnnatReply, FlowFeature.ReturnSnat, CsEst,
+            FlowParts.Match(State(CsEst | CsRpl | CsTrk, CsEst | CsRpl | CsTrk), FlowParts.EthType(EtherType.IPv4)),
+            FlowParts.Apply(FlowParts.SetEthSrc(lbMac), FlowParts.Normal)),
+        FlowParts.Flow(c, Unnat, Priority.UnnatReply, FlowFeature.ReturnSnat, CsRel,
+            FlowParts.Match(State(CsRel | CsRpl | CsTrk, CsRel | CsRpl | CsTrk), FlowParts.EthType(EtherType.IPv4)),
+            FlowParts.Apply(FlowParts.SetEthSrc(lbMac), FlowParts.Normal)),
+    ];
+
+    /// <summary><c>service</c> (fullnat): replies to the snatIp pass the tracker in the SNAT zone, which restores the client as destination.</summary>
+    public static FlowEntry SnatReplyFlow(CookieLayout c, Ipv4Address snatIp, ushort snatZone) =>
+        FlowParts.Flow(c, Service, Priority.SnatReply, FlowFeature.ReturnSnat, snatIp.Value,
+            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpDst(snatIp)),
+            FlowParts.Apply(Ct(snatZone, Unsnat, commit: false, new NatAction())));
+
+    /// <summary><c>unsnat</c> (fullnat): a reply, now addressed to the client, passes the DNAT zone (source back to VIP:port) and goes to the client's learned MAC and port.</summary>
+    public static FlowEntry[] UnsnatFlows(CookieLayout c, MacAddress lbMac, ushort zone) =>
+    [
+        FlowParts.Flow(c, Unsnat, Priority.UnnatReply, FlowFeature.ReturnSnat, CsEst,
+            FlowParts.Match(State(CsEst | CsRpl | CsTrk, CsEst | CsRpl | CsTrk), FlowParts.EthType(EtherType.IPv4)),
+            FlowParts.Apply(FlowParts.SetEthSrc(lbMac), Ct(zone, Client, commit: false, new NatAction()))),
+        FlowParts.Flow(c, Unsnat, Priority.UnnatReply, FlowFeature.ReturnSnat, CsRel,
+            FlowParts.Match(State(CsRel | CsRpl | CsTrk, CsRel | CsRpl | CsTrk), FlowParts.EthType(EtherType.IPv4)),
+            FlowParts.Apply(FlowParts.SetEthSrc(lbMac), Ct(zone, Client, commit: false, new NatAction()))),
+    ];
+
+    /// <summary>reg1's value for backend <paramref name="b"/> of <paramref name="s"/>: a stable, non-zero id of "service/backend".</summary>
+    public static uint BackendTag(ServiceConfig s, BackendConfig b) => StableId.Of(PipelineBuilder.BackendId(s, b)) | 1;
+
+    private static OxmEntry State(uint value, uint mask) => OxmEntry.For(MfId.CtState, value, mask);
+
+    private static OfpMatch VipMatch(ServiceConfig s, params OxmEntry[] first)
+    {
+        var fields = new List<OxmEntry>(first) { FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(s.Protocol), FlowParts.IpDst(s.Vip) };
+        if (s.Port is ushort p) fields.Add(FlowParts.L4Dst(s.Protocol, p));
+        return new OfpMatch(fields.ToArray());
+    }
+
+    private static CtAction Ct(ushort zone, PipelineTable table, bool commit, NatAction nat) => new()
+    {
+        Flags = commit ? CtFlags.Commit : CtFlags.None,
+        Zone = zone,
+        RecircTable = table.Id,
+        Actions = new EquatableArray<OfpAction>([nat]),
+    };
+}
