@@ -10,7 +10,6 @@ import os
 import socket
 import sys
 
-
 ETH_P_IP = 0x0800
 PACKET_HOST = 0
 
