@@ -92,6 +92,31 @@ def buckets_per_mac(bridge):
     return counts
 
 
+NAT_BUCKET = re.compile(r"(?:load|set_field):(0x[0-9a-f]+)->(?:NXM_NX_REG1\[\]|reg1)")
+NAT_PICK = re.compile(r"reg1=(0x[0-9a-f]+)\b.*nat\(dst=([0-9.]+)")
+
+
+def buckets_per_nat_backend(bridge):
+    """{backend IP: number of buckets} over every group of the bridge, for the NAT modes: a NAT bucket
+    writes no packet field, it loads the backend's tag into reg1 and goes back to table 24 (pick),
+    where the flow matching that reg1 commits the connection with nat(dst=IP:PORT). A tag without a
+    pick flow (its backend went down) counts for no IP."""
+    ip_of = {}
+    for f in flows(bridge):
+        if f.table == 24:
+            m = NAT_PICK.search(f.text)
+            if m:
+                ip_of[int(m.group(1), 16)] = m.group(2)
+    counts = {}
+    for buckets in groups(bridge).values():
+        for b in buckets:
+            m = NAT_BUCKET.search(b)
+            if m and int(m.group(1), 16) in ip_of:
+                ip = ip_of[int(m.group(1), 16)]
+                counts[ip] = counts.get(ip, 0) + 1
+    return counts
+
+
 def controller_flow_hits(bridge):
     """Packets that flows with a CONTROLLER action sent up (0 when ARP and forwarding stay in the datapath)."""
     return sum(f.n_packets for f in counted_flows(bridge) if "CONTROLLER" in f.actions)
