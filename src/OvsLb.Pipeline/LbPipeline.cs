@@ -115,7 +115,7 @@ public static class LbPipeline
     {
         Matches = Fields(EthType),
         Sets = Fields(),
-        Exits = TableExit.Learn,
+        Exits = TableExit.Learn | TableExit.Drop,
     };
 
     public static readonly PipelineTable ToBackend = new(28, "to_backend",

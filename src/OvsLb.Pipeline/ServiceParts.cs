@@ -132,9 +132,10 @@ internal sealed record ServiceParts(
         var portGroup = new List<FlowEntry>();
         var portGroupReturn = new List<FlowEntry>();
         if (s.Mode == ServiceMode.PortGroup) AddPortGroupFlows(x, portGroup, portGroupReturn, warnings);
-        if (s.IsNat)
+        if (s.Mode == ServiceMode.Nat)
         {
             // Replies pass the tracker wherever the connection was committed: on this bridge, whatever the backend's state.
+            // (fullnat replies come to the snatIp at the LB MAC: service → unsnat, not return.)
             foreach (var b in s.Backends) portGroupReturn.Add(NatFlows.BackendReplyFlow(c, s, b, o.ConntrackZone));
         }
         return new ServiceParts(new ServicePlan(s, x.GroupId, live, keys, answer, master), group,
