@@ -125,6 +125,41 @@ public class ValidateCommandTests
     }
 
     [Test]
+    public void What_the_stateful_keys_do_not_offer_yet_is_an_error_at_its_position()
+    {
+        // persistence "none" in a NAT mode and "connection" elsewhere, affinity and targetPort outside the NAT
+        // modes, targetPort on an all-ports service, onEmpty "reject": README's configuration table lists each.
+        const string text = """
+            {
+              "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe", "gateways": [ "10.0.0.254" ] } ],
+              "services": [
+                { "name": "a", "vip": "10.0.0.1", "port": 80, "mode": "nat", "persistence": "none",
+                  "backends": [ { "ip": "10.0.0.11" } ] },
+                { "name": "b", "vip": "10.0.0.2", "port": 80, "mode": "direct", "persistence": "connection",
+                  "backends": [ { "mac": "02:00:00:00:00:11", "targetPort": 8080 } ] },
+                { "name": "c", "vip": "10.0.0.3", "port": 80, "mode": "translate", "affinity": { "timeout": 60 },
+                  "backends": [ { "ip": "10.1.0.11" } ] },
+                { "name": "d", "vip": "10.0.0.4", "port": "all", "mode": "nat", "onEmpty": "reject",
+                  "backends": [ { "ip": "10.0.0.14", "targetPort": 8443 } ] }
+              ]
+            }
+            """;
+        using var f = new Ovslb.TempFile(text);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
+        Assert.That(Ovslb.Lines(r.Out), Is.EquivalentTo(new[]
+        {
+            $"{f.Path}:{At(text, "\"none\"")}: services[0].persistence: nat mode always keeps a connection on its backend (conntrack holds its translation): remove 'persistence' or use \"connection\"",
+            $"{f.Path}:{At(text, "\"connection\"")}: services[1].persistence: persistence \"connection\" is available in the nat and fullnat modes only in this version; direct mode is stateless (\"none\")",
+            $"{f.Path}:{At(text, "8080")}: services[1].backends[0].targetPort: 'targetPort' needs a NAT mode (nat or fullnat): direct mode does not rewrite ports",
+            $"{f.Path}:{At(text, "{ \"timeout\": 60")}: services[2].affinity: affinity is available in the nat and fullnat modes only in this version, not in translate mode",
+            $"{f.Path}:{At(text, "\"reject\"")}: services[3].onEmpty: onEmpty \"reject\" is not available in this version: use \"drop\" (the default)",
+            $"{f.Path}:{At(text, "8443")}: services[3].backends[0].targetPort: 'targetPort' needs a service port: a service balancing all ports keeps each connection's port",
+            $"{f.Path}: 6 errors",
+        }), r.Out);
+    }
+
+    [Test]
     public void An_snatIp_no_bridge_can_own_and_fullnat_without_snatIp_are_errors_at_their_position()
     {
         // br0..br3 claim addresses that are already someone's: a VIP, a backend, a gateway, another bridge's snatIp.
