@@ -105,9 +105,10 @@ internal sealed partial class ConfigBinder
         foreach (var b in bridges)
         {
             if (b.SnatIp is not Ipv4Address ip) continue;
-            var (node, path) = items.FirstOrDefault(i => i.Node is JObject jo && jo.Properties.Any(p => p.Name == "name" && p.Value is JValue v && v.Text == b.Name));
+            var (node, path) = items.FirstOrDefault(i => i.Node is JObject jo && jo.Properties.Any(p => string.Equals(p.Name, "name", StringComparison.OrdinalIgnoreCase) && p.Value is JValue v && v.Text == b.Name));
             string at = path is null ? "bridges" : JsonBinder.Join(path, "snatIp");
-            var n = (node as JObject)?.Properties.FirstOrDefault(p => p.Name == "snatIp").Value;
+            // Keys match case-insensitively (as Open binds them), so "SnatIp" is found and positioned too.
+            var n = (node as JObject)?.Properties.FirstOrDefault(p => string.Equals(p.Name, "snatIp", StringComparison.OrdinalIgnoreCase)).Value;
             string? clash =
                 owners.TryGetValue(ip, out var other) ? $"it is already the snatIp of bridge '{other}'"
                 : services.FirstOrDefault(s => s.Vip == ip) is { } sv ? $"it is the VIP of service '{sv.Name}'"
