@@ -47,7 +47,7 @@ public static class LbPipeline
     };
 
     public static readonly PipelineTable Service = new(20, "service",
-        "VIP (protocol, port) → the service's select group; other IPv4 to a port-group VIP → the master server; other traffic to the LB MAC is dropped.")
+        "VIP (protocol, port) → the service's select group (persistence none), or its 'connections', 'affinity' and 'pick' lookups (persistence, affinity), or the tracker (NAT modes); fullnat replies to the snatIp → the tracker; other IPv4 to a port-group VIP → the master server; other traffic to the LB MAC is dropped.")
     {
         Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst),
         Sets = Fields(EthSrc, EthDst),

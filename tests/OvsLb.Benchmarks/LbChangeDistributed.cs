@@ -20,6 +20,8 @@ namespace OvsLb.Benchmarks;
 /// behind host port 2 + ⌊(8v+j)/4⌋ mod 256, so each host port serves about 8 services. What a bridge's plan
 /// must look at is every other bridge's ports: a host port going down on one bridge (PORT_STATUS)
 /// changes the groups of that host's services on all bridges.
+/// The services are stateless (<c>persistence: none</c>), so a backend change is exactly one GROUP_MOD per
+/// service, as in the figures README reports (with persistence each also adds or deletes one pick flow).
 /// </summary>
 public static class LbChangeDistributed
 {
@@ -46,7 +48,7 @@ public static class LbChangeDistributed
                     $$"""{ "name": "b{{j}}", "ip": "10.{{128 + k}}.{{port >> 8}}.{{port & 0xff}}", "mac": "02:00:0a:{{k:x2}}:{{port >> 8:x2}}:{{port & 0xff:x2}}", "bridge": "br-d{{k}}", "port": {{port}} }""");
             });
             return string.Create(CultureInfo.InvariantCulture,
-                $$"""    { "name": "svc{{v}}", "vip": "10.100.{{(v + 1) >> 8}}.{{(v + 1) & 0xff}}", "protocol": "tcp", "port": 80, "mode": "direct", "backends": [{{string.Join(", ", backends)}}] }""");
+                $$"""    { "name": "svc{{v}}", "vip": "10.100.{{(v + 1) >> 8}}.{{(v + 1) & 0xff}}", "protocol": "tcp", "port": 80, "mode": "direct", "persistence": "none", "backends": [{{string.Join(", ", backends)}}] }""");
         }));
         sb.Append("\n  ] }\n");
         return sb.ToString();

@@ -111,9 +111,11 @@ public sealed class HealthCheckTests
             Assert.That(movedDown.Select(i => without[i].EthDst).Distinct(), Is.SubsetOf(new[] { Mac(1), Mac(3) }));
             Assert.That(movedUp.Select(i => back[i].EthDst).Distinct(), Is.EqualTo(new[] { Mac(2) }), "coming back, only buckets b2 takes change");
             Assert.That(movedUp.Count, Is.InRange(all.Count / 3 - 4, all.Count / 3 + 4), "and it takes about its share");
-            Assert.That(downMods.Where(m => m.IsFlowMod), Is.Empty, "no flow changes when a non-master backend goes down");
+            // Persistence (the default): the backend's pick flow goes with it, so its connections are picked anew; nothing else changes.
+            Assert.That(downMods.Where(m => m.IsFlowMod).Select(m => m.Text), Has.Exactly(1).Items.And.All.Contains("FLOW_MOD DEL_STRICT table:24 "),
+                "only the backend's own pick flow changes when a non-master backend goes down");
             Assert.That(downMods.Count(m => m.IsGroupMod), Is.EqualTo(1), string.Join("\n", downMods));
-            Assert.That(upMods.Where(m => m.IsFlowMod), Is.Empty);
+            Assert.That(upMods.Where(m => m.IsFlowMod).Select(m => m.Text), Has.Exactly(1).Items.And.All.Contains("FLOW_MOD ADD table:24 "), "its pick flow comes back");
             Assert.That(upMods.Count(m => m.IsGroupMod), Is.EqualTo(1), string.Join("\n", upMods));
             Assert.That(live.Controller.PacketIns.First.Where(p => p.TableId != LbPipeline.Arp.Id || (p.Cookie >> 40 & 0xff) != (ulong)FlowFeature.Health), Is.Empty,
                 "the only packet-ins are probe replies from the health flow");

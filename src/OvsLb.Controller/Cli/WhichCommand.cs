@@ -77,8 +77,11 @@ public static class WhichCommand
         if (p.Group is GroupEntry g)
         {
             int n = g.Buckets.Length;
-            sb.Append("group:    ").Append(g.GroupId).Append(" (select, ").Append(n).Append(" buckets; table=20 priority=")
-              .Append(s.AllPorts ? Pipeline.LbPipeline.Priority.ServiceAllPorts : Pipeline.LbPipeline.Priority.ServicePort).Append(")\n");
+            bool picks = Pipeline.Flows.PickFlows.Picks(s);
+            sb.Append("group:    ").Append(g.GroupId).Append(" (select, ").Append(n).Append(" buckets; ")
+              .Append(picks ? $"table={Pipeline.LbPipeline.Pick.Id} priority={Pipeline.LbPipeline.Priority.PickGroup}"
+                  : $"table={Pipeline.LbPipeline.Service.Id} priority={(s.AllPorts ? Pipeline.LbPipeline.Priority.ServiceAllPorts : Pipeline.LbPipeline.Priority.ServicePort)}")
+              .Append(picks ? "; only a new connection meets it" : "").Append(")\n");
             sb.Append("dp_hash:  0x").Append(p.DpHash.ToString("x8", CultureInfo.InvariantCulture))
               .Append(" = hash(sym_l4(0)): flow_hash_symmetric_l3l4 of ip_src^ip_dst, ip_proto")
               .Append(t.Protocol == IpProtocol.Tcp ? ", tcp_src^tcp_dst" : " (UDP ports are not hashed)").Append('\n');

@@ -8,8 +8,10 @@ namespace OvsLb.Pipeline.Planning;
 /// Conntrack entries to flush once a plan is committed: a NAT backend stopped being live (down, removed,
 /// or its address changed), so its connections must not keep being translated to it. Without the
 /// flush a UDP flow's entry would keep sending it to the dead backend (the stale-entry black hole of
-/// OVN and Antrea); with it, the flow's next packet is new and picks a live backend. A TCP connection's
-/// next packet is invalid to the tracker and dropped: it ends by the client's timeout.
+/// OVN and Antrea); with it, the flow's next packet is new and picks a live backend. So does a TCP
+/// connection's next packet (OVS's userspace tracker takes a mid-stream segment as new): the live backend it
+/// lands on does not know the connection and answers with a reset, which ends it at the client at once
+/// (measured: every flushed connection's next request got ECONNRESET, the others kept talking).
 /// </summary>
 /// <param name="Service">The service the backend belonged to.</param>
 /// <param name="Backend">The backend's name.</param>
