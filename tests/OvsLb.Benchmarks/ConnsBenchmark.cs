@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using OvsLb.Balancer;
 using OvsLb.Pipeline;
@@ -32,6 +29,9 @@ public sealed record ConnsOptions
     /// <summary>Cases in run order: "direct" (stateless, persistence none) and/or "nat" (conntrack).</summary>
     public IReadOnlyList<string> Cases { get; init; } = ["direct", "nat"];
 
+    /// <summary>How many times the cases run, in turn (direct, nat, direct, nat, ...).</summary>
+    public int Rounds { get; init; } = 1;
+
     /// <summary>Per connect or request/response; a connection that takes longer counts as failed.</summary>
     public TimeSpan OpTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -50,6 +50,9 @@ public sealed record ConnsCaseResult
     public required int ClientIps { get; init; }
     public required SwitchSample Idle { get; init; }
     public required SwitchSample Loaded { get; init; }
+
+    /// <summary>Right after the last connect (megaflows of the connect path still cached; they idle out after 10 s).</summary>
+    public required SwitchSample AfterOpen { get; init; }
     public required TimeSpan OpenTime { get; init; }
     public required int Opened { get; init; }
     public required int OpenFailures { get; init; }
@@ -98,6 +101,7 @@ public static partial class ConnsBenchmark
             Window = a.Int("window", 256),
             PerClient = a.Int("per-process", 16_000),
             Cases = a.String("cases", "direct,nat").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Rounds = a.Int("rounds", 1),
             OpTimeout = TimeSpan.FromSeconds(a.Int("op-timeout", 30)),
         };
         if (o.Connections < 1 || o.Window < 1 || o.PerClient < 1 || o.PerClient > 40_000) throw new ArgumentException("--connections, --window >= 1; --per-process 1..40000");
@@ -107,26 +111,34 @@ public static partial class ConnsBenchmark
         Console.WriteLine($"file descriptors: {ProcessFacts.EnsureFileLimit(o.PerClient + 1000)} per worker process");
 
         using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        // SIGINT, SIGTERM, SIGHUP: no default exit; the case stops at its next wait and its finally tears everything
+        // down (ChildProcess kills the workers on these signals by itself).
+        var signals = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(sig => PosixSignalRegistration.Create(sig, ctx =>
         {
-            e.Cancel = true;   // let the finally blocks tear everything down
-            Console.Error.WriteLine("interrupted: cleaning up");
+            ctx.Cancel = true;
+            Console.Error.WriteLine($"{ctx.Signal}: cleaning up");
             stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        })).ToList();
         var results = new List<ConnsCaseResult>();
         try
         {
+            for (int round = 1; round <= o.Rounds; round++)
             foreach (var c in o.Cases)
             {
                 stop.Token.ThrowIfCancellationRequested();
-                results.Add(await RunCaseAsync(c, o, Console.Out, stop.Token));
+                var r = await RunCaseAsync(c, o, Console.Out, stop.Token);
+                results.Add(o.Rounds > 1 ? r with { Case = $"{c} #{round}" } : r);
                 GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             }
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("interrupted; everything started was removed");
+            return 130;
+        }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
+            foreach (var r in signals) r.Dispose();
         }
         Print(results, o, Console.Out);
         return results.All(r => r.Ok) ? 0 : 1;
@@ -178,24 +190,32 @@ public static partial class ConnsBenchmark
         LoadBalancer? lb = null;
         var servers = new List<(string Backend, ChildProcess P)>();
         var clients = new List<ChildProcess>();
+        var gate = new Lock();
+        bool cleaned = false;
         void Cleanup()
         {
-            // Workers close their sockets (RST) and exit on "quit"; whatever is left is killed, and the topology
-            // kills any process still inside its namespaces before deleting them.
-            foreach (var c in clients.Concat(servers.Select(s => s.P))) TrySend(c, "quit");
-            foreach (var c in clients.Concat(servers.Select(s => s.P)))
+            // Runs once, from the finally below or from ProcessExit (SIGTERM), whichever comes first; the other
+            // waits for it. Every step is attempted whatever the previous one did: on a signal, ChildProcess has
+            // already killed and disposed the workers. Workers close their sockets (RST) and exit on "quit";
+            // the topology kills any process still inside its namespaces before deleting them.
+            lock (gate)
             {
-                c.WaitForExit(TimeSpan.FromSeconds(20));
-                c.Dispose();
+                if (cleaned) return;
+                cleaned = true;
+                var workers = clients.Concat(servers.Select(s => s.P)).ToList();
+                foreach (var c in workers) Try(() => TrySend(c, "quit"));
+                foreach (var c in workers) Try(() => c.WaitForExit(TimeSpan.FromSeconds(20)));
+                foreach (var c in workers) Try(c.Dispose);
+                Try(() => lb?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10)));
+                Try(() => topo?.Dispose());
             }
-            try { lb?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10)); } catch (AggregateException) { }
-            topo?.Dispose();
         }
         EventHandler onExit = (_, _) => Cleanup();   // SIGTERM: the runtime runs ProcessExit handlers
         AppDomain.CurrentDomain.ProcessExit += onExit;
         try
         {
             topo = LbTopology.Start(spec);
+            stop.ThrowIfCancellationRequested();
             log.WriteLine($"  topology {topo.Id}: namespaces ovslb-cbn-*-{topo.Id} and ovslb-sw-{topo.Id}, OVS in {topo.Ovs.Dir}");
             var client = topo.Host("cbn-c");
             client.AddAddresses(Enumerable.Range(0, clientProcs).Select(k => ClientIp(k) + "/16"));
@@ -212,6 +232,7 @@ public static partial class ConnsBenchmark
             var ctl = topo.StartController(lb, lb, switches: lb.Switches);
             lb.Start();
             ctl.WaitReady(DatapathId, TimeSpan.FromSeconds(60));
+            stop.ThrowIfCancellationRequested();
 
             // Worker processes inside the namespaces: servers (SO_REUSEPORT, several per backend when N/4 needs
             // more descriptors than one process may hold), then clients, each creating and binding its sockets.
@@ -228,8 +249,8 @@ public static partial class ConnsBenchmark
                 int count = Math.Min(o.PerClient, n - k * o.PerClient);
                 clients.Add(Worker(client.Namespace, "client", ClientIp(k), $"{o.FirstPort}", $"{count}", Vip, $"{ServicePort}", $"{window}", $"{(int)o.OpTimeout.TotalSeconds}"));
             }
-            foreach (var (_, p) in servers) await p.WaitForLineAsync("^listening", TimeSpan.FromSeconds(120));
-            foreach (var c in clients) await c.WaitForLineAsync("^ready", TimeSpan.FromSeconds(120));
+            foreach (var (_, p) in servers) await p.WaitForLineAsync("^listening", TimeSpan.FromSeconds(120)).WaitAsync(stop);
+            foreach (var c in clients) await c.WaitForLineAsync("^ready", TimeSpan.FromSeconds(120)).WaitAsync(stop);
             log.WriteLine($"  {servers.Count} server processes ({serverProcs} per backend) and {clients.Count} client processes ({window} connects in flight each) ready in {Table.Ms(t.Elapsed)}");
 
             await Task.Delay(o.Settle, stop);
@@ -245,11 +266,13 @@ public static partial class ConnsBenchmark
             var openLines = await AllAsync(clients, @"^opened (\d+) (\d+) (\d+) (\S+) (\S+) (\S+) ?(.*)$", o, n, stop);
             var open = t.Elapsed;
             var cpuOpen = Cpu.Of(vswitchd) - cpu0;
+            var afterOpen = Sample(topo.Ovs, ctlSock, vswitchd);
             int opened = openLines.Sum(m => Int(m.Groups[1])), openFailures = openLines.Sum(m => Int(m.Groups[2]));
             string firstError = openLines.Select(m => m.Groups[7].Value).FirstOrDefault(e => e.Length > 0) ?? "";
             double P(int g, Func<IEnumerable<double>, double> f) => f(openLines.Select(m => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture)));
             (double, double, double) pct = (P(4, v => v.Order().ElementAt(v.Count() / 2)), P(5, Enumerable.Max), P(6, Enumerable.Max));
             log.WriteLine($"  opened {opened}/{n} in {Table.Ms(open)}: {opened / open.TotalSeconds:0} connections/s; connect p50 (median client) / p99 (worst client) / max {pct.Item1:0.0}/{pct.Item2:0.0}/{pct.Item3:0.0} ms; ovs-vswitchd CPU {Table.Ms(cpuOpen)}{(openFailures > 0 ? $"; {openFailures} failed, first: {firstError}" : "")}");
+            log.WriteLine($"  after opening: {Describe(afterOpen)}");
 
             // Phase 2: one request/response on every open connection; the reply names the backend.
             t.Restart();
@@ -268,13 +291,14 @@ public static partial class ConnsBenchmark
             for (int s = 0; s < servers.Count; s++)
             {
                 servers[s].P.Send("count " + s);
+                stop.ThrowIfCancellationRequested();
                 var m = await servers[s].P.WaitForLineAsync($"^accepted {s} (\\d+)", TimeSpan.FromSeconds(30));
                 accepted[servers[s].Backend] = accepted.GetValueOrDefault(servers[s].Backend) + Int(m.Groups[1]);
             }
             log.WriteLine($"  accepted by the servers: {string.Join(", ", accepted.Select(p => $"{p.Key} {p.Value}"))}");
             return new ConnsCaseResult
             {
-                Case = kind, Description = description, Connections = n, ClientIps = clientProcs, Idle = idle, Loaded = loaded,
+                Case = kind, Description = description, Connections = n, ClientIps = clientProcs, Idle = idle, AfterOpen = afterOpen, Loaded = loaded,
                 OpenTime = open, Opened = opened, OpenFailures = openFailures, FirstOpenError = firstError, ConnectMs = pct,
                 VerifyTime = verify, Verified = verified, VerifyFailures = verifyFailures,
                 PerBackend = perBackend, Accepted = accepted,
@@ -287,6 +311,20 @@ public static partial class ConnsBenchmark
             Cleanup();
             AppDomain.CurrentDomain.ProcessExit -= onExit;
             log.WriteLine($"  cleaned up in {Table.Ms(t.Elapsed)}");
+        }
+    }
+
+    private static void Try(Action step)
+    {
+        try
+        {
+            step();
+        }
+#pragma warning disable CA1031 // cleanup goes on whatever one step threw
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Console.Error.WriteLine($"cleanup: {e.GetType().Name}: {e.Message}");
         }
     }
 
@@ -340,7 +378,7 @@ public static partial class ConnsBenchmark
     {
         w.WriteLine();
         w.WriteLine($"conns: {o.Connections} concurrent TCP connections to one VIP with {Backends} backends through one userspace OVS bridge " +
-            $"(in-process LoadBalancer; {o.Window} connects in flight; client sockets bound beforehand)");
+            $"(in-process LoadBalancer; {o.Window} connects in flight in all; client sockets created and bound beforehand, not timed; load average now {ProcessFacts.LoadAverage()})");
         string F(double v, string fmt) => v.ToString(fmt, CultureInfo.InvariantCulture);
         List<string[]> rows =
         [
@@ -353,18 +391,20 @@ public static partial class ConnsBenchmark
             ["request/response on all open (time)", .. results.Select(r => Table.Ms(r.VerifyTime))],
             ["replies per backend", .. results.Select(r => string.Join(" ", r.PerBackend.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}")))],
             ["conntrack entries idle → N open", .. results.Select(r => $"{r.Idle.Conntrack} → {r.Loaded.Conntrack}")],
-            ["datapath megaflows idle → N open", .. results.Select(r => $"{r.Idle.Megaflows} → {r.Loaded.Megaflows}")],
+            ["datapath megaflows idle → after opening → after verifying", .. results.Select(r => $"{r.Idle.Megaflows} → {r.AfterOpen.Megaflows} → {r.Loaded.Megaflows}")],
             ["OpenFlow flows idle → N open", .. results.Select(r => $"{r.Idle.OpenFlowFlows} → {r.Loaded.OpenFlowFlows}")],
-            ["ovs-vswitchd RSS idle → N open", .. results.Select(r => $"{Table.Mb(r.Idle.RssBytes)} → {Table.Mb(r.Loaded.RssBytes)}")],
+            ["ovs-vswitchd RSS idle → N open (after verifying)", .. results.Select(r => $"{Table.Mb(r.Idle.RssBytes)} → {Table.Mb(r.Loaded.RssBytes)}")],
             ["  RSS delta per connection", .. results.Select(r => $"{F(r.RssPerConnection, "0")} B")],
             ["packet-ins / controller warnings", .. results.Select(r => $"{r.PacketIns} / {r.Problems}")],
         ];
         Table.Print(w, rows[0], rows.Skip(1));
-        var d = results.FirstOrDefault(r => r.Case == "direct");
-        var n = results.FirstOrDefault(r => r.Case == "nat");
-        if (d is not null && n is not null)
+        for (int round = 1; round <= o.Rounds; round++)
         {
-            w.WriteLine($"ratio nat / direct, setup rate: {F(n.Rate / d.Rate, "0.00")}; ovs-vswitchd CPU per connection while opening: {F(n.VswitchdCpuOpen / Math.Max(1, n.Opened) / (d.VswitchdCpuOpen / Math.Max(1, d.Opened)), "0.00")}");
+            string suffix = o.Rounds > 1 ? $" #{round}" : "";
+            var d = results.FirstOrDefault(r => r.Case == "direct" + suffix);
+            var n = results.FirstOrDefault(r => r.Case == "nat" + suffix);
+            if (d is null || n is null) continue;
+            w.WriteLine($"ratio nat / direct{suffix}: setup rate {F(n.Rate / d.Rate, "0.00")}; ovs-vswitchd CPU per connection while opening {F(n.VswitchdCpuOpen / Math.Max(1, n.Opened) / (d.VswitchdCpuOpen / Math.Max(1, d.Opened)), "0.00")}");
         }
         foreach (var r in results.Where(r => r.FirstOpenError.Length > 0)) w.WriteLine($"  {r.Case}: first failure: {r.FirstOpenError}");
     }
