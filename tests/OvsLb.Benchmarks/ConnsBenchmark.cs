@@ -51,6 +51,9 @@ public sealed record ConnsCaseResult
     public required SwitchSample Idle { get; init; }
     public required SwitchSample Loaded { get; init; }
 
+    /// <summary>Lines of <c>ovs-appctl dpctl/dump-conntrack</c> with all N open (cross-check of <see cref="SwitchSample.Conntrack"/>).</summary>
+    public required long ConntrackDumpLines { get; init; }
+
     /// <summary>Right after the last connect (megaflows of the connect path still cached; they idle out after 10 s).</summary>
     public required SwitchSample AfterOpen { get; init; }
     public required TimeSpan OpenTime { get; init; }
@@ -286,7 +289,9 @@ public static partial class ConnsBenchmark
             log.WriteLine($"  verified {verified}/{opened} open connections in {Table.Ms(verify)} ({string.Join(", ", perBackend.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))}){(verifyFailures > 0 ? $"; {verifyFailures} failed, first: {firstVerifyError}" : "")}");
 
             var loaded = Sample(topo.Ovs, ctlSock, vswitchd);
-            log.WriteLine($"  with {opened} open: {Describe(loaded)}; RSS +{(loaded.RssBytes - idle.RssBytes) / (double)Math.Max(1, opened):0} B per connection");
+            long dumpLines = ProcessRunner.Run("ovs-appctl", ["-t", topo.Ovs.VswitchdCtl, "dpctl/dump-conntrack"], topo.Ovs.Env, TimeSpan.FromMinutes(3))
+                .EnsureSuccess().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LongLength;
+            log.WriteLine($"  with {opened} open: {Describe(loaded)}; RSS +{(loaded.RssBytes - idle.RssBytes) / (double)Math.Max(1, opened):0} B per connection; dpctl/dump-conntrack: {dumpLines} lines");
             var accepted = new Dictionary<string, int>(StringComparer.Ordinal);
             for (int s = 0; s < servers.Count; s++)
             {
@@ -298,7 +303,7 @@ public static partial class ConnsBenchmark
             log.WriteLine($"  accepted by the servers: {string.Join(", ", accepted.Select(p => $"{p.Key} {p.Value}"))}");
             return new ConnsCaseResult
             {
-                Case = kind, Description = description, Connections = n, ClientIps = clientProcs, Idle = idle, AfterOpen = afterOpen, Loaded = loaded,
+                Case = kind, Description = description, Connections = n, ClientIps = clientProcs, Idle = idle, AfterOpen = afterOpen, Loaded = loaded, ConntrackDumpLines = dumpLines,
                 OpenTime = open, Opened = opened, OpenFailures = openFailures, FirstOpenError = firstError, ConnectMs = pct,
                 VerifyTime = verify, Verified = verified, VerifyFailures = verifyFailures,
                 PerBackend = perBackend, Accepted = accepted,
@@ -390,7 +395,7 @@ public static partial class ConnsBenchmark
             ["  ovs-vswitchd CPU while opening (per connection)", .. results.Select(r => $"{Table.Ms(r.VswitchdCpuOpen)} ({F(r.VswitchdCpuOpen.TotalMicroseconds / Math.Max(1, r.Opened), "0")} µs)")],
             ["request/response on all open (time)", .. results.Select(r => Table.Ms(r.VerifyTime))],
             ["replies per backend", .. results.Select(r => string.Join(" ", r.PerBackend.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}")))],
-            ["conntrack entries idle → N open", .. results.Select(r => $"{r.Idle.Conntrack} → {r.Loaded.Conntrack}")],
+            ["conntrack entries idle → N open (dump-conntrack lines)", .. results.Select(r => $"{r.Idle.Conntrack} → {r.Loaded.Conntrack} ({r.ConntrackDumpLines})")],
             ["datapath megaflows idle → after opening → after verifying", .. results.Select(r => $"{r.Idle.Megaflows} → {r.AfterOpen.Megaflows} → {r.Loaded.Megaflows}")],
             ["OpenFlow flows idle → N open", .. results.Select(r => $"{r.Idle.OpenFlowFlows} → {r.Loaded.OpenFlowFlows}")],
             ["ovs-vswitchd RSS idle → N open (after verifying)", .. results.Select(r => $"{Table.Mb(r.Idle.RssBytes)} → {Table.Mb(r.Loaded.RssBytes)}")],
