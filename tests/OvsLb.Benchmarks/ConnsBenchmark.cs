@@ -197,17 +197,18 @@ public static partial class ConnsBenchmark
         bool cleaned = false;
         void Cleanup()
         {
-            // Runs once, from the finally below or from ProcessExit (SIGTERM), whichever comes first; the other
-            // waits for it. Every step is attempted whatever the previous one did: on a signal, ChildProcess has
-            // already killed and disposed the workers. Workers close their sockets (RST) and exit on "quit";
+            // Runs once, from the finally below or from ProcessExit (the process ending some other way), whichever
+            // comes first; the other waits for it. Every step is attempted whatever the previous one did: on a
+            // signal, ChildProcess has already killed and disposed the workers (they then throw
+            // InvalidOperationException, ignored). Workers close their sockets (RST) and exit on "quit";
             // the topology kills any process still inside its namespaces before deleting them.
             lock (gate)
             {
                 if (cleaned) return;
                 cleaned = true;
                 var workers = clients.Concat(servers.Select(s => s.P)).ToList();
-                foreach (var c in workers) Try(() => TrySend(c, "quit"));
-                foreach (var c in workers) Try(() => c.WaitForExit(TimeSpan.FromSeconds(20)));
+                foreach (var c in workers) TrySend(c, "quit");
+                foreach (var c in workers) Try(() => { try { c.WaitForExit(TimeSpan.FromSeconds(20)); } catch (InvalidOperationException) { } });
                 foreach (var c in workers) Try(c.Dispose);
                 Try(() => lb?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10)));
                 Try(() => topo?.Dispose());
