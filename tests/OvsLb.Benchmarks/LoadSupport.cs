@@ -44,18 +44,12 @@ public static class ProcessFacts
     /// RLIMIT_NOFILE up to the hard limit if it is lower (.NET already does so at start-up on Linux);
     /// returns the limits seen and done, or throws naming the command to raise the hard limit.
     /// </summary>
-    public static string EnsureFileLimit(int needed, bool raiseHard = false)
+    public static string EnsureFileLimit(int needed)
     {
         if (!OperatingSystem.IsLinux()) return "n/a";
         if (getrlimit(RlimitNofile, out var lim) != 0) return "unknown";
         string before = $"{lim.Current}/{lim.Max}";
         if (lim.Current >= (ulong)needed) return $"soft/hard {before}, need ~{needed}";
-        if (lim.Max < (ulong)needed && raiseHard)
-        {
-            // Raising the hard limit needs CAP_SYS_RESOURCE (root); the ceiling is fs.nr_open.
-            var want = new RLimit { Current = (ulong)needed, Max = (ulong)needed };
-            if (setrlimit(RlimitNofile, ref want) == 0) return $"soft/hard {before} raised to {needed}/{needed}";
-        }
         if (lim.Max < (ulong)needed)
         {
             throw new InvalidOperationException($"need ~{needed} file descriptors but the hard limit is {lim.Max}: run as root with `prlimit --nofile={needed * 2}:{needed * 2} -- COMMAND` or raise it in limits.conf");
