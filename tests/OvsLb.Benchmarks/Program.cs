@@ -8,6 +8,7 @@ using OvsLb.Benchmarks;
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- lbscale [--vips 1000] [--backends 8] [--packets 1000] [--no-fit] [--timeout 300] [--rounds 20] [--change-only]
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- packetin [--target all|ovslb|testcontroller|ovslb-inproc] [--cpus split|shared]
 //                                                                       [--switches 16] [--window 100] [--warmup 2] [--duration 10] [--tc-args "-n"]
+//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- conns [--connections 100000] [--cases direct,nat] [--window 256] [--per-process 16000] [--rounds 1] [--op-timeout 30]
 try
 {
     return args.FirstOrDefault() switch
@@ -15,6 +16,8 @@ try
         "scale" => await ScaleBenchmark.MainAsync(args[1..]),
         "lbscale" => await LbScaleBenchmark.MainAsync(args[1..]),
         "packetin" => await PacketInBenchmark.MainAsync(args[1..]),
+        "conns" => await ConnsBenchmark.MainAsync(args[1..]),
+        "conns-worker" => await ConnsWorker.MainAsync(args[1..]),                  // child processes of conns
         "packetin-controller" => await PacketInBenchmark.ControllerMainAsync(),   // child process of packetin
         "fakes" => await ScaleBenchmark.FakesMainAsync(args[1..]),                // child process of scale --fakes process
         _ => RunBenchmarkDotNet(args),

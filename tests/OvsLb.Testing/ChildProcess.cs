@@ -86,6 +86,13 @@ public sealed partial class ChildProcess : IDisposable
     /// <summary>The exit status once <see cref="HasExited"/>.</summary>
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Writes a line to the child's stdin (for children driven by commands).</summary>
+    public void Send(string line)
+    {
+        _process.StandardInput.WriteLine(line);
+        _process.StandardInput.Flush();
+    }
+
     public string Output(int lines = 30) => string.Join("\n", _stdout.TakeLast(lines).Concat(_stderr.TakeLast(lines)));
 
     /// <summary>The TCP port this process listens on, from <c>ss -Hltnp</c> (for servers started on port 0).</summary>
