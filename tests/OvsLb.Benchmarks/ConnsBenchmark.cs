@@ -26,8 +26,9 @@ public sealed record ConnsOptions
 
     public int FirstPort { get; init; } = 20_000;
 
-    /// <summary>Cases in run order: "direct" (stateless, persistence none) and/or "nat" (conntrack).</summary>
-    public IReadOnlyList<string> Cases { get; init; } = ["direct", "nat"];
+    /// <summary>Cases in run order: "direct" (stateless, persistence none), "learn" (direct, persistence connection:
+    /// a learned entry per connection) and/or "nat" (conntrack).</summary>
+    public IReadOnlyList<string> Cases { get; init; } = ["direct", "learn", "nat"];
 
     /// <summary>How many times the cases run, in turn (direct, nat, direct, nat, ...).</summary>
     public int Rounds { get; init; } = 1;
@@ -103,12 +104,12 @@ public static partial class ConnsBenchmark
             Connections = a.Int("connections", 100_000),
             Window = a.Int("window", 256),
             PerClient = a.Int("per-process", 16_000),
-            Cases = a.String("cases", "direct,nat").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Cases = a.String("cases", "direct,learn,nat").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Rounds = a.Int("rounds", 1),
             OpTimeout = TimeSpan.FromSeconds(a.Int("op-timeout", 30)),
         };
         if (o.Connections < 1 || o.Window < 1 || o.PerClient < 1 || o.PerClient > 40_000) throw new ArgumentException("--connections, --window >= 1; --per-process 1..40000");
-        if (o.Cases.Any(c => c is not ("direct" or "nat"))) throw new ArgumentException("--cases takes direct and/or nat");
+        if (o.Cases.Any(c => c is not ("direct" or "learn" or "nat"))) throw new ArgumentException("--cases takes direct, learn and/or nat");
         Console.WriteLine($"host: {ProcessFacts.Describe()}");
         Console.WriteLine($"ovs: {ProcessRunner.Run("ovs-vswitchd", ["--version"]).Stdout.Split('\n')[0]}");
         Console.WriteLine($"file descriptors: {ProcessFacts.EnsureFileLimit(o.PerClient + 1000)} per worker process");
@@ -158,7 +159,7 @@ public static partial class ConnsBenchmark
               "bridges": [ { "name": "{{Bridge}}", "lbMac": "{{LbMac}}", "uplink": 1 } ],
               "services": [
                 { "name": "web", "vip": "{{Vip}}", "protocol": "tcp", "port": {{ServicePort}}, "mode": "{{(nat ? "nat" : "direct")}}",
-                  "persistence": "{{(nat ? "connection" : "none")}}",
+                  "persistence": "{{(kind == "direct" ? "none" : "connection")}}",
                   "backends": [
             {{backends}} ] }
               ]
@@ -180,6 +181,7 @@ public static partial class ConnsBenchmark
         var parsed = ConfigLoader.Parse(Json(kind));
         if (!parsed.IsValid) throw new InvalidOperationException("generated configuration is invalid: " + string.Join("; ", parsed.Errors.Take(5)));
         string description = nat ? "nat, persistence connection (conntrack DNAT, replies un-NATed on the bridge)"
+            : kind == "learn" ? "direct, persistence connection (a learned table-21 entry per connection; backends hold the VIP on lo, arp_ignore=1)"
             : "direct, persistence none (stateless select group; backends hold the VIP on lo, arp_ignore=1)";
         log.WriteLine($"case {kind}: {description}; {n} connections from {clientProcs} client processes (one source address each)");
 
@@ -408,9 +410,11 @@ public static partial class ConnsBenchmark
         {
             string suffix = o.Rounds > 1 ? $" #{round}" : "";
             var d = results.FirstOrDefault(r => r.Case == "direct" + suffix);
-            var n = results.FirstOrDefault(r => r.Case == "nat" + suffix);
-            if (d is null || n is null) continue;
-            w.WriteLine($"ratio nat / direct{suffix}: setup rate {F(n.Rate / d.Rate, "0.00")}; ovs-vswitchd CPU per connection while opening {F(n.VswitchdCpuOpen / Math.Max(1, n.Opened) / (d.VswitchdCpuOpen / Math.Max(1, d.Opened)), "0.00")}");
+            if (d is null) continue;
+            foreach (var n in new[] { "learn", "nat" }.Select(c => results.FirstOrDefault(r => r.Case == c + suffix)).OfType<ConnsCaseResult>())
+            {
+                w.WriteLine($"ratio {n.Case.Split(' ')[0]} / direct{suffix}: setup rate {F(n.Rate / d.Rate, "0.00")}; ovs-vswitchd CPU per connection while opening {F(n.VswitchdCpuOpen / Math.Max(1, n.Opened) / (d.VswitchdCpuOpen / Math.Max(1, d.Opened)), "0.00")}");
+            }
         }
         foreach (var r in results.Where(r => r.FirstOpenError.Length > 0)) w.WriteLine($"  {r.Case}: first failure: {r.FirstOpenError}");
     }
