@@ -179,6 +179,11 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
             _log.LogWarning("Service {Service}: port-group master {Old} → {New}; announcing {Vip} at {Mac} by gratuitous ARP", a.Service, a.OldMaster, a.NewMaster, a.Ip, a.Mac);
             SwitchSend.TrySend(sw, ProbePackets.Gratuitous(a.Mac, a.Ip, a.OutPort), _log);
         }
+        foreach (var f in p.Flushes)
+        {
+            _log.LogWarning("Service {Service}: backend {Backend} is out of service; flushing its connections on {Dpid} ({Flush})", f.Service, f.Backend, sw.DatapathIdText, f);
+            SwitchSend.TrySend(sw, f.Message, _log);
+        }
     }
 
     public ValueTask OnReadyAsync(ISwitchHandle sw)

@@ -10,11 +10,15 @@ namespace OvsLb.Balancer;
 /// </summary>
 internal static class SwitchSend
 {
-    public static void TrySend(ISwitchHandle sw, PacketOut packet, ILogger log)
+    public static void TrySend(ISwitchHandle sw, PacketOut packet, ILogger log) => TrySend(sw, () => sw.Send(packet), log);
+
+    public static void TrySend(ISwitchHandle sw, OvsLb.OpenFlow.Messages.Nicira.CtFlush flush, ILogger log) => TrySend(sw, () => sw.Send(flush), log);
+
+    private static void TrySend(ISwitchHandle sw, Action send, ILogger log)
     {
         try
         {
-            if (sw.CanWrite) sw.Send(packet);
+            if (sw.CanWrite) send();
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or ObjectDisposedException)
         {

@@ -20,7 +20,7 @@ namespace OvsLb.Pipeline;
 ///
 ///  NAT modes (conntrack zone Z; fullnat also Z+1):
 ///   20 service ── ct(zone=Z,nat) ─► 22 conntrack ─┬─ +new: 23 affinity, then 24 pick ── group ─► bucket: reg1 ← backend ─► 24 pick
-///                                                 │         24 pick: reg1 = backend ─► ct(commit,zone=Z,nat(dst=IP:PORT)) ─► 26 snat (fullnat) / 28 to_backend
+///                                                 │         24 pick: reg1 = backend ─► [learn 23], ct(commit,zone=Z,nat(dst=IP:PORT)) ─► 26 snat (fullnat) / 28 to_backend
 ///                                                 └─ +est/+rel ─► 26 snat (fullnat: ct(commit,zone=Z+1,nat(src=snatIp))) ─► 28 to_backend ─► 50 nexthop
 ///   replies: 40 return ── ct(zone=Z,nat) ─► 42 unnat ── eth_src ← lbMac, NORMAL
 ///            20 service (to snatIp) ── ct(zone=Z+1,nat) ─► 44 unsnat ── ct(zone=Z,nat) ─► 46 client (learned client MAC and port)
@@ -93,7 +93,7 @@ public static class LbPipeline
     };
 
     public static readonly PipelineTable Pick = new(24, "pick",
-        "A new NAT connection's backend: reg1 = a backend → commit the connection with DNAT to its IP:port; reg1 = 0 → the service's select group, whose bucket sets reg1 (and learns affinity) and comes back here.")
+        "A new NAT connection's backend: reg1 = a backend → (learn the client's affinity,) commit the connection with DNAT to its IP:port; reg1 = 0 → the service's select group, whose bucket sets reg1 and comes back here.")
     {
         Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst, BackendRegister),
         Sets = Fields(BackendRegister),

@@ -84,7 +84,7 @@ internal sealed record ServiceParts(
             {
                 ServiceMode.Direct => ServiceFlows.DirectBucket(b.Mac!.Value, state.Port),
                 ServiceMode.Translate => ServiceFlows.TranslateBucket(o.FakeMac(b.Ip!.Value)),
-                ServiceMode.Nat or ServiceMode.FullNat => NatFlows.NatBucket(c, s, b),
+                ServiceMode.Nat or ServiceMode.FullNat => NatFlows.NatBucket(s, b),
                 _ => ServiceFlows.PortGroupBucket(bridge.LbMac, b.Mac!.Value, state.Port!.Value),
             });
         }

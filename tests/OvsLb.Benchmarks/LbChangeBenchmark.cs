@@ -139,6 +139,7 @@ public sealed class ChangeRounds
         public IReadOnlyDictionary<uint, PortDescription> Ports => sw.Ports;
         public bool CanWrite => false;
         public void Send(PacketOut packetOut) => throw new InvalidOperationException("the change rounds have no switch to send to");
+        public void Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush) => throw new InvalidOperationException("the change rounds have no switch to send to");
     }
 
     public List<string> Problems { get; } = [];

@@ -25,6 +25,8 @@ public sealed class LoadBalancerCommitTests
         public IReadOnlyDictionary<uint, PortDescription> Ports => Info.Ports;
         public bool CanWrite => true;
         public void Send(PacketOut packetOut) => Sent.Add(packetOut);
+        public List<OvsLb.OpenFlow.Messages.Nicira.CtFlush> Flushed { get; } = [];
+        public void Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush) => Flushed.Add(flush);
     }
 
     [Test]

@@ -74,6 +74,8 @@ public static class NatFlows
     /// <c>pick</c>: reg1 = this backend (set by a bucket, or by an affinity entry) → the connection is
     /// committed with its destination rewritten to the backend's IP (and target port). One per live backend.
     /// A dead backend has none: an affinity entry naming it falls through to the group, which picks anew.
+    /// With affinity, the flow (re)learns the client's entry here: a learn inside a bucket of a dp_hash
+    /// select group never takes effect in OVS 3.1 (measured: no entry appeared), one here does.
     /// </summary>
     public static FlowEntry PickBackendFlow(CookieLayout c, ServiceConfig s, BackendConfig b, ushort zone)
     {
@@ -81,20 +83,17 @@ public static class NatFlows
         var nat = NatAction.Dnat(b.Ip!.Value.Value, null, port, null);
         return FlowParts.Flow(c, Pick, Priority.PickBackend, FlowFeature.Service, BackendTag(s, b),
             VipMatch(s, FlowParts.Reg(BackendRegister, BackendTag(s, b))),
-            FlowParts.Apply(Ct(zone, s.Mode == ServiceMode.FullNat ? Snat : ToBackend, commit: true, nat)));
+            s.AffinityTimeout is ushort t
+                ? FlowParts.Apply(LearnAffinity(c, s, t), Ct(zone, s.Mode == ServiceMode.FullNat ? Snat : ToBackend, commit: true, nat))
+                : FlowParts.Apply(Ct(zone, s.Mode == ServiceMode.FullNat ? Snat : ToBackend, commit: true, nat)));
     }
 
     /// <summary>
-    /// A NAT service's bucket: reg1 ← the backend, learn the client's affinity (when configured), back to
-    /// <c>pick</c>. The bucket writes no packet field, so a backend's bucket is the same in every slot it owns.
+    /// A NAT service's bucket: reg1 ← the backend, back to <c>pick</c>. The bucket writes no packet field,
+    /// so a backend's bucket is the same in every slot it owns.
     /// </summary>
-    public static BackendBucket NatBucket(CookieLayout c, ServiceConfig s, BackendConfig b)
-    {
-        var actions = new List<OfpAction> { FlowParts.Load(BackendRegister, BackendTag(s, b)) };
-        if (s.AffinityTimeout is ushort t) actions.Add(LearnAffinity(c, s, t));
-        actions.Add(FlowParts.Resubmit(Pick));
-        return new BackendBucket(actions.ToArray());
-    }
+    public static BackendBucket NatBucket(ServiceConfig s, BackendConfig b) =>
+        new([FlowParts.Load(BackendRegister, BackendTag(s, b)), FlowParts.Resubmit(Pick)]);
 
     /// <summary>The affinity entry a new connection leaves: this client IP to this VIP:port keeps reg1's backend for <paramref name="timeout"/> idle seconds.</summary>
     private static LearnAction LearnAffinity(CookieLayout c, ServiceConfig s, ushort timeout)

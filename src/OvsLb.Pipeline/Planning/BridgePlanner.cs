@@ -33,7 +33,8 @@ public static class BridgePlanner
             // which its cache entry then recognises by reference.
             if (sp.SlotKeys.Count > 0) next[sp.Service.Name] = sp.SlotKeys;
         }
-        return new PlanOutput(plan, view, next, Announcements(x.Committed, plan, x.Switch.Ports), GatewayProbes(config, x.Switch));
+        return new PlanOutput(plan, view, next, Announcements(x.Committed, plan, x.Switch.Ports), GatewayProbes(config, x.Switch),
+            ConnectionFlush.Between(x.Committed, plan, config.Options));
     }
 
     /// <summary>

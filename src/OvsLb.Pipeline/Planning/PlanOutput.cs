@@ -11,9 +11,11 @@ namespace OvsLb.Pipeline.Planning;
 /// <param name="Slots">The slot memory of this bridge once <see cref="BridgePlan.State"/> is committed.</param>
 /// <param name="Announcements">Gratuitous ARPs to send once committed: a port group's master changed.</param>
 /// <param name="GatewayProbes">ARP probes for the bridge's gateways (their replies are learned in the datapath).</param>
+/// <param name="Flushes">Conntrack entries to flush once committed: NAT backends that stopped being live.</param>
 public sealed record PlanOutput(
     BridgePlan Plan,
     BridgeView View,
     IReadOnlyDictionary<string, IReadOnlyList<string?>> Slots,
     IReadOnlyList<Announcement> Announcements,
-    IReadOnlyList<GatewayProbe> GatewayProbes);
+    IReadOnlyList<GatewayProbe> GatewayProbes,
+    IReadOnlyList<ConnectionFlush> Flushes);

@@ -26,4 +26,7 @@ public interface ISwitchHandle
 
     /// <summary>Sends a PACKET_OUT without waiting; throws when the connection is closed.</summary>
     void Send(PacketOut packetOut);
+
+    /// <summary>Sends an NXT_CT_FLUSH without waiting (OVS answers only with an error); throws when the connection is closed.</summary>
+    void Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush);
 }

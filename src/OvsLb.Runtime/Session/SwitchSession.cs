@@ -89,6 +89,8 @@ public sealed partial class SwitchSession : ISwitchHandle
 
     void ISwitchHandle.Send(PacketOut packetOut) => Send(packetOut);
 
+    void ISwitchHandle.Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush) => Send(flush);
+
     /// <summary>Sends a message without waiting for a reply; assigns an xid when it has none.</summary>
     public OfpMessage Send(OfpMessage m)
     {
