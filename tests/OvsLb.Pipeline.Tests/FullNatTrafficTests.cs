@@ -67,7 +67,9 @@ public sealed class FullNatTrafficTests : LiveLbFixture
         // The proof that replies have no other way: the backend cannot reach the client by itself (router has no route).
         bool direct = Topo.Host("b1").Ping(ClientIp, count: 1, timeoutSeconds: 1);
         string routes = Topo.Router("r").Namespace.Ip("route", "show").Stdout;
-        long unsnatHits = Topo.Ovs.FlowPackets("ntt-fl", "table=44");
+        // OVS credits datapath hits to OpenFlow flows when its revalidators next dump the datapath: poll.
+        long unsnatHits = 0;
+        ProcessRunner.WaitUntil(() => (unsnatHits = Topo.Ovs.FlowPackets("ntt-fl", "table=44")) >= 2 * 300, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
         var conntrack = Topo.Ovs.Appctl("dpctl/dump-conntrack").Stdout.Split('\n').Where(l => l.Contains(SnatIp, StringComparison.Ordinal)).Take(3).ToList();
         TestContext.Out.WriteLine($"fullnat: {report.Summary()}; {unsnatHits} packets through table 44 (unsnat); {Live.PacketIns} packet-ins");
         TestContext.Out.WriteLine($"router r's routes:\n{routes}\nb1 → client ping answered: {direct}");
