@@ -285,8 +285,17 @@ public sealed class NatPersistenceTrafficTests
 
             // (c) another backend (b2, not the one added) removed.
             string last = Config(("b1", 3), ("b3", 1), ("b4", 2), ("b5", 1));
+            var b2Ports = start.Where(x => x.Value == "b2").Select(x => x.Key).Take(2).ToList();
+            var capture = PacketCapture.Start(client.Namespace, TopologyHost.Interface, $"tcp port {b2Ports[0]}");
             NatModeTrafficTests.ApplyAndWait(live, Bridge, last);
             int removed = Check("b2 removed", gone: "b2");
+            ProcessRunner.WaitUntil(() => capture.Lines.Count >= 2, TimeSpan.FromSeconds(2));
+            capture.Dispose();
+            log.Add($"client's wire for one of b2's connections (port {b2Ports[0]}) during the first exchange after the removal:\n  " + string.Join("\n  ", capture.Lines));
+            // What became of b2's connections: their conntrack entries (zone 64256) after the flush and one more exchange.
+            log.Add("conntrack of two of b2's connections after its removal:\n  " + string.Join("\n  ", topo.Ovs.Appctl("dpctl/dump-conntrack").Stdout.Split('\n')
+                .Where(l => b2Ports.Any(p => l.Contains($"sport={p},", StringComparison.Ordinal)))));
+            log.Add($"table 22 drops (n_packets of its default flow): {string.Join(" ", topo.Ovs.Ofctl("dump-flows", Bridge, "table=22").Stdout.Split('\n').Where(l => l.Contains("priority=0 ", StringComparison.Ordinal)).Select(l => l.Trim()))}");
 
             // (d) the controller restarted (flows and conntrack stay in OVS meanwhile).
             long packetIns = live.PacketIns;
