@@ -183,11 +183,14 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         }
         // A next hop new in this plan (a gateway or MAC-less NAT backend added by a reload) is probed now that the
         // flows learning its reply are in: the probe Apply sent went out before them, and the next periodic one is
-        // up to a probe interval away (its traffic is dropped until then).
-        var probed = _probed.GetValueOrDefault(sw.DatapathId) ?? new HashSet<Ipv4Address>();
-        foreach (var g in p.GatewayProbes.Where(g => !probed.Contains(g.Gateway)))
+        // up to a probe interval away (its traffic is dropped until then). The first commit after a connect sends
+        // none: OnReadyAsync probes every next hop then.
+        if (_probed.TryGetValue(sw.DatapathId, out var probed))
         {
-            SwitchSend.TrySend(sw, ProbePackets.ArpProbe(g.LbMac, g.Gateway, g.OutPort), _log);
+            foreach (var g in p.GatewayProbes.Where(g => !probed.Contains(g.Gateway)))
+            {
+                SwitchSend.TrySend(sw, ProbePackets.ArpProbe(g.LbMac, g.Gateway, g.OutPort), _log);
+            }
         }
         _probed[sw.DatapathId] = p.GatewayProbes.Select(g => g.Gateway).ToHashSet();
         foreach (var f in p.Flushes)
@@ -208,9 +211,9 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     public void OnDisconnected(ISwitchHandle sw, CloseReason reason)
     {
         _pending.TryRemove(sw.DatapathId, out _);
-        _probed.TryRemove(sw.DatapathId, out _);
         // A newer connection of the same bridge replaced this one: the bridge is not gone.
         if (Switches.TryGet(sw.DatapathId, out var current) && !ReferenceEquals(current, sw)) return;
+        _probed.TryRemove(sw.DatapathId, out _); // the next connection's OnReadyAsync probes every next hop
         if (PipelineBuilder.FindBridge(_config, sw.DatapathId, sw.BridgeName) is BridgeConfig b)
         {
             _presence.Disconnected(b.Name);

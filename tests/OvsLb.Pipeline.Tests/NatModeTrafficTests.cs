@@ -63,9 +63,9 @@ public sealed class NatModeTrafficTests : LiveLbFixture
     /// <summary>
     /// 1,000 connections over 4 equal backends (64 of the 256 buckets each): each count is Binomial(1000, 1/4),
     /// mean 250, σ = 13.7. max/mean ≤ 1.10 allows 275 (+1.83σ): for an ideal hash about 13 % of port ranges would
-    /// exceed it on one of 4 backends, so 1.10 is not a bound a hash can promise. OVS's dp_hash of a fixed 5-tuple
-    /// is deterministic: these source ports give the same tally on every run (printed), and the assertion is the
-    /// 3.3σ bound (≤ 1.18: 295 of 1,000) — see the output for the real figure.
+    /// exceed it on one of 4 backends, so 1.10 is not something a hash can promise in general. OVS's dp_hash of a
+    /// fixed 5-tuple is deterministic, though: these source ports give the same tally on every run
+    /// (247/260/252/241, max/mean 1.040), so the bound holds here. Another port range may need a wider bound.
     /// </summary>
     [Test, Order(1)]
     public void A_thousand_connections_to_the_vip_port_reach_four_backends_on_the_target_port_and_are_answered_from_the_vip()
@@ -136,7 +136,9 @@ public sealed class NatModeTrafficTests : LiveLbFixture
             TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
         double settled = TrafficStream.Now();
         ProcessRunner.WaitUntil(() => flows.Probes.Count(p => p.Sent > settled) >= 5 * addresses.Count, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
-        var all = flows.Stop();
+        double stopping = TrafficStream.Now();
+        // The datagrams in flight when the stream stops are cut short: judge only those sent 200 ms before.
+        var all = flows.Stop().Where(p => p.Sent < stopping - 0.2).ToList();
         var conntrack = UdpConntrack();
 
         // Per flow: when it was first answered by a remaining backend after the change (send time of that datagram).
