@@ -3,19 +3,21 @@
 # that load balancing works and prints what happened. Run as root on Debian 12 / Ubuntu.
 #
 # Usage: lab/run.sh [MODE|all] [--connections N] [--cli] [--config FILE]
-#   MODE           direct | translate | portgroup | distributed; all (the default) runs the four
+#   MODE           direct | translate | portgroup | distributed | nat | fullnat; all (the default)
+#                  runs the six
 #   --connections  TCP connections per client in each traffic check (default 100)
 #   --cli          after the checks, open the Mininet CLI on the topology (one MODE only);
 #                  `exit` in the CLI cleans up
 #   --config FILE  give the controller FILE instead of lab/MODE/config.json (one MODE only); the
 #                  checks still expect the addresses and MACs of lab/MODE/config.json
 #
-# For each mode: starts the controller (`ovslb run --config lab/MODE/config.json`, listening on a
-# free port of 127.0.0.1, log in a temporary directory), builds lab/MODE/topo.py's network (OVS
+# For each mode: starts the controller (`ovslb run --config COPY`, COPY being a copy of
+# lab/MODE/config.json in a temporary directory, which a check may rewrite: the nat mode adds a
+# backend that way; listening on a free port of 127.0.0.1, log in a temporary directory), builds lab/MODE/topo.py's network (OVS
 # bridges on the userspace datapath, fail_mode=secure, OpenFlow 1.3) and runs its checks: the
 # bridges get programmed, the VIP's ARP is answered by the switch (no packet-in), N connections
 # spread over the backends, a backend's link going down takes it out of service, its return brings
-# it back. The last line is "lab: N/N modes passed"; the exit code is 1 when a check failed.
+# it back (nat and fullnat add their own checks; fullnat has no failover). The last line is "lab: N/N modes passed"; the exit code is 1 when a check failed.
 #
 # Before that it makes sure of what it needs: missing tools are installed by
 # `lab/provision.sh --deps-only` (tests/install-deps.sh plus the mininet package where there is no
@@ -30,11 +32,11 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 readonly repo
-readonly MODES=(direct translate portgroup distributed)
+readonly MODES=(direct translate portgroup distributed nat fullnat)
 readonly PYTHON=/usr/bin/python3          # Debian's mininet package installs for the system Python
 readonly OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl
 # The only bridges the lab creates (lab/*/topo.py); Mininet names their ports BRIDGE-ethN.
-readonly LAB_BRIDGES=(lbdirect lbtrans lbback lbpg lbhv1 lbhv2)
+readonly LAB_BRIDGES=(lbdirect lbtrans lbback lbpg lbhv1 lbhv2 lbnat lbfnat)
 # Every process a topology starts (itself, Mininet's node shells, what runs in them, its snoops)
 # inherits this variable, set to the run's work directory: after a crash it finds them wherever
 # they were reparented, and only them.
@@ -48,7 +50,7 @@ modes=() connections=100 cli=false config=""
 while (($#)); do
   case $1 in
     all) modes=("${MODES[@]}") ;;
-    direct | translate | portgroup | distributed) modes+=("$1") ;;
+    direct | translate | portgroup | distributed | nat | fullnat) modes+=("$1") ;;
     --connections)
       [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--connections needs a positive number"
       connections=$2
@@ -293,8 +295,8 @@ fi
 
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-start_controller() {    # MODE LOG -> sets controller_pid, controller_endpoint
-  local port file=${config:-$repo/lab/$1/config.json}
+start_controller() {    # FILE LOG -> sets controller_pid, controller_endpoint
+  local port file=$1
   port=$(free_port)
   controller_endpoint=127.0.0.1:$port
   # A free status port too: other ovslb instances (tests, a controller of yours) may hold 9100.
@@ -322,19 +324,23 @@ stop_controller() {
 results=() failed=0 start=$SECONDS
 for mode in "${modes[@]}"; do
   log=$workdir/controller-$mode.log
-  if ! start_controller "$mode" "$log"; then
+  # The topology's temporary files (servers' output, snoops) go here, removed after it, whatever
+  # happened to it; and the controller's configuration: a copy that the topology's checks may
+  # rewrite (the controller watches its file and applies a change), leaving lab/MODE alone.
+  scratch=$workdir/$mode.tmp
+  mkdir -p "$scratch"
+  live_config=$scratch/config.json
+  cp "${config:-$repo/lab/$mode/config.json}" "$live_config"
+  if ! start_controller "$live_config" "$log"; then
     results+=("RESULT $mode FAIL (the controller did not start)")
     failed=$((failed + 1))
     keep_logs=true
+    rm -rf "$scratch"
     continue
   fi
   args=(--controller "$controller_endpoint" --connections "$connections" --controller-log "$log"
-    --config "${config:-$repo/lab/$mode/config.json}")
+    --config "${config:-$repo/lab/$mode/config.json}" --live-config "$live_config")
   if $cli; then args+=(--cli); fi
-  # The topology's temporary files (servers' output, snoops) go here, removed after it, whatever
-  # happened to it.
-  scratch=$workdir/$mode.tmp
-  mkdir -p "$scratch"
   rc=0
   if $cli; then
     env "$RUN_MARKER=$workdir" TMPDIR="$scratch" "$PYTHON" "$repo/lab/$mode/topo.py" "${args[@]}" 9>&- | tee "$workdir/$mode.out" || rc=$?
@@ -347,8 +353,8 @@ for mode in "${modes[@]}"; do
     topo_pid=""
   fi
   remove_leftovers            # (nothing, unless the topology crashed or was killed)
-  rm -rf "$scratch"
   stop_controller
+  rm -rf "$scratch"
   line=$(grep -aoE "RESULT $mode (PASS|FAIL).*" "$workdir/$mode.out" || echo "RESULT $mode FAIL (the topology stopped with exit code $rc, no result)")
   results+=("$line")
   if ((rc != 0)); then

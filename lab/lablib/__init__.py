@@ -21,6 +21,8 @@ def parse_args(description):
     p.add_argument("--connections", type=int, default=100, help="TCP connections per client per traffic check")
     p.add_argument("--controller-log", default=None, help="the controller's log file (to quote what it logged)")
     p.add_argument("--config", default=None, help="the controller's configuration file (shown in the report)")
+    p.add_argument("--live-config", default=None,
+                   help="the copy of the configuration the controller runs with, which a check may rewrite (run.sh makes it)")
     p.add_argument("--cli", action="store_true", help="open the Mininet CLI after the checks")
     return p.parse_args()
 
@@ -37,6 +39,7 @@ def run(lab, scn, args, setup, build):
     report = Report(scn.mode, scn.title)
     log = checks.ControllerLog(args.controller_log)
     snoops = []
+    scn.live_config = args.live_config
     workdir = tempfile.mkdtemp(prefix="ovslb-lab-")
     try:
         shown = os.path.relpath(args.config, os.path.dirname(HERE) + "/..") if args.config else None
@@ -49,14 +52,17 @@ def run(lab, scn, args, setup, build):
             snoops.append(ovs.Snoop(br, os.path.join(workdir, br + ".snoop")))
         wait_servers(setup(lab))
         n = args.connections
+        failover = [
+            lambda: checks.step_failover(lab, scn, report, n, log),
+            lambda: checks.step_recovery(lab, scn, report, max(n // 2, 10 * len(scn.backends))),
+        ] if scn.failover else []
         steps = [
             lambda: checks.step_programmed(lab, scn, report, started),
             lambda: checks.step_flows(lab, scn, report),
             lambda: checks.step_arp(lab, scn, report),
             lambda: checks.step_traffic(lab, scn, report, n),
             lambda: [f(lab, scn, report) for f in scn.after_traffic],
-            lambda: checks.step_failover(lab, scn, report, n, log),
-            lambda: checks.step_recovery(lab, scn, report, max(n // 2, 10 * len(scn.backends))),
+            *failover,
             lambda: checks.step_packet_ins(lab, scn, report, snoops),
         ]
         for i, step in enumerate(steps):

@@ -22,7 +22,8 @@ def bucket_counts(scn):
     out = {}
     for br in scn.lb_bridges:
         per_mac = ovs.buckets_per_mac(br)
-        out[br] = {b.name: per_mac.get(b.bucket_mac, 0) for b in scn.backends}
+        per_ip = ovs.buckets_per_nat_backend(br) if any(b.bucket_mac is None for b in scn.backends) else {}
+        out[br] = {b.name: per_mac.get(b.bucket_mac, 0) if b.bucket_mac else per_ip.get(b.ip, 0) for b in scn.backends}
     return out
 
 

@@ -140,10 +140,12 @@ class LabNet:
         self._pids.append((host, int(pid)))
         return int(pid)
 
-    def server(self, host, name, port):
-        """Starts tcp_server.py NAME PORT in HOST; returns the path of its output (which says "ready")."""
+    def server(self, host, name, port, hold=False):
+        """Starts tcp_server.py NAME PORT in HOST (with HOLD, connections stay open: see its "hold");
+        returns the path of its output (which says "ready")."""
         out = self._server_output(host)
-        self.background(host, "%s %s %s %d > %s 2>&1" % (PYTHON, os.path.join(HERE, "tcp_server.py"), name, port, out))
+        self.background(host, "%s %s %s %d%s > %s 2>&1" % (PYTHON, os.path.join(HERE, "tcp_server.py"), name, port,
+                                                           " hold" if hold else "", out))
         return out
 
     @staticmethod

@@ -81,14 +81,52 @@ def groups(bridge):
     return out
 
 
+PICK_MAC = re.compile(r"reg1=(0x[0-9a-f]+)\b.*set_field:([0-9a-f:]{17})->eth_dst")
+
+
 def buckets_per_mac(bridge):
-    """{eth_dst MAC a bucket writes: number of buckets} over every group of the bridge."""
+    """{eth_dst MAC a bucket stands for: number of buckets} over every group of the bridge. A stateless
+    bucket writes the MAC itself; with persistence (the default) a bucket loads its backend's tag into
+    reg1 and table 24 (pick)'s flow for that tag writes the MAC. A tag without a pick flow counts for none."""
+    mac_of = {}
+    for f in flows(bridge):
+        if f.table == 24:
+            m = PICK_MAC.search(f.text)
+            if m:
+                mac_of[int(m.group(1), 16)] = m.group(2)
     counts = {}
     for buckets in groups(bridge).values():
         for b in buckets:
             m = re.search(r"set_field:([0-9a-f:]{17})->eth_dst", b)
+            t = NAT_BUCKET.search(b)
+            mac = m.group(1) if m else mac_of.get(int(t.group(1), 16)) if t else None
+            if mac:
+                counts[mac] = counts.get(mac, 0) + 1
+    return counts
+
+
+NAT_BUCKET = re.compile(r"(?:load|set_field):(0x[0-9a-f]+)->(?:NXM_NX_REG1\[\]|reg1)")
+NAT_PICK = re.compile(r"reg1=(0x[0-9a-f]+)\b.*nat\(dst=([0-9.]+)")
+
+
+def buckets_per_nat_backend(bridge):
+    """{backend IP: number of buckets} over every group of the bridge, for the NAT modes: a NAT bucket
+    writes no packet field, it loads the backend's tag into reg1 and goes back to table 24 (pick),
+    where the flow matching that reg1 commits the connection with nat(dst=IP:PORT). A tag without a
+    pick flow (its backend went down) counts for no IP."""
+    ip_of = {}
+    for f in flows(bridge):
+        if f.table == 24:
+            m = NAT_PICK.search(f.text)
             if m:
-                counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+                ip_of[int(m.group(1), 16)] = m.group(2)
+    counts = {}
+    for buckets in groups(bridge).values():
+        for b in buckets:
+            m = NAT_BUCKET.search(b)
+            if m and int(m.group(1), 16) in ip_of:
+                ip = ip_of[int(m.group(1), 16)]
+                counts[ip] = counts.get(ip, 0) + 1
     return counts
 
 

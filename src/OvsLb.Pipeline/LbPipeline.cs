@@ -18,6 +18,8 @@ namespace OvsLb.Pipeline;
 ///                        ├─ ip from backends ─► 40 return ── SNAT ip_src ← VIP, NORMAL / port group ─► 50
 ///                        └─ anything else: NORMAL
 ///
+///  persistence (stateless modes): 20 service ─► 21 connections, 23 affinity (learned: reg1 ← backend), 24 pick:
+///      reg1 = backend ─► learn 21 (and 23), the mode's bucket actions; otherwise group ─► bucket: reg1 ← backend ─► 24 pick
 ///  NAT modes (conntrack zone Z; fullnat also Z+1):
 ///   20 service ── ct(zone=Z,nat) ─► 22 conntrack ─┬─ +new: 23 affinity, then 24 pick ── group ─► bucket: reg1 ← backend ─► 24 pick
 ///                                                 │         24 pick: reg1 = backend ─► [learn 23], ct(commit,zone=Z,nat(dst=IP:PORT)) ─► 26 snat (fullnat) / 28 to_backend
@@ -84,20 +86,28 @@ public static class LbPipeline
         Exits = TableExit.Drop,
     };
 
-    public static readonly PipelineTable Affinity = new(23, "affinity",
-        "Client affinity: learned entries client IP + VIP:port → reg1 = the backend it had; expire after the service's affinity timeout without a new connection.")
+    public static readonly PipelineTable Connections = new(21, "connections",
+        "Connection persistence (stateless modes): learned entries, one per live connection's 5-tuple → reg1 = the backend it was given; idle timeout, and 2 s after the client's FIN or RST.")
     {
-        Matches = Fields(EthType, IpProto, Ipv4Src, Ipv4Dst, TcpDst, UdpDst),
+        Matches = Fields(EthType, IpProto, Ipv4Src, Ipv4Dst, TcpSrc, TcpDst, UdpSrc, UdpDst),
+        Sets = Fields(BackendRegister),
+        Exits = TableExit.Drop,
+    };
+
+    public static readonly PipelineTable Affinity = new(23, "affinity",
+        "Client affinity: learned entries client IP + VIP:port (while reg1 = 0) → reg1 = the backend it had; expire after the service's affinity timeout without a new connection.")
+    {
+        Matches = Fields(EthType, IpProto, Ipv4Src, Ipv4Dst, TcpDst, UdpDst, BackendRegister),
         Sets = Fields(BackendRegister),
         Exits = TableExit.Drop,
     };
 
     public static readonly PipelineTable Pick = new(24, "pick",
-        "A new NAT connection's backend: reg1 = a backend → (learn the client's affinity,) commit the connection with DNAT to its IP:port; reg1 = 0 → the service's select group, whose bucket sets reg1 and comes back here.")
+        "A flow's backend, named in reg1 (by a connection or affinity entry, or a bucket): reg1 = a live backend → (learn the connection and affinity entries,) on to it — NAT: commit with DNAT to its IP:port; other modes: the mode's bucket actions. Otherwise → the service's select group, whose bucket sets reg1 and comes back here.")
     {
         Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst, BackendRegister),
-        Sets = Fields(BackendRegister),
-        Exits = TableExit.Group | TableExit.Learn | TableExit.Drop,
+        Sets = Fields(BackendRegister, EthSrc, EthDst),
+        Exits = TableExit.Group | TableExit.Learn | TableExit.Output | TableExit.Normal | TableExit.Drop,
     };
 
     public static readonly PipelineTable Snat = new(26, "snat",
@@ -105,7 +115,7 @@ public static class LbPipeline
     {
         Matches = Fields(EthType),
         Sets = Fields(),
-        Exits = TableExit.Learn,
+        Exits = TableExit.Learn | TableExit.Drop,
     };
 
     public static readonly PipelineTable ToBackend = new(28, "to_backend",
@@ -145,11 +155,12 @@ public static class LbPipeline
     {
         Classify.Connect([Arp, Service, Return]);
         Arp.Connect([], learnsInto: [NextHop]);
-        Service.Connect([Translate, Conntrack, Unsnat]);   // a translate-mode bucket resubmits; NAT services pass the tracker
+        Service.Connect([Translate, Connections, Affinity, Pick, Conntrack, Unsnat]);   // a translate-mode bucket resubmits; NAT services pass the tracker
+        Connections.Connect([]);
         Translate.Connect([NextHop]);
         Conntrack.Connect([Affinity, Pick, Snat, ToBackend]);
         Affinity.Connect([]);
-        Pick.Connect([Pick, Snat, ToBackend], learnsInto: [Affinity]);
+        Pick.Connect([Pick, Snat, ToBackend, Translate], learnsInto: [Connections, Affinity]);
         Snat.Connect([ToBackend], learnsInto: [Client]);
         ToBackend.Connect([NextHop]);
         Return.Connect([NextHop, Unnat]);
@@ -162,7 +173,7 @@ public static class LbPipeline
     private static HashSet<MfId> Fields(params MfId[] ids) => [.. ids];
 
     /// <summary>All tables in pipeline order.</summary>
-    public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Service, Conntrack, Affinity, Pick, Snat, ToBackend, Translate, Return, Unnat, Unsnat, Client, NextHop];
+    public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Service, Connections, Conntrack, Affinity, Pick, Snat, ToBackend, Translate, Return, Unnat, Unsnat, Client, NextHop];
 
     /// <summary>The table with id <paramref name="id"/>, or null.</summary>
     public static PipelineTable? ById(byte id) => Tables.FirstOrDefault(t => t.Id == id);
@@ -200,6 +211,7 @@ public static class LbPipeline
         public const ushort ConntrackNew = 200;
         public const ushort ConntrackEstablished = 100;
         public const ushort AffinityLearned = 100;
+        public const ushort ConnectionLearned = 100;
         public const ushort PickBackend = 200;
         public const ushort PickGroup = 100;
         public const ushort ToBackend = 100;

@@ -112,7 +112,11 @@ public static class PipelineBuilder
             flows.Add(RoutingFlows.DefaultFlow(c, Return, normal: true));
         }
 
-        var nat = ServicesOn(config, bridge).Where(s => s.IsNat).ToList();
+        var carried = ServicesOn(config, bridge).ToList();
+        if (carried.Any(PickFlows.LearnsConnections)) flows.Add(RoutingFlows.DefaultFlow(c, Connections, normal: false));
+        if (carried.Any(s => s.AffinityTimeout is not null)) flows.Add(RoutingFlows.DefaultFlow(c, Affinity, normal: false));
+        if (carried.Any(PickFlows.Picks)) flows.Add(RoutingFlows.DefaultFlow(c, Pick, normal: false));
+        var nat = carried.Where(s => s.IsNat).ToList();
         if (nat.Count > 0) NatBridgeFlows(config, bridge, view, c, nat, flows, warnings);
 
         if (translates)
@@ -154,8 +158,6 @@ public static class PipelineBuilder
         var o = config.Options;
         ushort learnSeconds = (ushort)o.NextHopTimeout.TotalSeconds;
         flows.Add(RoutingFlows.DefaultFlow(c, Conntrack, normal: false));
-        flows.Add(RoutingFlows.DefaultFlow(c, Affinity, normal: false));
-        flows.Add(RoutingFlows.DefaultFlow(c, Pick, normal: false));
         flows.Add(RoutingFlows.DefaultFlow(c, ToBackend, normal: false));
         flows.AddRange(NatFlows.UnnatFlows(c, bridge.LbMac));
         flows.Add(RoutingFlows.DefaultFlow(c, Unnat, normal: true));
@@ -252,10 +254,10 @@ public static class PipelineBuilder
     public static IReadOnlyList<string?> RecoverSlots(ServiceConfig s, GroupEntry installed, LoadBalancerOptions options)
     {
         var keys = new string?[installed.Buckets.Length];
-        if (s.IsNat)
+        if (PickFlows.Picks(s))
         {
-            // A NAT bucket names its backend by the tag it loads into reg1.
-            var byTag = s.Backends.GroupBy(b => NatFlows.BackendTag(s, b)).Where(g => g.Count() == 1).ToDictionary(g => g.Key, g => g.First());
+            // A pick bucket names its backend by the tag it loads into reg1.
+            var byTag = s.Backends.GroupBy(b => PickFlows.BackendTag(s, b)).Where(g => g.Count() == 1).ToDictionary(g => g.Key, g => g.First());
             for (int i = 0; i < keys.Length; i++)
             {
                 uint? tag = null;

@@ -68,6 +68,7 @@ internal sealed record ServiceParts(
         var warnings = new List<string>();
         var live = new List<BackendConfig>();
         var buckets = new List<BackendBucket>();
+        var picks = new List<FlowEntry>();
         uint? firstLivePort = null;
         for (int i = 0; i < s.Backends.Length; i++)
         {
@@ -80,13 +81,18 @@ internal sealed record ServiceParts(
             if (!state.Up) continue;
             if (live.Count == 0) firstLivePort = state.Port;
             live.Add(b);
-            buckets.Add(s.Mode switch
+            var direct = s.Mode switch
             {
                 ServiceMode.Direct => ServiceFlows.DirectBucket(b.Mac!.Value, state.Port),
                 ServiceMode.Translate => ServiceFlows.TranslateBucket(o.FakeMac(b.Ip!.Value)),
-                ServiceMode.Nat or ServiceMode.FullNat => NatFlows.NatBucket(s, b),
-                _ => ServiceFlows.PortGroupBucket(bridge.LbMac, b.Mac!.Value, state.Port!.Value),
-            });
+                ServiceMode.PortGroup => ServiceFlows.PortGroupBucket(bridge.LbMac, b.Mac!.Value, state.Port!.Value),
+                _ => null,
+            };
+            // With pick, the bucket only names the backend; its actions move to pick's flow for it.
+            buckets.Add(PickFlows.Picks(s) ? PickFlows.TagBucket(s, b, direct?.WatchPort) : direct!);
+            if (PickFlows.Picks(s)) picks.Add(s.IsNat
+                ? NatFlows.PickBackendFlow(c, s, b, o.ConntrackZone)
+                : PickFlows.PickBackendFlow(c, s, b, o.ConnectionIdleSeconds, [.. direct!.Actions]));
         }
         bool answer = live.Count > 0 || !o.StopArpWhenAllDown;
         BackendConfig? master = s.Mode == ServiceMode.PortGroup ? live.FirstOrDefault() : null;
@@ -104,8 +110,14 @@ internal sealed record ServiceParts(
                 warnings.Add($"service '{s.Name}' backend '{b.Name}': weight {b.Weight} of {live.Sum(y => y.Weight)} is less than one of {o.Buckets} buckets, so it gets no traffic (raise its weight or options.buckets)");
             }
             group = BackendSelectGroup.Build(x.GroupId, slots, buckets);
-            if (s.IsNat) flows.AddRange(NatServiceFlows(s, o, c, x.GroupId, live));
+            if (s.IsNat) flows.AddRange(NatServiceFlows(s, o, c));
+            else if (PickFlows.Picks(s)) flows.Add(PickFlows.PersistentServiceFlow(c, s));
             else flows.Add(ServiceFlows.ServiceFlow(c, s, x.GroupId));
+            if (PickFlows.Picks(s))
+            {
+                flows.Add(PickFlows.PickGroupFlow(c, s, x.GroupId));
+                flows.AddRange(picks);
+            }
             if (master is not null)
             {
                 flows.Add(ServiceFlows.PortGroupMasterFlow(c, s, bridge.LbMac, master.Mac!.Value, firstLivePort!.Value));
@@ -120,23 +132,22 @@ internal sealed record ServiceParts(
         var portGroup = new List<FlowEntry>();
         var portGroupReturn = new List<FlowEntry>();
         if (s.Mode == ServiceMode.PortGroup) AddPortGroupFlows(x, portGroup, portGroupReturn, warnings);
-        if (s.IsNat)
+        if (s.Mode == ServiceMode.Nat)
         {
             // Replies pass the tracker wherever the connection was committed: on this bridge, whatever the backend's state.
+            // (fullnat replies come to the snatIp at the LB MAC: service → unsnat, not return.)
             foreach (var b in s.Backends) portGroupReturn.Add(NatFlows.BackendReplyFlow(c, s, b, o.ConntrackZone));
         }
         return new ServiceParts(new ServicePlan(s, x.GroupId, live, keys, answer, master), group,
             [.. flows], [.. arp], [.. portGroup], [.. portGroupReturn], [.. warnings]);
     }
 
-    /// <summary>A NAT service's flows in service, conntrack and pick (its group built by the caller).</summary>
-    private static IEnumerable<FlowEntry> NatServiceFlows(ServiceConfig s, LoadBalancerOptions o, CookieLayout c, uint groupId, List<BackendConfig> live)
+    /// <summary>A NAT service's flows in service and conntrack (pick's flows are built with the buckets).</summary>
+    private static IEnumerable<FlowEntry> NatServiceFlows(ServiceConfig s, LoadBalancerOptions o, CookieLayout c)
     {
         yield return NatFlows.ServiceToConntrackFlow(c, s, o.ConntrackZone);
         yield return NatFlows.NewConnectionFlow(c, s);
         foreach (var f in NatFlows.EstablishedFlows(c, s)) yield return f;
-        yield return NatFlows.PickGroupFlow(c, s, groupId);
-        foreach (var b in live) yield return NatFlows.PickBackendFlow(c, s, b, o.ConntrackZone);
     }
 
     /// <summary>Port-group mode: servers' replies get the external MAC rewritten, ARP between servers is isolated.</summary>

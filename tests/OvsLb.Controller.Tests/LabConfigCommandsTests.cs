@@ -18,7 +18,7 @@ namespace OvsLb.Controller.Tests;
 [TestFixture, Category("Ovs")]
 public class LabConfigCommandsTests
 {
-    public static readonly string[] Modes = ["direct", "translate", "portgroup", "distributed"];
+    public static readonly string[] Modes = ["direct", "translate", "portgroup", "distributed", "nat", "fullnat"];
 
     private static string Config(string mode) => Repo.PathOf($"lab/{mode}/config.json");
 

@@ -91,6 +91,111 @@ public class ValidateCommandTests
         }), br.Out);
     }
 
+    [TestCase("nat", "2 services (nat 2), 5 backends, 1 bridge (standalone 1), 256 buckets per group")]
+    [TestCase("fullnat", "1 service (fullnat 1), 2 backends, 1 bridge (standalone 1), 256 buckets per group")]
+    public void The_nat_scenarios_are_valid_with_a_summary(string scenario, string expected)
+    {
+        var r = Ovslb.Run("validate", Ovslb.Config(scenario));
+        Assert.That((r.Code, r.Out), Is.EqualTo((0, $"{Ovslb.Config(scenario)}: valid: {expected}\n")));
+    }
+
+    [Test]
+    public void Nat_keys_out_of_range_are_errors_at_their_position()
+    {
+        // targetPort 0 and 70000, an affinity timeout above 16 bits: each at its value, with the range.
+        const string text = """
+            {
+              "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe" } ],
+              "services": [
+                { "name": "web", "vip": "10.0.0.100", "port": 80, "mode": "nat", "affinity": { "timeout": 70000 },
+                  "backends": [ { "ip": "10.0.0.11", "targetPort": 0 }, { "ip": "10.0.0.12", "targetPort": 70000 } ] }
+              ]
+            }
+            """;
+        using var f = new Ovslb.TempFile(text);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
+        Assert.That(Ovslb.Lines(r.Out), Is.EquivalentTo(new[]
+        {
+            $"{f.Path}:{At(text, "70000 }")}: services[0].affinity.timeout: '70000' is out of range: the affinity timeout (seconds; OVS keeps a learned flow's idle timeout in 16 bits) must be between 1 and 65535",
+            $"{f.Path}:{At(text, "0 }, {")}: services[0].backends[0].targetPort: '0' is out of range: the target port must be between 1 and 65535",
+            $"{f.Path}:{At(text, "70000 } ]")}: services[0].backends[1].targetPort: '70000' is out of range: the target port must be between 1 and 65535",
+            $"{f.Path}: 3 errors",
+        }), r.Out);
+    }
+
+    [Test]
+    public void What_the_stateful_keys_do_not_offer_yet_is_an_error_at_its_position()
+    {
+        // persistence "none" in a NAT mode and "connection" elsewhere, affinity and targetPort outside the NAT
+        // modes, targetPort on an all-ports service, onEmpty "reject": README's configuration table lists each.
+        const string text = """
+            {
+              "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe", "gateways": [ "10.0.0.254" ] } ],
+              "services": [
+                { "name": "a", "vip": "10.0.0.1", "port": 80, "mode": "nat", "persistence": "none",
+                  "backends": [ { "ip": "10.0.0.11" } ] },
+                { "name": "b", "vip": "10.0.0.2", "port": 80, "mode": "direct", "persistence": "connection",
+                  "backends": [ { "mac": "02:00:00:00:00:11", "targetPort": 8080 } ] },
+                { "name": "c", "vip": "10.0.0.3", "port": 80, "mode": "translate", "affinity": { "timeout": 60 },
+                  "backends": [ { "ip": "10.1.0.11" } ] },
+                { "name": "d", "vip": "10.0.0.4", "port": "all", "mode": "nat", "onEmpty": "reject",
+                  "backends": [ { "ip": "10.0.0.14", "targetPort": 8443 } ] }
+              ]
+            }
+            """;
+        using var f = new Ovslb.TempFile(text);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
+        Assert.That(Ovslb.Lines(r.Out), Is.EquivalentTo(new[]
+        {
+            $"{f.Path}:{At(text, "\"none\"")}: services[0].persistence: nat mode always keeps a connection on its backend (conntrack holds its translation): remove 'persistence' or use \"connection\"",
+            $"{f.Path}:{At(text, "\"connection\"")}: services[1].persistence: persistence \"connection\" is available in the nat and fullnat modes only in this version; direct mode is stateless (\"none\")",
+            $"{f.Path}:{At(text, "8080")}: services[1].backends[0].targetPort: 'targetPort' needs a NAT mode (nat or fullnat): direct mode does not rewrite ports",
+            $"{f.Path}:{At(text, "{ \"timeout\": 60")}: services[2].affinity: affinity is available in the nat and fullnat modes only in this version, not in translate mode",
+            $"{f.Path}:{At(text, "\"reject\"")}: services[3].onEmpty: onEmpty \"reject\" is not available in this version: use \"drop\" (the default)",
+            $"{f.Path}:{At(text, "8443")}: services[3].backends[0].targetPort: 'targetPort' needs a service port: a service balancing all ports keeps each connection's port",
+            $"{f.Path}: 6 errors",
+        }), r.Out);
+    }
+
+    [Test]
+    public void An_snatIp_no_bridge_can_own_and_fullnat_without_snatIp_are_errors_at_their_position()
+    {
+        // br0..br3 claim addresses that are already someone's: a VIP, a backend, a gateway, another bridge's snatIp.
+        // 'edge' is fullnat on br5, which has no snatIp: the error is at the service's mode.
+        const string text = """
+            {
+              "bridges": [
+                { "name": "br0", "lbMac": "02:00:00:00:00:f0", "snatIp": "10.0.0.100" },
+                { "name": "br1", "lbMac": "02:00:00:00:00:f1", "snatIp": "10.0.0.11" },
+                { "name": "br2", "lbMac": "02:00:00:00:00:f2", "snatIp": "10.0.0.1" },
+                { "name": "br3", "lbMac": "02:00:00:00:00:f3", "snatIp": "10.0.0.250", "gateways": [ "10.0.0.1" ] },
+                { "name": "br4", "lbMac": "02:00:00:00:00:f4", "SnatIp": "10.0.0.250" },
+                { "name": "br5", "lbMac": "02:00:00:00:00:f5" }
+              ],
+              "services": [
+                { "name": "web", "vip": "10.0.0.100", "port": 80, "mode": "nat", "bridges": [ "br0" ],
+                  "backends": [ { "ip": "10.0.0.11", "targetPort": 8080 } ] },
+                { "name": "edge", "vip": "10.0.0.101", "port": 443, "mode": "fullnat", "bridges": [ "br5" ],
+                  "backends": [ { "ip": "10.1.0.21" } ] }
+              ]
+            }
+            """;
+        using var f = new Ovslb.TempFile(text);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
+        Assert.That(Ovslb.Lines(r.Out), Is.EquivalentTo(new[]
+        {
+            $"{f.Path}:{At(text, "\"10.0.0.100\" }")}: bridges[0].snatIp: snatIp '10.0.0.100' cannot be owned by bridge 'br0': it is the VIP of service 'web'",
+            $"{f.Path}:{At(text, "\"10.0.0.11\" }")}: bridges[1].snatIp: snatIp '10.0.0.11' cannot be owned by bridge 'br1': it is backend '10.0.0.11' of service 'web'",
+            $"{f.Path}:{At(text, "\"10.0.0.1\" }")}: bridges[2].snatIp: snatIp '10.0.0.1' cannot be owned by bridge 'br2': it is a gateway of bridge 'br3'",
+            $"{f.Path}:{At(text, "\"10.0.0.250\" }")}: bridges[4].snatIp: snatIp '10.0.0.250' cannot be owned by bridge 'br4': it is already the snatIp of bridge 'br3'",
+            $"{f.Path}:{At(text, "\"fullnat\"")}: services[1].mode: fullnat needs a source address: bridge 'br5' serves this service but declares no 'snatIp'",
+            $"{f.Path}: 5 errors",
+        }), r.Out);
+    }
+
     [Test]
     public void What_the_builder_would_warn_about_is_a_warning_and_the_file_stays_valid()
     {

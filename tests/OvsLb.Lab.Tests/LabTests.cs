@@ -1,14 +1,14 @@
 namespace OvsLb.Lab.Tests;
 
 /// <summary>
-/// The lab as a user runs it: <c>lab/run.sh</c> (the README's quick-start command, all four modes) and
+/// The lab as a user runs it: <c>lab/run.sh</c> (the README's quick-start command, all six modes) and
 /// a run whose check fails. Each run builds real Mininet networks on the system Open vSwitch
 /// (userspace datapath), runs the controller, sends TCP connections through the VIP and takes a
 /// backend's link down. These tests read the report the script prints and check it against the
 /// lab's configuration files (<see cref="LabReport"/>), and check that the machine is left as it was.
 /// <para>
 /// Each mode is checked once, in the quick-start run: a second run of every mode on its own would
-/// add four start-ups of OVS, controller and Mininet (a third of the suite's Lab time on 2 cores)
+/// add six start-ups of OVS, controller and Mininet (a third of the suite's Lab time on 2 cores)
 /// and prove nothing the quick start does not. A single <c>MODE --connections N</c> run is checked
 /// by <see cref="LabInterruptTests"/> (the run after a killed one) and here with a failing check.
 /// </para>
@@ -16,16 +16,16 @@ namespace OvsLb.Lab.Tests;
 [TestFixture, Category("Lab"), NonParallelizable]
 public class LabTests : LabTestBase
 {
-    private static readonly string[] Modes = ["direct", "translate", "portgroup", "distributed"];
+    private static readonly string[] Modes = ["direct", "translate", "portgroup", "distributed", "nat", "fullnat"];
 
     [Test]
     public void The_quick_start_command_runs_every_mode_and_every_check_passes()
     {
-        var run = LabRun.Start(TimeSpan.FromMinutes(6));
+        var run = LabRun.Start(TimeSpan.FromMinutes(9));
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(run.Results, Is.EqualTo(Modes.ToDictionary(m => m, _ => "PASS")), run.ToString());
-        Assert.That(run.Output, Does.Contain("lab: 4/4 modes passed"));
+        Assert.That(run.Output, Does.Contain($"lab: {Modes.Length}/{Modes.Length} modes passed"));
         foreach (var mode in Modes) LabReport.AssertMode(run, mode, connections: 100);
         TestContext.Out.WriteLine($"lab/run.sh (all modes) took {run.Elapsed.TotalSeconds:0.0} s");
         TestContext.Out.WriteLine(run.Output);

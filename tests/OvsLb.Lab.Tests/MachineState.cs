@@ -48,8 +48,8 @@ public sealed partial record MachineState(bool OvsRunning, string[] Bridges, str
         }
     }
 
-    // The lab's bridges (lbdirect, lbtrans, lbback, lbpg, lbhv1, lbhv2), their ports (<bridge>-ethN)
+    // The lab's bridges (lbdirect, lbtrans, lbback, lbpg, lbhv1, lbhv2, lbnat, lbfnat), their ports (<bridge>-ethN)
     // and the userspace datapath's own device.
-    [GeneratedRegex(@"^(lbdirect|lbtrans|lbback|lbpg|lbhv\d)(-eth\d+)?$|^ovs-netdev$")]
+    [GeneratedRegex(@"^(lbdirect|lbtrans|lbback|lbpg|lbhv\d|lbnat|lbfnat)(-eth\d+)?$|^ovs-netdev$")]
     private static partial Regex LabInterfaceRegex();
 }

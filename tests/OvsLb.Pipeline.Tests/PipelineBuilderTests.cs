@@ -1,3 +1,4 @@
+using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Actions.Nicira;
 using OvsLb.OpenFlow.Instructions;
@@ -140,7 +141,11 @@ public sealed class PipelineBuilderTests
         var s = Scenario.Load("translate");
         var plan = s.Build(s.Config.Bridges[0]);
         var api = plan.Services.Single(x => x.Service.Name == "api");
-        var macs = plan.State.Groups[api.GroupId].Buckets.Select(x => x.Actions.OfType<SetFieldAction>().Single().Field.Value).Distinct()
+        // With persistence (the default) a bucket names its backend in reg1; pick's flow for it sets the fake MAC.
+        var tags = plan.State.Groups[api.GroupId].Buckets.Select(x => (uint)((RegLoadAction)x.Actions[0]).Value).ToHashSet();
+        var macs = plan.State.Flows.Values
+            .Where(f => f.TableId == LbPipeline.Pick.Id && f.Match.Fields.Any(e => e.Field?.Id == LbPipeline.BackendRegister && tags.Contains((uint)e.Value)))
+            .Select(f => f.Instructions.OfType<ApplyActionsInstruction>().Single().Actions.OfType<SetFieldAction>().Single(a => a.Field.Field?.Id == MfId.EthDst).Field.Value)
             .Select(v => (ulong)v).Order().ToArray();
         Assert.That(macs, Is.EqualTo(new ulong[] { 0xaabb_0a01_000bUL, 0xaabb_0a01_000cUL, 0xaabb_0a02_000dUL }));
     }

@@ -13,7 +13,7 @@ namespace OvsLb.Pipeline.Tests;
 /// </summary>
 public sealed class Scenario
 {
-    public static readonly string[] Names = ["direct", "translate", "portgroup", "distributed"];
+    public static readonly string[] Names = ["direct", "translate", "portgroup", "distributed", "nat", "fullnat"];
 
     public string Name { get; }
     public string Dir { get; }

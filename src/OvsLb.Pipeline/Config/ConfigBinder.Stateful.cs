@@ -28,11 +28,7 @@ internal sealed partial class ConfigBinder
                 Error(svc.At("persistence"), svc["persistence"], "none",
                     $"{ModeName(m)} mode always keeps a connection on its backend (conntrack holds its translation): remove 'persistence' or use \"connection\"");
             }
-            else if (!nat && p == Persistence.Connection)
-            {
-                Error(svc.At("persistence"), svc["persistence"], "connection",
-                    $"persistence \"connection\" is available in the nat and fullnat modes only in this version; {ModeName(m)} mode is stateless (\"none\")");
-            }
+
         }
         ushort? affinity = null;
         var an = svc["affinity"];
@@ -44,10 +40,6 @@ internal sealed partial class ConfigBinder
                 if (!a.Has("timeout")) Missing(a, "timeout", " (seconds a client keeps its backend without a new connection)");
                 else affinity = (ushort?)Int(a, "timeout", 1, ushort.MaxValue, "the affinity timeout (seconds; OVS keeps a learned flow's idle timeout in 16 bits)");
             }
-            if (affinity is not null && mode is ServiceMode am && !nat)
-            {
-                Error(svc.At("affinity"), an, "", $"affinity is available in the nat and fullnat modes only in this version, not in {ModeName(am)} mode");
-            }
         }
         var onEmpty = Enum(svc, "onEmpty", ("drop", OnEmpty.Drop), ("reject", OnEmpty.Reject)) ?? OnEmpty.Drop;
         if (onEmpty == OnEmpty.Reject)
@@ -55,7 +47,17 @@ internal sealed partial class ConfigBinder
             Error(svc.At("onEmpty"), svc["onEmpty"], "reject", "onEmpty \"reject\" is not available in this version: use \"drop\" (the default)");
         }
         if (Errors.Count != before) return null;
-        return new Stateful(persistence ?? (nat ? Persistence.Connection : Persistence.None), affinity, onEmpty);
+        return new Stateful(persistence ?? Persistence.Connection, affinity, onEmpty);
+    }
+
+    /// <summary>A duration option in whole seconds, 1..65535 (OVS keeps flow timeouts in 16-bit seconds).</summary>
+    private TimeSpan WholeSeconds(Obj o, string key, TimeSpan fallback)
+    {
+        var t = Duration(o, key, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(ushort.MaxValue));
+        if (t is not TimeSpan v) return fallback;
+        if (v.Ticks % TimeSpan.TicksPerSecond == 0) return v;
+        Error(o.At(key), o[key], o[key]!.Display, $"'{o[key]!.Display}' is not a whole number of seconds (OVS keeps a flow's idle timeout in seconds)");
+        return fallback;
     }
 
     /// <summary>A NAT backend's targetPort (1..65535); an error in other modes, or when the service balances all ports.</summary>
@@ -103,9 +105,10 @@ internal sealed partial class ConfigBinder
         foreach (var b in bridges)
         {
             if (b.SnatIp is not Ipv4Address ip) continue;
-            var (node, path) = items.FirstOrDefault(i => i.Node is JObject jo && jo.Properties.Any(p => p.Name == "name" && p.Value is JValue v && v.Text == b.Name));
+            var (node, path) = items.FirstOrDefault(i => i.Node is JObject jo && jo.Properties.Any(p => string.Equals(p.Name, "name", StringComparison.OrdinalIgnoreCase) && p.Value is JValue v && v.Text == b.Name));
             string at = path is null ? "bridges" : JsonBinder.Join(path, "snatIp");
-            var n = (node as JObject)?.Properties.FirstOrDefault(p => p.Name == "snatIp").Value;
+            // Keys match case-insensitively (as Open binds them), so "SnatIp" is found and positioned too.
+            var n = (node as JObject)?.Properties.FirstOrDefault(p => string.Equals(p.Name, "snatIp", StringComparison.OrdinalIgnoreCase)).Value;
             string? clash =
                 owners.TryGetValue(ip, out var other) ? $"it is already the snatIp of bridge '{other}'"
                 : services.FirstOrDefault(s => s.Vip == ip) is { } sv ? $"it is the VIP of service '{sv.Name}'"

@@ -36,7 +36,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
     private LoadBalancerOptions BindOptions(Obj root)
     {
         var d = LoadBalancerOptions.Default;
-        var o = Open(root["options"], root.At("options"), "fakeMacPrefix", "buckets", "stopArpWhenAllDown", "nextHopTimeout", "gatewayProbeInterval", "bridgeGrace", "conntrackZone");
+        var o = Open(root["options"], root.At("options"), "fakeMacPrefix", "buckets", "stopArpWhenAllDown", "nextHopTimeout", "gatewayProbeInterval", "bridgeGrace", "conntrackZone", "connectionIdleTimeout");
         if (o is null) return d;
         ushort prefix = d.FakeMacPrefix;
         var ps = Str(o, "fakeMacPrefix");
@@ -78,6 +78,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
         return new LoadBalancerOptions(prefix, buckets, Bool(o, "stopArpWhenAllDown") ?? d.StopArpWhenAllDown)
         {
             NextHopTimeout = nextHop, GatewayProbeInterval = probe, BridgeGrace = grace, ConntrackZone = zone,
+            ConnectionIdleTimeout = WholeSeconds(o, "connectionIdleTimeout", d.ConnectionIdleTimeout),
         };
     }
 

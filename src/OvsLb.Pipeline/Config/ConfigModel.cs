@@ -165,6 +165,12 @@ public sealed record LoadBalancerOptions(
     /// <summary>Default <see cref="ConntrackZone"/>: high, away from the zones OVN and Antrea allocate from 1 up.</summary>
     public const ushort DefaultConntrackZone = 0xfb00;
 
+    /// <summary>How long a learned connection entry (persistence in the stateless modes) lives without a packet from the client.</summary>
+    public TimeSpan ConnectionIdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary><see cref="ConnectionIdleTimeout"/> in whole seconds, as OVS keeps it (validated: 1..65535).</summary>
+    public ushort ConnectionIdleSeconds => (ushort)ConnectionIdleTimeout.TotalSeconds;
+
     /// <summary>fullnat's source-NAT zone.</summary>
     public ushort SnatZone => (ushort)(ConntrackZone + 1);
 

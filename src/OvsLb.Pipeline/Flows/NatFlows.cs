@@ -27,7 +27,7 @@ public static class NatFlows
     /// </summary>
     public static FlowEntry ServiceToConntrackFlow(CookieLayout c, ServiceConfig s, ushort zone) =>
         FlowParts.Flow(c, Service, s.AllPorts ? Priority.ServiceAllPorts : Priority.ServicePort, FlowFeature.Service, StableId.Of(s.Name),
-            VipMatch(s),
+            PickFlows.VipMatch(s),
             FlowParts.Apply(Ct(zone, Conntrack, commit: false, new NatAction())));
 
     /// <summary>
@@ -36,7 +36,7 @@ public static class NatFlows
     /// </summary>
     public static FlowEntry NewConnectionFlow(CookieLayout c, ServiceConfig s) =>
         FlowParts.Flow(c, Conntrack, Priority.ConntrackNew, FlowFeature.Service, StableId.Of(s.Name),
-            VipMatch(s, State(CsNew | CsTrk, CsNew | CsTrk)),
+            PickFlows.VipMatch(s, State(CsNew | CsTrk, CsNew | CsTrk)),
             s.AffinityTimeout is null
                 ? FlowParts.Apply(FlowParts.Resubmit(Pick))
                 : FlowParts.Apply(FlowParts.Resubmit(Affinity), FlowParts.Resubmit(Pick)));
@@ -62,60 +62,13 @@ public static class NatFlows
     }
 
     /// <summary>
-    /// <c>pick</c>: a new connection whose reg1 names no backend yet (no affinity entry) goes to the
-    /// service's select group. Exists while the service has a live backend.
+    /// <c>pick</c>: reg1 = this backend → the connection is committed with its destination rewritten to the
+    /// backend's IP (and target port), in the DNAT zone; fullnat continues in <c>snat</c>. One per live backend
+    /// (see <see cref="PickFlows.PickBackendFlow"/>).
     /// </summary>
-    public static FlowEntry PickGroupFlow(CookieLayout c, ServiceConfig s, uint groupId) =>
-        FlowParts.Flow(c, Pick, Priority.PickGroup, FlowFeature.Service, StableId.Of(s.Name),
-            VipMatch(s, FlowParts.Reg(BackendRegister, 0)),
-            FlowParts.Apply(FlowParts.Group(groupId)));
-
-    /// <summary>
-    /// <c>pick</c>: reg1 = this backend (set by a bucket, or by an affinity entry) → the connection is
-    /// committed with its destination rewritten to the backend's IP (and target port). One per live backend.
-    /// A dead backend has none: an affinity entry naming it falls through to the group, which picks anew.
-    /// With affinity, the flow (re)learns the client's entry here: a learn inside a bucket of a dp_hash
-    /// select group never takes effect in OVS 3.1 (measured: no entry appeared), one here does.
-    /// </summary>
-    public static FlowEntry PickBackendFlow(CookieLayout c, ServiceConfig s, BackendConfig b, ushort zone)
-    {
-        ushort? port = s.TargetPortOf(b);
-        var nat = NatAction.Dnat(b.Ip!.Value.Value, null, port, null);
-        return FlowParts.Flow(c, Pick, Priority.PickBackend, FlowFeature.Service, BackendTag(s, b),
-            VipMatch(s, FlowParts.Reg(BackendRegister, BackendTag(s, b))),
-            s.AffinityTimeout is ushort t
-                ? FlowParts.Apply(LearnAffinity(c, s, t), Ct(zone, s.Mode == ServiceMode.FullNat ? Snat : ToBackend, commit: true, nat))
-                : FlowParts.Apply(Ct(zone, s.Mode == ServiceMode.FullNat ? Snat : ToBackend, commit: true, nat)));
-    }
-
-    /// <summary>
-    /// A NAT service's bucket: reg1 ← the backend, back to <c>pick</c>. The bucket writes no packet field,
-    /// so a backend's bucket is the same in every slot it owns.
-    /// </summary>
-    public static BackendBucket NatBucket(ServiceConfig s, BackendConfig b) =>
-        new([FlowParts.Load(BackendRegister, BackendTag(s, b)), FlowParts.Resubmit(Pick)]);
-
-    /// <summary>The affinity entry a new connection leaves: this client IP to this VIP:port keeps reg1's backend for <paramref name="timeout"/> idle seconds.</summary>
-    private static LearnAction LearnAffinity(CookieLayout c, ServiceConfig s, ushort timeout)
-    {
-        var specs = new List<LearnSpec>
-        {
-            LearnSpec.MatchValue(MfId.EthType, EtherType.IPv4),
-            LearnSpec.MatchValue(MfId.IpProto, s.Protocol == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp),
-            LearnSpec.Match(MfId.Ipv4Src),
-            LearnSpec.MatchValue(MfId.Ipv4Dst, s.Vip.Value),
-        };
-        if (s.Port is ushort p) specs.Add(LearnSpec.MatchValue(s.Protocol == ServiceProtocol.Tcp ? MfId.TcpDst : MfId.UdpDst, p));
-        specs.Add(LearnSpec.Load(BackendRegister, BackendRegister));
-        return new LearnAction
-        {
-            TableId = Affinity.Id,
-            Priority = Priority.AffinityLearned,
-            IdleTimeout = timeout,
-            Cookie = c.Make(CookieLayout.LearnedFeature, StableId.Of(s.Name)),
-            Specs = specs.ToArray(),
-        };
-    }
+    public static FlowEntry PickBackendFlow(CookieLayout c, ServiceConfig s, BackendConfig b, ushort zone) =>
+        PickFlows.PickBackendFlow(c, s, b, 0,
+            Ct(zone, s.Mode == ServiceMode.FullNat ? Snat : ToBackend, commit: true, NatAction.Dnat(b.Ip!.Value.Value, null, s.TargetPortOf(b), null)));
 
     /// <summary>
     /// <c>snat</c> (fullnat): the client's MAC and port are learned for the replies, then the connection
@@ -194,17 +147,7 @@ public static class NatFlows
             FlowParts.Apply(FlowParts.SetEthSrc(lbMac), Ct(zone, Client, commit: false, new NatAction()))),
     ];
 
-    /// <summary>reg1's value for backend <paramref name="b"/> of <paramref name="s"/>: a stable, non-zero id of "service/backend".</summary>
-    public static uint BackendTag(ServiceConfig s, BackendConfig b) => StableId.Of(PipelineBuilder.BackendId(s, b)) | 1;
-
     private static OxmEntry State(uint value, uint mask) => OxmEntry.For(MfId.CtState, value, mask);
-
-    private static OfpMatch VipMatch(ServiceConfig s, params OxmEntry[] first)
-    {
-        var fields = new List<OxmEntry>(first) { FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(s.Protocol), FlowParts.IpDst(s.Vip) };
-        if (s.Port is ushort p) fields.Add(FlowParts.L4Dst(s.Protocol, p));
-        return new OfpMatch(fields.ToArray());
-    }
 
     private static CtAction Ct(ushort zone, PipelineTable table, bool commit, NatAction nat) => new()
     {
