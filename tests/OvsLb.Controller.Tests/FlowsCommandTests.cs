@@ -103,7 +103,8 @@ public class FlowsCommandTests
         });
         var ok = Ovslb.Run("flows", "--config", f.Path, "--bridge", "br0", "--ports", "veth-a=3,veth-b=4", "--plain-groups");
         Assert.That(ok.Code, Is.Zero, ok.Err);
-        var outputs = Regex.Matches(ok.Out, @"output:(\d+)").Select(m => m.Groups[1].Value).Distinct().Order();
+        // Buckets name the backend in reg1 (persistence, the default) and keep its port as watch_port.
+        var outputs = Regex.Matches(ok.Out, @"watch_port:(\d+)").Select(m => m.Groups[1].Value).Distinct().Order();
         Assert.That(outputs, Is.EqualTo(new[] { "3", "4", "9" }), "the named ports got the numbers given, the numbered one kept its own");
     }
 
@@ -124,7 +125,7 @@ public class FlowsCommandTests
         Assert.That((bad.Code, bad.Err), Is.EqualTo((CommandLine.ExitError, "ovslb flows: --down web/zz: no such backend (expected SERVICE/BACKEND, one of: web/a, web/b, web/c)\n")));
     }
 
-    private static List<string> Buckets(string groups) => Regex.Matches(groups, @"output:(\d+)").Select(m => m.Groups[1].Value).ToList();
+    private static List<string> Buckets(string groups) => Regex.Matches(groups, @"watch_port:(\d+)").Select(m => m.Groups[1].Value).ToList();
 
     [Test]
     public void Usage_mistakes_are_named()

@@ -112,7 +112,7 @@ public partial class StatusEndpointTests
     {
         var line = _ovs.DumpGroups(bridge).SingleOrDefault(l => l.StartsWith($"group_id={groupId},", StringComparison.Ordinal));
         if (line is null) return [];
-        return OvsBucket.Parse(line).Where(b => b.EthDst is not null).GroupBy(b => b.EthDst!).ToDictionary(g => g.Key, g => g.Count());
+        return OvsBucket.Parse(line, _ovs.DumpFlows(bridge)).Where(b => b.EthDst is not null).GroupBy(b => b.EthDst!).ToDictionary(g => g.Key, g => g.Count());
     }
 
     /// <summary>Local ends of the TCP connections ovs-vswitchd has to our OpenFlow port, as <c>ss</c> shows them.</summary>

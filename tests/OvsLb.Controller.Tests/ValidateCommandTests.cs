@@ -125,10 +125,11 @@ public class ValidateCommandTests
     }
 
     [Test]
-    public void What_the_stateful_keys_do_not_offer_yet_is_an_error_at_its_position()
+    public void What_the_stateful_keys_do_not_offer_is_an_error_at_its_position()
     {
-        // persistence "none" in a NAT mode and "connection" elsewhere, affinity and targetPort outside the NAT
-        // modes, targetPort on an all-ports service, onEmpty "reject": README's configuration table lists each.
+        // persistence "none" in a NAT mode, targetPort outside the NAT modes, targetPort on an all-ports
+        // service, onEmpty "reject": README's configuration table lists each. Persistence "connection" and
+        // affinity in a stateless mode are valid (services b and c): they bring no error of their own.
         const string text = """
             {
               "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe", "gateways": [ "10.0.0.254" ] } ],
@@ -150,13 +151,74 @@ public class ValidateCommandTests
         Assert.That(Ovslb.Lines(r.Out), Is.EquivalentTo(new[]
         {
             $"{f.Path}:{At(text, "\"none\"")}: services[0].persistence: nat mode always keeps a connection on its backend (conntrack holds its translation): remove 'persistence' or use \"connection\"",
-            $"{f.Path}:{At(text, "\"connection\"")}: services[1].persistence: persistence \"connection\" is available in the nat and fullnat modes only in this version; direct mode is stateless (\"none\")",
             $"{f.Path}:{At(text, "8080")}: services[1].backends[0].targetPort: 'targetPort' needs a NAT mode (nat or fullnat): direct mode does not rewrite ports",
-            $"{f.Path}:{At(text, "{ \"timeout\": 60")}: services[2].affinity: affinity is available in the nat and fullnat modes only in this version, not in translate mode",
             $"{f.Path}:{At(text, "\"reject\"")}: services[3].onEmpty: onEmpty \"reject\" is not available in this version: use \"drop\" (the default)",
             $"{f.Path}:{At(text, "8443")}: services[3].backends[0].targetPort: 'targetPort' needs a service port: a service balancing all ports keeps each connection's port",
-            $"{f.Path}: 6 errors",
+            $"{f.Path}: 4 errors",
         }), r.Out);
+    }
+
+    [Test]
+    public void Persistence_and_affinity_are_valid_in_every_mode_and_none_outside_the_nat_modes()
+    {
+        // Persistence "connection" (the default) and "none" in direct mode, affinity in translate, direct and
+        // portgroup modes, the idle timeout of learned connection entries: a valid file, no error, no warning.
+        const string text = """
+            {
+              "options": { "connectionIdleTimeout": "600s" },
+              "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe", "gateways": [ "10.0.0.254" ] } ],
+              "services": [
+                { "name": "a", "vip": "10.0.0.1", "port": 80, "mode": "direct", "persistence": "connection",
+                  "backends": [ { "mac": "02:00:00:00:00:11" } ] },
+                { "name": "b", "vip": "10.0.0.2", "port": 80, "mode": "direct", "persistence": "none",
+                  "backends": [ { "mac": "02:00:00:00:00:12" } ] },
+                { "name": "c", "vip": "10.0.0.3", "port": 80, "mode": "translate", "affinity": { "timeout": 60 },
+                  "backends": [ { "ip": "10.1.0.11" } ] },
+                { "name": "d", "vip": "10.0.0.4", "port": 80, "mode": "direct", "persistence": "none", "affinity": { "timeout": 30 },
+                  "backends": [ { "mac": "02:00:00:00:00:14" } ] },
+                { "name": "e", "vip": "10.0.0.5", "port": "all", "mode": "portgroup", "affinity": { "timeout": 3600 },
+                  "backends": [ { "mac": "02:00:00:00:00:15", "port": 5 } ] }
+              ]
+            }
+            """;
+        using var f = new Ovslb.TempFile(text);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That((r.Code, r.Out), Is.EqualTo((0,
+            $"{f.Path}: valid: 5 services (direct 3, translate 1, portgroup 1), 5 backends, 1 bridge (standalone 1), 256 buckets per group\n")));
+    }
+
+    [Test]
+    public void A_connection_idle_timeout_that_is_not_whole_seconds_in_16_bits_is_an_error_at_its_position()
+    {
+        // OVS keeps a learned flow's idle timeout in whole seconds, 16 bits: "1.5s" and "70000s" are refused
+        // (the first is no duration this parser reads, the second out of range), and so is a bare number of seconds.
+        foreach (var (value, message) in new[]
+        {
+            ("\"1.5s\"", "'1.5s' is not a duration (e.g. \"500ms\", \"2s\", \"00:00:02\")"),
+            ("\"1500ms\"", "'1500ms' is not a whole number of seconds (OVS keeps a flow's idle timeout in seconds)"),
+            ("\"70000s\"", "'70000s' is out of range: must be between 00:00:01 and 18:12:15"),
+            ("70000", "expected a string, got a number"),
+        })
+        {
+            string text = $$"""
+                {
+                  "options": { "connectionIdleTimeout": {{value}} },
+                  "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe" } ],
+                  "services": [
+                    { "name": "web", "vip": "10.0.0.100", "port": 80, "mode": "direct",
+                      "backends": [ { "mac": "02:00:00:00:00:11" } ] }
+                  ]
+                }
+                """;
+            using var f = new Ovslb.TempFile(text);
+            var r = Ovslb.Run("validate", f.Path);
+            Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError), value);
+            Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
+            {
+                $"{f.Path}:{At(text, value + " }")}: options.connectionIdleTimeout: {message}",
+                $"{f.Path}: 1 error",
+            }), r.Out);
+        }
     }
 
     [Test]

@@ -73,7 +73,7 @@ public sealed class DirectModeTrafficTests : LiveLbFixture
     public void Installed_flows_and_groups_are_what_the_builder_made_for_the_bridge()
     {
         var plan = Live.Expected(Bridge);
-        var (flows, groups) = Live.Installed(Bridge);
+        var (flows, groups) = Live.InstalledByController(Bridge);
         Assert.Multiple(() =>
         {
             Assert.That(plan.Warnings, Is.Empty);
@@ -203,7 +203,8 @@ public sealed class DirectModeTrafficTests : LiveLbFixture
         const int n = 1200;
         string id = GroupOf("weighted");
         string group = Topo.Ovs.DumpGroups(Bridge).Single(g => g.StartsWith($"group_id={id},", StringComparison.Ordinal));
-        var slots = Backends.ToDictionary(b => b, b => Regex.Count(group, $"set_field:02:00:00:00:00:1{b[1]}->eth_dst"));
+        var buckets = OvsBucket.Parse(group, Topo.Ovs.DumpFlows(Bridge));
+        var slots = Backends.ToDictionary(b => b, b => buckets.Count(x => x.EthDst == $"02:00:00:00:00:1{b[1]}"));
         var r = Client.RunClient(new TrafficRequest(DnsVip, 8080) { SourcePorts = TrafficRequest.PortRange(32000, n) });
         TestContext.Out.WriteLine($"weights 1:1:2: buckets {string.Join(", ", slots.Select(s => $"{s.Key}={s.Value}"))}; {r.Summary()}");
         Assert.Multiple(() =>

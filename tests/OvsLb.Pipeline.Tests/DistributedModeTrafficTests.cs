@@ -62,7 +62,7 @@ public sealed class DistributedModeTrafficTests : LiveLbFixture
     public void Installed_flows_and_groups_are_what_the_builder_made_for_each_bridge(string bridge)
     {
         var plan = Live.Expected(bridge);
-        var (flows, groups) = Live.Installed(bridge);
+        var (flows, groups) = Live.InstalledByController(bridge);
         Assert.Multiple(() =>
         {
             Assert.That(plan.Warnings, Is.Empty);

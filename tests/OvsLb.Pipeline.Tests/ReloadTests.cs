@@ -88,8 +88,10 @@ public sealed partial class ReloadTests
         Assert.Multiple(() =>
         {
             Assert.That(start.Failures, Is.Zero, start.Summary());
-            Assert.That(addB4.Where(m => m.IsFlowMod), Is.Empty, "adding a backend changes no flow");
-            Assert.That(addB4.Select(m => m.Text), Has.Exactly(1).Items.And.All.StartWith($"GROUP_MOD MOD group_id={webGroup},"), "one GROUP_MOD, web's");
+            // Persistence (the default): the new backend gets its flow in table 24 (pick), which its buckets name.
+            Assert.That(addB4.Where(m => m.IsFlowMod).Select(m => m.Text), Has.Exactly(1).Items.And.All.StartWith("FLOW_MOD ADD table:24 ").And.All.Contains("set_field:02:00:00:00:34:14->eth_dst"),
+                "adding a backend adds its pick flow and changes no other flow");
+            Assert.That(addB4.Where(m => m.IsGroupMod).Select(m => m.Text), Has.Exactly(1).Items.And.All.StartWith($"GROUP_MOD MOD group_id={webGroup},"), "one GROUP_MOD, web's");
             Assert.That(moved.Select(i => webAfter[i].EthDst).Distinct(), Is.EqualTo(new[] { Mac(4) }), "only buckets b4 takes change");
             Assert.That(moved.Count, Is.InRange(12, 20), "about a quarter of 64");
             Assert.That(withB4.Failures, Is.Zero, withB4.Summary());
@@ -101,8 +103,8 @@ public sealed partial class ReloadTests
 
             Assert.That(remove.Where(m => m.IsGroupMod).Select(m => m.Text), Has.Exactly(1).Items.And.All.StartWith($"GROUP_MOD DEL group_id={apiGroup},"),
                 "api's group deleted, no other group touched");
-            Assert.That(remove.Where(m => m.IsFlowMod).Select(m => m.Text).ToList(), Has.Count.EqualTo(2).And.All.Contains(Api).And.All.Contains("FLOW_MOD DEL"),
-                "api's service flow and ARP responder deleted, nothing else");
+            Assert.That(remove.Where(m => m.IsFlowMod).Select(m => m.Text).ToList(), Has.Count.EqualTo(5).And.All.Contains(Api).And.All.Contains("FLOW_MOD DEL"),
+                "api's service flow, ARP responder and pick flows (its group's and its 2 backends') deleted, nothing else");
             Assert.That(topo.Ovs.DumpFlows("br-rl").Where(l => l.Contains(Api, StringComparison.Ordinal)), Is.Empty);
             Assert.That(apiGone.Failures, Is.EqualTo(3), "the removed VIP is no longer served");
 

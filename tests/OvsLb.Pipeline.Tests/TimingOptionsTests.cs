@@ -59,7 +59,7 @@ public sealed class TimingOptionsTests
     {
         var config = Valid("\"nextHopTimeout\": \"45s\"");
         var view = new BridgeView(1, "br0", new Dictionary<uint, OvsLb.OpenFlow.Messages.PortDescription>(), new HashSet<string>(), new Dictionary<string, IReadOnlyList<string?>>());
-        var learnLines = PipelineBuilder.Build(config, view).State.FlowLines().Where(l => l.Contains("learn(")).ToList();
+        var learnLines = PipelineBuilder.Build(config, view).State.FlowLines().Where(l => l.Contains("learn(table=50")).ToList();
         Assert.That(learnLines, Has.Count.EqualTo(2));
         Assert.That(learnLines, Has.All.Contains("learn(table=50,hard_timeout=45,"));
     }

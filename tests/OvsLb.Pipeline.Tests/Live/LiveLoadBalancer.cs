@@ -111,6 +111,13 @@ public sealed partial class LiveLoadBalancer : IAsyncDisposable
     public (IReadOnlyList<string> Flows, IReadOnlyList<string> Groups) Installed(string bridge) =>
         (FlowText.ByTable(Topology.Ovs.DumpFlows(bridge)), Topology.Ovs.DumpGroups(bridge));
 
+    /// <summary><see cref="Installed"/> without the flows the datapath learned (next hops, connection and affinity entries).</summary>
+    public (IReadOnlyList<string> Flows, IReadOnlyList<string> Groups) InstalledByController(string bridge)
+    {
+        var (f, g) = Installed(bridge);
+        return (f.Where(l => !IsLearned(l)).ToList(), g);
+    }
+
     /// <summary>
     /// Polls until <paramref name="bridge"/>'s dumps equal <see cref="Expected"/>, leaving out the flows the datapath
     /// learned (next hops: made by the switch, not the controller); throws with the difference otherwise.
@@ -157,7 +164,7 @@ public sealed partial class LiveLoadBalancer : IAsyncDisposable
 
     /// <summary>Polls <c>dump-groups</c> until <paramref name="condition"/> holds for the bucket list.</summary>
     public bool WaitForBuckets(string bridge, Func<IReadOnlyList<OvsBucket>, bool> condition, TimeSpan timeout) =>
-        ProcessRunner.WaitUntil(() => Topology.Ovs.DumpGroups(bridge) is { Count: 1 } g && condition(OvsBucket.Parse(g[0])), timeout, TimeSpan.FromMilliseconds(20));
+        ProcessRunner.WaitUntil(() => Topology.Ovs.DumpGroups(bridge) is { Count: 1 } g && condition(OvsBucket.Parse(g[0], Topology.Ovs.DumpFlows(bridge))), timeout, TimeSpan.FromMilliseconds(20));
 
     /// <summary>The load balancer's and the controller's last log lines, for failure messages.</summary>
     public string LogTail(int lines = 40) => string.Join("\n", Log.Lines.TakeLast(lines)) + "\n--- controller ---\n" + Controller.LogTail(lines);

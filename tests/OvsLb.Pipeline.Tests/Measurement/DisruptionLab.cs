@@ -76,14 +76,20 @@ public sealed class DisruptionLab : IDisposable
     public static string BackendPortName(int i) => $"s{i}";
     public static string BackendMac(int i) => $"02:00:00:00:01:{i:x2}";
 
-    /// <summary>The load-balancer configuration with backends <paramref name="backends"/> (1-based indices), parsed and validated like a user's file.</summary>
+    /// <summary>
+    /// The load-balancer configuration with backends <paramref name="backends"/> (1-based indices), parsed and
+    /// validated like a user's file. Stateless (<c>persistence: none</c>): the lab
+    /// measures where flows land through the select group's slot table, which is what a new connection meets
+    /// in every mode; persistence (which keeps established connections off the group) is measured with real
+    /// connections elsewhere.
+    /// </summary>
     public LoadBalancerConfig Config(IEnumerable<int> backends)
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $$"""
             { "options": { "buckets": {{Buckets}} },
               "bridges": [ { "name": "{{Bridge}}", "datapathId": "0x{{DatapathId:x16}}", "lbMac": "{{LbMac}}", "uplink": {{Uplink}} } ],
-              "services": [ { "name": "{{ServiceName}}", "vip": "{{Vip}}", "protocol": "tcp", "port": 80, "mode": "direct", "backends": [
+              "services": [ { "name": "{{ServiceName}}", "vip": "{{Vip}}", "protocol": "tcp", "port": 80, "mode": "direct", "persistence": "none", "backends": [
             """);
         sb.AppendJoin(",\n", backends.Select(i => $$"""    { "name": "b{{i}}", "ip": "10.0.1.{{i}}", "mac": "{{BackendMac(i)}}", "port": {{BackendPort(i)}} }"""));
         sb.Append("] } ] }");
