@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OvsLb.OpenFlow.Messages;
+using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Planning;
@@ -31,6 +32,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     private readonly ConcurrentDictionary<ulong, BridgePlan> _plans = new();
     private readonly ConcurrentDictionary<ulong, IReadOnlyDictionary<string, IReadOnlyList<string?>>> _slots = new();
     private readonly ConcurrentDictionary<ulong, BuildCache> _caches = new();
+    private readonly ConcurrentDictionary<ulong, IReadOnlySet<Ipv4Address>> _probed = new();
     private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
@@ -179,6 +181,18 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
             _log.LogWarning("Service {Service}: port-group master {Old} → {New}; announcing {Vip} at {Mac} by gratuitous ARP", a.Service, a.OldMaster, a.NewMaster, a.Ip, a.Mac);
             SwitchSend.TrySend(sw, ProbePackets.Gratuitous(a.Mac, a.Ip, a.OutPort), _log);
         }
+        // A next hop new in this plan (a gateway or MAC-less NAT backend added by a reload) is probed now that the
+        // flows learning its reply are in: the probe Apply sent went out before them, and the next periodic one is
+        // up to a probe interval away (its traffic is dropped until then). The first commit after a connect sends
+        // none: OnReadyAsync probes every next hop then.
+        if (_probed.TryGetValue(sw.DatapathId, out var probed))
+        {
+            foreach (var g in p.GatewayProbes.Where(g => !probed.Contains(g.Gateway)))
+            {
+                SwitchSend.TrySend(sw, ProbePackets.ArpProbe(g.LbMac, g.Gateway, g.OutPort), _log);
+            }
+        }
+        _probed[sw.DatapathId] = p.GatewayProbes.Select(g => g.Gateway).ToHashSet();
         foreach (var f in p.Flushes)
         {
             _log.LogWarning("Service {Service}: backend {Backend} is out of service; flushing its connections on {Dpid} ({Flush})", f.Service, f.Backend, sw.DatapathIdText, f);
@@ -199,6 +213,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         _pending.TryRemove(sw.DatapathId, out _);
         // A newer connection of the same bridge replaced this one: the bridge is not gone.
         if (Switches.TryGet(sw.DatapathId, out var current) && !ReferenceEquals(current, sw)) return;
+        _probed.TryRemove(sw.DatapathId, out _); // the next connection's OnReadyAsync probes every next hop
         if (PipelineBuilder.FindBridge(_config, sw.DatapathId, sw.BridgeName) is BridgeConfig b)
         {
             _presence.Disconnected(b.Name);
