@@ -1,0 +1,85 @@
+using OvsLb.Pipeline.Tests.Live;
+using OvsLb.Testing;
+
+namespace OvsLb.Pipeline.Tests;
+
+/// <summary>
+/// Persistence in a stateless mode (direct): 400 long-lived TCP connections held open and asked which backend
+/// answers (<see cref="HeldConnections"/>; the backends hold the VIP on lo and run <see cref="EchoServer"/>s
+/// bound to it), while a 5th backend is added and then another backend removed. With
+/// <c>persistence: "connection"</c> (the default) each connection's learned entry in table 21 keeps it on its
+/// backend: 0 move, and only the removed backend's connections end, reset at their next packet. With
+/// <c>"none"</c> the same run shows what hashing alone does: about 1/(N+1) of the connections land on the new
+/// backend, which resets them. README's persistence figures are this test's output.
+/// </summary>
+public sealed class StatelessPersistenceTrafficTests
+{
+    private const string Bridge = "ovslb-spt";
+    private const string Vip = "10.66.0.100";
+    private const int Held = 400;
+    private static readonly string[] Hosts = ["b1", "b2", "b3", "b4", "b5"];
+    private static string Ip(string b) => $"10.66.0.1{b[1]}";
+    private static string Mac(string b) => $"02:00:00:00:66:1{b[1]}";
+
+    private static string Config(string persistence, params string[] backends) => $$"""
+        {
+          "bridges": [ { "name": "{{Bridge}}", "datapathId": "0x66", "lbMac": "02:00:00:00:66:fe" } ],
+          "services": [
+            { "name": "web", "vip": "{{Vip}}", "protocol": "tcp", "port": 80, "mode": "direct", "persistence": "{{persistence}}",
+              "backends": [ {{string.Join(", ", backends.Select(b => $$"""{ "name": "{{b}}", "ip": "{{Ip(b)}}", "mac": "{{Mac(b)}}", "port": {{10 + (b[1] - '0')}} }"""))}} ] }
+          ]
+        }
+        """;
+
+    [TestCase("connection")]
+    [TestCase("none")]
+    public async Task Held_connections_through_a_backend_added_and_another_removed(string persistence)
+    {
+        var spec = new TopologySpec().Bridge(Bridge, 0x66).Host("client", Bridge, 1, "10.66.0.2/24", mac: "02:00:00:00:66:02");
+        foreach (var b in Hosts) spec.Host(b, Bridge, (uint)(10 + (b[1] - '0')), Ip(b) + "/24", mac: Mac(b));
+        using var topo = LbTopology.Start(spec, t =>
+        {
+            foreach (var b in Hosts)
+            {
+                t.Host(b).HoldVip(Vip);
+                t.Track(EchoServer.Start(t.Host(b).Namespace, b, 80, bind: Vip));
+            }
+        });
+        await using var live = LiveLoadBalancer.Start(topo, Config(persistence, "b1", "b2", "b3", "b4"));
+        using var held = HeldConnections.Open(topo.Host("client").Namespace, Vip, 80, TrafficRequest.PortRange(43000, Held));
+        var start = held.Opened.Where(a => a.Ok).ToDictionary(a => a.SourcePort, a => a.Backend!);
+
+        NatModeTrafficTests.ApplyAndWait(live, Bridge, Config(persistence, "b1", "b2", "b3", "b4", "b5"));
+        var afterAdd = held.Round();
+        var movedByAdd = afterAdd.Where(a => start.TryGetValue(a.SourcePort, out var b) && (!a.Ok || a.Backend != b)).ToList();
+
+        // Only the connections still talking to their first backend are carried on; b2 is removed next.
+        var survivors = afterAdd.Where(a => a.Ok && start.GetValueOrDefault(a.SourcePort) == a.Backend).Select(a => a.SourcePort).ToHashSet();
+        NatModeTrafficTests.ApplyAndWait(live, Bridge, Config(persistence, "b1", "b3", "b4", "b5"));
+        var afterRemove = held.Round(TimeSpan.FromSeconds(10));
+        var onB2 = afterRemove.Where(a => survivors.Contains(a.SourcePort) && start[a.SourcePort] == "b2").ToList();
+        var others = afterRemove.Where(a => survivors.Contains(a.SourcePort) && start[a.SourcePort] != "b2").ToList();
+        var othersMoved = others.Where(a => !a.Ok || a.Backend != start[a.SourcePort]).ToList();
+        double share = movedByAdd.Count / (double)start.Count;
+        TestContext.Out.WriteLine($"persistence {persistence}: {start.Count} held; b5 added: {movedByAdd.Count} moved or broken ({share:P1}; 1/(N+1) = 20%); " +
+            $"b2 removed: {onB2.Count(a => !a.Ok)} of its {onB2.Count} ended ({string.Join(", ", onB2.Where(a => !a.Ok).Select(a => a.Error).Distinct().Take(2))}), " +
+            $"{othersMoved.Count} of the other {others.Count} moved or broken");
+        Assert.Multiple(() =>
+        {
+            Assert.That(start, Has.Count.EqualTo(Held), "every connection opened");
+            Assert.That(start.Values.Distinct().Order(), Is.EqualTo(new[] { "b1", "b2", "b3", "b4" }));
+            if (persistence == "connection")
+            {
+                Assert.That(movedByAdd, Is.Empty, "adding a backend moves no established connection");
+                Assert.That(othersMoved, Is.Empty, "removing b2 moves none of the other backends' connections");
+                Assert.That(onB2, Is.Not.Empty);
+                Assert.That(onB2.Where(a => a.Ok), Is.Empty, "b2's connections end at their next packet (reset by the backend that gets them)");
+            }
+            else
+            {
+                Assert.That(share, Is.InRange(0.10, 0.30), "stateless: about 1/(N+1) of the connections move to the new backend");
+                Assert.That(movedByAdd.Where(a => a.Ok), Is.Empty, "a moved connection does not go on elsewhere: the new backend resets it");
+            }
+        });
+    }
+}
