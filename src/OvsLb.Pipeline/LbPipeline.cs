@@ -22,10 +22,10 @@ namespace OvsLb.Pipeline;
 ///      reg1 = backend ─► learn 21 (and 23), the mode's bucket actions; otherwise group ─► bucket: reg1 ← backend ─► 24 pick
 ///  NAT modes (conntrack zone Z; fullnat also Z+1):
 ///   20 service ── ct(zone=Z,nat) ─► 22 conntrack ─┬─ +new: 23 affinity, then 24 pick ── group ─► bucket: reg1 ← backend ─► 24 pick
-///                                                 │         24 pick: reg1 = backend ─► [learn 23], ct(commit,zone=Z,nat(dst=IP:PORT)) ─► 26 snat (fullnat) / 28 to_backend
-///                                                 └─ +est/+rel ─► 26 snat (fullnat: ct(commit,zone=Z+1,nat(src=snatIp))) ─► 28 to_backend ─► 50 nexthop
+///                                                 │         24 pick: reg1 = backend ─► [learn 23], ct(commit,zone=Z,nat(dst=IP:PORT)) ─► 26 snat
+///                                                 └─ +est/+rel ─► 26 snat (fullnat: nat(src=snatIp); nat hairpin: nat(src=VIP); zone Z+1) ─► 28 to_backend ─► 50 nexthop
 ///   replies: 40 return ── ct(zone=Z,nat) ─► 42 unnat ── eth_src ← lbMac, NORMAL
-///            20 service (to snatIp) ── ct(zone=Z+1,nat) ─► 44 unsnat ── ct(zone=Z,nat) ─► 46 client (learned client MAC and port)
+///            20 service (to snatIp, or to the VIP off the service port) ── ct(zone=Z+1,nat) ─► 44 unsnat ── ct(zone=Z,nat) ─► 46 client (learned) / 28 to_backend
 /// </code>
 /// </summary>
 public static class LbPipeline
@@ -111,18 +111,18 @@ public static class LbPipeline
     };
 
     public static readonly PipelineTable Snat = new(26, "snat",
-        "fullnat: the connection also gets source NAT to this bridge's snatIp (SNAT zone), after the client's MAC and port are learned for the replies.")
+        "Source NAT of NAT connections (SNAT zone): fullnat → the bridge's snatIp, after the client's MAC and port are learned; a nat backend connecting to its own VIP and picked itself (hairpin) → the VIP; any other nat connection goes on unchanged.")
     {
-        Matches = Fields(EthType),
+        Matches = Fields(EthType, Ipv4Src, Ipv4Dst, CtState, CtNwProto, CtNwDst, CtTpDst),
         Sets = Fields(),
-        Exits = TableExit.Learn | TableExit.Drop,
+        Exits = TableExit.Learn,
     };
 
     public static readonly PipelineTable ToBackend = new(28, "to_backend",
-        "NAT connections leave for their backend: ip_dst = the backend → eth_src ← lbMac and its static MAC, or reg0 ← its IP for 'nexthop' (an on-link backend's learned MAC, else the gateway).")
+        "NAT connections leave for their backend: ip_dst = the backend → eth_src ← lbMac and its static MAC, or reg0 ← its IP for 'nexthop' (an on-link backend's learned MAC, else the gateway); in_port ← 0, so a hairpinned connection may leave by the port it came in on.")
     {
         Matches = Fields(EthType, Ipv4Dst),
-        Sets = Fields(EthSrc, EthDst, NextHopRegister),
+        Sets = Fields(EthSrc, EthDst, NextHopRegister, InPort),
         Exits = TableExit.Output | TableExit.Normal | TableExit.Drop,
     };
 
@@ -135,15 +135,15 @@ public static class LbPipeline
     };
 
     public static readonly PipelineTable Unsnat = new(44, "unsnat",
-        "fullnat replies to the snatIp after the SNAT zone (destination back to the client): through the DNAT zone (source back to VIP:port), then 'client'.")
+        "Replies to a source-NATed connection after the SNAT zone (destination back to the client: fullnat's, or the hairpinned nat backend): in_port ← 0, through the DNAT zone (source back to VIP:port), then 'client'.")
     {
         Matches = Fields(EthType, CtState),
-        Sets = Fields(EthSrc),
+        Sets = Fields(EthSrc, InPort),
         Exits = TableExit.Drop,
     };
 
     public static readonly PipelineTable Client = new(46, "client",
-        "fullnat: learned client IP → its MAC (or its router's) and port, from the connection's first direction; refreshed by the client's traffic.")
+        "fullnat: learned client IP → its MAC (or its router's) and port, from the connection's first direction; refreshed by the client's traffic. No entry (a hairpinned nat backend is the client) → 'to_backend'.")
     {
         Matches = Fields(EthType, Ipv4Dst),
         Sets = Fields(EthDst),
@@ -158,15 +158,15 @@ public static class LbPipeline
         Service.Connect([Translate, Connections, Affinity, Pick, Conntrack, Unsnat]);   // a translate-mode bucket resubmits; NAT services pass the tracker
         Connections.Connect([]);
         Translate.Connect([NextHop]);
-        Conntrack.Connect([Affinity, Pick, Snat, ToBackend]);
+        Conntrack.Connect([Affinity, Pick, Snat]);
         Affinity.Connect([]);
-        Pick.Connect([Pick, Snat, ToBackend, Translate], learnsInto: [Connections, Affinity]);
+        Pick.Connect([Pick, Snat, Translate], learnsInto: [Connections, Affinity]);
         Snat.Connect([ToBackend], learnsInto: [Client]);
         ToBackend.Connect([NextHop]);
         Return.Connect([NextHop, Unnat]);
         Unnat.Connect([]);
         Unsnat.Connect([Client]);
-        Client.Connect([]);
+        Client.Connect([ToBackend]);
         NextHop.Connect([NextHop]);     // the fallback to the next gateway resubmits here again
     }
 
@@ -208,6 +208,9 @@ public static class LbPipeline
         public const ushort PortGroupReturn = 100;
         public const ushort NatReply = 100;
         public const ushort SnatReply = 200;
+        public const ushort HairpinReply = 50;
+        public const ushort SnatService = 100;
+        public const ushort SnatHairpin = 200;
         public const ushort ConntrackNew = 200;
         public const ushort ConntrackEstablished = 100;
         public const ushort AffinityLearned = 100;

@@ -183,21 +183,30 @@ public static class PipelineBuilder
             }
         }
         flows.AddRange(toBackend.Values);
-        if (nat.Any(s => s.Mode == ServiceMode.FullNat))
+
+        // Source NAT (zone Z+1): fullnat's snatIp, nat's hairpin; the way back through unsnat; the client table.
+        flows.Add(NatFlows.SnatDefaultFlow(c));
+        flows.AddRange(NatFlows.UnsnatFlows(c, bridge.LbMac, o.ConntrackZone));
+        flows.Add(RoutingFlows.DefaultFlow(c, Unsnat, normal: false));
+        flows.Add(NatFlows.ClientDefaultFlow(c));
+        var hairpinReplies = new Dictionary<FlowKey, FlowEntry>();
+        foreach (var s in nat.Where(s => s.Mode == ServiceMode.Nat))
         {
-            if (bridge.SnatIp is not Ipv4Address snat)
-            {
-                warnings.Add($"bridge '{bridge.Name}' balances fullnat services but has no snatIp: their connections are dropped");
-                return;
-            }
-            flows.Add(ArpFlows.ArpResponderFlow(c, snat, bridge.LbMac, snat.Value));
-            flows.Add(NatFlows.SnatReplyFlow(c, snat, o.SnatZone));
-            flows.AddRange(NatFlows.UnsnatFlows(c, bridge.LbMac, o.ConntrackZone));
-            flows.Add(RoutingFlows.DefaultFlow(c, Unsnat, normal: false));
-            flows.Add(NatFlows.SnatFlow(c, snat, o.SnatZone, ClientMacTimeout));
-            flows.Add(RoutingFlows.DefaultFlow(c, Snat, normal: false));
-            flows.Add(RoutingFlows.DefaultFlow(c, Client, normal: false));
+            foreach (var b in s.Backends) flows.Add(NatFlows.HairpinSnatFlow(c, s, b, o.SnatZone));
+            var f = NatFlows.HairpinReplyFlow(c, s, o.SnatZone);
+            hairpinReplies.TryAdd(f.Key, f);
         }
+        flows.AddRange(hairpinReplies.Values);
+        var fullnat = nat.Where(s => s.Mode == ServiceMode.FullNat).ToList();
+        if (fullnat.Count == 0) return;
+        if (bridge.SnatIp is not Ipv4Address snat)
+        {
+            warnings.Add($"bridge '{bridge.Name}' balances fullnat services but has no snatIp: their connections leave without source NAT");
+            return;
+        }
+        flows.Add(ArpFlows.ArpResponderFlow(c, snat, bridge.LbMac, snat.Value));
+        flows.Add(NatFlows.SnatReplyFlow(c, snat, o.SnatZone));
+        foreach (var s in fullnat) flows.Add(NatFlows.FullNatSnatFlow(c, s, snat, o.SnatZone, ClientMacTimeout));
     }
 
     /// <summary>

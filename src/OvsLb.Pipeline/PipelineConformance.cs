@@ -35,6 +35,8 @@ public static class PipelineConformance
                 {
                     case GotoTableInstruction g:
                         check.Continues(g.TableId);
+                        // OpenFlow 1.3 §5.1: goto_table may only go forward (OVS refuses the flow: OFPBIC_BAD_TABLE_ID); resubmit may go back.
+                        if (g.TableId <= f.TableId) check.Fail($"goto_table:{g.TableId} does not go forward (use resubmit to go back)");
                         outputs = true;
                         break;
                     case ActionsInstruction a:

@@ -58,7 +58,7 @@ public static class NatFlows
         if (s.Port is ushort p) fields.Add(OxmEntry.For(MfId.CtTpDst, p));
         return FlowParts.Flow(c, Conntrack, Priority.ConntrackEstablished, FlowFeature.Service, StableId.Of(s.Name) ^ bit,
             new OfpMatch(fields.ToArray()),
-            FlowParts.Goto(s.Mode == ServiceMode.FullNat ? Snat : ToBackend));
+            FlowParts.Goto(Snat));
     }
 
     /// <summary>
@@ -68,16 +68,59 @@ public static class NatFlows
     /// </summary>
     public static FlowEntry PickBackendFlow(CookieLayout c, ServiceConfig s, BackendConfig b, ushort zone) =>
         PickFlows.PickBackendFlow(c, s, b, 0,
-            Ct(zone, s.Mode == ServiceMode.FullNat ? Snat : ToBackend, commit: true, NatAction.Dnat(b.Ip!.Value.Value, null, s.TargetPortOf(b), null)));
+            Ct(zone, Snat, commit: true, NatAction.Dnat(b.Ip!.Value.Value, null, s.TargetPortOf(b), null)));
 
     /// <summary>
-    /// <c>snat</c> (fullnat): the client's MAC and port are learned for the replies, then the connection
-    /// gets source NAT to the bridge's snatIp in the SNAT zone. One per bridge with fullnat services.
+    /// <c>snat</c> (fullnat): a connection of fullnat service <paramref name="s"/> (its original destination,
+    /// VIP:port, is what conntrack keeps as ct_nw_dst/ct_tp_dst) learns its client's MAC and port for the replies,
+    /// then gets source NAT to the bridge's snatIp in the SNAT zone. One per fullnat service.
     /// </summary>
-    public static FlowEntry SnatFlow(CookieLayout c, Ipv4Address snatIp, ushort snatZone, ushort clientTimeout) =>
-        FlowParts.Flow(c, Snat, Priority.ToBackend, FlowFeature.Service, snatIp.Value,
-            FlowParts.Match(FlowParts.EthType(EtherType.IPv4)),
+    public static FlowEntry FullNatSnatFlow(CookieLayout c, ServiceConfig s, Ipv4Address snatIp, ushort snatZone, ushort clientTimeout) =>
+        FlowParts.Flow(c, Snat, Priority.SnatService, FlowFeature.Service, StableId.Of(s.Name),
+            OriginalVip(s),
             FlowParts.Apply(LearnClient(c, clientTimeout), Ct(snatZone, ToBackend, commit: true, NatAction.Snat(snatIp.Value))));
+
+    /// <summary>
+    /// <c>snat</c> (nat hairpin): a backend that connects to its own service's VIP and is picked itself would get
+    /// a packet from its own address, which its stack drops; such a connection also gets source NAT, to the VIP,
+    /// in the SNAT zone, so the backend sees VIP → itself and answers the VIP (whose replies come back through
+    /// the bridge: <see cref="HairpinReplyFlow"/>). One per nat backend with an IP.
+    /// </summary>
+    public static FlowEntry HairpinSnatFlow(CookieLayout c, ServiceConfig s, BackendConfig b, ushort snatZone)
+    {
+        var ip = b.Ip!.Value;
+        var m = OriginalVip(s);
+        return FlowParts.Flow(c, Snat, Priority.SnatHairpin, FlowFeature.Service, PickFlows.BackendTag(s, b),
+            new OfpMatch([.. m.Fields.Take(1), FlowParts.EthType(EtherType.IPv4), FlowParts.IpSrc(ip), FlowParts.IpDst(ip), .. m.Fields.Skip(2)]),
+            FlowParts.Apply(Ct(snatZone, ToBackend, commit: true, NatAction.Snat(s.Vip.Value))));
+    }
+
+    /// <summary>
+    /// <c>service</c> (nat hairpin): what comes to the VIP on another port than the service's (a hairpinned
+    /// backend's replies go to VIP:client-port) passes the SNAT zone, where a hairpin connection's entry restores
+    /// the backend as destination; <c>unsnat</c> finishes it, anything else is dropped there. One per nat VIP and protocol.
+    /// </summary>
+    public static FlowEntry HairpinReplyFlow(CookieLayout c, ServiceConfig s, ushort snatZone) =>
+        FlowParts.Flow(c, Service, Priority.HairpinReply, FlowFeature.ReturnSnat, s.Vip.Value,
+            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(s.Protocol), FlowParts.IpDst(s.Vip)),
+            FlowParts.Apply(Ct(snatZone, Unsnat, commit: false, new NatAction())));
+
+    /// <summary><c>snat</c>: connections that need no source NAT (nat mode, not hairpinned) go on to their backend.</summary>
+    public static FlowEntry SnatDefaultFlow(CookieLayout c) =>
+        FlowParts.Flow(c, Snat, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any, FlowParts.Goto(ToBackend));
+
+    /// <summary><c>client</c>: a reply whose client was not learned is a hairpinned backend's (nat mode): to it, as any packet to a backend.</summary>
+    public static FlowEntry ClientDefaultFlow(CookieLayout c) =>
+        FlowParts.Flow(c, Client, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any, FlowParts.Apply(FlowParts.Resubmit(ToBackend))); // goto_table cannot go back
+
+    /// <summary>The original direction's VIP:port of a tracked, valid connection of <paramref name="s"/> (OVS refuses ct_nw_* matches unless ct_state says +trk with -inv or a state: OFPBMC_BAD_PREREQ).</summary>
+    private static OfpMatch OriginalVip(ServiceConfig s)
+    {
+        var fields = new List<OxmEntry> { State(CsTrk, CsTrk | CsInv), FlowParts.EthType(EtherType.IPv4), OxmEntry.For(MfId.CtNwDst, s.Vip.Value),
+            OxmEntry.For(MfId.CtNwProto, s.Protocol == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp) };
+        if (s.Port is ushort p) fields.Add(OxmEntry.For(MfId.CtTpDst, p));
+        return new OfpMatch(fields.ToArray());
+    }
 
     private static LearnAction LearnClient(CookieLayout c, ushort timeout) => new()
     {
@@ -98,13 +141,14 @@ public static class NatFlows
     /// <c>to_backend</c>: a NAT connection's packets to backend <paramref name="ip"/> leave from the LB MAC: to
     /// its configured MAC (out of its port, or NORMAL), else through <c>nexthop</c> with reg0 = its IP, which
     /// holds its ARP-learned MAC when it is on-link and falls back to the bridge's gateway when it is not.
+    /// in_port is cleared so that a hairpinned connection (the backend is the client) may leave by the port it came in on.
     /// </summary>
     public static FlowEntry ToBackendFlow(CookieLayout c, Ipv4Address ip, MacAddress lbMac, MacAddress? mac, uint? port) =>
         FlowParts.Flow(c, ToBackend, Priority.ToBackend, FlowFeature.Service, ip.Value,
             FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpDst(ip)),
             mac is MacAddress m
-                ? FlowParts.Apply(FlowParts.SetEthSrc(lbMac), FlowParts.SetEthDst(m), port is uint p ? FlowParts.Output(p) : FlowParts.Normal)
-                : FlowParts.Apply(FlowParts.SetEthSrc(lbMac), FlowParts.Load(NextHopRegister, ip.Value), FlowParts.Resubmit(NextHop)));
+                ? FlowParts.Apply(FlowParts.SetEthSrc(lbMac), FlowParts.SetEthDst(m), FlowParts.Load(MfId.InPort, 0), port is uint p ? FlowParts.Output(p) : FlowParts.Normal)
+                : FlowParts.Apply(FlowParts.SetEthSrc(lbMac), FlowParts.Load(NextHopRegister, ip.Value), FlowParts.Load(MfId.InPort, 0), FlowParts.Resubmit(NextHop)));
 
     /// <summary>
     /// <c>return</c>: what a NAT backend sends from its target port passes the tracker in the DNAT zone,
@@ -136,15 +180,19 @@ public static class NatFlows
             FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpDst(snatIp)),
             FlowParts.Apply(Ct(snatZone, Unsnat, commit: false, new NatAction())));
 
-    /// <summary><c>unsnat</c> (fullnat): a reply, now addressed to the client, passes the DNAT zone (source back to VIP:port) and goes to the client's learned MAC and port.</summary>
+    /// <summary>
+    /// <c>unsnat</c>: a reply, now addressed to the client (fullnat) or the hairpinned backend (nat), passes the DNAT
+    /// zone (source back to VIP:port) and goes to the client's learned MAC and port, or to the backend. in_port is
+    /// cleared: a hairpinned connection's replies leave by the port they came in on.
+    /// </summary>
     public static FlowEntry[] UnsnatFlows(CookieLayout c, MacAddress lbMac, ushort zone) =>
     [
         FlowParts.Flow(c, Unsnat, Priority.UnnatReply, FlowFeature.ReturnSnat, CsEst,
             FlowParts.Match(State(CsEst | CsRpl | CsTrk, CsEst | CsRpl | CsTrk), FlowParts.EthType(EtherType.IPv4)),
-            FlowParts.Apply(FlowParts.SetEthSrc(lbMac), Ct(zone, Client, commit: false, new NatAction()))),
+            FlowParts.Apply(FlowParts.SetEthSrc(lbMac), FlowParts.Load(MfId.InPort, 0), Ct(zone, Client, commit: false, new NatAction()))),
         FlowParts.Flow(c, Unsnat, Priority.UnnatReply, FlowFeature.ReturnSnat, CsRel,
             FlowParts.Match(State(CsRel | CsRpl | CsTrk, CsRel | CsRpl | CsTrk), FlowParts.EthType(EtherType.IPv4)),
-            FlowParts.Apply(FlowParts.SetEthSrc(lbMac), Ct(zone, Client, commit: false, new NatAction()))),
+            FlowParts.Apply(FlowParts.SetEthSrc(lbMac), FlowParts.Load(MfId.InPort, 0), Ct(zone, Client, commit: false, new NatAction()))),
     ];
 
     private static OxmEntry State(uint value, uint mask) => OxmEntry.For(MfId.CtState, value, mask);
