@@ -39,14 +39,17 @@ public class WhichRealPacketTests
         TestContext.Out.WriteLine($"seed {seed}");
         var rnd = new Random(seed);
         using var lab = NetNamespaceLab.Start(hosts: 3);
+        // Stateless services: the test reads the hashing datapath flow a single packet leaves. With persistence that
+        // packet's second stage learns its connection entry, which makes OVS discard the first stage's megaflow
+        // (it was computed before the entry existed); the bucket a new connection meets is the same either way.
         var vip = Ipv4Address.Parse($"{NetNamespaceLab.Subnet}.100");
         string backends = """[ { "name": "h2", "mac": "02:00:00:00:00:02", "port": 2 }, { "name": "h3", "mac": "02:00:00:00:00:03", "port": 3 } ]""";
         using var cfg = new Ovslb.TempFile($$"""
             {
               "bridges": [ { "name": "{{lab.Bridge}}", "datapathId": {{lab.DatapathId}}, "lbMac": "{{LbMac}}", "uplink": 1 } ],
               "services": [
-                { "name": "web", "vip": "{{vip}}", "protocol": "tcp", "port": 80, "mode": "direct", "backends": {{backends}} },
-                { "name": "dns", "vip": "{{vip}}", "protocol": "udp", "port": 53, "mode": "direct", "backends": {{backends}} }
+                { "name": "web", "vip": "{{vip}}", "protocol": "tcp", "port": 80, "mode": "direct", "persistence": "none", "backends": {{backends}} },
+                { "name": "dns", "vip": "{{vip}}", "protocol": "udp", "port": 53, "mode": "direct", "persistence": "none", "backends": {{backends}} }
               ]
             }
             """);
