@@ -28,6 +28,8 @@ public static class PipelineConformance
             }
             var check = new FlowCheck(table, f.Text, errors);
             foreach (var e in f.Match.Fields) check.Matched(e.Field?.Id);
+            // What OVS 3.1 itself would refuse (prerequisites such as ct_nw_* needing ct_state +trk with -inv or a state).
+            if (f.Match.CheckError() is { } bad) check.Fail($"OVS refuses the match: {bad.Name} ({bad.Detail})");
             bool outputs = false;
             foreach (var ins in f.Instructions)
             {
