@@ -15,20 +15,6 @@ namespace OvsLb.Pipeline.Tests;
 public sealed class LoadBalancerCommitTests
 {
     /// <summary>A switch as the load balancer sees it, recording the PACKET_OUTs sent to it.</summary>
-    private sealed class RecordingSwitch(SwitchInfo info) : ISwitchHandle
-    {
-        public SwitchInfo Info { get; set; } = info;
-        public List<PacketOut> Sent { get; } = [];
-        public ulong DatapathId => Info.DatapathId;
-        public string DatapathIdText => Info.DatapathIdText;
-        public string? BridgeName => Info.BridgeName;
-        public IReadOnlyDictionary<uint, PortDescription> Ports => Info.Ports;
-        public bool CanWrite => true;
-        public void Send(PacketOut packetOut) => Sent.Add(packetOut);
-        public List<OvsLb.OpenFlow.Messages.Nicira.CtFlush> Flushed { get; } = [];
-        public void Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush) => Flushed.Add(flush);
-    }
-
     [Test]
     public async Task A_refused_bundle_leaves_slot_memory_unchanged_and_sends_no_gratuitous_ARP()
     {

@@ -16,19 +16,6 @@ namespace OvsLb.Pipeline.Tests;
 /// </summary>
 public sealed class LoadBalancerProbeTests
 {
-    private sealed class RecordingSwitch(SwitchInfo info) : ISwitchHandle
-    {
-        public SwitchInfo Info { get; } = info;
-        public List<PacketOut> Sent { get; } = [];
-        public ulong DatapathId => Info.DatapathId;
-        public string DatapathIdText => Info.DatapathIdText;
-        public string? BridgeName => Info.BridgeName;
-        public IReadOnlyDictionary<uint, PortDescription> Ports => Info.Ports;
-        public bool CanWrite => true;
-        public void Send(PacketOut packetOut) => Sent.Add(packetOut);
-        public void Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush) { }
-    }
-
     [Test]
     public async Task A_next_hop_added_by_a_reload_is_probed_once_its_plan_commits_and_only_it()
     {
