@@ -15,7 +15,8 @@ namespace OvsLb.Pipeline.Planning;
 /// </summary>
 /// <param name="Service">The service the backend belonged to.</param>
 /// <param name="Backend">The backend's name.</param>
-/// <param name="Zone">The conntrack zone (fullnat flushes its SNAT zone too, as a second flush).</param>
+/// <param name="Zone">The conntrack zone (each backend gets a second flush for the SNAT zone: fullnat's connections
+/// and nat's hairpinned ones have an entry there).</param>
 /// <param name="IpProto">The service's protocol (6 or 17).</param>
 /// <param name="Ip">The backend's IP: the source of the entries' reply direction.</param>
 /// <param name="Port">The backend's port (the reply's source port), or null for any.</param>
@@ -64,7 +65,8 @@ public sealed record ConnectionFlush(string Service, string Backend, ushort Zone
             byte proto = s.Protocol == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp;
             list ??= [];
             list.Add(new ConnectionFlush(s.Name, b.Name, options.ConntrackZone, proto, b.Ip!.Value, s.TargetPortOf(b)));
-            if (s.Mode == ServiceMode.FullNat) list.Add(new ConnectionFlush(s.Name, b.Name, options.SnatZone, proto, b.Ip!.Value, s.TargetPortOf(b)));
+            // The SNAT zone holds fullnat's second entry of every connection, and nat's of hairpinned ones.
+            list.Add(new ConnectionFlush(s.Name, b.Name, options.SnatZone, proto, b.Ip!.Value, s.TargetPortOf(b)));
         }
     }
 }
