@@ -106,6 +106,20 @@ public class LabConfigCommandsTests
             Assert.That(int.Parse(used.Groups[1].Value, CultureInfo.InvariantCulture), Is.EqualTo(a.Bucket), $"{mode}: {a.Tuple}\n{trace}");
             buckets.Add(a.Bucket);
             agreed++;
+            if (i == 0 && mode is not ("nat" or "fullnat"))
+            {
+                // Persistence: no entry before the connection's first packet; after it (the trace run for real, its learn
+                // executed), which names the learned entry and the backend it pins, the one it predicted.
+                Assert.That(r.Out, Does.Contain("pinned:   no entry in table 21"), r.Out);
+                ovs.Appctl("ofproto/trace", bridge, a.TraceFlow, "-generate");
+                var again = Ovslb.Run("which", "--config", Config(mode), "--bridge", bridge, "--switch", target, "tcp", $"{src}:{sport}", $"{vip}:{servicePort}");
+                Assert.That(again.Out, Does.Contain($"pinned:   table 21 learned entry → {a.Backend} (reg1=0x"), again.Out);
+                TestContext.Out.WriteLine($"{mode}: after one packet of {a.Tuple}: {again.Out.Split('\n').First(l => l.StartsWith("pinned:", StringComparison.Ordinal))}");
+            }
+            else if (i == 0)
+            {
+                Assert.That(r.Out, Does.Contain("pinned:   by conntrack (zone 64256)"), r.Out);
+            }
         }
         TestContext.Out.WriteLine($"{mode}/{bridge}: ofproto/trace used which's bucket for {agreed}/100 connections ({buckets.Count} distinct buckets)");
     }

@@ -101,6 +101,7 @@ public static class WhichCommand
             sb.Append("backend:  ").Append(Describe(p)).Append('\n');
             sb.Append("verdict:  ").Append(p.Verdict).Append('\n');
         }
+        WhichPinned.Append(sb, dp, p);
         sb.Append("check:    ovs-appctl ofproto/trace ").Append(dp.Bridge.Name).Append(" '").Append(TraceFlow(dp, p)).Append("'\n");
         return sb.ToString();
     }
