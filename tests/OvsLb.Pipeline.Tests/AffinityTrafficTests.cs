@@ -112,9 +112,9 @@ public sealed class AffinityTrafficTests
         TestContext.Out.WriteLine($"{mode}: 1 + 100 connections from {ClientIp}: {Tally(first.Concat(burst))}; table 23: {string.Join(" | ", entries)}; " +
             $"gone {expiredAfter:0.0} s after the client closed them (timeout {AffinityTimeout} s)");
 
-        // 20 client addresses, one after the other: each opens one connection, then its other 9 (200 in all). (The entry
-        // lives T seconds after the client's last new connection, in direct mode its last packet: a held connection left
-        // idle does not keep it, so each address's connections are opened together.)
+        // 20 client addresses, one after the other: each opens one connection, then (0.3 s later) its other 9 (200 in
+        // all). (The entry lives T seconds after the client's last new connection, in direct mode its last packet: a
+        // held connection left idle does not keep it, so each address's connections are opened together.)
         client.AddAddresses(ClientAddresses.Select(a => a + "/24"));
         var held = new List<HeldConnections>();
         var perAddress = new Dictionary<string, List<HeldAnswer>>(StringComparer.Ordinal);
@@ -122,11 +122,10 @@ public sealed class AffinityTrafficTests
         {
             for (int i = 0; i < ClientAddresses.Length; i++)
             {
-                var h = HeldConnections.Open(client.Namespace, Vip, 80, [42000 + 100 * i], sourceIp: ClientAddresses[i]);
+                var h = HeldConnections.Open(client.Namespace, Vip, 80, TrafficRequest.PortRange(42000 + 100 * i, PerAddress), sourceIp: ClientAddresses[i],
+                    firstAlone: TimeSpan.FromSeconds(0.3));
                 held.Add(h);
-                var rest = HeldConnections.Open(client.Namespace, Vip, 80, TrafficRequest.PortRange(42001 + 100 * i, PerAddress - 1), sourceIp: ClientAddresses[i]);
-                held.Add(rest);
-                perAddress[ClientAddresses[i]] = [.. h.Opened, .. rest.Opened];
+                perAddress[ClientAddresses[i]] = [.. h.Opened];
             }
         }
         finally
@@ -177,7 +176,7 @@ public sealed class AffinityTrafficTests
 
     /// <summary>
     /// iperf3 opens a control connection and then a data connection to the same server, which pairs them by a
-    /// cookie: a data connection reaching another server fails the run (or hangs it until killed here, after 4 s).
+    /// cookie: a data connection reaching another server fails the run (or hangs it until killed here, after 3 s).
     /// With affinity both connections reach the same backend: 10 of 10 runs succeed. Without, each run's data
     /// connection lands on another backend 3 times in 4; the count is printed, not asserted.
     /// </summary>
@@ -203,12 +202,12 @@ public sealed class AffinityTrafficTests
             try
             {
                 var r = ProcessRunner.Run("ip", ["netns", "exec", client.Namespace.Name, "iperf3", "-c", Vip, "-p", "80", "-t", "1", "--connect-timeout", "3000"],
-                    timeout: TimeSpan.FromSeconds(4));
+                    timeout: TimeSpan.FromSeconds(3));
                 result = r.ExitCode == 0 ? "ok" : $"exit {r.ExitCode}: {r.Stderr.Trim()} {r.Stdout.Split('\n').LastOrDefault(l => l.Contains("error", StringComparison.Ordinal))?.Trim()}";
             }
             catch (TimeoutException)
             {
-                result = "hung (killed after 4 s)";
+                result = "hung (killed after 3 s)";
             }
             results.Add(result);
         }

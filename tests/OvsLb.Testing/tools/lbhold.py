@@ -15,6 +15,8 @@ A connection that failed stays in the list and is asked again each round (its re
 
     lbhold.py --target 10.0.0.100:80 (--src-port-list P,P | --count N) [--bind-ip IP] [--parallel 32] [--timeout 2]
 --bind-ip: the local address the connections leave from (default: the one the kernel picks).
+--first-alone S: open the first connection alone, wait S seconds, then the others (e.g. so that what the first
+connection made the switch learn is in place for the rest).
 """
 import argparse
 import asyncio
@@ -74,6 +76,7 @@ async def main():
     ap.add_argument("--src-port-list")
     ap.add_argument("--count", type=int)
     ap.add_argument("--bind-ip", default="0.0.0.0")
+    ap.add_argument("--first-alone", type=float)
     ap.add_argument("--parallel", type=int, default=32)
     ap.add_argument("--timeout", type=float, default=2.0)
     args = ap.parse_args()
@@ -82,7 +85,12 @@ async def main():
     ports = [int(p) for p in args.src_port_list.split(",")] if args.src_port_list else [0] * (args.count or 0)
     conns = [Conn(p) for p in ports]
     sem = asyncio.Semaphore(args.parallel)
-    await asyncio.gather(*(connect(c, ip, port, args.timeout, sem, args.bind_ip) for c in conns))
+    rest = conns
+    if args.first_alone is not None and conns:
+        await connect(conns[0], ip, port, args.timeout, sem, args.bind_ip)
+        await asyncio.sleep(args.first_alone)
+        rest = conns[1:]
+    await asyncio.gather(*(connect(c, ip, port, args.timeout, sem, args.bind_ip) for c in rest))
 
     async def round_():
         return await asyncio.gather(*(ask(c, args.timeout) for c in conns))
