@@ -41,9 +41,10 @@ readonly PACKAGES=(
   procps:sysctl
   python3:python3
   python3-minimal:python3
-  # the test suite: reference controller, script linter, Vagrantfile validation
+  # the test suite: reference controller, script linter, a two-connection client (affinity), Vagrantfile validation
   openvswitch-testcontroller:ovs-testcontroller
   shellcheck:shellcheck
+  iperf3:iperf3
   vagrant:vagrant:optional
 )
 readonly DOTNET_CHANNEL=10.0

@@ -13,7 +13,10 @@ Then reads commands from stdin, one per line:
     quit    closes every connection and exits (so does the end of stdin)
 A connection that failed stays in the list and is asked again each round (its record says why it failed).
 
-    lbhold.py --target 10.0.0.100:80 (--src-port-list P,P | --count N) [--parallel 32] [--timeout 2]
+    lbhold.py --target 10.0.0.100:80 (--src-port-list P,P | --count N) [--bind-ip IP] [--parallel 32] [--timeout 2]
+--bind-ip: the local address the connections leave from (default: the one the kernel picks).
+--first-alone S: open the first connection alone, wait S seconds, then the others (e.g. so that what the first
+connection made the switch learn is in place for the rest).
 """
 import argparse
 import asyncio
@@ -50,12 +53,12 @@ async def ask(c, timeout):
     return rec
 
 
-async def connect(c, ip, port, timeout, sem):
+async def connect(c, ip, port, timeout, sem, bind_ip):
     async with sem:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if c.src_port:
-            s.bind(("0.0.0.0", c.src_port))
+        if c.src_port or bind_ip != "0.0.0.0":
+            s.bind((bind_ip, c.src_port))
         s.setblocking(False)
         try:
             await asyncio.wait_for(asyncio.get_running_loop().sock_connect(s, (ip, port)), timeout)
@@ -72,6 +75,8 @@ async def main():
     ap.add_argument("--target", required=True, help="IP:PORT")
     ap.add_argument("--src-port-list")
     ap.add_argument("--count", type=int)
+    ap.add_argument("--bind-ip", default="0.0.0.0")
+    ap.add_argument("--first-alone", type=float)
     ap.add_argument("--parallel", type=int, default=32)
     ap.add_argument("--timeout", type=float, default=2.0)
     args = ap.parse_args()
@@ -80,7 +85,12 @@ async def main():
     ports = [int(p) for p in args.src_port_list.split(",")] if args.src_port_list else [0] * (args.count or 0)
     conns = [Conn(p) for p in ports]
     sem = asyncio.Semaphore(args.parallel)
-    await asyncio.gather(*(connect(c, ip, port, args.timeout, sem) for c in conns))
+    rest = conns
+    if args.first_alone is not None and conns:
+        await connect(conns[0], ip, port, args.timeout, sem, args.bind_ip)
+        await asyncio.sleep(args.first_alone)
+        rest = conns[1:]
+    await asyncio.gather(*(connect(c, ip, port, args.timeout, sem, args.bind_ip) for c in rest))
 
     async def round_():
         return await asyncio.gather(*(ask(c, args.timeout) for c in conns))
