@@ -20,7 +20,7 @@ from . import compat
 
 compat.install()          # before Mininet: its node.py imports distutils (gone in Python 3.12)
 
-from mininet.log import setLogLevel  # noqa: E402
+from mininet.log import setLogLevel, warn  # noqa: E402
 from mininet.net import Mininet  # noqa: E402
 from mininet.node import Host, OVSSwitch, RemoteController  # noqa: E402
 
@@ -74,16 +74,17 @@ class LabHost(Host):
 class LabController(RemoteController):
     """The lab's controller (run.sh started it and saw it listening). Mininet's own check,
     `echo A | telnet -e A IP PORT` in a node shell, can hang the lab: when the controller's HELLO
-    (which ovslb sends at accept) reaches telnet before it quits, telnet prints its bytes, and a
-    0x01 byte among them makes Mininet's output reader (Node.monitor) wait forever for a
-    "\x01PID\r\n" marker that never comes. So the check is made here with a plain socket."""
+    (which ovslb sends at accept) reaches telnet before it quits, telnet prints its bytes, and the
+    byte 0x01 among them makes Mininet's output reader (Node.monitor) wait forever for its PID
+    marker (0x01, digits, CR LF), which never comes. So the check is made here with a plain socket;
+    like Mininet's, it only warns."""
 
     def checkListening(self):
         try:
             with socket.create_connection((self.ip, self.port), timeout=5):
                 pass
-        except OSError as e:
-            raise RuntimeError("the controller at %s:%d does not accept connections: %s" % (self.ip, self.port, e))
+        except OSError as e:  # as Mininet's own check: a warning, the topology is built anyway
+            warn("Unable to contact the remote controller at %s:%d (%s)\n" % (self.ip, self.port, e))
 
 
 class LabNet:
