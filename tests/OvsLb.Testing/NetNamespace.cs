@@ -80,6 +80,7 @@ public sealed class NetNamespace : IDisposable
     /// </summary>
     private void CheckNoThreadLeftInside()
     {
+        const string TieredCompilationWorker = ".NET Tiered Com"; // comm is cut to 15 characters
         string own = new FileInfo("/proc/self/ns/net").LinkTarget ?? "";
         var strays = new List<string>();
         foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
@@ -88,7 +89,12 @@ public sealed class NetNamespace : IDisposable
             {
                 if (new FileInfo(Path.Combine(task, "ns", "net")).LinkTarget is { } ns && ns != own)
                 {
-                    strays.Add($"{File.ReadAllText(Path.Combine(task, "comm")).Trim()} (tid {Path.GetFileName(task)})");
+                    string comm = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                    // The runtime's tiered-compilation worker starts on demand from whichever thread crossed a
+                    // call-count threshold, compiles methods only (no socket, no process) and ends when idle:
+                    // its namespace does not matter.
+                    if (comm == TieredCompilationWorker) continue;
+                    strays.Add($"{comm} (tid {Path.GetFileName(task)})");
                 }
             }
             catch (IOException)
