@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Fullnat mode (conntrack DNAT + SNAT to the bridge's snatIp, seed 001): backends behind a router
+"""Fullnat mode (DNAT + SNAT to the bridge's snatIp by conntrack, seed 001): backends behind a router
 that has no route back to the clients.
 
     c1 172.16.0.2 ─2┐                                     ┌─ b1 10.1.1.2 :8080 (r0 10.1.1.1)
@@ -61,7 +61,7 @@ def snat_seen(lab, scn, report):
 
 def scenario():
     return lablib.Scenario(
-        mode="fullnat", title="conntrack DNAT + SNAT to the snatIp, backends behind a router (lab/fullnat)",
+        mode="fullnat", title="DNAT + SNAT to the snatIp by conntrack, backends behind a router (lab/fullnat)",
         vip=VIP, port=PORT, bridges={"lbfnat": "02:00:00:00:04:fe"}, lb_bridges=["lbfnat"],
         clients=[lablib.Client(name, name, "lbfnat") for name, _, _ in CLIENTS],
         backends=[lablib.Backend(name, None, None, ip) for name, ip, _ in BACKENDS],

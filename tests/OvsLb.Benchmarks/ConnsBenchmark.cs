@@ -180,7 +180,7 @@ public static partial class ConnsBenchmark
         int serverProcs = (int)Math.Ceiling(n / (double)Backends * 1.25 / o.PerClient);
         var parsed = ConfigLoader.Parse(Json(kind));
         if (!parsed.IsValid) throw new InvalidOperationException("generated configuration is invalid: " + string.Join("; ", parsed.Errors.Take(5)));
-        string description = nat ? "nat, persistence connection (conntrack DNAT, replies un-NATed on the bridge)"
+        string description = nat ? "nat, persistence connection (DNAT by conntrack, replies un-NATed on the bridge)"
             : kind == "learn" ? "direct, persistence connection (a learned table-21 entry per connection; backends hold the VIP on lo, arp_ignore=1)"
             : "direct, persistence none (stateless select group; backends hold the VIP on lo, arp_ignore=1)";
         log.WriteLine($"case {kind}: {description}; {n} connections from {clientProcs} client processes (one source address each)");

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Steady UDP flows from fixed 5-tuples, for backend-removal measurements (OvsLb.Testing.UdpFlowStream runs it).
 
-One socket per source address in --binds, each bound to --src-port (so each flow keeps its 5-tuple and its
-conntrack entry). Every --interval milliseconds each flow sends one datagram to TARGET and waits up to the
+One socket per source address in --binds, each bound to --src-port (so each flow keeps its 5-tuple, and
+so its entry in the connection tracker). Every --interval milliseconds each flow sends one datagram to TARGET and waits up to the
 interval for the answer of lbserver.py ("NAME PEER_IP:PEER_PORT"); one JSON line per datagram:
 
     {"t": 1712345678.123456, "flow": "10.0.0.150", "ok": true, "backend": "b1"}
