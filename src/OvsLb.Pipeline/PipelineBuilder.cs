@@ -145,6 +145,24 @@ public static class PipelineBuilder
         return new BridgePlan(bridge, SwitchState.Create(flows, groups), plans, bridge.Gateways.ToArray(), warnings);
     }
 
+    /// <summary>
+    /// The addresses whose MACs the bridge learns by ARP (its flows) and the controller probes: its gateways, then
+    /// the NAT backends it balances that have no configured MAC (an on-link one answers; a routed one never does,
+    /// and its traffic takes the gateway).
+    /// </summary>
+    public static IReadOnlyList<Ipv4Address> NextHops(LoadBalancerConfig config, BridgeConfig bridge)
+    {
+        var hops = new List<Ipv4Address>(bridge.Gateways);
+        foreach (var s in ServicesOn(config, bridge).Where(s => s.IsNat))
+        {
+            foreach (var b in s.Backends)
+            {
+                if (b.Mac is null && b.Ip is { } ip && !hops.Contains(ip)) hops.Add(ip);
+            }
+        }
+        return hops;
+    }
+
     /// <summary>How long a fullnat client's learned MAC and port live without traffic from the client.</summary>
     public const ushort ClientMacTimeout = 300;
 
@@ -161,8 +179,14 @@ public static class PipelineBuilder
         flows.Add(RoutingFlows.DefaultFlow(c, ToBackend, normal: false));
         flows.AddRange(NatFlows.UnnatFlows(c, bridge.LbMac));
         flows.Add(RoutingFlows.DefaultFlow(c, Unnat, normal: true));
+        // MAC-less NAT backends are learned like gateways; off-link ones fall back to the first gateway.
+        foreach (var ip in NextHops(config, bridge).Skip(bridge.Gateways.Length))
+        {
+            flows.Add(ArpFlows.GatewayLearnFlow(c, ip, learnSeconds));
+            flows.Add(ArpFlows.GatewayProbeReplyFlow(c, ip, bridge.LbMac, learnSeconds));
+            if (!bridge.Gateways.IsEmpty) flows.Add(RoutingFlows.NextHopFallbackFlow(c, ip, bridge.Gateways[0]));
+        }
         var toBackend = new Dictionary<Ipv4Address, FlowEntry>();
-        var learned = new HashSet<Ipv4Address>(bridge.Gateways);
         foreach (var s in nat)
         {
             foreach (var b in s.Backends)
@@ -173,12 +197,6 @@ public static class PipelineBuilder
                 if (!toBackend.TryAdd(ip, f) && toBackend[ip].Text != f.Text)
                 {
                     warnings.Add($"service '{s.Name}' backend '{b.Name}': {ip} is also another NAT backend with a different MAC or port; the first one is used");
-                }
-                if (b.Mac is null && learned.Add(ip))
-                {
-                    flows.Add(ArpFlows.GatewayLearnFlow(c, ip, learnSeconds));
-                    flows.Add(ArpFlows.GatewayProbeReplyFlow(c, ip, bridge.LbMac, learnSeconds));
-                    if (!bridge.Gateways.IsEmpty) flows.Add(RoutingFlows.NextHopFallbackFlow(c, ip, bridge.Gateways[0]));
                 }
             }
         }
@@ -266,17 +284,9 @@ public static class PipelineBuilder
         if (PickFlows.Picks(s))
         {
             // A pick bucket names its backend by the tag it loads into reg1.
-            var byTag = s.Backends.GroupBy(b => PickFlows.BackendTag(s, b)).Where(g => g.Count() == 1).ToDictionary(g => g.Key, g => g.First());
             for (int i = 0; i < keys.Length; i++)
             {
-                uint? tag = null;
-                foreach (var a in installed.Buckets[i].Actions)
-                {
-                    // OVS reads a whole-register load back as set_field.
-                    if (a is OvsLb.OpenFlow.Actions.Nicira.RegLoadAction l && l.Dst.Ref.Field?.Id == BackendRegister) tag = (uint)l.Value;
-                    else if (a is OvsLb.OpenFlow.Actions.SetFieldAction f && f.Field.Field?.Id == BackendRegister) tag = (uint)f.Field.Value;
-                }
-                if (tag is uint t && byTag.TryGetValue(t, out var b)) keys[i] = BackendKey(s, b);
+                if (PickFlows.TagOf(installed.Buckets[i].Actions) is uint t && PickFlows.BackendOf(s, t) is { } b) keys[i] = BackendKey(s, b);
             }
             return keys;
         }

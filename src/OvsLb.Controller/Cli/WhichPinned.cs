@@ -1,6 +1,4 @@
 using System.Text;
-using OvsLb.OpenFlow.Actions;
-using OvsLb.OpenFlow.Actions.Nicira;
 using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Packets;
@@ -64,14 +62,8 @@ internal static class WhichPinned
     /// <summary>The backend a learned entry's reg1 names, or its tag when none of the service's has it.</summary>
     private static string Backend(ServiceConfig s, FlowEntry f)
     {
-        uint? tag = null;
-        foreach (var a in f.Instructions.OfType<ActionsInstruction>().SelectMany(i => i.Actions))
-        {
-            if (a is RegLoadAction l && l.Dst.Ref.Field?.Id == LbPipeline.BackendRegister) tag = (uint)l.Value;
-            else if (a is SetFieldAction sf && sf.Field.Field?.Id == LbPipeline.BackendRegister) tag = (uint)sf.Field.Value;
-        }
-        if (tag is not uint v) return "no backend (the entry loads no reg1)";
-        return s.Backends.FirstOrDefault(b => PickFlows.BackendTag(s, b) == v) is { } b
+        if (PickFlows.TagOf(f.Instructions.OfType<ActionsInstruction>().SelectMany(i => i.Actions)) is not uint v) return "no backend (the entry loads no reg1)";
+        return PickFlows.BackendOf(s, v) is { } b
             ? $"{b.Name} (reg1=0x{v:x8})"
             : $"reg1=0x{v:x8}, a backend no longer in the service (its next packet is picked anew)";
     }

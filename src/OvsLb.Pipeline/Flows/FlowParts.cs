@@ -32,6 +32,14 @@ public static class FlowParts
 
     public static OfpMatch Match(params OxmEntry[] fields) => new(fields);
 
+    /// <summary>The service's VIP, protocol and port (every port when it has none), after <paramref name="first"/>.</summary>
+    public static OfpMatch VipMatch(ServiceConfig s, params OxmEntry[] first)
+    {
+        var fields = new List<OxmEntry>(first) { EthType(EtherType.IPv4), IpProto(s.Protocol), IpDst(s.Vip) };
+        if (s.Port is ushort p) fields.Add(L4Dst(s.Protocol, p));
+        return new OfpMatch(fields.ToArray());
+    }
+
     public static OfpAction Output(uint port) => new OutputAction(port);
     public static OfpAction Normal => new OutputAction(OfctlFormat.Ports.Normal);
     public static OfpAction InPortOut => new OutputAction(OfctlFormat.Ports.InPort);

@@ -27,7 +27,7 @@ public static class NatFlows
     /// </summary>
     public static FlowEntry ServiceToConntrackFlow(CookieLayout c, ServiceConfig s, ushort zone) =>
         FlowParts.Flow(c, Service, s.AllPorts ? Priority.ServiceAllPorts : Priority.ServicePort, FlowFeature.Service, StableId.Of(s.Name),
-            PickFlows.VipMatch(s),
+            FlowParts.VipMatch(s),
             FlowParts.Apply(Ct(zone, Conntrack, commit: false, new NatAction())));
 
     /// <summary>
@@ -36,7 +36,7 @@ public static class NatFlows
     /// </summary>
     public static FlowEntry NewConnectionFlow(CookieLayout c, ServiceConfig s) =>
         FlowParts.Flow(c, Conntrack, Priority.ConntrackNew, FlowFeature.Service, StableId.Of(s.Name),
-            PickFlows.VipMatch(s, State(CsNew | CsTrk, CsNew | CsTrk)),
+            FlowParts.VipMatch(s, State(CsNew | CsTrk, CsNew | CsTrk)),
             s.AffinityTimeout is null
                 ? FlowParts.Apply(FlowParts.Resubmit(Pick))
                 : FlowParts.Apply(FlowParts.Resubmit(Affinity), FlowParts.Resubmit(Pick)));
@@ -51,15 +51,10 @@ public static class NatFlows
         Established(c, s, CsEst), Established(c, s, CsRel),
     ];
 
-    private static FlowEntry Established(CookieLayout c, ServiceConfig s, uint bit)
-    {
-        var fields = new List<OxmEntry> { State(bit | CsTrk, bit | CsRpl | CsTrk), FlowParts.EthType(EtherType.IPv4), OxmEntry.For(MfId.CtNwDst, s.Vip.Value) };
-        fields.Add(OxmEntry.For(MfId.CtNwProto, s.Protocol == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp));
-        if (s.Port is ushort p) fields.Add(OxmEntry.For(MfId.CtTpDst, p));
-        return FlowParts.Flow(c, Conntrack, Priority.ConntrackEstablished, FlowFeature.Service, StableId.Of(s.Name) ^ bit,
-            new OfpMatch(fields.ToArray()),
+    private static FlowEntry Established(CookieLayout c, ServiceConfig s, uint bit) =>
+        FlowParts.Flow(c, Conntrack, Priority.ConntrackEstablished, FlowFeature.Service, StableId.Of(s.Name) ^ bit,
+            OriginalVip(s, State(bit | CsTrk, bit | CsRpl | CsTrk)),
             FlowParts.Goto(Snat));
-    }
 
     /// <summary>
     /// <c>pick</c>: reg1 = this backend → the connection is committed with its destination rewritten to the
@@ -77,7 +72,7 @@ public static class NatFlows
     /// </summary>
     public static FlowEntry FullNatSnatFlow(CookieLayout c, ServiceConfig s, Ipv4Address snatIp, ushort snatZone, ushort clientTimeout) =>
         FlowParts.Flow(c, Snat, Priority.SnatService, FlowFeature.Service, StableId.Of(s.Name),
-            OriginalVip(s),
+            OriginalVip(s, TrackedValid),
             FlowParts.Apply(LearnClient(c, clientTimeout), Ct(snatZone, ToBackend, commit: true, NatAction.Snat(snatIp.Value))));
 
     /// <summary>
@@ -89,7 +84,7 @@ public static class NatFlows
     public static FlowEntry HairpinSnatFlow(CookieLayout c, ServiceConfig s, BackendConfig b, ushort snatZone)
     {
         var ip = b.Ip!.Value;
-        var m = OriginalVip(s);
+        var m = OriginalVip(s, TrackedValid);
         return FlowParts.Flow(c, Snat, Priority.SnatHairpin, FlowFeature.Service, PickFlows.BackendTag(s, b),
             new OfpMatch([.. m.Fields.Take(1), FlowParts.EthType(EtherType.IPv4), FlowParts.IpSrc(ip), FlowParts.IpDst(ip), .. m.Fields.Skip(2)]),
             FlowParts.Apply(Ct(snatZone, ToBackend, commit: true, NatAction.Snat(s.Vip.Value))));
@@ -113,10 +108,14 @@ public static class NatFlows
     public static FlowEntry ClientDefaultFlow(CookieLayout c) =>
         FlowParts.Flow(c, Client, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any, FlowParts.Apply(FlowParts.Resubmit(ToBackend))); // goto_table cannot go back
 
-    /// <summary>The original direction's VIP:port of a tracked, valid connection of <paramref name="s"/> (OVS refuses ct_nw_* matches unless ct_state says +trk with -inv or a state: OFPBMC_BAD_PREREQ).</summary>
-    private static OfpMatch OriginalVip(ServiceConfig s)
+    /// <summary>ct_state +trk-inv: a tracked, valid connection in any state (OVS refuses ct_nw_* matches unless ct_state
+    /// says +trk with -inv or a state: OFPBMC_BAD_PREREQ).</summary>
+    private static readonly OxmEntry TrackedValid = State(CsTrk, CsTrk | CsInv);
+
+    /// <summary>A connection of <paramref name="s"/> by its original direction's VIP:port (ct_nw_dst, ct_nw_proto, ct_tp_dst), in <paramref name="state"/>.</summary>
+    private static OfpMatch OriginalVip(ServiceConfig s, OxmEntry state)
     {
-        var fields = new List<OxmEntry> { State(CsTrk, CsTrk | CsInv), FlowParts.EthType(EtherType.IPv4), OxmEntry.For(MfId.CtNwDst, s.Vip.Value),
+        var fields = new List<OxmEntry> { state, FlowParts.EthType(EtherType.IPv4), OxmEntry.For(MfId.CtNwDst, s.Vip.Value),
             OxmEntry.For(MfId.CtNwProto, s.Protocol == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp) };
         if (s.Port is ushort p) fields.Add(OxmEntry.For(MfId.CtTpDst, p));
         return new OfpMatch(fields.ToArray());

@@ -24,6 +24,26 @@ public static class PickFlows
     /// <summary>reg1's value for backend <paramref name="b"/> of <paramref name="s"/>: a stable, non-zero id of "service/backend".</summary>
     public static uint BackendTag(ServiceConfig s, BackendConfig b) => StableId.Of(PipelineBuilder.BackendId(s, b)) | 1;
 
+    /// <summary>The backend tag <paramref name="actions"/> (a bucket's, or a learned entry's) load into reg1, or null. OVS
+    /// reads a whole-register load back as set_field, so both forms count.</summary>
+    public static uint? TagOf(IEnumerable<OfpAction> actions)
+    {
+        uint? tag = null;
+        foreach (var a in actions)
+        {
+            if (a is RegLoadAction l && l.Dst.Ref.Field?.Id == BackendRegister) tag = (uint)l.Value;
+            else if (a is SetFieldAction f && f.Field.Field?.Id == BackendRegister) tag = (uint)f.Field.Value;
+        }
+        return tag;
+    }
+
+    /// <summary>The backend of <paramref name="s"/> whose tag is <paramref name="tag"/>, or null (none, or two sharing it).</summary>
+    public static BackendConfig? BackendOf(ServiceConfig s, uint tag)
+    {
+        var found = s.Backends.Where(b => BackendTag(s, b) == tag).Take(2).ToList();
+        return found.Count == 1 ? found[0] : null;
+    }
+
     /// <summary>True when the service names backends through reg1 and <c>pick</c> (NAT modes, or persistence on).</summary>
     public static bool Picks(ServiceConfig s) => s.IsNat || s.Persistence == Persistence.Connection || s.AffinityTimeout is not null;
 
@@ -41,7 +61,7 @@ public static class PickFlows
     /// </summary>
     public static FlowEntry PersistentServiceFlow(CookieLayout c, ServiceConfig s) =>
         FlowParts.Flow(c, Service, s.AllPorts ? Priority.ServiceAllPorts : Priority.ServicePort, FlowFeature.Service, StableId.Of(s.Name),
-            VipMatch(s),
+            FlowParts.VipMatch(s),
             FlowParts.Apply([
                 .. LearnsConnections(s) ? [FlowParts.Resubmit(Connections)] : Array.Empty<OfpAction>(),
                 .. s.AffinityTimeout is null ? Array.Empty<OfpAction>() : [FlowParts.Resubmit(Affinity)],
@@ -54,7 +74,7 @@ public static class PickFlows
     /// </summary>
     public static FlowEntry PickGroupFlow(CookieLayout c, ServiceConfig s, uint groupId) =>
         FlowParts.Flow(c, Pick, Priority.PickGroup, FlowFeature.Service, StableId.Of(s.Name),
-            VipMatch(s),
+            FlowParts.VipMatch(s),
             FlowParts.Apply(FlowParts.Group(groupId)));
 
     /// <summary>
@@ -70,7 +90,7 @@ public static class PickFlows
         if (s.AffinityTimeout is ushort t) actions.Add(LearnAffinity(c, s, t));
         actions.AddRange(toBackend);
         return FlowParts.Flow(c, Pick, Priority.PickBackend, FlowFeature.Service, BackendTag(s, b),
-            VipMatch(s, FlowParts.Reg(BackendRegister, BackendTag(s, b))),
+            FlowParts.VipMatch(s, FlowParts.Reg(BackendRegister, BackendTag(s, b))),
             FlowParts.Apply(actions.ToArray()));
     }
 
@@ -129,11 +149,4 @@ public static class PickFlows
         };
     }
 
-    /// <summary>The service's VIP, protocol and port (every port when it has none), after <paramref name="first"/>.</summary>
-    internal static OfpMatch VipMatch(ServiceConfig s, params OxmEntry[] first)
-    {
-        var fields = new List<OxmEntry>(first) { FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(s.Protocol), FlowParts.IpDst(s.Vip) };
-        if (s.Port is ushort p) fields.Add(FlowParts.L4Dst(s.Protocol, p));
-        return new OfpMatch(fields.ToArray());
-    }
 }

@@ -29,9 +29,7 @@ public static class ServiceFlows
     /// </summary>
     public static FlowEntry ServiceFlow(CookieLayout cookies, ServiceConfig service, uint groupId) =>
         FlowParts.Flow(cookies, Service, service.AllPorts ? Priority.ServiceAllPorts : Priority.ServicePort, FlowFeature.Service, StableId.Of(service.Name),
-            service.Port is ushort p
-                ? FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(service.Protocol), FlowParts.IpDst(service.Vip), FlowParts.L4Dst(service.Protocol, p))
-                : FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(service.Protocol), FlowParts.IpDst(service.Vip)),
+            FlowParts.VipMatch(service),
             FlowParts.Apply(FlowParts.Group(groupId)));
 
     /// <summary>

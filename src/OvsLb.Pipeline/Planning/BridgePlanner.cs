@@ -100,29 +100,13 @@ public static class BridgePlanner
     public static IReadOnlyList<GatewayProbe> GatewayProbes(LoadBalancerConfig config, SwitchInfo sw)
     {
         if (PipelineBuilder.FindBridge(config, sw.DatapathId, sw.BridgeName) is not BridgeConfig bridge) return [];
-        var hops = NextHops(config, bridge);
+        var hops = PipelineBuilder.NextHops(config, bridge);
         if (hops.Count == 0) return [];
         var port = Uplink(bridge, sw.Ports);
         return hops.Select(g => new GatewayProbe(bridge.LbMac, g, port)).ToArray();
     }
 
-    /// <summary>
-    /// The addresses whose MACs the bridge learns by ARP (and the controller probes): its gateways, then the
-    /// NAT backends it balances that have no configured MAC (an on-link one answers; a routed one never
-    /// does, and its traffic takes the gateway).
-    /// </summary>
-    public static IReadOnlyList<OvsLb.OpenFlow.Packets.Ipv4Address> NextHops(LoadBalancerConfig config, BridgeConfig bridge)
-    {
-        var hops = new List<OvsLb.OpenFlow.Packets.Ipv4Address>(bridge.Gateways);
-        foreach (var s in PipelineBuilder.ServicesOn(config, bridge).Where(s => s.IsNat))
-        {
-            foreach (var b in s.Backends)
-            {
-                if (b.Mac is null && b.Ip is { } ip && !hops.Contains(ip)) hops.Add(ip);
-            }
-        }
-        return hops;
-    }
+
 
     /// <summary>The uplink's port number on the switch, or null when it has none (or the bridge names no uplink).</summary>
     public static uint? Uplink(BridgeConfig bridge, IReadOnlyDictionary<uint, PortDescription> ports) =>
