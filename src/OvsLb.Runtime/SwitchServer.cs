@@ -23,7 +23,7 @@ public sealed class SwitchServer : IAsyncDisposable
     private readonly ISwitchEvents _events;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
-    private readonly List<Socket> _listeners = [];
+    private readonly List<(Socket Socket, TlsAccept? Tls)> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -52,7 +52,10 @@ public sealed class SwitchServer : IAsyncDisposable
     public ControllerMetrics Metrics { get; }
 
     /// <summary>The endpoints actually bound (port 0 in the settings becomes the chosen port).</summary>
-    public IReadOnlyList<IPEndPoint> LocalEndpoints => _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!).ToList();
+    public IReadOnlyList<IPEndPoint> LocalEndpoints => _listeners.Select(l => (IPEndPoint)l.Socket.LocalEndPoint!).ToList();
+
+    /// <summary><see cref="LocalEndpoints"/> with whether each one is an <c>ssl:</c> listener.</summary>
+    public IReadOnlyList<ListenEndpoint> LocalListeners => _listeners.Select(l => new ListenEndpoint((IPEndPoint)l.Socket.LocalEndPoint!, l.Tls is not null)).ToList();
 
     /// <summary>Switches that finished the handshake, by datapath id.</summary>
     public IReadOnlyDictionary<ulong, SwitchSession> Sessions => Switches.Sessions;
@@ -66,21 +69,30 @@ public sealed class SwitchServer : IAsyncDisposable
     /// </summary>
     public async Task StartAsync(CancellationToken ct = default)
     {
+        TlsAccept? tls = null;
         foreach (var text in _options.EffectiveListen)
         {
-            var ep = Endpoints.Parse(text);
+            var listen = Endpoints.ParseListen(text);
+            var ep = listen.Endpoint;
+            if (listen.Tls && tls is null)
+            {
+                var errors = new List<string>();
+                var credentials = _options.Tls.Load(errors) ?? throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
+                tls = new TlsAccept(credentials);
+            }
             var s = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             if (ep.AddressFamily == AddressFamily.InterNetworkV6) s.DualMode = ep.Address.Equals(IPAddress.IPv6Any);
             s.Bind(ep);
             s.Listen(1024);
-            _listeners.Add(s);
+            _listeners.Add((s, listen.Tls ? tls : null));
         }
         await WarmUpAsync(ct).ConfigureAwait(false);
-        foreach (var l in _listeners)
+        foreach (var (l, t) in _listeners)
         {
-            _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", l.LocalEndPoint);
-            _acceptLoops.Add(AcceptLoopAsync(l));
+            if (t is null) _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", l.LocalEndPoint);
+            else _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint} (ssl: switch certificates must be issued by {CaCertificate})", l.LocalEndPoint, t.CaPath);
+            _acceptLoops.Add(AcceptLoopAsync(l, t));
         }
         _acceptLoops.Add(ReconcileOnChangeLoopAsync());
     }
@@ -100,7 +112,7 @@ public sealed class SwitchServer : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listener)
+    private async Task AcceptLoopAsync(Socket listener, TlsAccept? tls)
     {
         while (!_stopping.IsCancellationRequested)
         {
@@ -118,8 +130,10 @@ public sealed class SwitchServer : IAsyncDisposable
                 _log.LogWarning("Accept failed: {Error}", e.Message);
                 continue;
             }
-            if (Greet(socket) is not { } hello) continue;
-            var task = RunConnectionAsync(socket, hello);
+            Task task;
+            if (tls is not null) task = RunTlsConnectionAsync(socket, tls);
+            else if (Greet(socket) is { } hello) task = RunConnectionAsync(new SwitchConnection(socket, _options, sentAtAccept: hello), hello, socket.RemoteEndPoint);
+            else continue;
             _running.TryAdd(task, 0);
             _ = task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
         }
@@ -143,10 +157,52 @@ public sealed class SwitchServer : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(Socket socket, HelloMessage hello)
+    /// <summary>
+    /// An <c>ssl:</c> connection: the TLS handshake (bounded by <see cref="ControllerOptions.HandshakeTimeout"/>), our HELLO
+    /// right after it, then the same session as on plain TCP. A refused peer is logged like any connection that ends before
+    /// the handshake finished, with why (the certificate's subject when it sent one).
+    /// </summary>
+    private async Task RunTlsConnectionAsync(Socket socket, TlsAccept tls)
     {
         var remote = socket.RemoteEndPoint;
-        var conn = new SwitchConnection(socket, _options, sentAtAccept: hello);
+        System.Net.Security.SslStream stream;
+        HelloMessage hello;
+        try
+        {
+            stream = await tls.AuthenticateAsync(socket, _options.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (TlsRefusedException e)
+        {
+            LogClosedBeforeHandshake(remote, e.Message);
+            return;
+        }
+        try
+        {
+            hello = await _earlyHello.SendAsync(stream, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            if (!_stopping.IsCancellationRequested) LogClosedBeforeHandshake(remote, $"sending OFPT_HELLO failed: {e.Message}");
+            return;
+        }
+        _log.LogDebug("TLS from {Remote}: {Protocol}, {Cipher}, switch certificate '{Subject}'", remote, stream.SslProtocol, stream.NegotiatedCipherSuite, stream.RemoteCertificate?.Subject);
+        await RunConnectionAsync(new SwitchConnection(stream, remote, _options, sentAtAccept: hello), hello, remote).ConfigureAwait(false);
+    }
+
+    private void LogClosedBeforeHandshake(EndPoint? remote, string reason)
+    {
+        var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
+        using var remoteScope = sessionLog.BeginScope(new LogScope("Remote", remote?.ToString() ?? "?"));
+        sessionLog.LogWarning("Connection from {Remote} closed before the handshake finished: {Reason}", remote, reason);
+    }
+
+    private async Task RunConnectionAsync(SwitchConnection conn, HelloMessage hello, EndPoint? remote)
+    {
         using var stopReg = _stopping.Token.Register(() => conn.Close(new CloseReason("controller stopping")));
         var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
         using var remoteScope = sessionLog.BeginScope(new LogScope("Remote", remote?.ToString() ?? "?"));
@@ -264,7 +320,7 @@ public sealed class SwitchServer : IAsyncDisposable
     {
         if (_stopping.IsCancellationRequested) return;
         _stopping.Cancel();
-        foreach (var l in _listeners) l.Dispose();
+        foreach (var (l, _) in _listeners) l.Dispose();
         await Task.WhenAll(_acceptLoops.Concat(_running.Keys)).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         _log.LogInformation("Controller stopped; switch flows left in place");
     }

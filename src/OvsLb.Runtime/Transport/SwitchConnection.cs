@@ -24,8 +24,8 @@ public sealed record CloseReason(string Text, Exception? Error = null)
 /// </summary>
 public sealed class SwitchConnection : IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Socket? _socket;
+    private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly Channel<OfpMessage> _outbound;
     private readonly OfpFramer _framer;
@@ -49,12 +49,32 @@ public sealed class SwitchConnection : IAsyncDisposable
     /// is a message already written to it (the HELLO, see <see cref="EarlyHello"/>), counted in <see cref="MessagesOut"/>.
     /// </summary>
     public SwitchConnection(Socket socket, ControllerOptions options, OfpMessage? sentAtAccept = null)
+        : this(PrepareSocket(socket), socket, socket.RemoteEndPoint, options, sentAtAccept)
     {
-        _socket = socket;
+    }
+
+    /// <summary>
+    /// Wraps a connected stream that is not a bare socket: an authenticated <see cref="System.Net.Security.SslStream"/>
+    /// of an <c>ssl:</c> listener (see <see cref="TlsAccept"/>), which owns the socket under it. <paramref name="peer"/> is the
+    /// socket's remote endpoint; <paramref name="sentAtAccept"/> as in the socket constructor.
+    /// </summary>
+    public SwitchConnection(Stream stream, EndPoint? peer, ControllerOptions options, OfpMessage? sentAtAccept = null)
+        : this(stream, null, peer, options, sentAtAccept)
+    {
+    }
+
+    private static NetworkStream PrepareSocket(Socket socket)
+    {
         // Replies and small requests must not wait for Nagle's timer; a Unix domain socket has no such
         // option (setting it throws), and nothing to delay.
-        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) _socket.NoDelay = true;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) socket.NoDelay = true;
+        return new NetworkStream(socket, ownsSocket: true);
+    }
+
+    private SwitchConnection(Stream stream, Socket? socket, EndPoint? peer, ControllerOptions options, OfpMessage? sentAtAccept)
+    {
+        _socket = socket;
+        _stream = stream;
         // An idle connection holds one receive segment and the send buffer: 16 KiB + 4 KiB (grown on
         // demand) instead of 64 + 64 KiB halves the controller's memory per switch (scale benchmark)
         // without costing packet-in throughput; zero-byte reads would save the segment too but cost
@@ -68,7 +88,7 @@ public sealed class SwitchConnection : IAsyncDisposable
         _framer = new OfpFramer(options.MaxMessageLength);
         _stallTimeout = options.SendStallTimeout;
         _queueLimit = options.OutboundQueueLimit;
-        Peer = socket.RemoteEndPoint;
+        Peer = peer;
         if (sentAtAccept is not null) MessagesOut = 1;
     }
 
@@ -289,7 +309,7 @@ public sealed class SwitchConnection : IAsyncDisposable
         if (!_closeReason.TrySetResult(Volatile.Read(ref _closing) ?? reason)) return;
         _outbound.Writer.TryComplete();
         _closed.Cancel();
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        try { _socket?.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
         _stream.Dispose();
     }
 
