@@ -61,6 +61,28 @@ public class ValidateCommandTests
     }
 
     [Test]
+    public void The_tls_files_of_an_ssl_listener_are_read_and_each_problem_placed_at_its_setting()
+    {
+        const string text = """
+            { "Controller": { "Listen": [ "ssl:0.0.0.0:6653" ],
+                              "Tls": { "PrivateKey": "/nonexistent/ctl-privkey.pem",
+                                       "Certificate": "/nonexistent/ctl-cert.pem",
+                                       "CaCertificate": "/nonexistent/cacert.pem" } },
+              "LoadBalancer": { "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe" } ], "services": [] } }
+            """;
+        using var f = new Ovslb.TempFile(text);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
+        Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
+        {
+            $"{f.Path}:{At(text, "\"/nonexistent/ctl-cert.pem")}: Controller:Tls:Certificate: cannot read '/nonexistent/ctl-cert.pem': Could not find a part of the path '/nonexistent/ctl-cert.pem'.",
+            $"{f.Path}:{At(text, "\"/nonexistent/cacert.pem")}: Controller:Tls:CaCertificate: cannot read '/nonexistent/cacert.pem': Could not find a part of the path '/nonexistent/cacert.pem'.",
+            $"{f.Path}:{At(text, "\"/nonexistent/ctl-privkey.pem")}: Controller:Tls:PrivateKey: cannot read '/nonexistent/ctl-privkey.pem': Could not find a part of the path '/nonexistent/ctl-privkey.pem'.",
+            $"{f.Path}: 3 errors",
+        }));
+    }
+
+    [Test]
     public void The_controller_section_is_checked_too()
     {
         const string text = """
@@ -72,7 +94,7 @@ public class ValidateCommandTests
         Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
         Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
         {
-            $"{f.Path}:{At(text, "[ \"nowhere\"")}: Controller:Listen: 'nowhere' is not ADDRESS:PORT",
+            $"{f.Path}:{At(text, "[ \"nowhere\"")}: Controller:Listen: 'nowhere' is not ADDRESS:PORT, tcp:ADDRESS:PORT or ssl:ADDRESS:PORT",
             $"{f.Path}:{At(text, "0 }")}: Controller:CookieSignature: 0 would make every cookie-less flow ours",
             $"{f.Path}: 2 errors",
         }));

@@ -88,15 +88,25 @@ internal sealed class TlsAccept
         else socket.Dispose();
     }
 
-    /// <summary>The exception's message with its inner ones (OpenSSL's reason, e.g. "tlsv1 alert unknown ca", is in an inner one).</summary>
-    private static string Describe(Exception e)
+    /// <summary>
+    /// The exception's message with its inner ones (OpenSSL's reason, e.g. "tlsv1 alert unknown ca", is in an inner one),
+    /// and what to check when the switch refused our certificate.
+    /// </summary>
+    private string Describe(Exception e)
     {
         var parts = new List<string>();
         for (var x = e; x is not null; x = x.InnerException)
         {
-            if (!parts.Contains(x.Message)) parts.Add(x.Message);
+            if (!parts.Contains(x.Message) && !x.Message.Contains("see inner exception", StringComparison.Ordinal)) parts.Add(x.Message);
         }
-        return string.Join(": ", parts);
+        string text = string.Join(": ", parts);
+        // The switch's alert: it does not trust the certificate we presented.
+        if (text.Contains("alert unknown ca", StringComparison.Ordinal) || text.Contains("alert bad certificate", StringComparison.Ordinal)
+            || text.Contains("alert certificate unknown", StringComparison.Ordinal))
+        {
+            text += $" (the switch refused our certificate '{_credentials.Certificate.Subject}': the CA certificate of its set-ssl must be the one that issued it, ovs-pki's controllerca/cacert.pem)";
+        }
+        return text;
     }
 
     private static string NotTls(ReadOnlySpan<byte> head)
