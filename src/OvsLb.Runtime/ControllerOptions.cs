@@ -31,7 +31,10 @@ public sealed class ControllerOptions
     /// <summary>Largest OpenFlow message accepted; a header announcing more closes the connection.</summary>
     public int MaxMessageLength { get; set; } = 65535;
 
-    /// <summary>Time allowed from TCP accept to a finished handshake (HELLO, FEATURES, PORT_DESC, role).</summary>
+    /// <summary>
+    /// Time allowed from TCP accept to a finished handshake (HELLO, FEATURES, PORT_DESC, role). On an <c>ssl:</c> listener
+    /// the TLS handshake has this long, and the OpenFlow handshake after it this long again.
+    /// </summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
