@@ -165,6 +165,7 @@ public sealed class SwitchServer : IAsyncDisposable
     private async Task RunTlsConnectionAsync(Socket socket, TlsAccept tls)
     {
         var remote = socket.RemoteEndPoint;
+        long acceptedAt = Environment.TickCount64;
         System.Net.Security.SslStream stream;
         HelloMessage hello;
         try
@@ -190,7 +191,8 @@ public sealed class SwitchServer : IAsyncDisposable
             if (!_stopping.IsCancellationRequested) LogClosedBeforeHandshake(remote, $"sending OFPT_HELLO failed: {e.Message}");
             return;
         }
-        _log.LogDebug("TLS from {Remote}: {Protocol}, {Cipher}, switch certificate '{Subject}'", remote, stream.SslProtocol, stream.NegotiatedCipherSuite, stream.RemoteCertificate?.Subject);
+        _log.LogDebug("TLS from {Remote}: {Protocol}, {Cipher}, switch certificate '{Subject}', handshake {Milliseconds} ms", remote, stream.SslProtocol, stream.NegotiatedCipherSuite,
+            stream.RemoteCertificate?.Subject, Environment.TickCount64 - acceptedAt);
         await RunConnectionAsync(new SwitchConnection(stream, remote, _options, sentAtAccept: hello), hello, remote).ConfigureAwait(false);
     }
 

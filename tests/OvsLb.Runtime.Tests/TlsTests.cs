@@ -67,7 +67,11 @@ public class TlsTests
         using var ovs = OvsSandbox.Start();
         ovs.AddBridge("br0", 0x7151);
         // Pinned too (the switch's certificate file): the pin that matches lets the switch in.
-        await using var c = StartController(o => o.Tls.SwitchCertificate = _switch.Certificate);
+        await using var c = StartController(o =>
+        {
+            o.Tls.SwitchCertificate = _switch.Certificate;
+            o.EchoInterval = TimeSpan.FromMilliseconds(500);
+        });
         Assert.That(c.Log.WaitFor(Bound, "Listening for OpenFlow 1.3 switches on 127.0.0.1:", "(ssl: switch certificates must be issued by", _pki.SwitchCa), Is.Not.Null);
         ovs.SetSsl(_switch.PrivateKey, _switch.Certificate, _pki.ControllerCa);
         var clock = Stopwatch.StartNew();
@@ -87,6 +91,13 @@ public class TlsTests
         var want = TestStates.Patch(extraFlows: 3);
         await ReconcileTests.SetAndWaitAsync(c, s, want);
         Assert.That(ovs.DumpFlows("br0"), Is.EqualTo(want.FlowLines()));
+        Assert.That(c.Controller.Sessions[0x7151], Is.SameAs(s));
+
+        // Keepalive as over TCP: on the idle bridge, echo requests and their replies go through TLS and the session stays.
+        long sent = s.MessagesOut, received = s.MessagesIn;
+        Assert.That(ProcessRunner.WaitUntil(() => s.MessagesOut >= sent + 3 && s.MessagesIn >= received + 3, Bound), Is.True,
+            $"expected 3 echo exchanges; out {s.MessagesOut - sent}, in {s.MessagesIn - received}");
+        Assert.That(s.Completion.IsCompleted, Is.False);
         Assert.That(c.Controller.Sessions[0x7151], Is.SameAs(s));
     }
 
@@ -135,7 +146,8 @@ public class TlsTests
         ovs.SetSsl(_switch.PrivateKey, _switch.Certificate, _otherPki.ControllerCa);
         ovs.SetController("br0", SslTarget(c));
 
-        var ours = c.Log.WaitFor(Bound, "closed before the handshake finished", "TLS handshake failed");
+        var ours = c.Log.WaitFor(Bound, "closed before the handshake finished", "TLS handshake failed", "alert unknown ca",
+            $"(the switch refused our certificate '{_controller.Subject}': the CA certificate of its set-ssl must be the one that issued it");
         Assert.That(ours, Is.Not.Null, string.Join("\n", c.Log.Lines));
         TestContext.Out.WriteLine(ours);
         string ovsLog = Path.Combine(ovs.Dir, "ovs-vswitchd.log");
