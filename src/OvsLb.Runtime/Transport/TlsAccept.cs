@@ -69,11 +69,9 @@ internal sealed class TlsAccept
             if (e is OperationCanceledException && ct.IsCancellationRequested) throw;
             if (e is OperationCanceledException) throw new TlsRefusedException($"TLS handshake not finished within {timeout.TotalSeconds:0.#}s");
             if (check.Refusal is { } why) throw new TlsRefusedException(why, e);
-            if (e is AuthenticationException or IOException or SocketException or ObjectDisposedException)
-            {
-                throw new TlsRefusedException($"TLS handshake failed: {Describe(e)}", e);
-            }
-            throw;
+            // AuthenticationException, IOException, SocketException mostly; whatever else a peer's bytes make the TLS
+            // library throw ends this connection the same way, never the accept loop or the controller's stop.
+            throw new TlsRefusedException($"TLS handshake failed: {(e is AuthenticationException or IOException or SocketException ? "" : e.GetType().Name + ": ")}{Describe(e)}", e);
         }
         catch (TlsRefusedException)
         {
