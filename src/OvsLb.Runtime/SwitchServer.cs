@@ -165,12 +165,10 @@ public sealed class SwitchServer : IAsyncDisposable
     private async Task RunTlsConnectionAsync(Socket socket, TlsAccept tls)
     {
         var remote = socket.RemoteEndPoint;
-        long acceptedAt = Environment.TickCount64;
-        System.Net.Security.SslStream stream;
-        HelloMessage hello;
+        TlsAccept.Greeted greeted;
         try
         {
-            stream = await tls.AuthenticateAsync(socket, _options.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
+            greeted = await tls.AcceptAsync(socket, _earlyHello, _options.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -181,19 +179,9 @@ public sealed class SwitchServer : IAsyncDisposable
             LogClosedBeforeHandshake(remote, e.Message);
             return;
         }
-        try
-        {
-            hello = await _earlyHello.SendAsync(stream, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
-        {
-            await stream.DisposeAsync().ConfigureAwait(false);
-            if (!_stopping.IsCancellationRequested) LogClosedBeforeHandshake(remote, $"sending OFPT_HELLO failed: {e.Message}");
-            return;
-        }
-        _log.LogDebug("TLS from {Remote}: {Protocol}, {Cipher}, switch certificate '{Subject}', handshake {Milliseconds} ms", remote, stream.SslProtocol, stream.NegotiatedCipherSuite,
-            stream.RemoteCertificate?.Subject, Environment.TickCount64 - acceptedAt);
-        await RunConnectionAsync(new SwitchConnection(stream, remote, _options, sentAtAccept: hello), hello, remote).ConfigureAwait(false);
+        _log.LogDebug("TLS from {Remote}: {Protocol}, {Cipher}, switch certificate '{Subject}', handshake {Milliseconds} ms", remote, greeted.Stream.SslProtocol,
+            greeted.Stream.NegotiatedCipherSuite, greeted.Stream.RemoteCertificate?.Subject, greeted.HandshakeMilliseconds);
+        await RunConnectionAsync(new SwitchConnection(greeted.Stream, remote, _options, sentAtAccept: greeted.Hello), greeted.Hello, remote).ConfigureAwait(false);
     }
 
     private void LogClosedBeforeHandshake(EndPoint? remote, string reason)

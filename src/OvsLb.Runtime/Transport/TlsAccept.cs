@@ -3,10 +3,11 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using OvsLb.OpenFlow.Messages;
 
 namespace OvsLb.Runtime.Transport;
 
-/// <summary>A TLS peer refused during the handshake; <see cref="Exception.Message"/> says why, naming the certificate's subject when there is one.</summary>
+/// <summary>An <c>ssl:</c> connection that ends before its OpenFlow session starts (a peer refused in the TLS handshake, or gone before our HELLO); <see cref="Exception.Message"/> says why, naming the certificate's subject when there is one.</summary>
 public sealed class TlsRefusedException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
@@ -77,6 +78,31 @@ internal sealed class TlsAccept
         {
             Dispose(stream, socket);
             throw;
+        }
+    }
+
+    /// <summary>An authenticated connection on which our HELLO is written; <see cref="HandshakeMilliseconds"/> from accept to the end of the TLS handshake.</summary>
+    public sealed record Greeted(SslStream Stream, HelloMessage Hello, long HandshakeMilliseconds);
+
+    /// <summary>
+    /// <see cref="AuthenticateAsync"/>, then our HELLO right after the TLS handshake (<see cref="EarlyHello.SendAsync"/>): what the
+    /// accept path of an <c>ssl:</c> listener does before building the connection. Throws as <see cref="AuthenticateAsync"/>,
+    /// and <see cref="TlsRefusedException"/> when the peer is gone before the HELLO is written.
+    /// </summary>
+    public async Task<Greeted> AcceptAsync(Socket socket, EarlyHello earlyHello, TimeSpan timeout, CancellationToken ct)
+    {
+        long acceptedAt = Environment.TickCount64;
+        var stream = await AuthenticateAsync(socket, timeout, ct).ConfigureAwait(false);
+        long handshake = Environment.TickCount64 - acceptedAt;
+        try
+        {
+            return new Greeted(stream, await earlyHello.SendAsync(stream, ct).ConfigureAwait(false), handshake);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            if (e is OperationCanceledException) throw;
+            throw new TlsRefusedException($"sending OFPT_HELLO failed: {e.Message}", e);
         }
     }
 
