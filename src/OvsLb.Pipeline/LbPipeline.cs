@@ -12,6 +12,7 @@ namespace OvsLb.Pipeline;
 ///  packet ─► 0 classify ─┬─ arp ──────────► 10 arp ── VIP request: reply in place (IN_PORT)
 ///                        │                          gateway ARP: learn into 50, then NORMAL
 ///                        ├─ ip to lbMac ──► 20 service ── group ─► bucket ─┬─ direct: eth_dst, output
+///                        │                     (no live backend, onEmpty reject: meter ─► CONTROLLER ─► RST / ICMP unreachable by PACKET_OUT)
 ///                        │                                                  ├─ portgroup: eth_dst/src, output
 ///                        │                                                  └─ translate: fake MAC ─► 30 translate
 ///                        │                                                        ip_dst ← eth_dst[0..31] ─► 50 nexthop ─► output
@@ -47,11 +48,12 @@ public static class LbPipeline
     };
 
     public static readonly PipelineTable Service = new(20, "service",
-        "VIP (protocol, port) → the service's select group (persistence none), or its 'connections', 'affinity' and 'pick' lookups (persistence, affinity), or the tracker (NAT modes); fullnat replies to the snatIp → the tracker; other IPv4 to a port-group VIP → the master server; other traffic to the LB MAC is dropped.")
+        "VIP (protocol, port) → the service's select group (persistence none), or its 'connections', 'affinity' and 'pick' lookups (persistence, affinity), or the tracker (NAT modes); fullnat replies to the snatIp → the tracker; other IPv4 to a port-group VIP → the master server; a service with no live backend and onEmpty \"reject\" → meter, then the controller (which answers with a TCP reset or ICMP port unreachable); other traffic to the LB MAC is dropped.")
     {
         Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst),
         Sets = Fields(EthSrc, EthDst),
-        Exits = TableExit.Group | TableExit.Output | TableExit.Normal | TableExit.Drop,
+        Exits = TableExit.Group | TableExit.Output | TableExit.Normal | TableExit.Controller | TableExit.Drop,
+        Meters = true,
     };
 
     public static readonly PipelineTable Translate = new(30, "translate",
