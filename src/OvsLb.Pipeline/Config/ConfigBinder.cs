@@ -80,7 +80,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
             NextHopTimeout = nextHop, GatewayProbeInterval = probe, BridgeGrace = grace, ConntrackZone = zone,
             ConnectionIdleTimeout = WholeSeconds(o, "connectionIdleTimeout", d.ConnectionIdleTimeout),
             RejectRate = (uint?)Int(o, "rejectRate", LoadBalancerOptions.MinRejectRate, LoadBalancerOptions.MaxRejectRate,
-                "the reject rate (packets per second each bridge may send to the controller for onEmpty \"reject\")") ?? d.RejectRate,
+                "the reject rate (packets per second a bridge sends to the controller to be refused)") ?? d.RejectRate,
         };
     }
 
