@@ -76,3 +76,24 @@ public sealed class RejectPlanTests
         Assert.That(StateDiff.Compute(SwitchState.Create([], [], [m100]), SwitchState.Create([], [], [m100]), own).IsEmpty, Is.True);
     }
 }
+
+/// <summary>The reject meter and flow as OVS 3.1 itself decodes their bytes (<c>ovs-ofctl -O OpenFlow13 ofp-print HEX</c>).</summary>
+[Category("Ovs")]
+public sealed class RejectEncodingOvsTests
+{
+    private static string OfpPrint(OvsLb.OpenFlow.Messages.OfpMessage m) =>
+        OvsLb.Testing.ProcessRunner.Run("ovs-ofctl", ["-O", "OpenFlow13", "ofp-print", Convert.ToHexString(OvsLb.OpenFlow.Messages.OfpEncoder.ToArray(m with { Xid = 5 }))]).EnsureSuccess().Stdout;
+
+    [Test]
+    public void Ovs_reads_the_meter_mod_and_the_reject_flow_as_we_print_them()
+    {
+        var meter = RejectFlows.RejectMeter(1, 100);
+        Assert.That(OfpPrint(meter.ToAdd()), Is.EqualTo("OFPT_METER_MOD (OF1.3) (xid=0x5): ADD meter=1 pktps burst stats bands=\ntype=drop rate=100 burst_size=100\n"));
+        Assert.That(OfpPrint(meter.ToDelete()), Does.StartWith("OFPT_METER_MOD (OF1.3) (xid=0x5): DEL meter=1"));
+        var s = new ServiceConfig("web", OvsLb.OpenFlow.Packets.Ipv4Address.Parse("10.0.0.100"), ServiceProtocol.Tcp, 80, ServiceMode.Direct, [], [], HealthCheckConfig.Default) { OnEmpty = OnEmpty.Reject };
+        var flow = RejectFlows.RejectFlow(BuildSettings.Default.Cookies, s, 1);
+        Assert.That(OfpPrint(flow.ToAdd()), Does.StartWith("OFPT_FLOW_MOD (OF1.3) (xid=0x5): ADD table:20 priority=200,tcp,nw_dst=10.0.0.100,tp_dst=80 cookie:0x4c4209")
+            .And.Contains(" actions=meter:1,CONTROLLER:65535"));
+        Assert.That(flow.Text, Does.EndWith("priority=200,tcp,nw_dst=10.0.0.100,tp_dst=80 actions=meter:1,CONTROLLER:65535"));
+    }
+}

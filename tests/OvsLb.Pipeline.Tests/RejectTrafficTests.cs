@@ -12,8 +12,9 @@ namespace OvsLb.Pipeline.Tests;
 /// live backend; its packets go through meter 1 to the controller, which answers a TCP SYN with a reset and a UDP
 /// datagram with an ICMP port unreachable. The real Linux client stack checks the bytes (ECONNREFUSED on both).
 /// <code>
-///  client 10.72.0.2 ── rjbr ── b1 10.72.0.11 (direct mode, holds the VIP; TCP :80, UDP :53)
-///  VIP 10.72.0.100:80 (tcp) "web", :53 (udp) "dns", both onEmpty reject
+///  client 10.72.0.2 ── rjbr ── b1 10.72.0.11 (direct mode, holds the VIP; TCP :80, UDP :53; nat: TCP :8080)
+///  VIP 10.72.0.100:80 (tcp) "web", :53 (udp) "dns", both direct; VIP 10.72.0.101:80 (tcp) "natweb", nat → b1:8080;
+///  all onEmpty reject
 /// </code>
 /// </summary>
 [TestFixture, Category("Ovs"), NonParallelizable]
@@ -21,6 +22,7 @@ public sealed partial class RejectTrafficTests : LiveLbFixture
 {
     private const string Bridge = "rjbr";
     private const string Vip = "10.72.0.100";
+    private const string NatVip = "10.72.0.101";
     private const string B1Mac = "02:00:00:00:72:11";
     private const int Rate = 50;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
@@ -33,7 +35,9 @@ public sealed partial class RejectTrafficTests : LiveLbFixture
             { "name": "web", "vip": "{{Vip}}", "protocol": "tcp", "port": 80, "mode": "direct", "onEmpty": "{{onEmpty}}",
               "backends": [ { "name": "b1", "ip": "10.72.0.11", "mac": "{{B1Mac}}", "port": 11 } ] },
             { "name": "dns", "vip": "{{Vip}}", "protocol": "udp", "port": 53, "mode": "direct", "onEmpty": "{{onEmpty}}",
-              "backends": [ { "name": "b1", "ip": "10.72.0.11", "mac": "{{B1Mac}}", "port": 11 } ] }
+              "backends": [ { "name": "b1", "ip": "10.72.0.11", "mac": "{{B1Mac}}", "port": 11 } ] },
+            { "name": "natweb", "vip": "{{NatVip}}", "protocol": "tcp", "port": 80, "mode": "nat", "onEmpty": "{{onEmpty}}",
+              "backends": [ { "name": "b1", "ip": "10.72.0.11", "mac": "{{B1Mac}}", "port": 11, "targetPort": 8080 } ] }
           ]
         }
         """;
@@ -50,6 +54,7 @@ public sealed partial class RejectTrafficTests : LiveLbFixture
         {
             topo.Host("b1").HoldVip(Vip);
             topo.Host("b1").StartServer(80);
+            topo.Host("b1").StartServer(8080);
             topo.Host("b1").StartServer(53, bind: Vip, protocol: TrafficProtocol.Udp); // replies from the VIP, as direct mode needs
         });
         Live.WaitInstalled(Bridge);
@@ -57,7 +62,7 @@ public sealed partial class RejectTrafficTests : LiveLbFixture
 
     private IReadOnlyList<string> Flows() => Topo.Ovs.DumpFlows(Bridge);
     private string Meters() => Topo.Ovs.Ofctl("dump-meters", Bridge).Stdout;
-    private bool Rejecting() => Flows().Count(f => f.Contains("meter:1,CONTROLLER", StringComparison.Ordinal)) == 2;
+    private bool Rejecting() => Flows().Count(f => f.Contains("meter:1,CONTROLLER", StringComparison.Ordinal)) == 3;
 
     private void Wait(Func<bool> condition, string what)
     {
@@ -87,6 +92,7 @@ public sealed partial class RejectTrafficTests : LiveLbFixture
         Assert.That(Meters(), Does.Contain("meter=1 pktps burst stats bands=").And.Contain($"type=drop rate={Rate} burst_size={Rate}"));
         Assert.That(RejectProbe.Connect(Client, Vip, 80, 2).Outcome, Is.EqualTo("connected"));
         Assert.That(RejectProbe.SendReceive(Client, Vip, 53, 2).Outcome, Is.EqualTo("answered"));
+        Assert.That(RejectProbe.Connect(Client, NatVip, 80, 2).Outcome, Is.EqualTo("connected"));
     }
 
     [Test, Order(2)]
@@ -108,6 +114,10 @@ public sealed partial class RejectTrafficTests : LiveLbFixture
         TestContext.Out.WriteLine($"reject, udp send+recv: {udp}");
         Assert.That(udp.Outcome, Is.EqualTo("ECONNREFUSED"));
         Assert.That(udp.Milliseconds, Is.LessThan(1000));
+        var nat = RejectProbe.Connect(Client, NatVip, 80, 5);
+        TestContext.Out.WriteLine($"reject, nat mode: {nat}");
+        Assert.That(nat.Outcome, Is.EqualTo("ECONNREFUSED"));
+        Assert.That(Sent("natweb", "tcp"), Is.GreaterThanOrEqualTo(1));
         Assert.That(Sent("web", "tcp"), Is.GreaterThanOrEqualTo(2));
         Assert.That(Sent("dns", "udp"), Is.GreaterThanOrEqualTo(1));
     }
@@ -156,6 +166,7 @@ public sealed partial class RejectTrafficTests : LiveLbFixture
         BackendUp();
         Assert.That(RejectProbe.Connect(Client, Vip, 80, 2).Outcome, Is.EqualTo("connected"));
         Assert.That(RejectProbe.SendReceive(Client, Vip, 53, 2).Outcome, Is.EqualTo("answered"));
+        Assert.That(RejectProbe.Connect(Client, NatVip, 80, 2).Outcome, Is.EqualTo("connected"));
         Assert.That(Meters(), Does.Contain("meter=1"), "the meter stays while a service may reject");
     }
 
