@@ -38,6 +38,9 @@ public static class RejectPackets
             if (ip.FragmentOffset != 0) return Fail("a non-first fragment", out why);
             var src = eth.SourceHardwareAddress.GetAddressBytes();
             if ((src[0] & 1) != 0) return Fail("multicast source MAC", out why);
+            // RFC 1812 §4.3.2.7: no ICMP error (nor reset) to an address that names no single host.
+            var from = ip.SourceAddress.GetAddressBytes();
+            if (from[0] == 0 || from[0] >= 224 || from[0] == 127) return Fail($"source {ip.SourceAddress} is no single host", out why);
             var clientMac = eth.SourceHardwareAddress;
             var lb = ToPhysical(lbMac);
             return ip.Protocol switch
