@@ -12,12 +12,12 @@ namespace OvsLb.Pipeline;
 ///  packet ─► 0 classify ─┬─ arp ──────────► 10 arp ── VIP request: reply in place (IN_PORT)
 ///                        │                          gateway ARP: learn into 50, then NORMAL
 ///                        ├─ ip to lbMac ──► 20 service ── group ─► bucket ─┬─ direct: eth_dst, output
-///                        │                     (no live backend, onEmpty reject: meter ─► CONTROLLER ─► RST / ICMP unreachable by PACKET_OUT)
 ///                        │                                                  ├─ portgroup: eth_dst/src, output
 ///                        │                                                  └─ translate: fake MAC ─► 30 translate
 ///                        │                                                        ip_dst ← eth_dst[0..31] ─► 50 nexthop ─► output
 ///                        ├─ ip from backends ─► 40 return ── SNAT ip_src ← VIP, NORMAL / port group ─► 50
 ///                        └─ anything else: NORMAL
+///  20 service, a service with no live backend and onEmpty reject: meter 1 ─► CONTROLLER ─► reset / ICMP port unreachable by PACKET_OUT
 ///
 ///  persistence (stateless modes): 20 service ─► 21 connections, 23 affinity (learned: reg1 ← backend), 24 pick:
 ///      reg1 = backend ─► learn 21 (and 23), the mode's bucket actions; otherwise group ─► bucket: reg1 ← backend ─► 24 pick
