@@ -37,6 +37,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private readonly ArpHealthCheck _arp;
+    private readonly RejectResponder _reject;
     private readonly HealthChecker _checker;
     private readonly GatewayProber _gateways;
     private readonly BridgePresence _presence;
@@ -57,6 +58,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         Health = new HealthTracker();
         _presence = new BridgePresence(() => _config.Options.BridgeGrace);
         _arp = new ArpHealthCheck(Switches, _settings.Cookies, _log);
+        _reject = new RejectResponder(() => _config, _settings.Cookies, _log);
         _checker = new HealthChecker(Health, _arp, () => _config, Invalidate, _log);
         _gateways = new GatewayProber(Switches, () => _config, _log);
     }
@@ -66,6 +68,9 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     public LoadBalancerConfig Config => _config;
     public HealthTracker Health { get; }
     public BuildSettings Settings => _settings;
+
+    /// <summary>onEmpty "reject": the answers sent (by service and protocol) and the packet-ins ignored.</summary>
+    public RejectResponder Rejects => _reject;
 
     /// <summary>The connected switches, as the runtime keeps them.</summary>
     public SwitchDirectory Switches { get; }
@@ -231,7 +236,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
 
     public ValueTask OnPacketInAsync(ISwitchHandle sw, PacketIn packetIn)
     {
-        _arp.OnPacketIn(packetIn);
+        if (!_reject.OnPacketIn(sw, packetIn)) _arp.OnPacketIn(packetIn);
         return ValueTask.CompletedTask;
     }
 

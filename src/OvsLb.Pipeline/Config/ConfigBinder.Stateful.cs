@@ -42,10 +42,6 @@ internal sealed partial class ConfigBinder
             }
         }
         var onEmpty = Enum(svc, "onEmpty", ("drop", OnEmpty.Drop), ("reject", OnEmpty.Reject)) ?? OnEmpty.Drop;
-        if (onEmpty == OnEmpty.Reject)
-        {
-            Error(svc.At("onEmpty"), svc["onEmpty"], "reject", "onEmpty \"reject\" is not available yet: OVS cannot make a TCP reset or an ICMP unreachable with OpenFlow actions (tcp_flags is not writable), so it needs the controller; use \"drop\" (the default)");
-        }
         if (Errors.Count != before) return null;
         return new Stateful(persistence ?? Persistence.Connection, affinity, onEmpty);
     }

@@ -36,7 +36,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
     private LoadBalancerOptions BindOptions(Obj root)
     {
         var d = LoadBalancerOptions.Default;
-        var o = Open(root["options"], root.At("options"), "fakeMacPrefix", "buckets", "stopArpWhenAllDown", "nextHopTimeout", "gatewayProbeInterval", "bridgeGrace", "conntrackZone", "connectionIdleTimeout");
+        var o = Open(root["options"], root.At("options"), "fakeMacPrefix", "buckets", "stopArpWhenAllDown", "nextHopTimeout", "gatewayProbeInterval", "bridgeGrace", "conntrackZone", "connectionIdleTimeout", "rejectRate");
         if (o is null) return d;
         ushort prefix = d.FakeMacPrefix;
         var ps = Str(o, "fakeMacPrefix");
@@ -79,6 +79,8 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
         {
             NextHopTimeout = nextHop, GatewayProbeInterval = probe, BridgeGrace = grace, ConntrackZone = zone,
             ConnectionIdleTimeout = WholeSeconds(o, "connectionIdleTimeout", d.ConnectionIdleTimeout),
+            RejectRate = (uint?)Int(o, "rejectRate", LoadBalancerOptions.MinRejectRate, LoadBalancerOptions.MaxRejectRate,
+                "the reject rate (packets per second a bridge sends to the controller to be refused)") ?? d.RejectRate,
         };
     }
 

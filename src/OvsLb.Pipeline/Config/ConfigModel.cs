@@ -34,7 +34,11 @@ public enum OnEmpty
 {
     /// <summary>Dropped (and the VIP's ARP answer withdrawn, as <c>stopArpWhenAllDown</c> says).</summary>
     Drop,
-    /// <summary>Refused: TCP gets a reset, UDP an ICMP port unreachable.</summary>
+    /// <summary>
+    /// Refused: the bridge sends the client's packets to the controller through a rate-limiting meter, and
+    /// the controller answers TCP with a reset and UDP with an ICMP port unreachable (PACKET_OUT); the VIP's
+    /// ARP answer is kept so a client learns the refusal at once.
+    /// </summary>
     Reject,
 }
 
@@ -170,6 +174,15 @@ public sealed record LoadBalancerOptions(
 
     /// <summary><see cref="ConnectionIdleTimeout"/> in whole seconds, as OVS keeps it (validated: 1..65535).</summary>
     public ushort ConnectionIdleSeconds => (ushort)ConnectionIdleTimeout.TotalSeconds;
+
+    /// <summary>
+    /// onEmpty "reject": how many packets per second each bridge sends to the controller to be refused (an
+    /// OpenFlow meter; its burst is as many again). Packets above it are dropped by the meter.
+    /// </summary>
+    public uint RejectRate { get; init; } = 100;
+
+    /// <summary>Bounds of <see cref="RejectRate"/>.</summary>
+    public const uint MinRejectRate = 1, MaxRejectRate = 100_000;
 
     /// <summary>fullnat's source-NAT zone.</summary>
     public ushort SnatZone => (ushort)(ConntrackZone + 1);
