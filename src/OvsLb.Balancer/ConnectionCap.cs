@@ -24,7 +24,7 @@ public sealed record ConnectionCount(string Bridge, int Entries, bool Capped);
 /// (<see cref="LoadBalancerOptions.ConnectionCapLowWater"/>) the mark is cleared the same way. Connections opened
 /// within one interval of reaching the cap are admitted: the overshoot is at most the setup rate times the interval.
 /// </summary>
-public sealed class ConnectionCap(SwitchDirectory switches, Func<LoadBalancerConfig> config, Func<ulong, BridgePlan?> committed, Action invalidate, ILogger log)
+public sealed class ConnectionCap(Func<IReadOnlyList<ISwitchHandle>> connected, Func<LoadBalancerConfig> config, Func<ulong, BridgePlan?> committed, Action invalidate, ILogger log)
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<ulong, ConnectionCount> _counts = new();
@@ -61,7 +61,7 @@ public sealed class ConnectionCap(SwitchDirectory switches, Func<LoadBalancerCon
     public async Task PollAllAsync(CancellationToken ct)
     {
         bool changed = false;
-        foreach (var sw in switches.Connected)
+        foreach (var sw in connected())
         {
             try
             {
@@ -103,10 +103,15 @@ public sealed class ConnectionCap(SwitchDirectory switches, Func<LoadBalancerCon
                 "It clears when fewer than {Low} entries remain, as connections close (2 s after their FIN) or idle out (options.connectionIdleTimeout).",
                 bridge.Name, sw.DatapathIdText, entries, o.MaxConnections, services, o.ConnectionCapLowWater);
         }
+        else if (o.MaxConnections is int m)
+        {
+            log.LogWarning("Bridge {Bridge} ({Dpid}): connection cap cleared: {Entries} learned connection entries, below {Low} (options.maxConnections is {Max}). New connections to {Services} are accepted again.",
+                bridge.Name, sw.DatapathIdText, entries, o.ConnectionCapLowWater, m, services);
+        }
         else
         {
-            log.LogWarning("Bridge {Bridge} ({Dpid}): connection cap cleared: {Entries} learned connection entries, below {Low} (options.maxConnections {Max}). New connections to {Services} are accepted again.",
-                bridge.Name, sw.DatapathIdText, entries, o.ConnectionCapLowWater?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no cap", o.MaxConnections?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", services);
+            log.LogWarning("Bridge {Bridge} ({Dpid}): connection cap cleared: options.maxConnections is now unlimited ({Entries} learned connection entries). New connections to {Services} are accepted again.",
+                bridge.Name, sw.DatapathIdText, entries, services);
         }
         return true;
     }

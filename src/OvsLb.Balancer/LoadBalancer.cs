@@ -60,7 +60,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         _arp = new ArpHealthCheck(Switches, _settings.Cookies, _log);
         _checker = new HealthChecker(Health, _arp, () => _config, Invalidate, _log);
         _gateways = new GatewayProber(Switches, () => _config, _log);
-        _cap = new ConnectionCap(Switches, () => _config, d => _plans.TryGetValue(d, out var p) ? p : null, Invalidate, _log);
+        _cap = new ConnectionCap(() => Switches.Connected, () => _config, d => _plans.TryGetValue(d, out var p) ? p : null, Invalidate, _log);
     }
 
     public event EventHandler? Changed;

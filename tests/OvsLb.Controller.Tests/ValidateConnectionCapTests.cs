@@ -80,7 +80,7 @@ public class ValidateConnectionCapTests
         Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
         {
             $"{f.Path}:{At(text, "5000")}: options.maxConnections: 'maxConnections' caps learned connection entries, but service 'api' is fullnat: " +
-            "its connections are conntrack entries, which the controller cannot bound on OVS 3.1. Remove 'maxConnections' (the default, 100000, applies to the other services' learned entries) " +
+            "its connections are conntrack entries, which the controller cannot bound on OVS 3.1. Remove 'maxConnections' (the default, 100000, then caps the other services' learned entries) or set it to \"unlimited\", " +
             "and bound conntrack on the switch host: ovs-appctl dpctl/ct-set-limits zone=64256,limit=N zone=64257,limit=N",
             $"{f.Path}: 1 error",
         }), r.Out);

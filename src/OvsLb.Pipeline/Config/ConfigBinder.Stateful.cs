@@ -73,13 +73,14 @@ internal sealed partial class ConfigBinder
     /// </summary>
     private void CheckConnectionCap(Obj root, LoadBalancerOptions options, List<ServiceConfig> services)
     {
-        if (!options.MaxConnectionsSet || root["options"] is not JObject) return;
+        // "unlimited" bounds nothing, so it promises nothing about NAT connections either: only a count is an error.
+        if (!options.MaxConnectionsSet || options.MaxConnections is null || root["options"] is not JObject) return;
         var nat = services.FirstOrDefault(s => s.IsNat);
         if (nat is null) return;
         var n = ((JObject)root["options"]!).Properties.FirstOrDefault(p => string.Equals(p.Name, "maxConnections", StringComparison.OrdinalIgnoreCase)).Value;
         Error(JsonBinder.Join(root.At("options"), "maxConnections"), n, n?.Display ?? "",
             $"'maxConnections' caps learned connection entries, but service '{nat.Name}' is {ModeName(nat.Mode)}: its connections are conntrack entries, " +
-            $"which the controller cannot bound on OVS 3.1. Remove 'maxConnections' (the default, {LoadBalancerOptions.DefaultMaxConnections}, applies to the other services' learned entries) " +
+            $"which the controller cannot bound on OVS 3.1. Remove 'maxConnections' (the default, {LoadBalancerOptions.DefaultMaxConnections}, then caps the other services' learned entries) or set it to \"unlimited\", " +
             $"and bound conntrack on the switch host: ovs-appctl dpctl/ct-set-limits zone={options.ConntrackZone},limit=N" +
             (services.Any(s => s.Mode == ServiceMode.FullNat) ? $" zone={options.SnatZone},limit=N" : ""));
     }
