@@ -164,7 +164,7 @@ public static partial class ConnsBenchmark
             $$"""        { "name": "b{{i}}", "ip": "{{BackendIp(i)}}", "mac": "{{BackendMac(i)}}", "port": {{10 + i}}{{(nat ? $", \"targetPort\": {NatTargetPort}" : "")}} }"""));
         return $$"""
             {
-              {{(kind == "cap" ? $"\"options\": {{ \"maxConnections\": {LimitNeverReached} }}," : "")}}
+              {{(kind == "cap" ? $"\"options\": {{ \"maxConnections\": {LimitNeverReached} }}," : kind is "learn" or "limit" ? "\"options\": { \"maxConnections\": \"unlimited\" }," : "")}}
               "bridges": [ { "name": "{{Bridge}}", "lbMac": "{{LbMac}}", "uplink": 1 } ],
               "services": [
                 { "name": "web", "vip": "{{Vip}}", "protocol": "tcp", "port": {{ServicePort}}, "mode": "{{(nat ? "nat" : "direct")}}",
