@@ -65,6 +65,13 @@ public sealed class ConnectionCapTests
         });
     }
 
+    [TestCase(1, 1)]
+    [TestCase(2, 1)]
+    [TestCase(50, 47)]
+    [TestCase(100_000, 95_000)]
+    public void The_cap_clears_below_95_percent_and_always_can(int max, int low) =>
+        Assert.That(LoadBalancerOptions.Default with { MaxConnections = max }, Has.Property(nameof(LoadBalancerOptions.ConnectionCapLowWater)).EqualTo(low));
+
     [Test]
     public async Task The_count_reaches_the_cap_once_and_clears_below_95_percent()
     {

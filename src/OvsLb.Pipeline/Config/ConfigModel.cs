@@ -191,8 +191,9 @@ public sealed record LoadBalancerOptions(
     /// <summary>How often the controller reads each bridge's count of learned connection entries (table stats).</summary>
     public TimeSpan ConnectionCapInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The count under which a reached cap clears: 95 % of <see cref="MaxConnections"/> (at least one below it).</summary>
-    public int? ConnectionCapLowWater => MaxConnections is int m ? Math.Min(m - 1, (int)(m * 0.95)) : null;
+    /// <summary>The count under which a reached cap clears: 95 % of <see cref="MaxConnections"/>, at least one below it, and at
+    /// least 1 (a cap of 1 clears at 0 entries).</summary>
+    public int? ConnectionCapLowWater => MaxConnections is int m ? Math.Max(1, Math.Min(m - 1, (int)(m * 0.95))) : null;
 
     /// <summary>fullnat's source-NAT zone.</summary>
     public ushort SnatZone => (ushort)(ConntrackZone + 1);
