@@ -247,7 +247,7 @@ public static class PipelineBuilder
             states[i] = new BackendState(port, up);
         }
         view.PreviousSlots.TryGetValue(s.Name, out var prev);
-        return new ServiceInputs(s, config.Options, bridge, single, c, groupId, uplink, rejectMeterId, states, prev);
+        return new ServiceInputs(s, config.Options, bridge, single, c, groupId, uplink, rejectMeterId, states, prev, view.ConnectionsCapped && PickFlows.LearnsConnections(s));
     }
 
     /// <summary><see cref="IsLocal(LoadBalancerConfig, BackendConfig, BridgeConfig)"/> given whether the configuration has a single bridge.</summary>

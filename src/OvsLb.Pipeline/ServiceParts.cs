@@ -26,7 +26,8 @@ internal sealed record ServiceInputs(
     uint? Uplink,
     uint RejectMeterId,
     EquatableArray<BackendState> Backends,
-    IReadOnlyList<string?>? PreviousSlots)
+    IReadOnlyList<string?>? PreviousSlots,
+    bool Capped = false)
 {
     public bool Equals(ServiceInputs? o) => o is not null && (ReferenceEquals(this, o) || (SameApartFromSlots(o) && SameSlots(PreviousSlots, o.PreviousSlots)));
 
@@ -34,7 +35,7 @@ internal sealed record ServiceInputs(
 
     /// <summary>Equal in everything but <see cref="PreviousSlots"/>.</summary>
     public bool SameApartFromSlots(ServiceInputs o) =>
-        GroupId == o.GroupId && Uplink == o.Uplink && RejectMeterId == o.RejectMeterId && SingleBridge == o.SingleBridge && Cookies == o.Cookies
+        GroupId == o.GroupId && Uplink == o.Uplink && RejectMeterId == o.RejectMeterId && SingleBridge == o.SingleBridge && Cookies == o.Cookies && Capped == o.Capped
         && Backends.Equals(o.Backends) && Service.Equals(o.Service) && Options.Equals(o.Options) && Bridge.Equals(o.Bridge);
 
     /// <summary>The same slot table: the same list, or equal keys slot by slot.</summary>
@@ -114,11 +115,11 @@ internal sealed record ServiceParts(
             }
             group = BackendSelectGroup.Build(x.GroupId, slots, buckets);
             if (s.IsNat) flows.AddRange(NatServiceFlows(s, o, c));
-            else if (PickFlows.Picks(s)) flows.Add(PickFlows.PersistentServiceFlow(c, s));
+            else if (PickFlows.Picks(s)) flows.Add(PickFlows.PersistentServiceFlow(c, s, x.Capped));
             else flows.Add(ServiceFlows.ServiceFlow(c, s, x.GroupId));
             if (PickFlows.Picks(s))
             {
-                flows.Add(PickFlows.PickGroupFlow(c, s, x.GroupId));
+                flows.Add(x.Capped ? PickFlows.CapReachedFlow(c, s) : PickFlows.PickGroupFlow(c, s, x.GroupId));
                 flows.AddRange(picks);
             }
             if (master is not null)

@@ -184,6 +184,30 @@ public sealed record LoadBalancerOptions(
     /// <summary>Bounds of <see cref="RejectRate"/>.</summary>
     public const uint MinRejectRate = 1, MaxRejectRate = 100_000;
 
+    /// <summary>
+    /// The most learned connection entries (table 21, persistence in the stateless modes) a bridge may hold; null:
+    /// no cap. At the cap the bridge drops new connections of those services until the count is back under
+    /// <see cref="ConnectionCapLowWater"/>; established connections keep their entries and keep working.
+    /// </summary>
+    public int? MaxConnections { get; init; } = DefaultMaxConnections;
+
+    /// <summary>Whether the file set <see cref="MaxConnections"/> (a NAT service then makes it an error: see ConfigBinder.CheckConnectionCap).</summary>
+    public bool MaxConnectionsSet { get; init; }
+
+    /// <summary>
+    /// Default <see cref="MaxConnections"/>: the largest count measured (tests/OvsLb.Benchmarks, <c>conns</c>: 100,000
+    /// learned entries, ~331 MiB of ovs-vswitchd RSS at ~3.3 KB each). Without a cap, clients opening connections
+    /// (or spoofed SYNs, each learning an entry that lives the idle timeout) grow ovs-vswitchd without bound.
+    /// </summary>
+    public const int DefaultMaxConnections = 100_000;
+
+    /// <summary>How often the controller reads each bridge's count of learned connection entries (table stats).</summary>
+    public TimeSpan ConnectionCapInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The count under which a reached cap clears: 95 % of <see cref="MaxConnections"/>, at least one below it, and at
+    /// least 1 (a cap of 1 clears at 0 entries).</summary>
+    public int? ConnectionCapLowWater => MaxConnections is int m ? Math.Max(1, Math.Min(m - 1, (int)(m * 0.95))) : null;
+
     /// <summary>fullnat's source-NAT zone.</summary>
     public ushort SnatZone => (ushort)(ConntrackZone + 1);
 
