@@ -10,7 +10,7 @@ namespace OvsLb.Controller.Tests;
 public class ValidateCommandTests
 {
     /// <summary>1-based line and column of the first occurrence of <paramref name="needle"/>.</summary>
-    private static string At(string text, string needle)
+    internal static string At(string text, string needle)
     {
         int i = text.IndexOf(needle, StringComparison.Ordinal);
         Assert.That(i, Is.GreaterThanOrEqualTo(0), needle);

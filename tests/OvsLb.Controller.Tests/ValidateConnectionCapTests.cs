@@ -10,14 +10,7 @@ namespace OvsLb.Controller.Tests;
 [TestFixture]
 public class ValidateConnectionCapTests
 {
-    private static string At(string text, string needle)
-    {
-        int i = text.IndexOf(needle, StringComparison.Ordinal);
-        Assert.That(i, Is.GreaterThanOrEqualTo(0), needle);
-        int line = text[..i].Count(c => c == '\n') + 1;
-        int col = i - (text.LastIndexOf('\n', i - 1) + 1) + 1;
-        return $"{line}:{col}";
-    }
+    private static string At(string text, string needle) => ValidateCommandTests.At(text, needle);
 
     [Test]
     public void A_bad_cap_or_interval_is_an_error_at_its_position()
