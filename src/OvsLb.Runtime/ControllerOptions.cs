@@ -23,6 +23,12 @@ public sealed class ControllerOptions
     /// <summary>The endpoints actually used.</summary>
     public IReadOnlyList<string> EffectiveListen => Listen.Count == 0 ? [DefaultListen] : Listen;
 
+    /// <summary>
+    /// What carries OpenFlow to the switches: "pipelines" (System.IO.Pipelines over TCP sockets, the
+    /// default). See <see cref="Transport.Transports"/>.
+    /// </summary>
+    public string Transport { get; set; } = Runtime.Transport.Transports.Default;
+
     /// <summary>Largest OpenFlow message accepted; a header announcing more closes the connection.</summary>
     public int MaxMessageLength { get; set; } = 65535;
 
@@ -75,6 +81,10 @@ public sealed class ControllerOptions
         foreach (var l in EffectiveListen)
         {
             if (!Endpoints.TryParse(l, out _)) errors.Add($"Controller:Listen: '{l}' is not ADDRESS:PORT");
+        }
+        if (!Runtime.Transport.Transports.IsKnown(Transport))
+        {
+            errors.Add($"Controller:Transport: '{Transport}' is not one of {string.Join(", ", Runtime.Transport.Transports.Names)}");
         }
         if (MaxMessageLength is < 64 or > 65535) errors.Add($"Controller:MaxMessageLength: {MaxMessageLength} is outside 64..65535");
         if (HandshakeTimeout <= TimeSpan.Zero) errors.Add($"Controller:HandshakeTimeout: {HandshakeTimeout} must be positive");

@@ -23,23 +23,25 @@ public sealed class SwitchServer : IAsyncDisposable
     private readonly ISwitchEvents _events;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
-    private readonly List<Socket> _listeners = [];
+    private readonly ITransport _transport;
+    private readonly List<ITransportListener> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
-    private readonly EarlyHello _earlyHello = new();
 
     /// <summary>
     /// A controller for <paramref name="desired"/>; <paramref name="switches"/> is the registry of connected
     /// switches it keeps: the one the application reads (e.g. the load balancer's), or null for a private one.
+    /// <paramref name="transport"/> carries the connections; null for the one <see cref="ControllerOptions.Transport"/> names.
     /// </summary>
     public SwitchServer(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null,
-        SwitchDirectory? switches = null)
+        SwitchDirectory? switches = null, ITransport? transport = null)
     {
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
         _options = options;
+        _transport = transport ?? Transports.Create(options.Transport);
         _desired = desired;
         _events = events ?? NoSwitchEvents.Instance;
         _loggers = loggers ?? NullLoggerFactory.Instance;
@@ -51,8 +53,8 @@ public sealed class SwitchServer : IAsyncDisposable
 
     public ControllerMetrics Metrics { get; }
 
-    /// <summary>The endpoints actually bound (port 0 in the settings becomes the chosen port).</summary>
-    public IReadOnlyList<IPEndPoint> LocalEndpoints => _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!).ToList();
+    /// <summary>The IP endpoints actually bound (port 0 in the settings becomes the chosen port).</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndpoints => _listeners.Select(l => l.LocalEndpoint).OfType<IPEndPoint>().ToList();
 
     /// <summary>Switches that finished the handshake, by datapath id.</summary>
     public IReadOnlyDictionary<ulong, SwitchSession> Sessions => Switches.Sessions;
@@ -66,20 +68,11 @@ public sealed class SwitchServer : IAsyncDisposable
     /// </summary>
     public async Task StartAsync(CancellationToken ct = default)
     {
-        foreach (var text in _options.EffectiveListen)
-        {
-            var ep = Endpoints.Parse(text);
-            var s = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            if (ep.AddressFamily == AddressFamily.InterNetworkV6) s.DualMode = ep.Address.Equals(IPAddress.IPv6Any);
-            s.Bind(ep);
-            s.Listen(1024);
-            _listeners.Add(s);
-        }
+        foreach (var text in _options.EffectiveListen) _listeners.Add(_transport.Bind(text, _options));
         await WarmUpAsync(ct).ConfigureAwait(false);
         foreach (var l in _listeners)
         {
-            _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", l.LocalEndPoint);
+            _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", l.LocalEndpoint);
             _acceptLoops.Add(AcceptLoopAsync(l));
         }
         _acceptLoops.Add(ReconcileOnChangeLoopAsync());
@@ -91,7 +84,7 @@ public sealed class SwitchServer : IAsyncDisposable
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
-            await _earlyHello.WarmUpAsync(timeout.Token).ConfigureAwait(false);
+            await _transport.WarmUpAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
         {
@@ -100,53 +93,39 @@ public sealed class SwitchServer : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listener)
+    private async Task AcceptLoopAsync(ITransportListener listener)
     {
         while (!_stopping.IsCancellationRequested)
         {
-            Socket socket;
+            AcceptedConnection accepted;
             try
             {
-                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                // The transport writes our HELLO before it builds anything else for the connection (EarlyHello).
+                accepted = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || _stopping.IsCancellationRequested)
             {
                 return;
             }
-            catch (SocketException e)
+            catch (AcceptFailedException e)
             {
                 _log.LogWarning("Accept failed: {Error}", e.Message);
                 continue;
             }
-            if (Greet(socket) is not { } hello) continue;
-            var task = RunConnectionAsync(socket, hello);
+            catch (PeerGoneException e)
+            {
+                _log.LogWarning("Connection from {Remote} closed before the handshake finished: sending OFPT_HELLO failed: {Error}", e.Remote, e.Message);
+                continue;
+            }
+            var task = RunConnectionAsync(accepted.Connection, accepted.Hello);
             _running.TryAdd(task, 0);
             _ = task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
         }
     }
 
-    /// <summary>
-    /// Writes our HELLO on a just-accepted socket before anything slower is built for it (see
-    /// <see cref="EarlyHello"/>); null, with the socket closed, when the peer is already gone.
-    /// </summary>
-    private HelloMessage? Greet(Socket socket)
+    private async Task RunConnectionAsync(IOpenFlowConnection conn, HelloMessage hello)
     {
-        try
-        {
-            return _earlyHello.Send(socket);
-        }
-        catch (SocketException e)
-        {
-            _log.LogWarning("Connection from {Remote} closed before the handshake finished: sending OFPT_HELLO failed: {Error}", socket.RemoteEndPoint, e.Message);
-            socket.Dispose();
-            return null;
-        }
-    }
-
-    private async Task RunConnectionAsync(Socket socket, HelloMessage hello)
-    {
-        var remote = socket.RemoteEndPoint;
-        var conn = new SwitchConnection(socket, _options, sentAtAccept: hello);
+        var remote = conn.Peer;
         using var stopReg = _stopping.Token.Register(() => conn.Close(new CloseReason("controller stopping")));
         var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
         using var remoteScope = sessionLog.BeginScope(new LogScope("Remote", remote?.ToString() ?? "?"));
@@ -264,7 +243,7 @@ public sealed class SwitchServer : IAsyncDisposable
     {
         if (_stopping.IsCancellationRequested) return;
         _stopping.Cancel();
-        foreach (var l in _listeners) l.Dispose();
+        foreach (var l in _listeners) await l.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_acceptLoops.Concat(_running.Keys)).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         _log.LogInformation("Controller stopped; switch flows left in place");
     }

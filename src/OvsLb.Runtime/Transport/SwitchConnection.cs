@@ -15,17 +15,18 @@ public sealed record CloseReason(string Text, Exception? Error = null)
 }
 
 /// <summary>
-/// One connection to a switch (TCP, accepted or connected; or a Unix domain socket, a bridge's management
-/// socket): a receive loop that frames and decodes messages from a
+/// One connection to a switch over System.IO.Pipelines, the <see cref="IOpenFlowConnection"/> of the
+/// "pipelines" transport (TCP, accepted or connected; a Unix domain socket, a bridge's management
+/// socket; or any duplex stream, e.g. an in-memory pipe): a receive loop that frames and decodes messages from a
 /// <see cref="PipeReader"/> over the socket (we read only as fast as we handle, so the socket's own
 /// window is the back-pressure), and a send loop that drains a bounded queue and writes batches.
 /// A queue that stays full for <see cref="ControllerOptions.SendStallTimeout"/> (a switch that stopped
 /// reading) closes the connection instead of buffering without bound.
 /// </summary>
-public sealed class SwitchConnection : IAsyncDisposable
+public sealed class SwitchConnection : IOpenFlowConnection
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Socket? _socket;
+    private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly Channel<OfpMessage> _outbound;
     private readonly OfpFramer _framer;
@@ -49,12 +50,18 @@ public sealed class SwitchConnection : IAsyncDisposable
     /// is a message already written to it (the HELLO, see <see cref="EarlyHello"/>), counted in <see cref="MessagesOut"/>.
     /// </summary>
     public SwitchConnection(Socket socket, ControllerOptions options, OfpMessage? sentAtAccept = null)
+        : this(new NetworkStream(NoDelay(socket), ownsSocket: true), socket.RemoteEndPoint, options, sentAtAccept)
     {
         _socket = socket;
-        // Replies and small requests must not wait for Nagle's timer; a Unix domain socket has no such
-        // option (setting it throws), and nothing to delay.
-        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) _socket.NoDelay = true;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+    }
+
+    /// <summary>
+    /// Wraps a connected duplex stream (an in-memory pipe, see <see cref="InMemoryTransport"/>); closing the
+    /// connection disposes it. <paramref name="sentAtAccept"/> is a message already written to it.
+    /// </summary>
+    public SwitchConnection(Stream stream, EndPoint? peer, ControllerOptions options, OfpMessage? sentAtAccept = null)
+    {
+        _stream = stream;
         // An idle connection holds one receive segment and the send buffer: 16 KiB + 4 KiB (grown on
         // demand) instead of 64 + 64 KiB halves the controller's memory per switch (scale benchmark)
         // without costing packet-in throughput; zero-byte reads would save the segment too but cost
@@ -68,8 +75,18 @@ public sealed class SwitchConnection : IAsyncDisposable
         _framer = new OfpFramer(options.MaxMessageLength);
         _stallTimeout = options.SendStallTimeout;
         _queueLimit = options.OutboundQueueLimit;
-        Peer = socket.RemoteEndPoint;
+        Peer = peer;
         if (sentAtAccept is not null) MessagesOut = 1;
+    }
+
+    /// <summary>
+    /// Replies and small requests must not wait for Nagle's timer; a Unix domain socket has no such
+    /// option (setting it throws), and nothing to delay.
+    /// </summary>
+    private static Socket NoDelay(Socket socket)
+    {
+        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) socket.NoDelay = true;
+        return socket;
     }
 
     /// <summary>The peer's address: an <see cref="IPEndPoint"/> for TCP, a path for a Unix domain socket (may be empty).</summary>
@@ -157,6 +174,10 @@ public sealed class SwitchConnection : IAsyncDisposable
         {
         }
     }
+
+    /// <inheritdoc/>
+    public Task RunAsync(Func<OfpMessage, ValueTask> handle, Func<OfpProtocolException, ReadOnlyMemory<byte>, ValueTask> onDecodeError) =>
+        Task.WhenAll(ReceiveLoopAsync(handle, onDecodeError), SendLoopAsync());
 
     /// <summary>Reads, frames and decodes messages until the connection closes, handing each to <paramref name="handle"/>.</summary>
     public async Task ReceiveLoopAsync(Func<OfpMessage, ValueTask> handle, Func<OfpProtocolException, ReadOnlyMemory<byte>, ValueTask> onDecodeError)
@@ -289,7 +310,7 @@ public sealed class SwitchConnection : IAsyncDisposable
         if (!_closeReason.TrySetResult(Volatile.Read(ref _closing) ?? reason)) return;
         _outbound.Writer.TryComplete();
         _closed.Cancel();
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        try { _socket?.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
         _stream.Dispose();
     }
 

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace OvsLb.Runtime.Transport;
+
+/// <summary>
+/// The "pipelines" transport: TCP listeners whose connections are <see cref="SwitchConnection"/>s
+/// (System.IO.Pipelines over the socket). Our HELLO is written on the accepted socket, synchronously,
+/// before the connection is built (<see cref="EarlyHello"/>).
+/// </summary>
+public sealed class PipelinesTransport : ITransport
+{
+    public const string TransportName = "pipelines";
+
+    private readonly EarlyHello _earlyHello = new();
+
+    public string Name => TransportName;
+
+    public ITransportListener Bind(string endpoint, ControllerOptions options)
+    {
+        var ep = Endpoints.Parse(endpoint);
+        var s = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (ep.AddressFamily == AddressFamily.InterNetworkV6) s.DualMode = ep.Address.Equals(IPAddress.IPv6Any);
+            s.Bind(ep);
+            s.Listen(1024);
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+        return new Listener(s, _earlyHello, options);
+    }
+
+    public Task WarmUpAsync(CancellationToken ct) => _earlyHello.WarmUpAsync(ct);
+
+    private sealed class Listener(Socket socket, EarlyHello earlyHello, ControllerOptions options) : ITransportListener
+    {
+        public EndPoint LocalEndpoint { get; } = socket.LocalEndPoint!;
+
+        public async ValueTask<AcceptedConnection> AcceptAsync(CancellationToken ct)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await socket.AcceptAsync(ct).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (!ct.IsCancellationRequested)
+            {
+                throw new AcceptFailedException(e.Message, e);
+            }
+            OvsLb.OpenFlow.Messages.HelloMessage hello;
+            try
+            {
+                hello = earlyHello.Send(accepted);
+            }
+            catch (SocketException e)
+            {
+                var remote = accepted.RemoteEndPoint;
+                accepted.Dispose();
+                throw new PeerGoneException(remote, e.Message, e);
+            }
+            return new AcceptedConnection(new SwitchConnection(accepted, options, sentAtAccept: hello), hello);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            socket.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
