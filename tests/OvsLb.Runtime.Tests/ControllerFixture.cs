@@ -15,13 +15,13 @@ namespace OvsLb.Runtime.Tests;
 /// </summary>
 public sealed class RunningController : IAsyncDisposable
 {
-    public RunningController(SwitchState desired, Action<ControllerOptions>? configure = null, ISwitchEvents? events = null, bool inMemory = false)
+    public RunningController(SwitchState desired, Action<ControllerOptions>? configure = null, ISwitchEvents? events = null, bool inMemory = false, ITransport? transport = null)
     {
         Options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(3), HandshakeTimeout = TimeSpan.FromSeconds(5) };
         configure?.Invoke(Options);
         Desired = new StaticDesiredState(desired);
         Memory = inMemory ? new InMemoryTransport() : null;
-        Controller = new SwitchServer(Options, Desired, events, Log.Factory(), transport: Memory);
+        Controller = new SwitchServer(Options, Desired, events, Log.Factory(), transport: Memory ?? transport);
         Controller.StartAsync().GetAwaiter().GetResult();
     }
 
