@@ -16,8 +16,9 @@ namespace OvsLb.Transport.DotNetty;
 /// frames are queued to the session's receive loop (<see cref="RunAsync"/>), which handles one at a time;
 /// while more than <see cref="ReadPauseBytes"/> wait, the channel stops reading (auto-read off), so TCP
 /// pushes back on the switch as with the pipelines transport. Output goes through the channel's outbound
-/// buffer; its high water mark makes the channel unwritable, and a channel that stays unwritable with no
-/// write completing for <see cref="ControllerOptions.SendStallTimeout"/> is closed.
+/// buffer; its high water mark makes the channel unwritable, which holds back replies to the switch's own
+/// requests (<see cref="SendReplyAsync"/>); an outbound queue that stays full (<see cref="ControllerOptions.OutboundQueueLimit"/>
+/// messages or <see cref="OutboundLimitBytes"/>) with no write completing for <see cref="ControllerOptions.SendStallTimeout"/> is closed.
 /// </summary>
 public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnection
 {
@@ -58,7 +59,17 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
     public long MessagesOut => Interlocked.Read(ref _messagesOut);
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
 
-    private bool Backlogged => QueuedBytes > SwitchConnection.ReplyBackPressureBytes || Interlocked.Read(ref _queuedMessages) >= _queueLimit / 2;
+    /// <summary>Output bytes not yet written beyond which the connection counts as stalled, whatever the message count.</summary>
+    public const int OutboundLimitBytes = 16 << 20;
+
+    /// <summary>
+    /// Replies wait while the channel is unwritable (its outbound buffer crossed the high water mark and has
+    /// not drained to the low one) or half the message limit is queued, as the pipelines transport's do.
+    /// </summary>
+    private bool Backlogged => !_channel.IsWritable || QueuedBytes > SwitchConnection.ReplyBackPressureBytes || Interlocked.Read(ref _queuedMessages) >= _queueLimit / 2;
+
+    /// <summary>The outbound queue is full: as many messages as the pipelines transport's bounded queue holds, or <see cref="OutboundLimitBytes"/>.</summary>
+    private bool Full => Interlocked.Read(ref _queuedMessages) >= _queueLimit || QueuedBytes >= OutboundLimitBytes;
 
     // ---- inbound (event loop) ----
 
@@ -95,7 +106,8 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
 
     public override void ChannelWritabilityChanged(IChannelHandlerContext context)
     {
-        if (!_channel.IsWritable) StartStallWatchdog();
+        // Writable again: replies waiting for the backlog to drain may go.
+        if (_channel.IsWritable) Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         base.ChannelWritabilityChanged(context);
     }
 
@@ -145,7 +157,7 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         // pipelines send loop does. The flag is cleared before draining, so a message queued during a
         // drain schedules the next one.
         if (Interlocked.Exchange(ref _drainScheduled, 1) == 0) _channel.EventLoop.Execute(_drain);
-        if (!_channel.IsWritable || Interlocked.Read(ref _queuedMessages) >= _queueLimit) StartStallWatchdog();
+        if (Full) StartStallWatchdog();
         return true;
     }
 
@@ -215,7 +227,7 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         Send(reply);
     }
 
-    /// <summary>Closes the connection once output has been stuck (unwritable or over the queue limit) with nothing written for the stall timeout.</summary>
+    /// <summary>Closes the connection once the outbound queue has stayed <see cref="Full"/> with nothing written for the stall timeout.</summary>
     private void StartStallWatchdog()
     {
         if (Interlocked.Exchange(ref _watchdog, 1) == 1) return;
@@ -223,7 +235,7 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         {
             try
             {
-                while (!_closed.IsCancellationRequested && (!_channel.IsWritable || Interlocked.Read(ref _queuedMessages) >= _queueLimit))
+                while (!_closed.IsCancellationRequested && Full)
                 {
                     if (Environment.TickCount64 - Interlocked.Read(ref _lastWriteTicks) >= (long)_stallTimeout.TotalMilliseconds)
                     {

@@ -98,7 +98,7 @@ public sealed class DotNettyTransport : ITransport
             if (_server is { } s) await s.CloseAsync().ConfigureAwait(false);
             while (_incoming.Reader.TryRead(out var pending)) await pending.Connection.DisposeAsync().ConfigureAwait(false);
             // Accepted channels are closed by their sessions (the server stops them); the loops end once they are idle.
-            var quiet = TimeSpan.FromMilliseconds(100);
+            var quiet = TimeSpan.Zero;
             await Task.WhenAll(_boss.ShutdownGracefullyAsync(quiet, TimeSpan.FromSeconds(2)), _workers.ShutdownGracefullyAsync(quiet, TimeSpan.FromSeconds(2))).ConfigureAwait(false);
         }
     }
