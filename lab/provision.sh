@@ -32,6 +32,8 @@ readonly PACKAGES=(
   # the lab: switch, topologies, packet tools
   openvswitch-switch:ovs-vswitchd
   openvswitch-common:ovs-ofctl
+  # ovs-pki (openvswitch-common) runs it to make the CAs and certificates of the ssl: tests
+  openssl:openssl
   mininet:mn
   tcpdump:tcpdump
   tshark:tshark

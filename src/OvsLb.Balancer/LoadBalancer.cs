@@ -37,9 +37,11 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private readonly ArpHealthCheck _arp;
+    private readonly RejectResponder _reject;
     private readonly HealthChecker _checker;
     private readonly GatewayProber _gateways;
     private readonly BridgePresence _presence;
+    private readonly ConnectionCap _cap;
     private LoadBalancerConfig _config;
     private int _disposed;
 
@@ -57,8 +59,10 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         Health = new HealthTracker();
         _presence = new BridgePresence(() => _config.Options.BridgeGrace);
         _arp = new ArpHealthCheck(Switches, _settings.Cookies, _log);
+        _reject = new RejectResponder(() => _config, _settings.Cookies, _log);
         _checker = new HealthChecker(Health, _arp, () => _config, Invalidate, _log);
         _gateways = new GatewayProber(Switches, () => _config, _log);
+        _cap = new ConnectionCap(() => Switches.Connected, () => _config, d => _plans.TryGetValue(d, out var p) ? p : null, Invalidate, _log);
     }
 
     public event EventHandler? Changed;
@@ -66,6 +70,9 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     public LoadBalancerConfig Config => _config;
     public HealthTracker Health { get; }
     public BuildSettings Settings => _settings;
+
+    /// <summary>onEmpty "reject": the answers sent (by service and protocol) and the packet-ins ignored.</summary>
+    public RejectResponder Rejects => _reject;
 
     /// <summary>The connected switches, as the runtime keeps them.</summary>
     public SwitchDirectory Switches { get; }
@@ -85,13 +92,20 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     /// <summary>How long backends behind a disconnected (or not yet connected) bridge keep counting as live (<c>options.bridgeGrace</c>).</summary>
     public TimeSpan BridgeGraceTime => _presence.Grace;
 
-    /// <summary>Starts the gateway-probe and health-check loops, and the grace time of bridges not yet connected.</summary>
+    /// <summary>Each connected bridge's learned connection entries as last counted, and whether its cap (<c>options.maxConnections</c>) is reached.</summary>
+    public IReadOnlyDictionary<ulong, ConnectionCount> ConnectionCounts => _cap.Counts;
+
+    /// <summary>Counts every bridge's learned connection entries now (the loop does it every <c>options.connectionCapInterval</c>).</summary>
+    public Task CountConnectionsAsync(CancellationToken ct = default) => _cap.PollAllAsync(ct);
+
+    /// <summary>Starts the gateway-probe, health-check and connection-cap loops, and the grace time of bridges not yet connected.</summary>
     public void Start()
     {
         _presence.Start();
         ScheduleInvalidate(BridgeGraceTime);
         _loops.Add(Task.Run(() => _gateways.RunAsync(_stop.Token)));
         _loops.Add(Task.Run(() => _checker.RunAsync(_stop.Token)));
+        _loops.Add(Task.Run(() => _cap.RunAsync(_stop.Token)));
     }
 
     /// <summary>
@@ -142,7 +156,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         var connected = Switches.Connected.Select(h => new SwitchInfo(h.DatapathId, h.BridgeName, h.Ports));
         var x = PlanInputs.Assemble(config, _settings, sw, installed, Health.Down(config), Slots(sw.DatapathId), connected, null,
             _plans.TryGetValue(sw.DatapathId, out var p) ? p : null);
-        return x with { GoneBridges = _presence.Gone(config, x.BridgePorts) };
+        return x with { GoneBridges = _presence.Gone(config, x.BridgePorts), ConnectionsCapped = _cap.IsCapped(sw.DatapathId) };
     }
 
     /// <summary>
@@ -214,6 +228,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         // A newer connection of the same bridge replaced this one: the bridge is not gone.
         if (Switches.TryGet(sw.DatapathId, out var current) && !ReferenceEquals(current, sw)) return;
         _probed.TryRemove(sw.DatapathId, out _); // the next connection's OnReadyAsync probes every next hop
+        _cap.Forget(sw.DatapathId);
         if (PipelineBuilder.FindBridge(_config, sw.DatapathId, sw.BridgeName) is BridgeConfig b)
         {
             _presence.Disconnected(b.Name);
@@ -231,7 +246,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
 
     public ValueTask OnPacketInAsync(ISwitchHandle sw, PacketIn packetIn)
     {
-        _arp.OnPacketIn(packetIn);
+        if (!_reject.OnPacketIn(sw, packetIn)) _arp.OnPacketIn(packetIn);
         return ValueTask.CompletedTask;
     }
 

@@ -24,6 +24,10 @@ public sealed record BridgeView(
     IReadOnlySet<string> DownBackends,
     IReadOnlyDictionary<string, IReadOnlyList<string?>> PreviousSlots)
 {
+    /// <summary>The bridge holds <c>options.maxConnections</c> learned connection entries: services that learn connections
+    /// drop new ones (<see cref="Flows.PickFlows.CapReachedFlow"/>) until the count falls under the low-water mark.</summary>
+    public bool ConnectionsCapped { get; init; }
+
     public static BridgeView Of(SwitchInfo sw) => new(sw.DatapathId, sw.BridgeName, sw.Ports,
         new HashSet<string>(), new Dictionary<string, IReadOnlyList<string?>>());
 

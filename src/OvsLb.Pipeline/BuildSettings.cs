@@ -10,10 +10,13 @@ public sealed record BuildSettings(CookieLayout Cookies, uint GroupIdFirst, uint
 {
     public static readonly BuildSettings Default = For(Ownership.Default);
 
+    /// <summary>The meter the onEmpty "reject" flows use (<see cref="Ownership.MeterIdFirst"/>).</summary>
+    public uint RejectMeterId { get; init; } = Ownership.DefaultMeterId;
+
     /// <summary>
     /// The builder's settings for a controller that owns <paramref name="own"/>: its cookie signature
     /// and group id range, so the flows it builds are the ones its reconciler treats as its own.
     /// <c>ovslb run</c>, the debugging verbs and <c>ovslb validate</c> all pass <c>ControllerOptions.Ownership</c>.
     /// </summary>
-    public static BuildSettings For(Ownership own) => new(own.Cookies, own.GroupIdFirst, own.GroupIdLast);
+    public static BuildSettings For(Ownership own) => new(own.Cookies, own.GroupIdFirst, own.GroupIdLast) { RejectMeterId = own.MeterIdFirst };
 }

@@ -23,6 +23,8 @@ public enum FlowFeature : byte
     PortGroup = 7,
     /// <summary>ARP replies to the LB MAC sent to the controller for active health checks.</summary>
     Health = 8,
+    /// <summary>onEmpty "reject": an empty service's packets → meter → controller, which refuses them.</summary>
+    Reject = 9,
     /// <summary>Flows created by NXAST_LEARN in the datapath. <see cref="CookieLayout.Owns"/> is false for
     /// them, so the reconciler never deletes what the switch learned.</summary>
     Learned = CookieLayout.LearnedFeature,

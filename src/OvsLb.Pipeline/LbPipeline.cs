@@ -17,6 +17,7 @@ namespace OvsLb.Pipeline;
 ///                        │                                                        ip_dst ← eth_dst[0..31] ─► 50 nexthop ─► output
 ///                        ├─ ip from backends ─► 40 return ── SNAT ip_src ← VIP, NORMAL / port group ─► 50
 ///                        └─ anything else: NORMAL
+///  20 service, a service with no live backend and onEmpty reject: meter 1 ─► CONTROLLER ─► reset / ICMP port unreachable by PACKET_OUT
 ///
 ///  persistence (stateless modes): 20 service ─► 21 connections, 23 affinity (learned: reg1 ← backend), 24 pick:
 ///      reg1 = backend ─► learn 21 (and 23), the mode's bucket actions; otherwise group ─► bucket: reg1 ← backend ─► 24 pick
@@ -47,11 +48,12 @@ public static class LbPipeline
     };
 
     public static readonly PipelineTable Service = new(20, "service",
-        "VIP (protocol, port) → the service's select group (persistence none), or its 'connections', 'affinity' and 'pick' lookups (persistence, affinity), or the tracker (NAT modes); fullnat replies to the snatIp → the tracker; other IPv4 to a port-group VIP → the master server; other traffic to the LB MAC is dropped.")
+        "VIP (protocol, port) → the service's select group (persistence none), or its 'connections', 'affinity' and 'pick' lookups (persistence, affinity), or the tracker (NAT modes); fullnat replies to the snatIp → the tracker; other IPv4 to a port-group VIP → the master server; a service with no live backend and onEmpty \"reject\" → meter, then the controller (which answers with a TCP reset or ICMP port unreachable); other traffic to the LB MAC is dropped.")
     {
         Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst),
         Sets = Fields(EthSrc, EthDst),
-        Exits = TableExit.Group | TableExit.Output | TableExit.Normal | TableExit.Drop,
+        Exits = TableExit.Group | TableExit.Output | TableExit.Normal | TableExit.Controller | TableExit.Drop,
+        Meters = true,
     };
 
     public static readonly PipelineTable Translate = new(30, "translate",

@@ -82,7 +82,7 @@ public static class PipelineBuilder
         foreach (var s in ServicesOn(config, bridge))
         {
             var ids = cache?.BackendIds(s) ?? BackendIds(s);
-            var x = Inputs(config, s, bridge, view, c, groupIds[s.Name], uplink, ids);
+            var x = Inputs(config, s, bridge, view, c, groupIds[s.Name], uplink, set.RejectMeterId, ids);
             var parts = cache?.Service(x, ids) ?? ServiceParts.Build(x);
             warnings.AddRange(parts.Warnings);
             if (parts.Group is not null) groups.Add(parts.Group);
@@ -142,7 +142,9 @@ public static class PipelineBuilder
             && (s.IsOn(bridge.Name) || s.Backends.Any(b => b.Bridge == bridge.Name)));
         if (probesFromHere) flows.Add(ArpFlows.HealthReplyFlow(c, bridge.LbMac));
 
-        return new BridgePlan(bridge, SwitchState.Create(flows, groups), plans, bridge.Gateways.ToArray(), warnings);
+        // The reject flows' meter, while a service here may reject (installed before any of them needs it).
+        MeterEntry[] meters = carried.Any(s => s.OnEmpty == OnEmpty.Reject) ? [RejectFlows.RejectMeter(set.RejectMeterId, config.Options.RejectRate)] : [];
+        return new BridgePlan(bridge, SwitchState.Create(flows, groups, meters), plans, bridge.Gateways.ToArray(), warnings);
     }
 
     /// <summary>
@@ -232,7 +234,7 @@ public static class PipelineBuilder
     /// is up (its id, <paramref name="ids"/>[i], not in the down set, and its local port, if any, live).
     /// </summary>
     private static ServiceInputs Inputs(LoadBalancerConfig config, ServiceConfig s, BridgeConfig bridge, BridgeView view, CookieLayout c,
-        uint groupId, uint? uplink, string[] ids)
+        uint groupId, uint? uplink, uint rejectMeterId, string[] ids)
     {
         bool single = config.Bridges.Count == 1;
         var states = new BackendState[s.Backends.Length];
@@ -245,7 +247,7 @@ public static class PipelineBuilder
             states[i] = new BackendState(port, up);
         }
         view.PreviousSlots.TryGetValue(s.Name, out var prev);
-        return new ServiceInputs(s, config.Options, bridge, single, c, groupId, uplink, states, prev);
+        return new ServiceInputs(s, config.Options, bridge, single, c, groupId, uplink, rejectMeterId, states, prev, view.ConnectionsCapped && PickFlows.LearnsConnections(s));
     }
 
     /// <summary><see cref="IsLocal(LoadBalancerConfig, BackendConfig, BridgeConfig)"/> given whether the configuration has a single bridge.</summary>

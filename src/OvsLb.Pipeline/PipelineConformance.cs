@@ -54,6 +54,10 @@ public static class PipelineConformance
                             }
                         }
                         break;
+                    case MeterInstruction m:
+                        if (!table.Meters) check.Fail($"meter:{m.MeterId}, but {table.Name} does not declare meters");
+                        else if (!state.Meters.ContainsKey(m.MeterId)) check.Fail($"meter:{m.MeterId} is not in the state (OVS refuses the flow: OFPMMFC_UNKNOWN_METER)");
+                        break;
                     default:
                         check.Fail($"instruction {ins.GetType().Name} is not used by this pipeline");
                         break;

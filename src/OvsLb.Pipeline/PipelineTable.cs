@@ -33,6 +33,9 @@ public sealed class PipelineTable
     /// <summary>The outputs a flow of this table may end in.</summary>
     public required TableExit Exits { get; init; }
 
+    /// <summary>True when this table's flows may rate-limit with the meter instruction (the meter must be in the same state).</summary>
+    public bool Meters { get; init; }
+
     /// <summary>Tables a flow here may continue in: goto_table, resubmit (also from a group bucket).</summary>
     public IReadOnlyList<PipelineTable> Next => _next;
 
@@ -49,6 +52,7 @@ public sealed class PipelineTable
     /// <summary>The declaration in one line, as <c>flows/README.md</c> shows it under each table.</summary>
     public string Describe() =>
         $"matches: {Names(Matches)}; sets: {Names(Sets)}; next: {(Next.Count == 0 ? "-" : string.Join(", ", Next.Select(t => t.Name)))}; exits: {Exits}" +
+        (Meters ? "; meters" : "") +
         (LearnsInto.Count == 0 ? "" : $"; learns into: {string.Join(", ", LearnsInto.Select(t => t.Name))}");
 
     private static string Names(IReadOnlySet<MfId> ids) =>

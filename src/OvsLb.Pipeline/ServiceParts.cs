@@ -24,8 +24,10 @@ internal sealed record ServiceInputs(
     CookieLayout Cookies,
     uint GroupId,
     uint? Uplink,
+    uint RejectMeterId,
     EquatableArray<BackendState> Backends,
-    IReadOnlyList<string?>? PreviousSlots)
+    IReadOnlyList<string?>? PreviousSlots,
+    bool Capped = false)
 {
     public bool Equals(ServiceInputs? o) => o is not null && (ReferenceEquals(this, o) || (SameApartFromSlots(o) && SameSlots(PreviousSlots, o.PreviousSlots)));
 
@@ -33,7 +35,7 @@ internal sealed record ServiceInputs(
 
     /// <summary>Equal in everything but <see cref="PreviousSlots"/>.</summary>
     public bool SameApartFromSlots(ServiceInputs o) =>
-        GroupId == o.GroupId && Uplink == o.Uplink && SingleBridge == o.SingleBridge && Cookies == o.Cookies
+        GroupId == o.GroupId && Uplink == o.Uplink && RejectMeterId == o.RejectMeterId && SingleBridge == o.SingleBridge && Cookies == o.Cookies && Capped == o.Capped
         && Backends.Equals(o.Backends) && Service.Equals(o.Service) && Options.Equals(o.Options) && Bridge.Equals(o.Bridge);
 
     /// <summary>The same slot table: the same list, or equal keys slot by slot.</summary>
@@ -94,7 +96,9 @@ internal sealed record ServiceParts(
                 ? NatFlows.PickBackendFlow(c, s, b, o.ConntrackZone)
                 : PickFlows.PickBackendFlow(c, s, b, o.ConnectionIdleSeconds, [.. direct!.Actions]));
         }
-        bool answer = live.Count > 0 || !o.StopArpWhenAllDown;
+        // With onEmpty "reject" the VIP stays answered: a client must reach the bridge to be refused.
+        bool rejects = live.Count == 0 && s.OnEmpty == OnEmpty.Reject;
+        bool answer = live.Count > 0 || rejects || !o.StopArpWhenAllDown;
         BackendConfig? master = s.Mode == ServiceMode.PortGroup ? live.FirstOrDefault() : null;
         string[] keys = [];
         GroupEntry? group = null;
@@ -111,11 +115,11 @@ internal sealed record ServiceParts(
             }
             group = BackendSelectGroup.Build(x.GroupId, slots, buckets);
             if (s.IsNat) flows.AddRange(NatServiceFlows(s, o, c));
-            else if (PickFlows.Picks(s)) flows.Add(PickFlows.PersistentServiceFlow(c, s));
+            else if (PickFlows.Picks(s)) flows.Add(PickFlows.PersistentServiceFlow(c, s, x.Capped));
             else flows.Add(ServiceFlows.ServiceFlow(c, s, x.GroupId));
             if (PickFlows.Picks(s))
             {
-                flows.Add(PickFlows.PickGroupFlow(c, s, x.GroupId));
+                flows.Add(x.Capped ? PickFlows.CapReachedFlow(c, s) : PickFlows.PickGroupFlow(c, s, x.GroupId));
                 flows.AddRange(picks);
             }
             if (master is not null)
@@ -123,6 +127,7 @@ internal sealed record ServiceParts(
                 flows.Add(ServiceFlows.PortGroupMasterFlow(c, s, bridge.LbMac, master.Mac!.Value, firstLivePort!.Value));
             }
         }
+        else if (rejects) flows.Add(RejectFlows.RejectFlow(c, s, x.RejectMeterId));
         var arp = new List<FlowEntry>();
         if (answer)
         {
@@ -138,7 +143,7 @@ internal sealed record ServiceParts(
             // (fullnat replies come to the snatIp at the LB MAC: service → unsnat, not return.)
             foreach (var b in s.Backends) portGroupReturn.Add(NatFlows.BackendReplyFlow(c, s, b, o.ConntrackZone));
         }
-        return new ServiceParts(new ServicePlan(s, x.GroupId, live, keys, answer, master), group,
+        return new ServiceParts(new ServicePlan(s, x.GroupId, live, keys, answer, master, rejects), group,
             [.. flows], [.. arp], [.. portGroup], [.. portGroupReturn], [.. warnings]);
     }
 

@@ -1,4 +1,5 @@
 using OvsLb.OpenFlow.Messages;
+using OvsLb.Runtime.Transport;
 using OvsLb.State;
 
 namespace OvsLb.Runtime;
@@ -15,7 +16,8 @@ public sealed class ControllerOptions
 
     /// <summary>
     /// Endpoints to accept switch connections on, "ADDRESS:PORT" ("0.0.0.0:6653", "[::]:6653",
-    /// "127.0.0.1:0"). Empty means <see cref="DefaultListen"/>. (Empty by default because the
+    /// "127.0.0.1:0"), optionally prefixed "tcp:" (the same) or "ssl:" (mutual TLS, see <see cref="Tls"/>).
+    /// Empty means <see cref="DefaultListen"/>. (Empty by default because the
     /// configuration binder appends to a list that already has items.)
     /// </summary>
     public List<string> Listen { get; set; } = [];
@@ -29,10 +31,16 @@ public sealed class ControllerOptions
     /// </summary>
     public string Transport { get; set; } = Runtime.Transport.Transports.Default;
 
+    /// <summary>Key, certificate and CA of the <c>ssl:</c> listeners (section <c>Controller:Tls</c>); required when there is one.</summary>
+    public TlsSettings Tls { get; set; } = new();
+
     /// <summary>Largest OpenFlow message accepted; a header announcing more closes the connection.</summary>
     public int MaxMessageLength { get; set; } = 65535;
 
-    /// <summary>Time allowed from TCP accept to a finished handshake (HELLO, FEATURES, PORT_DESC, role).</summary>
+    /// <summary>
+    /// Time allowed from TCP accept to a finished handshake (HELLO, FEATURES, PORT_DESC, role). On an <c>ssl:</c> listener
+    /// the TLS handshake has this long, and the OpenFlow handshake after it this long again.
+    /// </summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -78,14 +86,18 @@ public sealed class ControllerOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
+        bool ssl = false;
         foreach (var l in EffectiveListen)
         {
-            if (!Endpoints.TryParse(l, out _)) errors.Add($"Controller:Listen: '{l}' is not ADDRESS:PORT");
+            if (!Endpoints.TryParseListen(l, out var listen)) errors.Add($"Controller:Listen: '{l}' is not ADDRESS:PORT, tcp:ADDRESS:PORT or ssl:ADDRESS:PORT");
+            else ssl |= listen.Tls;
         }
         if (!Runtime.Transport.Transports.IsKnown(Transport))
         {
             errors.Add($"Controller:Transport: '{Transport}' is not one of {string.Join(", ", Runtime.Transport.Transports.Names)}");
         }
+        // The files are read whenever a TLS setting is given, so a wrong path is found before a switch needs it.
+        if (ssl || Tls.Configured) Tls.Load(errors);
         if (MaxMessageLength is < 64 or > 65535) errors.Add($"Controller:MaxMessageLength: {MaxMessageLength} is outside 64..65535");
         if (HandshakeTimeout <= TimeSpan.Zero) errors.Add($"Controller:HandshakeTimeout: {HandshakeTimeout} must be positive");
         if (EchoInterval < TimeSpan.FromMilliseconds(50)) errors.Add($"Controller:EchoInterval: {EchoInterval} is below 50 ms");

@@ -56,6 +56,10 @@ public sealed class SwitchServer : IAsyncDisposable
     /// <summary>The IP endpoints actually bound (port 0 in the settings becomes the chosen port).</summary>
     public IReadOnlyList<IPEndPoint> LocalEndpoints => _listeners.Select(l => l.LocalEndpoint).OfType<IPEndPoint>().ToList();
 
+    /// <summary><see cref="LocalEndpoints"/> with whether each one is an <c>ssl:</c> listener.</summary>
+    public IReadOnlyList<ListenEndpoint> LocalListeners =>
+        _listeners.Where(l => l.LocalEndpoint is IPEndPoint).Select(l => new ListenEndpoint((IPEndPoint)l.LocalEndpoint, l.TlsCaCertificate is not null)).ToList();
+
     /// <summary>Switches that finished the handshake, by datapath id.</summary>
     public IReadOnlyDictionary<ulong, SwitchSession> Sessions => Switches.Sessions;
 
@@ -72,7 +76,8 @@ public sealed class SwitchServer : IAsyncDisposable
         await WarmUpAsync(ct).ConfigureAwait(false);
         foreach (var l in _listeners)
         {
-            _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", l.LocalEndpoint);
+            if (l.TlsCaCertificate is not { } ca) _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", l.LocalEndpoint);
+            else _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint} (ssl: switch certificates must be issued by {CaCertificate})", l.LocalEndpoint, ca);
             _acceptLoops.Add(AcceptLoopAsync(l));
         }
         _acceptLoops.Add(ReconcileOnChangeLoopAsync());
@@ -117,10 +122,31 @@ public sealed class SwitchServer : IAsyncDisposable
                 _log.LogWarning("Connection from {Remote} closed before the handshake finished: sending OFPT_HELLO failed: {Error}", e.Remote, e.Message);
                 continue;
             }
+            catch (PeerRefusedException e)
+            {
+                LogClosedBeforeHandshake(e.Remote, e.Message);
+                continue;
+            }
+            if (accepted.Tls is { } tls)
+            {
+                _log.LogDebug("TLS from {Remote}: {Protocol}, {Cipher}, switch certificate '{Subject}', handshake {Milliseconds} ms", accepted.Connection.Peer, tls.Protocol,
+                    tls.Cipher, tls.SwitchSubject, tls.HandshakeMilliseconds);
+            }
             var task = RunConnectionAsync(accepted.Connection, accepted.Hello);
             _running.TryAdd(task, 0);
             _ = task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
         }
+    }
+
+    /// <summary>
+    /// A peer the transport refused before its session (an <c>ssl:</c> listener's failed TLS handshake), logged like any
+    /// connection that ends before the handshake finished, with why (the certificate's subject when it sent one).
+    /// </summary>
+    private void LogClosedBeforeHandshake(EndPoint? remote, string reason)
+    {
+        var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
+        using var remoteScope = sessionLog.BeginScope(new LogScope("Remote", remote?.ToString() ?? "?"));
+        sessionLog.LogWarning("Connection from {Remote} closed before the handshake finished: {Reason}", remote, reason);
     }
 
     private async Task RunConnectionAsync(IOpenFlowConnection conn, HelloMessage hello)

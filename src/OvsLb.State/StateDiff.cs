@@ -5,7 +5,9 @@ namespace OvsLb.State;
 /// <summary>
 /// The difference between a desired and an installed state, in the order it must be applied so that
 /// no flow ever points at a missing group: groups added and modified first, then stale flows deleted,
-/// then new or changed flows added, and stale groups deleted last.
+/// then new or changed flows added, and stale groups deleted last. Meters (which OVS does not take in
+/// a bundle) are added and modified before all that (<see cref="MeterMessagesBefore"/>) and deleted after
+/// it (<see cref="MeterMessagesAfter"/>), so no flow ever points at a missing meter either.
 /// </summary>
 public sealed record StateDiff(
     IReadOnlyList<GroupEntry> GroupAdds,
@@ -14,9 +16,16 @@ public sealed record StateDiff(
     IReadOnlyList<FlowEntry> FlowAdds,
     IReadOnlyList<GroupEntry> GroupDeletes)
 {
-    public bool IsEmpty => GroupAdds.Count == 0 && GroupMods.Count == 0 && FlowDeletes.Count == 0 && FlowAdds.Count == 0 && GroupDeletes.Count == 0;
+    public IReadOnlyList<MeterEntry> MeterAdds { get; init; } = [];
+    public IReadOnlyList<MeterEntry> MeterMods { get; init; } = [];
+    public IReadOnlyList<MeterEntry> MeterDeletes { get; init; } = [];
 
-    public int MessageCount => GroupAdds.Count + GroupMods.Count + FlowDeletes.Count + FlowAdds.Count + GroupDeletes.Count;
+    public bool IsEmpty => GroupAdds.Count == 0 && GroupMods.Count == 0 && FlowDeletes.Count == 0 && FlowAdds.Count == 0 && GroupDeletes.Count == 0 && MeterCount == 0;
+
+    /// <summary>Meter mods in this diff.</summary>
+    public int MeterCount => MeterAdds.Count + MeterMods.Count + MeterDeletes.Count;
+
+    public int MessageCount => GroupAdds.Count + GroupMods.Count + FlowDeletes.Count + FlowAdds.Count + GroupDeletes.Count + MeterCount;
 
     /// <summary>
     /// Computes the diff. Flows are matched by <see cref="FlowKey"/> (table, priority, canonical match)
@@ -52,7 +61,20 @@ public sealed record StateDiff(
         // In a fixed order (by key, then cookie), so the same diff is always sent the same way.
         flowDeletes.Sort(KeyOrder);
         flowAdds.Sort(KeyOrder);
-        return new StateDiff(groupAdds, groupMods, flowDeletes, flowAdds, groupDeletes);
+        var meterAdds = new List<MeterEntry>();
+        var meterMods = new List<MeterEntry>();
+        foreach (var (id, m) in desired.Meters.OrderBy(p => p.Key))
+        {
+            if (!installed.Meters.TryGetValue(id, out var have)) meterAdds.Add(m);
+            else if (!m.SameContent(have)) meterMods.Add(m);
+        }
+        var meterDeletes = installed.Meters.Values
+            .Where(m => !desired.Meters.ContainsKey(m.MeterId) && own.OwnsMeter(m.MeterId))
+            .OrderBy(m => m.MeterId).ToList();
+        return new StateDiff(groupAdds, groupMods, flowDeletes, flowAdds, groupDeletes)
+        {
+            MeterAdds = meterAdds, MeterMods = meterMods, MeterDeletes = meterDeletes,
+        };
     }
 
     private static int KeyOrder(FlowEntry a, FlowEntry b)
@@ -64,7 +86,13 @@ public sealed record StateDiff(
         return c != 0 ? c : a.Cookie.CompareTo(b.Cookie);
     }
 
-    /// <summary>The FLOW_MOD / GROUP_MOD messages that apply this diff, in the safe order.</summary>
+    /// <summary>METER_MODs to send (and see acknowledged) before the bundle: meters added or changed.</summary>
+    public IEnumerable<OfpMessage> MeterMessagesBefore() => MeterAdds.Select(m => (OfpMessage)m.ToAdd()).Concat(MeterMods.Select(m => m.ToModify()));
+
+    /// <summary>METER_MODs to send after the bundle committed: meters no flow uses any more.</summary>
+    public IEnumerable<OfpMessage> MeterMessagesAfter() => MeterDeletes.Select(m => (OfpMessage)m.ToDelete());
+
+    /// <summary>The FLOW_MOD / GROUP_MOD messages that apply this diff (the bundle), in the safe order; meters apart.</summary>
     public IEnumerable<OfpMessage> ToMessages()
     {
         foreach (var g in GroupAdds) yield return g.ToAdd();
@@ -80,9 +108,11 @@ public sealed record StateDiff(
     {
         var flows = installed.Flows.Values.Where(f => !own.OwnsFlow(f) && !desired.Flows.ContainsKey(f.Key)).ToList();
         var groups = installed.Groups.Values.Where(g => !own.OwnsGroup(g.GroupId) && !desired.Groups.ContainsKey(g.GroupId)).ToList();
-        return desired.With(flows, groups);
+        var meters = installed.Meters.Values.Where(m => !own.OwnsMeter(m.MeterId) && !desired.Meters.ContainsKey(m.MeterId)).ToList();
+        return desired.With(flows, groups, meters);
     }
 
     public override string ToString() =>
-        $"+{GroupAdds.Count} groups, ~{GroupMods.Count} groups, -{FlowDeletes.Count} flows, +/~{FlowAdds.Count} flows, -{GroupDeletes.Count} groups";
+        $"+{GroupAdds.Count} groups, ~{GroupMods.Count} groups, -{FlowDeletes.Count} flows, +/~{FlowAdds.Count} flows, -{GroupDeletes.Count} groups"
+        + (MeterCount == 0 ? "" : $", +{MeterAdds.Count} ~{MeterMods.Count} -{MeterDeletes.Count} meters");
 }

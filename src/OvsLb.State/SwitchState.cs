@@ -8,22 +8,26 @@ namespace OvsLb.State;
 /// </summary>
 public sealed class SwitchState
 {
-    public static readonly SwitchState Empty = new(FrozenDictionary<FlowKey, FlowEntry>.Empty, FrozenDictionary<uint, GroupEntry>.Empty);
+    public static readonly SwitchState Empty = new(FrozenDictionary<FlowKey, FlowEntry>.Empty, FrozenDictionary<uint, GroupEntry>.Empty, FrozenDictionary<uint, MeterEntry>.Empty);
 
-    private SwitchState(FrozenDictionary<FlowKey, FlowEntry> flows, FrozenDictionary<uint, GroupEntry> groups)
+    private SwitchState(FrozenDictionary<FlowKey, FlowEntry> flows, FrozenDictionary<uint, GroupEntry> groups, FrozenDictionary<uint, MeterEntry> meters)
     {
         Flows = flows;
         Groups = groups;
+        Meters = meters;
     }
 
     public IReadOnlyDictionary<FlowKey, FlowEntry> Flows { get; }
     public IReadOnlyDictionary<uint, GroupEntry> Groups { get; }
 
+    /// <summary>Meters (rate limiters) by id: flows reference them with the meter instruction.</summary>
+    public IReadOnlyDictionary<uint, MeterEntry> Meters { get; }
+
     /// <summary>
     /// Builds a state; two flows with the same table, priority and match, or two groups with the same
-    /// id, are a bug in whoever built them and are rejected with both named.
+    /// id (or meters), are a bug in whoever built them and are rejected with both named.
     /// </summary>
-    public static SwitchState Create(IEnumerable<FlowEntry> flows, IEnumerable<GroupEntry> groups)
+    public static SwitchState Create(IEnumerable<FlowEntry> flows, IEnumerable<GroupEntry> groups, IEnumerable<MeterEntry>? meters = null)
     {
         var f = new Dictionary<FlowKey, FlowEntry>();
         foreach (var e in flows)
@@ -35,15 +39,24 @@ public sealed class SwitchState
         {
             if (!g.TryAdd(e.GroupId, e)) throw new ArgumentException($"two groups with id {e.GroupId}:\n  {g[e.GroupId]}\n  {e}");
         }
-        return new SwitchState(f.ToFrozenDictionary(), g.ToFrozenDictionary());
+        var m = new Dictionary<uint, MeterEntry>();
+        foreach (var e in meters ?? [])
+        {
+            if (!m.TryAdd(e.MeterId, e)) throw new ArgumentException($"two meters with id {e.MeterId}:\n  {m[e.MeterId]}\n  {e}");
+        }
+        return new SwitchState(f.ToFrozenDictionary(), g.ToFrozenDictionary(), m.Count == 0 ? FrozenDictionary<uint, MeterEntry>.Empty : m.ToFrozenDictionary());
     }
 
-    /// <summary>This state plus <paramref name="flows"/> and <paramref name="groups"/> (rejected as <see cref="Create"/> does when they collide).</summary>
-    public SwitchState With(IReadOnlyCollection<FlowEntry> flows, IReadOnlyCollection<GroupEntry> groups) =>
-        flows.Count == 0 && groups.Count == 0 ? this : Create(Flows.Values.Concat(flows), Groups.Values.Concat(groups));
+    /// <summary>This state plus <paramref name="flows"/>, <paramref name="groups"/> and <paramref name="meters"/> (rejected as <see cref="Create"/> does when they collide).</summary>
+    public SwitchState With(IReadOnlyCollection<FlowEntry> flows, IReadOnlyCollection<GroupEntry> groups, IReadOnlyCollection<MeterEntry>? meters = null) =>
+        flows.Count == 0 && groups.Count == 0 && (meters is null || meters.Count == 0) ? this
+            : Create(Flows.Values.Concat(flows), Groups.Values.Concat(groups), Meters.Values.Concat(meters ?? []));
 
     /// <summary>Flow lines in ovs-ofctl text, sorted: what <c>ovs-ofctl --no-stats dump-flows</c> shows.</summary>
     public IReadOnlyList<string> FlowLines() => Flows.Values.Select(f => f.Text).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Meter lines, sorted: what <c>ovs-ofctl -O OpenFlow13 dump-meters</c> shows, one line each.</summary>
+    public IReadOnlyList<string> MeterLines() => Meters.Values.Select(m => m.Text).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Group lines in ovs-ofctl text, sorted: what <c>ovs-ofctl dump-groups</c> shows.</summary>
     public IReadOnlyList<string> GroupLines() => Groups.Values.Select(g => g.Text).Order(StringComparer.Ordinal).ToList();

@@ -27,7 +27,21 @@ public sealed class DotNettyTransport : ITransport
 
     public string Name => TransportName;
 
-    public ITransportListener Bind(string endpoint, ControllerOptions options) => Listener.Start(Endpoints.Parse(endpoint), options);
+    /// <summary>
+    /// Binds a plain TCP listener (<c>ADDRESS:PORT</c> or <c>tcp:ADDRESS:PORT</c>). An <c>ssl:</c> endpoint is refused with
+    /// <see cref="NotSupportedException"/>: TLS on this transport is future work, and serving plain TCP where the
+    /// configuration asks for mutual TLS would drop the switches' authentication without a word.
+    /// </summary>
+    public ITransportListener Bind(string endpoint, ControllerOptions options)
+    {
+        var listen = Endpoints.ParseListen(endpoint);
+        if (listen.Tls)
+        {
+            throw new NotSupportedException($"Controller:Listen: '{endpoint}': the {TransportName} transport has no TLS yet (future work); " +
+                $"ssl: listeners need the {PipelinesTransport.TransportName} transport");
+        }
+        return Listener.Start(listen.Endpoint, options);
+    }
 
     /// <summary>Nothing to warm up yet: the first switch pays for the pipeline's first use (see README's HELLO timing).</summary>
     public Task WarmUpAsync(CancellationToken ct) => Task.CompletedTask;

@@ -36,6 +36,9 @@ public sealed record ConnsOptions
     /// <summary>Per connect or request/response; a connection that takes longer counts as failed.</summary>
     public TimeSpan OpTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Connection entries put into table 21 before the clock starts (learned cases only; see ConnsPrefill.cs).</summary>
+    public int Prefill { get; init; }
+
     /// <summary>Seconds to wait after the controller converged before the idle figures.</summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(3);
 }
@@ -70,6 +73,9 @@ public sealed record ConnsCaseResult
     public required TimeSpan VswitchdCpuOpen { get; init; }
     public required long PacketIns { get; init; }
     public required int Problems { get; init; }
+
+    /// <summary>What one poll of table 21's entry count cost with all N open (learned cases), or "".</summary>
+    public string PollCost { get; init; } = "";
 
     public double Rate => Opened / OpenTime.TotalSeconds;
     public double RssPerConnection => (Loaded.RssBytes - Idle.RssBytes) / (double)Math.Max(1, Opened);
@@ -107,9 +113,11 @@ public static partial class ConnsBenchmark
             Cases = a.String("cases", "direct,learn,nat").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Rounds = a.Int("rounds", 1),
             OpTimeout = TimeSpan.FromSeconds(a.Int("op-timeout", 30)),
+            Prefill = a.Int("prefill", 0),
         };
         if (o.Connections < 1 || o.Window < 1 || o.PerClient < 1 || o.PerClient > 40_000) throw new ArgumentException("--connections, --window >= 1; --per-process 1..40000");
-        if (o.Cases.Any(c => c is not ("direct" or "learn" or "nat"))) throw new ArgumentException("--cases takes direct, learn and/or nat");
+        if (o.Cases.Any(c => c is not ("direct" or "learn" or "limit" or "cap" or "nat"))) throw new ArgumentException("--cases takes direct, learn, limit, cap and/or nat");
+        if (o.Prefill < 0 || o.Prefill > 1_000_000) throw new ArgumentException("--prefill 0..1000000");
         Console.WriteLine($"host: {ProcessFacts.Describe()}");
         Console.WriteLine($"ovs: {ProcessRunner.Run("ovs-vswitchd", ["--version"]).Stdout.Split('\n')[0]}");
         Console.WriteLine($"file descriptors: {ProcessFacts.EnsureFileLimit(o.PerClient + 1000)} per worker process");
@@ -156,6 +164,7 @@ public static partial class ConnsBenchmark
             $$"""        { "name": "b{{i}}", "ip": "{{BackendIp(i)}}", "mac": "{{BackendMac(i)}}", "port": {{10 + i}}{{(nat ? $", \"targetPort\": {NatTargetPort}" : "")}} }"""));
         return $$"""
             {
+              {{(kind == "cap" ? $"\"options\": {{ \"maxConnections\": {LimitNeverReached} }}," : kind is "learn" or "limit" ? "\"options\": { \"maxConnections\": \"unlimited\" }," : "")}}
               "bridges": [ { "name": "{{Bridge}}", "lbMac": "{{LbMac}}", "uplink": 1 } ],
               "services": [
                 { "name": "web", "vip": "{{Vip}}", "protocol": "tcp", "port": {{ServicePort}}, "mode": "{{(nat ? "nat" : "direct")}}",
@@ -182,6 +191,8 @@ public static partial class ConnsBenchmark
         if (!parsed.IsValid) throw new InvalidOperationException("generated configuration is invalid: " + string.Join("; ", parsed.Errors.Take(5)));
         string description = nat ? "nat, persistence connection (DNAT by conntrack, replies un-NATed on the bridge)"
             : kind == "learn" ? "direct, persistence connection (a learned table-21 entry per connection; backends hold the VIP on lo, arp_ignore=1)"
+            : kind == "limit" ? $"as learn, with OVS's own cap: every learn has limit={LimitNeverReached} and one per-bridge cookie (rewritten by ovs-ofctl)"
+            : kind == "cap" ? $"as learn, with the controller's cap options.maxConnections={LimitNeverReached} (polls table 21's count every second)"
             : "direct, persistence none (stateless select group; backends hold the VIP on lo, arp_ignore=1)";
         log.WriteLine($"case {kind}: {description}; {n} connections from {clientProcs} client processes (one source address each)");
 
@@ -239,6 +250,7 @@ public static partial class ConnsBenchmark
             lb.Start();
             ctl.WaitReady(DatapathId, TimeSpan.FromSeconds(60));
             stop.ThrowIfCancellationRequested();
+            if (kind is "learn" or "limit" or "cap") PrepareLearned(topo.Ovs, kind, o, log);
 
             // Worker processes inside the namespaces: servers (SO_REUSEPORT, several per backend when N/4 needs
             // more descriptors than one process may hold), then clients, each creating and binding its sockets.
@@ -304,13 +316,15 @@ public static partial class ConnsBenchmark
                 accepted[servers[s].Backend] = accepted.GetValueOrDefault(servers[s].Backend) + Int(m.Groups[1]);
             }
             log.WriteLine($"  accepted by the servers: {string.Join(", ", accepted.Select(p => $"{p.Key} {p.Value}"))}");
+            string pollCost = kind is "learn" or "limit" or "cap" ? AggregateCost(topo.Ovs, vswitchd) : "";
+            if (pollCost.Length > 0) log.WriteLine($"  {pollCost}");
             return new ConnsCaseResult
             {
                 Case = kind, Description = description, Connections = n, ClientIps = clientProcs, Idle = idle, AfterOpen = afterOpen, Loaded = loaded, ConntrackDumpLines = dumpLines,
                 OpenTime = open, Opened = opened, OpenFailures = openFailures, FirstOpenError = firstError, ConnectMs = pct,
                 VerifyTime = verify, Verified = verified, VerifyFailures = verifyFailures,
                 PerBackend = perBackend, Accepted = accepted,
-                VswitchdCpuOpen = cpuOpen, PacketIns = ctl.PacketIns.Count, Problems = problems.Count,
+                VswitchdCpuOpen = cpuOpen, PacketIns = ctl.PacketIns.Count, Problems = problems.Count, PollCost = pollCost,
             };
         }
         finally
@@ -416,6 +430,17 @@ public static partial class ConnsBenchmark
                 w.WriteLine($"ratio {n.Case.Split(' ')[0]} / direct{suffix}: setup rate {F(n.Rate / d.Rate, "0.00")}; ovs-vswitchd CPU per connection while opening {F(n.VswitchdCpuOpen / Math.Max(1, n.Opened) / (d.VswitchdCpuOpen / Math.Max(1, d.Opened)), "0.00")}");
             }
         }
+        for (int round = 1; round <= o.Rounds; round++)
+        {
+            string suffix = o.Rounds > 1 ? $" #{round}" : "";
+            var l = results.FirstOrDefault(r => r.Case == "learn" + suffix);
+            if (l is null) continue;
+            foreach (var n in new[] { "limit", "cap" }.Select(c => results.FirstOrDefault(r => r.Case == c + suffix)).OfType<ConnsCaseResult>())
+            {
+                w.WriteLine($"ratio {n.Case.Split(' ')[0]} / learn{suffix} (prefill {o.Prefill}): setup rate {F(n.Rate / l.Rate, "0.00")}; ovs-vswitchd CPU per connection while opening {F(n.VswitchdCpuOpen / Math.Max(1, n.Opened) / (l.VswitchdCpuOpen / Math.Max(1, l.Opened)), "0.00")}");
+            }
+        }
+        foreach (var r in results.Where(r => r.PollCost.Length > 0)) w.WriteLine($"  {r.Case}: {r.PollCost}");
         foreach (var r in results.Where(r => r.FirstOpenError.Length > 0)) w.WriteLine($"  {r.Case}: first failure: {r.FirstOpenError}");
     }
 }

@@ -48,6 +48,34 @@ public class RunCommandTests
     }
 
     [Test]
+    public void Runs_an_ssl_listener_set_on_the_command_line_and_serves_a_bridge_over_tls()
+    {
+        // README's commands: ovs-pki init, req+sign for the controller and a switch, the Controller:Tls settings, set-ssl, set-controller ssl:.
+        using var pki = OvsPki.Init();
+        var ctl = pki.Issue("ctl", "controller");
+        var sw = pki.Issue("sw1", "switch");
+        using var ovs = OvsSandbox.Start();
+        ovs.AddBridge("brtls", 0xd7);
+        using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Status:Enabled=false",
+            "--Controller:Listen:0=ssl:127.0.0.1:0", $"--Controller:Tls:PrivateKey={ctl.PrivateKey}", $"--Controller:Tls:Certificate={ctl.Certificate}",
+            $"--Controller:Tls:CaCertificate={pki.SwitchCa}"]);
+        int port = run.OpenFlowPort();
+        ovs.SetSsl(sw.PrivateKey, sw.Certificate, pki.ControllerCa);
+        ovs.SetController("brtls", $"ssl:127.0.0.1:{port}");
+        Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains("DatapathId=00000000000000d7") && l.Contains("Reconciled")), TimeSpan.FromSeconds(20)),
+            Is.True, run.Tail());
+        // OVS writes its connection status to the database a few seconds later.
+        Assert.That(ProcessRunner.WaitUntil(() => ovs.ControllerConnected("brtls"), TimeSpan.FromSeconds(20)), Is.True, "OVS does not report the ssl: controller connected");
+        Assert.That(run.Stop(TimeSpan.FromSeconds(15)), Is.Zero, run.Tail());
+
+        // An ssl: listener without its settings stops the controller, naming them.
+        var r = OvslbRun.RunToExit("--Controller:Listen:0=ssl:127.0.0.1:0", "--Status:Enabled=false");
+        Assert.That(r.ExitCode, Is.EqualTo(64), r.Stderr);
+        Assert.That(r.Stderr, Does.Not.Contain("internal error"));
+        Assert.That(r.Stderr, Does.Contain("Controller:Tls:PrivateKey: not set (an ssl: listener needs Controller:Tls:PrivateKey, Controller:Tls:Certificate and Controller:Tls:CaCertificate)"));
+    }
+
+    [Test]
     public void Bad_settings_stop_the_controller_with_a_message_naming_them()
     {
         var r = OvslbRun.RunToExit("--Controller:Listen:0=not-an-endpoint", "--Controller:EchoInterval=00:00:00.001");

@@ -23,6 +23,26 @@ public partial class StatusEndpointTests
         samples.Count(s => s.Name == name && labels.All(l => s[l.Label] == l.Value));
 
     [Test]
+    public void Each_bridge_shows_its_pinned_connections_and_cap_state()
+    {
+        // The scenario's services learn connections (persistence "connection", the default): each bridge is counted
+        // every options.connectionCapInterval (1 s); no traffic here, so 0 entries and no cap reached.
+        IReadOnlyList<Sample> m = [];
+        bool both = ProcessRunner.WaitUntil(() =>
+        {
+            m = Scrape();
+            return new[] { "br-host1", "br-host2" }.All(b => Count(m, "ovslb_lb_connections_pinned", ("bridge", b)) == 1);
+        }, TimeSpan.FromSeconds(15));
+        Assert.That(both, Is.True, "both bridges counted");
+        foreach (var b in new[] { "br-host1", "br-host2" })
+        {
+            Assert.That(Value(m, "ovslb_lb_connections_pinned", ("bridge", b)), Is.EqualTo(_ovs.DumpFlows(b).Count(f => f.StartsWith("cookie=0x4c42ff", StringComparison.Ordinal) && f.Contains(" table=21,", StringComparison.Ordinal))), b);
+            Assert.That(Count(m, "ovslb_lb_connections_cap_reached", ("bridge", b)), Is.EqualTo(1), b);
+            Assert.That(Value(m, "ovslb_lb_connections_cap_reached", ("bridge", b)), Is.Zero, b);
+        }
+    }
+
+    [Test]
     public void Metrics_are_valid_exposition_text_and_agree_with_status_and_ovs()
     {
         var status = WaitSteady();

@@ -61,6 +61,28 @@ public class ValidateCommandTests
     }
 
     [Test]
+    public void The_tls_files_of_an_ssl_listener_are_read_and_each_problem_placed_at_its_setting()
+    {
+        const string text = """
+            { "Controller": { "Listen": [ "ssl:0.0.0.0:6653" ],
+                              "Tls": { "PrivateKey": "/nonexistent/ctl-privkey.pem",
+                                       "Certificate": "/nonexistent/ctl-cert.pem",
+                                       "CaCertificate": "/nonexistent/cacert.pem" } },
+              "LoadBalancer": { "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe" } ], "services": [] } }
+            """;
+        using var f = new Ovslb.TempFile(text);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
+        Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
+        {
+            $"{f.Path}:{At(text, "\"/nonexistent/ctl-cert.pem")}: Controller:Tls:Certificate: cannot read '/nonexistent/ctl-cert.pem': Could not find a part of the path '/nonexistent/ctl-cert.pem'.",
+            $"{f.Path}:{At(text, "\"/nonexistent/cacert.pem")}: Controller:Tls:CaCertificate: cannot read '/nonexistent/cacert.pem': Could not find a part of the path '/nonexistent/cacert.pem'.",
+            $"{f.Path}:{At(text, "\"/nonexistent/ctl-privkey.pem")}: Controller:Tls:PrivateKey: cannot read '/nonexistent/ctl-privkey.pem': Could not find a part of the path '/nonexistent/ctl-privkey.pem'.",
+            $"{f.Path}: 3 errors",
+        }));
+    }
+
+    [Test]
     public void The_controller_section_is_checked_too()
     {
         const string text = """
@@ -72,7 +94,7 @@ public class ValidateCommandTests
         Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
         Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
         {
-            $"{f.Path}:{At(text, "[ \"nowhere\"")}: Controller:Listen: 'nowhere' is not ADDRESS:PORT",
+            $"{f.Path}:{At(text, "[ \"nowhere\"")}: Controller:Listen: 'nowhere' is not ADDRESS:PORT, tcp:ADDRESS:PORT or ssl:ADDRESS:PORT",
             $"{f.Path}:{At(text, "\"carrier-pigeon\"")}: Controller:Transport: 'carrier-pigeon' is not one of pipelines",
             $"{f.Path}:{At(text, "0 }")}: Controller:CookieSignature: 0 would make every cookie-less flow ours",
             $"{f.Path}: 3 errors",
@@ -129,7 +151,7 @@ public class ValidateCommandTests
     public void What_the_stateful_keys_do_not_offer_is_an_error_at_its_position()
     {
         // persistence "none" in a NAT mode, targetPort outside the NAT modes, targetPort on an all-ports
-        // service, onEmpty "reject": README's configuration table lists each. Persistence "connection" and
+        // service: README's configuration table lists each (onEmpty "reject" is valid, in every mode). Persistence "connection" and
         // affinity in a stateless mode are valid (services b and c): they bring no error of their own.
         const string text = """
             {
@@ -153,10 +175,43 @@ public class ValidateCommandTests
         {
             $"{f.Path}:{At(text, "\"none\"")}: services[0].persistence: nat mode always keeps a connection on its backend (its conntrack entry holds the translation): remove 'persistence' or use \"connection\"",
             $"{f.Path}:{At(text, "8080")}: services[1].backends[0].targetPort: 'targetPort' needs a NAT mode (nat or fullnat): direct mode does not rewrite ports",
-            $"{f.Path}:{At(text, "\"reject\"")}: services[3].onEmpty: onEmpty \"reject\" is not available yet: OVS cannot make a TCP reset or an ICMP unreachable with OpenFlow actions (tcp_flags is not writable), so it needs the controller; use \"drop\" (the default)",
             $"{f.Path}:{At(text, "8443")}: services[3].backends[0].targetPort: 'targetPort' needs a service port: a service balancing all ports keeps each connection's port",
-            $"{f.Path}: 4 errors",
+            $"{f.Path}: 3 errors",
         }), r.Out);
+    }
+
+    [Test]
+    public void A_reject_rate_out_of_range_is_an_error_at_its_position_and_reject_is_valid_in_every_mode()
+    {
+        foreach (var (value, ok) in new[] { ("0", false), ("100001", false), ("1", true), ("100000", true) })
+        {
+            string text = $$"""
+                {
+                  "options": { "rejectRate": {{value}} },
+                  "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe", "gateways": [ "10.0.0.254" ], "snatIp": "10.0.0.250" } ],
+                  "services": [
+                    { "name": "a", "vip": "10.0.0.1", "port": 80, "mode": "direct", "onEmpty": "reject", "backends": [ { "mac": "02:00:00:00:00:11" } ] },
+                    { "name": "b", "vip": "10.0.0.2", "port": 80, "mode": "translate", "onEmpty": "reject", "backends": [ { "ip": "10.1.0.11" } ] },
+                    { "name": "c", "vip": "10.0.0.3", "port": 80, "mode": "nat", "onEmpty": "reject", "backends": [ { "ip": "10.0.0.13" } ] },
+                    { "name": "d", "vip": "10.0.0.4", "port": 80, "mode": "fullnat", "onEmpty": "reject", "backends": [ { "ip": "10.0.0.14" } ] },
+                    { "name": "e", "vip": "10.0.0.5", "port": "all", "mode": "portgroup", "onEmpty": "reject", "backends": [ { "mac": "02:00:00:00:00:15", "port": 5 } ] }
+                  ]
+                }
+                """;
+            using var f = new Ovslb.TempFile(text);
+            var r = Ovslb.Run("validate", f.Path);
+            if (ok)
+            {
+                Assert.That(r.Code, Is.EqualTo(0), r.Out);
+                continue;
+            }
+            Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError), value);
+            Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
+            {
+                $"{f.Path}:{At(text, value + " }")}: options.rejectRate: '{value}' is out of range: the reject rate (packets per second a bridge sends to the controller to be refused) must be between 1 and 100000",
+                $"{f.Path}: 1 error",
+            }), r.Out);
+        }
     }
 
     [Test]

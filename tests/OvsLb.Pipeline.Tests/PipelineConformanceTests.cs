@@ -110,10 +110,27 @@ public sealed class PipelineConformanceTests
     {
         var v = ViolationsAfter(st =>
         {
-            var f = First(st, LbPipeline.Service);
+            var f = First(st, LbPipeline.Classify);
             return Replace(st, f, f with { Instructions = Apply(new OutputAction(OfctlFormat.Ports.Controller)) });
         });
-        Assert.That(v, Has.Some.Contains("ends in output:CONTROLLER, which service does not declare as an exit"));
+        Assert.That(v, Has.Some.Contains("ends in output:CONTROLLER, which classify does not declare as an exit"));
+    }
+
+    [Test]
+    public void A_meter_outside_a_metering_table_or_missing_from_the_state_is_caught()
+    {
+        var elsewhere = ViolationsAfter(st =>
+        {
+            var f = First(st, LbPipeline.Classify);
+            return Replace(st, f, f with { Instructions = new([new OvsLb.OpenFlow.Instructions.MeterInstruction(1), .. f.Instructions]) });
+        });
+        Assert.That(elsewhere, Has.Some.Contains("meter:1, but classify does not declare meters"));
+        var missing = ViolationsAfter(st =>
+        {
+            var f = First(st, LbPipeline.Service);
+            return Replace(st, f, f with { Instructions = new([new OvsLb.OpenFlow.Instructions.MeterInstruction(1), .. f.Instructions]) });
+        });
+        Assert.That(missing, Has.Some.Contains("meter:1 is not in the state"));
     }
 
     [Test]

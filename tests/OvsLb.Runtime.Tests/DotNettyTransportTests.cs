@@ -71,4 +71,12 @@ public class DotNettyTransportTests
         }
         Assert.That(c.Controller.Sessions, Is.Empty);
     }
+
+    [Test]
+    public void An_ssl_endpoint_is_refused_not_served_as_plain_tcp()
+    {
+        var transport = new DotNettyTransport();
+        var e = Assert.Throws<NotSupportedException>(() => transport.Bind("ssl:127.0.0.1:0", new ControllerOptions()));
+        Assert.That(e!.Message, Is.EqualTo("Controller:Listen: 'ssl:127.0.0.1:0': the dotnetty transport has no TLS yet (future work); ssl: listeners need the pipelines transport"));
+    }
 }

@@ -114,6 +114,9 @@ public sealed partial class FakeSwitch
             case EmptyMultipartRequest { Kind: MultipartType.GroupDesc }:
                 SendParts(m.Xid, Groups, e => e.WireLength, (parts, flags) => new GroupDescReply { Xid = m.Xid, Flags = flags, Entries = parts });
                 break;
+            case MeterConfigRequest:
+                Send(new MeterConfigReply { Xid = m.Xid }); // a switch with a meter table and no meters
+                break;
             case FlowStatsRequest f:
                 var flows = Flows.Where(e => (f.TableId == FlowMod.AllTables || e.TableId == f.TableId)
                     && (e.Cookie & f.CookieMask) == (f.Cookie & f.CookieMask) && FakeFlowTable.Covers(f.Match, e.Match)).ToList();

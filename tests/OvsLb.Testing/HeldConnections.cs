@@ -91,8 +91,12 @@ public sealed class HeldConnections : IDisposable
             ?? throw new InvalidOperationException($"lbhold.py: bad line {line}");
     }
 
+    private int _disposed;
+
+    /// <summary>Closes every connection and ends lbhold.py; a second call does nothing (a test may close a group early).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try
         {
             if (!_process.HasExited)

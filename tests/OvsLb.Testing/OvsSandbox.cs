@@ -145,6 +145,13 @@ public sealed class OvsSandbox : IDisposable
     public void SetController(string bridge, string target, int inactivityProbeMs = 5000) =>
         Vsctl("set-controller", bridge, target, "--", "set", "controller", bridge, "max_backoff=1000", $"inactivity_probe={inactivityProbeMs}");
 
+    /// <summary>
+    /// <c>ovs-vsctl set-ssl KEY CERT CACERT</c>: the key and certificate ovs-vswitchd presents on every <c>ssl:</c> connection,
+    /// and the CA certificate it checks the controller's against (one setting for the whole daemon, all bridges).
+    /// </summary>
+    public void SetSsl(string privateKey, string certificate, string caCertificate) =>
+        Vsctl("set-ssl", privateKey, certificate, caCertificate);
+
     /// <summary>Whether ovs-vswitchd reports the bridge's controller connection as up.</summary>
     public bool ControllerConnected(string bridge) =>
         ProcessRunner.Run("ovs-vsctl", [$"--db=unix:{DbSocket}", "--timeout=5", "get", "controller", bridge, "is_connected"], Env).Stdout.Trim() == "true";

@@ -12,11 +12,12 @@ public sealed record CommandResult(string Command, int ExitCode, string Stdout, 
 /// <summary>Runs external tools (ovs-vsctl, ovs-ofctl, ip, ...) with a hard timeout.</summary>
 public static class ProcessRunner
 {
-    public static CommandResult Run(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null, string? stdin = null)
+    public static CommandResult Run(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null, string? stdin = null,
+        string? workingDirectory = null)
     {
         var argv = args.ToList();
         string command = $"{file} {string.Join(' ', argv)}";
-        using var p = Start(file, argv, env, redirectStdin: stdin is not null);
+        using var p = Start(file, argv, env, redirectStdin: stdin is not null, workingDirectory);
         if (stdin is not null)
         {
             p.StandardInput.Write(stdin);
@@ -38,10 +39,11 @@ public static class ProcessRunner
     /// Starts <paramref name="file"/> with <paramref name="args"/> (and extra environment variables),
     /// stdout and stderr redirected: the one place the test helpers spawn processes.
     /// </summary>
-    internal static Process Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, bool redirectStdin = false)
+    internal static Process Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, bool redirectStdin = false, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(file)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = redirectStdin,

@@ -57,15 +57,19 @@ public static class DiffCommand
         foreach (var g in diff.GroupMods) lines.Add((installed.Groups[g.GroupId].Text, "-" + installed.Groups[g.GroupId].Text));
         foreach (var g in diff.GroupMods.Concat(diff.GroupAdds)) lines.Add((g.Text, "+" + g.Text));
         foreach (var g in diff.GroupDeletes) lines.Add((g.Text, "-" + g.Text));
+        foreach (var m in diff.MeterMods) lines.Add((installed.Meters[m.MeterId].Text, "-" + installed.Meters[m.MeterId].Text));
+        foreach (var m in diff.MeterMods.Concat(diff.MeterAdds)) lines.Add((m.Text, "+" + m.Text));
+        foreach (var m in diff.MeterDeletes) lines.Add((m.Text, "-" + m.Text));
         // Flows before groups; within each, in text order so the same flow's - and + sit together.
-        foreach (var (_, line) in lines.OrderBy(l => l.Line.AsSpan(1).StartsWith("group_id=", StringComparison.Ordinal) ? 1 : 0)
+        foreach (var (_, line) in lines.OrderBy(l => l.Line.AsSpan(1).StartsWith("group_id=", StringComparison.Ordinal) ? 1 : l.Line.AsSpan(1).StartsWith("meter=", StringComparison.Ordinal) ? 2 : 0)
                  .ThenBy(l => l.Sort, StringComparer.Ordinal).ThenBy(l => l.Line[0] == '-' ? 0 : 1))
         {
         sb.Append(line).Append('\n');
         }
         if (diff.IsEmpty) sb.Append("# no difference: the switch holds exactly the desired flows and groups\n");
         else sb.Append("# ").Append(diff.FlowDeletes.Count).Append(" flows to delete, ").Append(diff.FlowAdds.Count).Append(" to add or change, ")
-             .Append(diff.GroupAdds.Count + diff.GroupMods.Count).Append(" groups to add or change, ").Append(diff.GroupDeletes.Count).Append(" to delete\n");
+             .Append(diff.GroupAdds.Count + diff.GroupMods.Count).Append(" groups to add or change, ").Append(diff.GroupDeletes.Count).Append(" to delete")
+             .Append(diff.MeterCount == 0 ? "" : $", {diff.MeterAdds.Count + diff.MeterMods.Count} meters to add or change, {diff.MeterDeletes.Count} to delete").Append('\n');
 
         var foreign = installed.Flows.Values.Where(f => !own.OwnsFlow(f) && !desired.Flows.ContainsKey(f.Key))
         .OrderBy(f => f.TableId).ThenByDescending(f => f.Priority).ThenBy(f => f.Text, StringComparer.Ordinal).ToList();

@@ -68,6 +68,11 @@ public static class FlowsCommand
             }
             sb.Append(g.Text).Append('\n');
         }
+        if (state.Meters.Count > 0)
+        {
+            sb.Append("\n# meters: the onEmpty \"reject\" flows' rate limit (packets/s to the controller)\n");
+            foreach (var m in state.MeterLines()) sb.Append(m).Append('\n');
+        }
         return sb.ToString();
     }
 }

@@ -27,7 +27,9 @@ public static class RunCommand
                 {
                     await host.StopAsync().ConfigureAwait(false);
                 }
-                catch (Exception stop) when (stop is OperationCanceledException or InvalidOperationException or IOException)
+                // ArgumentNullException: Host.StopAsync of a host whose start failed while building its hosted services
+                // (a bad Controller setting throws from SwitchServer's constructor) has no services to stop, and says so this way.
+                catch (Exception stop) when (stop is OperationCanceledException or InvalidOperationException or IOException or ArgumentNullException)
                 {
                 }
                 host.Dispose();

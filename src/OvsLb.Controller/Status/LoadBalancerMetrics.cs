@@ -15,7 +15,12 @@ namespace OvsLb.Controller.Status;
 /// backends owning buckets on each connected bridge;</item>
 /// <item><c>ovslb.lb.backend.up</c> {service, backend}: 1 unless the active health check holds it down;</item>
 /// <item><c>ovslb.lb.backend.slots</c> {service, backend, bridge}: select-group buckets it owns;</item>
+/// <item><c>ovslb.lb.connections.pinned</c> {bridge}: learned connection entries (persistence in the stateless
+/// modes) as last counted; <c>ovslb.lb.connections.cap_reached</c> {bridge}: 1 while the bridge drops new
+/// connections because the count reached <c>options.maxConnections</c>;</item>
 /// <item><c>ovslb.lb.health.rounds</c>: health-check rounds run (a counter);</item>
+/// <item><c>ovslb.lb.rejects.sent</c> {service, protocol}: onEmpty "reject" answers sent (tcp: resets, udp: ICMP
+/// port unreachables); <c>ovslb.lb.rejects.ignored</c>: reject packet-ins not answered (counters);</item>
 /// <item><c>ovslb.lb.flows.installed</c>, <c>ovslb.lb.groups.installed</c> {datapath_id}: what the
 /// controller believes each switch holds.</item>
 /// </list>
@@ -45,7 +50,14 @@ public sealed class LoadBalancerMetrics : IDisposable
         _meter.CreateObservableGauge("ovslb.lb.backend.slots", () => LivePlans(lb, controller).SelectMany(p => p.Plan.Services.SelectMany(sp =>
                 StatusReport.SlotCounts(sp).Select(c => new Measurement<int>(c.Value, Tag("service", sp.Service.Name), Tag("backend", c.Key), Tag("bridge", p.Plan.Bridge!.Name))))),
             "{bucket}", "Select-group buckets owned by each backend, per bridge");
+        _meter.CreateObservableGauge("ovslb.lb.connections.pinned", () => lb.ConnectionCounts.Values.Select(c => new Measurement<int>(c.Entries, Tag("bridge", c.Bridge))),
+            "{connection}", "Learned connection entries (table 21) per bridge, as last counted");
+        _meter.CreateObservableGauge("ovslb.lb.connections.cap_reached", () => lb.ConnectionCounts.Values.Select(c => new Measurement<int>(c.Capped ? 1 : 0, Tag("bridge", c.Bridge))),
+            "{bridge}", "1 while the bridge drops new connections because its learned entries reached options.maxConnections");
         _meter.CreateObservableCounter("ovslb.lb.health.rounds", () => lb.HealthRounds, "{round}", "Active health-check rounds run (all services)");
+        _meter.CreateObservableCounter("ovslb.lb.rejects.sent", () => lb.Rejects.Sent.Select(p => new Measurement<long>(p.Value, Tag("service", p.Key.Service), Tag("protocol", p.Key.Protocol))),
+            "{packet}", "onEmpty reject answers sent by the controller: TCP resets (tcp) and ICMP port unreachables (udp)");
+        _meter.CreateObservableCounter("ovslb.lb.rejects.ignored", () => lb.Rejects.Ignored, "{packet}", "Reject packet-ins not answered (resets, malformed, unknown service)");
         // Installed is read once per session: the session's thread may set it to null (failed bundle) meanwhile.
         _meter.CreateObservableGauge("ovslb.lb.flows.installed", () => controller.Sessions.Values.Select(s => (s, i: s.Installed)).Where(x => x.i is not null)
             .Select(x => new Measurement<int>(x.i!.Flows.Count, Tag("datapath_id", x.s.DatapathIdText))),

@@ -63,7 +63,7 @@ public static class StatusReport
             Math.Round((DateTimeOffset.UtcNow - info.StartedAt).TotalSeconds, 3),
             Lower(controller.Role),
             controller.GenerationId,
-            controller.LocalEndpoints.Select(e => e.ToString()).ToList(),
+            controller.LocalListeners.Select(l => l.Tls ? l.ToString() : l.Endpoint.ToString()).ToList(), // "ssl:" marks TLS listeners
             info.StatusListen,
             info.ConfigFile is null ? null : Path.GetFullPath(info.ConfigFile));
         return new StatusDocument(controllerStatus, bridges, services, new HealthStatus(lb.HealthRounds, lb.Health.Down().Order(StringComparer.Ordinal).ToList()));

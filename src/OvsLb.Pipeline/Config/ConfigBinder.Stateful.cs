@@ -42,12 +42,43 @@ internal sealed partial class ConfigBinder
             }
         }
         var onEmpty = Enum(svc, "onEmpty", ("drop", OnEmpty.Drop), ("reject", OnEmpty.Reject)) ?? OnEmpty.Drop;
-        if (onEmpty == OnEmpty.Reject)
-        {
-            Error(svc.At("onEmpty"), svc["onEmpty"], "reject", "onEmpty \"reject\" is not available yet: OVS cannot make a TCP reset or an ICMP unreachable with OpenFlow actions (tcp_flags is not writable), so it needs the controller; use \"drop\" (the default)");
-        }
         if (Errors.Count != before) return null;
         return new Stateful(persistence ?? Persistence.Connection, affinity, onEmpty);
+    }
+
+    /// <summary>The largest cap of learned connection entries per bridge: far above the 100,000 measured.</summary>
+    private const int MaxConnectionsLimit = 10_000_000;
+
+    /// <summary>options.maxConnections: 1..10,000,000 learned connection entries per bridge, or "unlimited" (null).</summary>
+    private int? MaxConnections(Obj o, int? fallback)
+    {
+        if (!o.Has("maxConnections")) return fallback;
+        if (o["maxConnections"] is JValue { Type: System.Text.Json.JsonTokenType.String } v)
+        {
+            if (v.Text == "unlimited") return null;
+            Error(o.At("maxConnections"), v, v.Text, $"'{v.Text}' is not a connection count: use an integer 1..{MaxConnectionsLimit} or \"unlimited\"");
+            return fallback;
+        }
+        return (int?)Int(o, "maxConnections", 1, MaxConnectionsLimit, "the cap of learned connection entries per bridge") ?? fallback;
+    }
+
+    /// <summary>
+    /// options.maxConnections counts learned entries only. NAT services keep their connections in conntrack, which OVS 3.1
+    /// lets no controller bound (no OpenFlow message, no OVSDB column: CT_Zone has only a timeout policy), so a cap set
+    /// in a file with NAT services would silently not bound them: an error that names the command for the switch host.
+    /// </summary>
+    private void CheckConnectionCap(Obj root, LoadBalancerOptions options, List<ServiceConfig> services)
+    {
+        // "unlimited" bounds nothing, so it promises nothing about NAT connections either: only a count is an error.
+        if (!options.MaxConnectionsSet || options.MaxConnections is null || root["options"] is not JObject) return;
+        var nat = services.FirstOrDefault(s => s.IsNat);
+        if (nat is null) return;
+        var n = ((JObject)root["options"]!).Properties.FirstOrDefault(p => string.Equals(p.Name, "maxConnections", StringComparison.OrdinalIgnoreCase)).Value;
+        Error(JsonBinder.Join(root.At("options"), "maxConnections"), n, n?.Display ?? "",
+            $"'maxConnections' caps learned connection entries, but service '{nat.Name}' is {ModeName(nat.Mode)}: its connections are conntrack entries, " +
+            $"which the controller cannot bound on OVS 3.1. Remove 'maxConnections' (the default, {LoadBalancerOptions.DefaultMaxConnections}, then caps the other services' learned entries) or set it to \"unlimited\", " +
+            $"and bound conntrack on the switch host: ovs-appctl dpctl/ct-set-limits zone={options.ConntrackZone},limit=N" +
+            (services.Any(s => s.Mode == ServiceMode.FullNat) ? $" zone={options.SnatZone},limit=N" : ""));
     }
 
     /// <summary>A duration option in whole seconds, 1..65535 (OVS keeps flow timeouts in 16-bit seconds).</summary>

@@ -25,6 +25,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
         var bridges = BindBridges(o, out var bridgeNames);
         var services = BindServices(o, bridges, bridgeNames, options, health);
         CheckSnatIps(o, bridges, services);
+        CheckConnectionCap(o, options, services);
         if (services.Count > 0 && bridges.Count == 0 && bridgeNames.Count == 0)
         {
             if (o.Has("bridges")) Error(o.At("bridges"), o["bridges"], "", "at least one bridge is required when services are declared");
@@ -36,7 +37,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
     private LoadBalancerOptions BindOptions(Obj root)
     {
         var d = LoadBalancerOptions.Default;
-        var o = Open(root["options"], root.At("options"), "fakeMacPrefix", "buckets", "stopArpWhenAllDown", "nextHopTimeout", "gatewayProbeInterval", "bridgeGrace", "conntrackZone", "connectionIdleTimeout");
+        var o = Open(root["options"], root.At("options"), "fakeMacPrefix", "buckets", "stopArpWhenAllDown", "nextHopTimeout", "gatewayProbeInterval", "bridgeGrace", "conntrackZone", "connectionIdleTimeout", "rejectRate", "maxConnections", "connectionCapInterval");
         if (o is null) return d;
         ushort prefix = d.FakeMacPrefix;
         var ps = Str(o, "fakeMacPrefix");
@@ -79,6 +80,11 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
         {
             NextHopTimeout = nextHop, GatewayProbeInterval = probe, BridgeGrace = grace, ConntrackZone = zone,
             ConnectionIdleTimeout = WholeSeconds(o, "connectionIdleTimeout", d.ConnectionIdleTimeout),
+            RejectRate = (uint?)Int(o, "rejectRate", LoadBalancerOptions.MinRejectRate, LoadBalancerOptions.MaxRejectRate,
+                "the reject rate (packets per second a bridge sends to the controller to be refused)") ?? d.RejectRate,
+            MaxConnections = MaxConnections(o, d.MaxConnections),
+            MaxConnectionsSet = o.Has("maxConnections"),
+            ConnectionCapInterval = Duration(o, "connectionCapInterval", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)) ?? d.ConnectionCapInterval,
         };
     }
 

@@ -34,7 +34,11 @@ public enum OnEmpty
 {
     /// <summary>Dropped (and the VIP's ARP answer withdrawn, as <c>stopArpWhenAllDown</c> says).</summary>
     Drop,
-    /// <summary>Refused: TCP gets a reset, UDP an ICMP port unreachable.</summary>
+    /// <summary>
+    /// Refused: the bridge sends the client's packets to the controller through a rate-limiting meter, and
+    /// the controller answers TCP with a reset and UDP with an ICMP port unreachable (PACKET_OUT); the VIP's
+    /// ARP answer is kept so a client learns the refusal at once.
+    /// </summary>
     Reject,
 }
 
@@ -170,6 +174,39 @@ public sealed record LoadBalancerOptions(
 
     /// <summary><see cref="ConnectionIdleTimeout"/> in whole seconds, as OVS keeps it (validated: 1..65535).</summary>
     public ushort ConnectionIdleSeconds => (ushort)ConnectionIdleTimeout.TotalSeconds;
+
+    /// <summary>
+    /// onEmpty "reject": how many packets per second each bridge sends to the controller to be refused (an
+    /// OpenFlow meter; its burst is as many again). Packets above it are dropped by the meter.
+    /// </summary>
+    public uint RejectRate { get; init; } = 100;
+
+    /// <summary>Bounds of <see cref="RejectRate"/>.</summary>
+    public const uint MinRejectRate = 1, MaxRejectRate = 100_000;
+
+    /// <summary>
+    /// The most learned connection entries (table 21, persistence in the stateless modes) a bridge may hold; null:
+    /// no cap. At the cap the bridge drops new connections of those services until the count is back under
+    /// <see cref="ConnectionCapLowWater"/>; established connections keep their entries and keep working.
+    /// </summary>
+    public int? MaxConnections { get; init; } = DefaultMaxConnections;
+
+    /// <summary>Whether the file set <see cref="MaxConnections"/> (a NAT service then makes it an error: see ConfigBinder.CheckConnectionCap).</summary>
+    public bool MaxConnectionsSet { get; init; }
+
+    /// <summary>
+    /// Default <see cref="MaxConnections"/>: the largest count measured (tests/OvsLb.Benchmarks, <c>conns</c>: 100,000
+    /// learned entries, ~331 MiB of ovs-vswitchd RSS at ~3.3 KB each). Without a cap, clients opening connections
+    /// (or spoofed SYNs, each learning an entry that lives the idle timeout) grow ovs-vswitchd without bound.
+    /// </summary>
+    public const int DefaultMaxConnections = 100_000;
+
+    /// <summary>How often the controller reads each bridge's count of learned connection entries (table stats).</summary>
+    public TimeSpan ConnectionCapInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The count under which a reached cap clears: 95 % of <see cref="MaxConnections"/>, at least one below it, and at
+    /// least 1 (a cap of 1 clears at 0 entries).</summary>
+    public int? ConnectionCapLowWater => MaxConnections is int m ? Math.Max(1, Math.Min(m - 1, (int)(m * 0.95))) : null;
 
     /// <summary>fullnat's source-NAT zone.</summary>
     public ushort SnatZone => (ushort)(ConntrackZone + 1);

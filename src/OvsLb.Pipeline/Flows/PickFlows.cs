@@ -57,14 +57,16 @@ public static class PickFlows
     /// <summary>
     /// <c>service</c> (persistence or affinity, not NAT): the VIP:port looks up the connection's learned entry, then the
     /// client's affinity entry (only while reg1 is still 0), then <c>pick</c> forwards. Exists while the
-    /// service has a live backend.
+    /// service has a live backend. While the bridge's connection cap is reached (<paramref name="capped"/>) the affinity
+    /// lookup is left out: an affinity entry would name a backend for a new connection, which would then be admitted
+    /// (and learned) past the cap; established connections find their own entry in <c>connections</c> first anyway.
     /// </summary>
-    public static FlowEntry PersistentServiceFlow(CookieLayout c, ServiceConfig s) =>
+    public static FlowEntry PersistentServiceFlow(CookieLayout c, ServiceConfig s, bool capped = false) =>
         FlowParts.Flow(c, Service, s.AllPorts ? Priority.ServiceAllPorts : Priority.ServicePort, FlowFeature.Service, StableId.Of(s.Name),
             FlowParts.VipMatch(s),
             FlowParts.Apply([
                 .. LearnsConnections(s) ? [FlowParts.Resubmit(Connections)] : Array.Empty<OfpAction>(),
-                .. s.AffinityTimeout is null ? Array.Empty<OfpAction>() : [FlowParts.Resubmit(Affinity)],
+                .. s.AffinityTimeout is null || capped ? Array.Empty<OfpAction>() : [FlowParts.Resubmit(Affinity)],
                 FlowParts.Resubmit(Pick)]));
 
     /// <summary>
@@ -76,6 +78,17 @@ public static class PickFlows
         FlowParts.Flow(c, Pick, Priority.PickGroup, FlowFeature.Service, StableId.Of(s.Name),
             FlowParts.VipMatch(s),
             FlowParts.Apply(FlowParts.Group(groupId)));
+
+    /// <summary>
+    /// <c>pick</c>, in place of <see cref="PickGroupFlow"/> while the bridge holds <c>options.maxConnections</c> learned
+    /// connection entries: a packet whose reg1 names no live backend (a new connection; or one whose backend has gone,
+    /// which the new backend would reset anyway) is dropped, so nothing new is learned. Connections with an entry match
+    /// their backend's flow above it and go on as before. Same match and priority as the group flow, so reaching and
+    /// clearing the cap each modify one flow per service.
+    /// </summary>
+    public static FlowEntry CapReachedFlow(CookieLayout c, ServiceConfig s) =>
+        FlowParts.Flow(c, Pick, Priority.PickGroup, FlowFeature.Service, StableId.Of(s.Name),
+            FlowParts.VipMatch(s));
 
     /// <summary>
     /// <c>pick</c>: reg1 = live backend <paramref name="b"/> → (re)learn the connection's entry (persistence, not

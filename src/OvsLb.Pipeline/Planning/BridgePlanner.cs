@@ -24,7 +24,7 @@ public static class BridgePlanner
         var bridge = PipelineBuilder.FindBridge(config, x.Switch.DatapathId, x.Switch.BridgeName);
         var slots = new Dictionary<string, IReadOnlyList<string?>>(x.Slots, StringComparer.Ordinal);
         if (bridge is not null && x.Installed is not null) RecoverSlots(config, x.Settings, x.Installed, slots);
-        var view = new BridgeView(x.Switch.DatapathId, x.Switch.BridgeName, x.Switch.Ports, DownBackends(x, bridge), slots);
+        var view = new BridgeView(x.Switch.DatapathId, x.Switch.BridgeName, x.Switch.Ports, DownBackends(x, bridge), slots) { ConnectionsCapped = x.ConnectionsCapped };
         var plan = PipelineBuilder.Build(config, view, x.Settings, cache);
         var next = new Dictionary<string, IReadOnlyList<string?>>(slots, StringComparer.Ordinal);
         foreach (var sp in plan.Services)

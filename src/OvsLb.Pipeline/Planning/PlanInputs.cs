@@ -36,6 +36,10 @@ public sealed record PlanInputs(
 {
     private static readonly IReadOnlySet<string> None = new HashSet<string>();
 
+    /// <summary>The bridge has reached <c>options.maxConnections</c> learned connection entries (the controller counts
+    /// them; the debugging verbs assume not): new connections of the services that learn them are dropped.</summary>
+    public bool ConnectionsCapped { get; init; }
+
     /// <summary>
     /// The inputs for <paramref name="sw"/> from snapshots of the caller's state: the
     /// <paramref name="connected"/> switches are matched to the configuration's bridges (by datapath id,

@@ -29,4 +29,8 @@ public interface ISwitchHandle
 
     /// <summary>Sends an NXT_CT_FLUSH without waiting (OVS answers only with an error); throws when the connection is closed.</summary>
     void Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush);
+
+    /// <summary>Sends a request and waits for its reply (multipart parts combined); an OFPT_ERROR reply throws
+    /// <see cref="OpenFlowErrorException"/>, no reply within <paramref name="timeout"/> <see cref="TimeoutException"/>.</summary>
+    Task<OvsLb.OpenFlow.Messages.OfpMessage> RequestAsync(OvsLb.OpenFlow.Messages.OfpMessage request, CancellationToken ct = default, TimeSpan? timeout = null);
 }

@@ -29,6 +29,9 @@ public sealed partial class SwitchSession
     public long GroupModsSent { get; private set; }
     public long BundleCommits { get; private set; }
 
+    /// <summary>METER_MOD messages sent by reconciliation since connect (outside bundles: OVS does not bundle them).</summary>
+    public long MeterModsSent { get; private set; }
+
     private BundleErrorSink? BundleErrors { get; set; }
 
     /// <summary>
@@ -38,12 +41,22 @@ public sealed partial class SwitchSession
     /// </summary>
     internal int ReconcileFailures;
 
-    /// <summary>Reads the switch's flows (all tables) and groups.</summary>
+    /// <summary>Reads the switch's flows (all tables), groups and meters (none when the switch has no meter table).</summary>
     public async Task<SwitchState> ReadInstalledAsync(CancellationToken ct = default)
     {
         var flows = await RequestAsync<FlowStatsReply>(new FlowStatsRequest(), ct).ConfigureAwait(false);
         var groups = await RequestAsync<GroupDescReply>(new EmptyMultipartRequest(MultipartType.GroupDesc), ct).ConfigureAwait(false);
-        return SwitchState.Create(flows.Entries.Select(FlowEntry.From), groups.Entries.Select(GroupEntry.From));
+        IEnumerable<MeterEntry> meters = [];
+        try
+        {
+            var m = await RequestAsync<MeterConfigReply>(new MeterConfigRequest(), ct).ConfigureAwait(false);
+            meters = m.Entries.Select(MeterEntry.From);
+        }
+        catch (OpenFlowErrorException e) when (e.Error.ErrorType == 1) // OFPET_BAD_REQUEST: a switch without meters
+        {
+            _log.LogDebug("{Dpid} does not list meters ({Error}): taken as none", DatapathIdText, e.Error.Name);
+        }
+        return SwitchState.Create(flows.Entries.Select(FlowEntry.From), groups.Entries.Select(GroupEntry.From), meters);
     }
 
     /// <summary>
@@ -78,17 +91,28 @@ public sealed partial class SwitchSession
             var diff = StateDiff.Compute(desired, Installed!, Ownership);
             int flowMods = diff.FlowAdds.Count + diff.FlowDeletes.Count;
             int groupMods = diff.GroupAdds.Count + diff.GroupMods.Count + diff.GroupDeletes.Count;
+            MeterModsSent += diff.MeterCount;
             if (!diff.IsEmpty)
             {
                 try
                 {
-                    await ApplyBundleAsync(diff.ToMessages().ToList(), ct).ConfigureAwait(false);
+                    // Meters first (flows of the bundle may use them) and apart: OVS does not take METER_MOD in a bundle.
+                    await ApplyUnbundledAsync(diff.MeterMessagesBefore().ToList(), ct).ConfigureAwait(false);
+                    var bundled = diff.ToMessages().ToList();
+                    if (bundled.Count > 0) await ApplyBundleAsync(bundled, ct).ConfigureAwait(false);
+                    await ApplyUnbundledAsync(diff.MeterMessagesAfter().ToList(), ct).ConfigureAwait(false);
                 }
                 catch (OpenFlowErrorException e) when (IsSecondaryError(e.Error))
                 {
                     // A MASTER request from another controller demoted us and the role status has not
                     // arrived yet (or was lost): the switch refused the bundle, nothing was written.
                     SetRole(ControllerRole.Slave, "switch refused a write: another controller is master");
+                    throw;
+                }
+                catch (BundleFailedException) when (diff.MeterCount > 0)
+                {
+                    // Meter mods are applied outside the bundle: what the switch holds now is read back next time.
+                    Installed = null;
                     throw;
                 }
                 catch (Exception e) when (e is not BundleFailedException)
@@ -112,7 +136,7 @@ public sealed partial class SwitchSession
             _metrics.Reconciled(this, result.Duration); // the same figure as LastReconcile (status endpoint)
             if (diff.IsEmpty && !read) _log.LogDebug("Reconciled in {Ms:0.0} ms: no change", sw.Elapsed.TotalMilliseconds);
             else _log.LogInformation("Reconciled in {Ms:0.0} ms{ReadBack}: {Diff}", sw.Elapsed.TotalMilliseconds,
-                read ? $" (read back {Installed!.Flows.Count} flows, {Installed.Groups.Count} groups)" : "", diff.IsEmpty ? "no change" : diff.ToString());
+                read ? $" (read back {Installed!.Flows.Count} flows, {Installed.Groups.Count} groups, {Installed.Meters.Count} meters)" : "", diff.IsEmpty ? "no change" : diff.ToString());
             return result;
         }
         finally
@@ -120,6 +144,37 @@ public sealed partial class SwitchSession
             // A failed reconciliation (bundle refused, timeout) must not leave the session "Reconciling".
             if (State == SessionState.Reconciling) State = Role == ControllerRole.Slave ? SessionState.Standby : SessionState.Ready;
             _reconcileLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Messages a bundle cannot carry (meter mods), sent one by one and followed by a barrier; an error
+    /// answering any of them fails the reconcile as a refused bundle does (what went before it stays applied,
+    /// and the next reconcile reads the switch back).
+    /// </summary>
+    private async Task ApplyUnbundledAsync(IReadOnlyList<OfpMessage> messages, CancellationToken ct)
+    {
+        if (messages.Count == 0) return;
+        var sink = new BundleErrorSink();
+        BundleErrors = sink;
+        try
+        {
+            foreach (var m in messages)
+            {
+                var sent = m with { Xid = _pending.NextXid() };
+                sink.Expect(sent);
+                Send(sent);
+            }
+            await BarrierAsync(ct).ConfigureAwait(false);
+            if (!sink.IsEmpty)
+            {
+                Installed = null;
+                throw Fail(sink, "applied (meters)");
+            }
+        }
+        finally
+        {
+            BundleErrors = null;
         }
     }
 

@@ -59,6 +59,18 @@ internal sealed class EarlyHello
     }
 
     /// <summary>
+    /// The same HELLO written to <paramref name="stream"/>: on an <c>ssl:</c> listener, right after the TLS handshake
+    /// (<see cref="TlsAccept"/>), before the connection is built. Throws <see cref="IOException"/> when the peer is gone.
+    /// </summary>
+    public async Task<HelloMessage> SendAsync(Stream stream, CancellationToken ct)
+    {
+        var hello = _hello with { Xid = 1 };
+        await stream.WriteAsync(OfpEncoder.ToArray(hello), ct).ConfigureAwait(false);
+        await stream.FlushAsync(ct).ConfigureAwait(false);
+        return hello;
+    }
+
+    /// <summary>
     /// Accepts one loopback connection of its own on a private listener, as the accept loop does, and greets
     /// it, so that the first switch's accept and <see cref="Send(Socket)"/> run code that is already compiled. Only
     /// speed is at stake: the caller ignores a failure (e.g. a namespace whose loopback is down).

@@ -6,19 +6,23 @@ namespace OvsLb.Runtime.Transport;
 /// <summary>
 /// The "pipelines" transport: TCP listeners whose connections are <see cref="SwitchConnection"/>s
 /// (System.IO.Pipelines over the socket). Our HELLO is written on the accepted socket, synchronously,
-/// before the connection is built (<see cref="EarlyHello"/>).
+/// before the connection is built (<see cref="EarlyHello"/>). An <c>ssl:</c> endpoint gets a <see cref="TlsListener"/>:
+/// mutual TLS with the <c>Controller:Tls</c> credentials, and the HELLO right after the TLS handshake.
 /// </summary>
 public sealed class PipelinesTransport : ITransport
 {
     public const string TransportName = "pipelines";
 
     private readonly EarlyHello _earlyHello = new();
+    private (TlsSettings Settings, TlsAccept Accept)? _tls; // loaded once for all the ssl: listeners of the same settings
 
     public string Name => TransportName;
 
     public ITransportListener Bind(string endpoint, ControllerOptions options)
     {
-        var ep = Endpoints.Parse(endpoint);
+        var listen = Endpoints.ParseListen(endpoint);
+        var ep = listen.Endpoint;
+        var tls = listen.Tls ? TlsFor(options.Tls) : null;
         var s = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -32,7 +36,18 @@ public sealed class PipelinesTransport : ITransport
             s.Dispose();
             throw;
         }
-        return new Listener(s, _earlyHello, options);
+        return tls is null ? new Listener(s, _earlyHello, options) : new TlsListener(s, tls, _earlyHello, options);
+    }
+
+    /// <summary>The TLS side of the <c>ssl:</c> listeners: <paramref name="settings"/>' files, read and checked once.</summary>
+    private TlsAccept TlsFor(TlsSettings settings)
+    {
+        if (_tls is { } known && ReferenceEquals(known.Settings, settings)) return known.Accept;
+        var errors = new List<string>();
+        var credentials = settings.Load(errors) ?? throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
+        var accept = new TlsAccept(credentials);
+        _tls = (settings, accept);
+        return accept;
     }
 
     public Task WarmUpAsync(CancellationToken ct) => _earlyHello.WarmUpAsync(ct);

@@ -50,17 +50,32 @@ public sealed class SwitchConnection : IOpenFlowConnection
     /// is a message already written to it (the HELLO, see <see cref="EarlyHello"/>), counted in <see cref="MessagesOut"/>.
     /// </summary>
     public SwitchConnection(Socket socket, ControllerOptions options, OfpMessage? sentAtAccept = null)
-        : this(new NetworkStream(NoDelay(socket), ownsSocket: true), socket.RemoteEndPoint, options, sentAtAccept)
+        : this(PrepareSocket(socket), socket, socket.RemoteEndPoint, options, sentAtAccept)
     {
-        _socket = socket;
     }
 
     /// <summary>
-    /// Wraps a connected duplex stream (an in-memory pipe, see <see cref="InMemoryTransport"/>); closing the
-    /// connection disposes it. <paramref name="sentAtAccept"/> is a message already written to it.
+    /// Wraps a connected stream that is not a bare socket: an authenticated <see cref="System.Net.Security.SslStream"/>
+    /// of an <c>ssl:</c> listener (see <see cref="TlsAccept"/>), which owns the socket under it, or an in-memory duplex pipe
+    /// (see <see cref="InMemoryTransport"/>); closing the connection disposes it. <paramref name="peer"/> is the remote
+    /// endpoint; <paramref name="sentAtAccept"/> as in the socket constructor.
     /// </summary>
     public SwitchConnection(Stream stream, EndPoint? peer, ControllerOptions options, OfpMessage? sentAtAccept = null)
+        : this(stream, null, peer, options, sentAtAccept)
     {
+    }
+
+    private static NetworkStream PrepareSocket(Socket socket)
+    {
+        // Replies and small requests must not wait for Nagle's timer; a Unix domain socket has no such
+        // option (setting it throws), and nothing to delay.
+        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) socket.NoDelay = true;
+        return new NetworkStream(socket, ownsSocket: true);
+    }
+
+    private SwitchConnection(Stream stream, Socket? socket, EndPoint? peer, ControllerOptions options, OfpMessage? sentAtAccept)
+    {
+        _socket = socket;
         _stream = stream;
         // An idle connection holds one receive segment and the send buffer: 16 KiB + 4 KiB (grown on
         // demand) instead of 64 + 64 KiB halves the controller's memory per switch (scale benchmark)
@@ -77,16 +92,6 @@ public sealed class SwitchConnection : IOpenFlowConnection
         _queueLimit = options.OutboundQueueLimit;
         Peer = peer;
         if (sentAtAccept is not null) MessagesOut = 1;
-    }
-
-    /// <summary>
-    /// Replies and small requests must not wait for Nagle's timer; a Unix domain socket has no such
-    /// option (setting it throws), and nothing to delay.
-    /// </summary>
-    private static Socket NoDelay(Socket socket)
-    {
-        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6) socket.NoDelay = true;
-        return socket;
     }
 
     /// <summary>The peer's address: an <see cref="IPEndPoint"/> for TCP, a path for a Unix domain socket (may be empty).</summary>
