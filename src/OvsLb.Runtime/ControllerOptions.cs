@@ -25,6 +25,12 @@ public sealed class ControllerOptions
     /// <summary>The endpoints actually used.</summary>
     public IReadOnlyList<string> EffectiveListen => Listen.Count == 0 ? [DefaultListen] : Listen;
 
+    /// <summary>
+    /// What carries OpenFlow to the switches: "pipelines" (System.IO.Pipelines over TCP sockets, the
+    /// default). See <see cref="Transport.Transports"/>.
+    /// </summary>
+    public string Transport { get; set; } = Runtime.Transport.Transports.Default;
+
     /// <summary>Key, certificate and CA of the <c>ssl:</c> listeners (section <c>Controller:Tls</c>); required when there is one.</summary>
     public TlsSettings Tls { get; set; } = new();
 
@@ -85,6 +91,10 @@ public sealed class ControllerOptions
         {
             if (!Endpoints.TryParseListen(l, out var listen)) errors.Add($"Controller:Listen: '{l}' is not ADDRESS:PORT, tcp:ADDRESS:PORT or ssl:ADDRESS:PORT");
             else ssl |= listen.Tls;
+        }
+        if (!Runtime.Transport.Transports.IsKnown(Transport))
+        {
+            errors.Add($"Controller:Transport: '{Transport}' is not one of {string.Join(", ", Runtime.Transport.Transports.Names)}");
         }
         // The files are read whenever a TLS setting is given, so a wrong path is found before a switch needs it.
         if (ssl || Tls.Configured) Tls.Load(errors);

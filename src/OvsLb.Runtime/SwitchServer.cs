@@ -23,23 +23,25 @@ public sealed class SwitchServer : IAsyncDisposable
     private readonly ISwitchEvents _events;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
-    private readonly List<(Socket Socket, TlsAccept? Tls)> _listeners = [];
+    private readonly ITransport _transport;
+    private readonly List<ITransportListener> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
-    private readonly EarlyHello _earlyHello = new();
 
     /// <summary>
     /// A controller for <paramref name="desired"/>; <paramref name="switches"/> is the registry of connected
     /// switches it keeps: the one the application reads (e.g. the load balancer's), or null for a private one.
+    /// <paramref name="transport"/> carries the connections; null for the one <see cref="ControllerOptions.Transport"/> names.
     /// </summary>
     public SwitchServer(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null,
-        SwitchDirectory? switches = null)
+        SwitchDirectory? switches = null, ITransport? transport = null)
     {
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
         _options = options;
+        _transport = transport ?? Transports.Create(options.Transport);
         _desired = desired;
         _events = events ?? NoSwitchEvents.Instance;
         _loggers = loggers ?? NullLoggerFactory.Instance;
@@ -51,11 +53,12 @@ public sealed class SwitchServer : IAsyncDisposable
 
     public ControllerMetrics Metrics { get; }
 
-    /// <summary>The endpoints actually bound (port 0 in the settings becomes the chosen port).</summary>
-    public IReadOnlyList<IPEndPoint> LocalEndpoints => _listeners.Select(l => (IPEndPoint)l.Socket.LocalEndPoint!).ToList();
+    /// <summary>The IP endpoints actually bound (port 0 in the settings becomes the chosen port).</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndpoints => _listeners.Select(l => l.LocalEndpoint).OfType<IPEndPoint>().ToList();
 
     /// <summary><see cref="LocalEndpoints"/> with whether each one is an <c>ssl:</c> listener.</summary>
-    public IReadOnlyList<ListenEndpoint> LocalListeners => _listeners.Select(l => new ListenEndpoint((IPEndPoint)l.Socket.LocalEndPoint!, l.Tls is not null)).ToList();
+    public IReadOnlyList<ListenEndpoint> LocalListeners =>
+        _listeners.Where(l => l.LocalEndpoint is IPEndPoint).Select(l => new ListenEndpoint((IPEndPoint)l.LocalEndpoint, l.TlsCaCertificate is not null)).ToList();
 
     /// <summary>Switches that finished the handshake, by datapath id.</summary>
     public IReadOnlyDictionary<ulong, SwitchSession> Sessions => Switches.Sessions;
@@ -69,30 +72,13 @@ public sealed class SwitchServer : IAsyncDisposable
     /// </summary>
     public async Task StartAsync(CancellationToken ct = default)
     {
-        TlsAccept? tls = null;
-        foreach (var text in _options.EffectiveListen)
-        {
-            var listen = Endpoints.ParseListen(text);
-            var ep = listen.Endpoint;
-            if (listen.Tls && tls is null)
-            {
-                var errors = new List<string>();
-                var credentials = _options.Tls.Load(errors) ?? throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
-                tls = new TlsAccept(credentials);
-            }
-            var s = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            if (ep.AddressFamily == AddressFamily.InterNetworkV6) s.DualMode = ep.Address.Equals(IPAddress.IPv6Any);
-            s.Bind(ep);
-            s.Listen(1024);
-            _listeners.Add((s, listen.Tls ? tls : null));
-        }
+        foreach (var text in _options.EffectiveListen) _listeners.Add(_transport.Bind(text, _options));
         await WarmUpAsync(ct).ConfigureAwait(false);
-        foreach (var (l, t) in _listeners)
+        foreach (var l in _listeners)
         {
-            if (t is null) _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", l.LocalEndPoint);
-            else _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint} (ssl: switch certificates must be issued by {CaCertificate})", l.LocalEndPoint, t.CaPath);
-            _acceptLoops.Add(AcceptLoopAsync(l, t));
+            if (l.TlsCaCertificate is not { } ca) _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", l.LocalEndpoint);
+            else _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint} (ssl: switch certificates must be issued by {CaCertificate})", l.LocalEndpoint, ca);
+            _acceptLoops.Add(AcceptLoopAsync(l));
         }
         _acceptLoops.Add(ReconcileOnChangeLoopAsync());
     }
@@ -103,7 +89,7 @@ public sealed class SwitchServer : IAsyncDisposable
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
-            await _earlyHello.WarmUpAsync(timeout.Token).ConfigureAwait(false);
+            await _transport.WarmUpAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
         {
@@ -112,78 +98,50 @@ public sealed class SwitchServer : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listener, TlsAccept? tls)
+    private async Task AcceptLoopAsync(ITransportListener listener)
     {
         while (!_stopping.IsCancellationRequested)
         {
-            Socket socket;
+            AcceptedConnection accepted;
             try
             {
-                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                // The transport writes our HELLO before it builds anything else for the connection (EarlyHello).
+                accepted = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || _stopping.IsCancellationRequested)
             {
                 return;
             }
-            catch (SocketException e)
+            catch (AcceptFailedException e)
             {
                 _log.LogWarning("Accept failed: {Error}", e.Message);
                 continue;
             }
-            Task task;
-            if (tls is not null) task = RunTlsConnectionAsync(socket, tls);
-            else if (Greet(socket) is { } hello) task = RunConnectionAsync(new SwitchConnection(socket, _options, sentAtAccept: hello), hello, socket.RemoteEndPoint);
-            else continue;
+            catch (PeerGoneException e)
+            {
+                _log.LogWarning("Connection from {Remote} closed before the handshake finished: sending OFPT_HELLO failed: {Error}", e.Remote, e.Message);
+                continue;
+            }
+            catch (PeerRefusedException e)
+            {
+                LogClosedBeforeHandshake(e.Remote, e.Message);
+                continue;
+            }
+            if (accepted.Tls is { } tls)
+            {
+                _log.LogDebug("TLS from {Remote}: {Protocol}, {Cipher}, switch certificate '{Subject}', handshake {Milliseconds} ms", accepted.Connection.Peer, tls.Protocol,
+                    tls.Cipher, tls.SwitchSubject, tls.HandshakeMilliseconds);
+            }
+            var task = RunConnectionAsync(accepted.Connection, accepted.Hello);
             _running.TryAdd(task, 0);
             _ = task.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
         }
     }
 
     /// <summary>
-    /// Writes our HELLO on a just-accepted socket before anything slower is built for it (see
-    /// <see cref="EarlyHello"/>); null, with the socket closed, when the peer is already gone.
+    /// A peer the transport refused before its session (an <c>ssl:</c> listener's failed TLS handshake), logged like any
+    /// connection that ends before the handshake finished, with why (the certificate's subject when it sent one).
     /// </summary>
-    private HelloMessage? Greet(Socket socket)
-    {
-        try
-        {
-            return _earlyHello.Send(socket);
-        }
-        catch (SocketException e)
-        {
-            _log.LogWarning("Connection from {Remote} closed before the handshake finished: sending OFPT_HELLO failed: {Error}", socket.RemoteEndPoint, e.Message);
-            socket.Dispose();
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// An <c>ssl:</c> connection: the TLS handshake (bounded by <see cref="ControllerOptions.HandshakeTimeout"/>), our HELLO
-    /// right after it, then the same session as on plain TCP. A refused peer is logged like any connection that ends before
-    /// the handshake finished, with why (the certificate's subject when it sent one).
-    /// </summary>
-    private async Task RunTlsConnectionAsync(Socket socket, TlsAccept tls)
-    {
-        var remote = socket.RemoteEndPoint;
-        TlsAccept.Greeted greeted;
-        try
-        {
-            greeted = await tls.AcceptAsync(socket, _earlyHello, _options.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (TlsRefusedException e)
-        {
-            LogClosedBeforeHandshake(remote, e.Message);
-            return;
-        }
-        _log.LogDebug("TLS from {Remote}: {Protocol}, {Cipher}, switch certificate '{Subject}', handshake {Milliseconds} ms", remote, greeted.Stream.SslProtocol,
-            greeted.Stream.NegotiatedCipherSuite, greeted.Stream.RemoteCertificate?.Subject, greeted.HandshakeMilliseconds);
-        await RunConnectionAsync(new SwitchConnection(greeted.Stream, remote, _options, sentAtAccept: greeted.Hello), greeted.Hello, remote).ConfigureAwait(false);
-    }
-
     private void LogClosedBeforeHandshake(EndPoint? remote, string reason)
     {
         var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
@@ -191,8 +149,9 @@ public sealed class SwitchServer : IAsyncDisposable
         sessionLog.LogWarning("Connection from {Remote} closed before the handshake finished: {Reason}", remote, reason);
     }
 
-    private async Task RunConnectionAsync(SwitchConnection conn, HelloMessage hello, EndPoint? remote)
+    private async Task RunConnectionAsync(IOpenFlowConnection conn, HelloMessage hello)
     {
+        var remote = conn.Peer;
         using var stopReg = _stopping.Token.Register(() => conn.Close(new CloseReason("controller stopping")));
         var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
         using var remoteScope = sessionLog.BeginScope(new LogScope("Remote", remote?.ToString() ?? "?"));
@@ -310,7 +269,7 @@ public sealed class SwitchServer : IAsyncDisposable
     {
         if (_stopping.IsCancellationRequested) return;
         _stopping.Cancel();
-        foreach (var (l, _) in _listeners) l.Dispose();
+        foreach (var l in _listeners) await l.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_acceptLoops.Concat(_running.Keys)).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         _log.LogInformation("Controller stopped; switch flows left in place");
     }

@@ -86,7 +86,7 @@ public class ValidateCommandTests
     public void The_controller_section_is_checked_too()
     {
         const string text = """
-            { "Controller": { "Listen": [ "nowhere" ], "CookieSignature": 0 },
+            { "Controller": { "Listen": [ "nowhere" ], "Transport": "carrier-pigeon", "CookieSignature": 0 },
               "LoadBalancer": { "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe" } ], "services": [] } }
             """;
         using var f = new Ovslb.TempFile(text);
@@ -95,8 +95,9 @@ public class ValidateCommandTests
         Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
         {
             $"{f.Path}:{At(text, "[ \"nowhere\"")}: Controller:Listen: 'nowhere' is not ADDRESS:PORT, tcp:ADDRESS:PORT or ssl:ADDRESS:PORT",
+            $"{f.Path}:{At(text, "\"carrier-pigeon\"")}: Controller:Transport: 'carrier-pigeon' is not one of pipelines",
             $"{f.Path}:{At(text, "0 }")}: Controller:CookieSignature: 0 would make every cookie-less flow ours",
-            $"{f.Path}: 2 errors",
+            $"{f.Path}: 3 errors",
         }));
         // A value the binder cannot convert, and a key given twice (the JSON provider's rules: without case), at their positions.
         const string bad = """

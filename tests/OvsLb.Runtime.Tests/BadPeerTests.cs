@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Runtime.Session;
+using OvsLb.Runtime.Transport;
+using OvsLb.Transport.DotNetty;
 using OvsLb.Testing;
 
 namespace OvsLb.Runtime.Tests;
@@ -13,10 +15,10 @@ namespace OvsLb.Runtime.Tests;
 /// controller keeps serving the bridge (a desired-state change is still applied within a bound),
 /// logs each bad peer with its address and closes it: at once for input that is not OpenFlow, after
 /// the handshake timeout for silent or stalled peers, after the send-stall timeout for a peer that
-/// floods requests and never reads the replies.
+/// floods requests and never reads the replies. Run on each transport: the log lines and bounds are the same.
 /// </summary>
-[TestFixture, Category("Ovs")]
-public class BadPeerTests
+[TestFixture(PipelinesTransport.TransportName), TestFixture(DotNettyTransport.TransportName), Category("Ovs")]
+public class BadPeerTests(string transport)
 {
     private const ulong Dpid = 0xbad0;
     private static readonly TimeSpan Handshake = TimeSpan.FromSeconds(2);
@@ -24,14 +26,14 @@ public class BadPeerTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
     /// <summary>A controller with a short handshake timeout and a bridge connected to it, Ready.</summary>
-    private static (RunningController C, SwitchSession S) Start(OvsSandbox ovs, Action<ControllerOptions>? more = null)
+    private (RunningController C, SwitchSession S) Start(OvsSandbox ovs, Action<ControllerOptions>? more = null)
     {
         ovs.AddBridge("br0", Dpid);
         var c = new RunningController(TestStates.Patch(), o =>
         {
             o.HandshakeTimeout = Handshake;
             more?.Invoke(o);
-        });
+        }, transport: transport == DotNettyTransport.TransportName ? new DotNettyTransport() : null);
         ovs.SetController("br0", c.Target);
         return (c, c.WaitReady(Dpid));
     }

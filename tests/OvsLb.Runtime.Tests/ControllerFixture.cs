@@ -2,22 +2,35 @@ using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Instructions;
 using OvsLb.OpenFlow.Match;
 using OvsLb.Runtime.Session;
+using OvsLb.Runtime.Transport;
 using OvsLb.State;
 using OvsLb.Testing;
 
 namespace OvsLb.Runtime.Tests;
 
-/// <summary>An in-process controller on a loopback port with a recording logger.</summary>
+/// <summary>
+/// An in-process controller with a recording logger, on a loopback port, or with <paramref name="inMemory"/> on an
+/// <see cref="InMemoryTransport"/> (no socket: switches connect with <see cref="ConnectFakeAsync"/>), for tests whose
+/// subject is the session and not the wire.
+/// </summary>
 public sealed class RunningController : IAsyncDisposable
 {
-    public RunningController(SwitchState desired, Action<ControllerOptions>? configure = null, ISwitchEvents? events = null)
+    public RunningController(SwitchState desired, Action<ControllerOptions>? configure = null, ISwitchEvents? events = null, bool inMemory = false, ITransport? transport = null)
     {
         Options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(3), HandshakeTimeout = TimeSpan.FromSeconds(5) };
         configure?.Invoke(Options);
         Desired = new StaticDesiredState(desired);
-        Controller = new SwitchServer(Options, Desired, events, Log.Factory());
+        Memory = inMemory ? new InMemoryTransport() : null;
+        Controller = new SwitchServer(Options, Desired, events, Log.Factory(), transport: Memory ?? transport);
         Controller.StartAsync().GetAwaiter().GetResult();
     }
+
+    /// <summary>The in-memory transport the controller listens on; null on TCP.</summary>
+    public InMemoryTransport? Memory { get; }
+
+    /// <summary>Connects a <see cref="FakeSwitch"/>: over the in-memory transport when there is one, else over TCP.</summary>
+    public async Task<FakeSwitch> ConnectFakeAsync(FakeSwitchOptions options) =>
+        Memory is { } memory ? FakeSwitch.Over(memory.Connect(), options) : await FakeSwitch.ConnectAsync(Controller.LocalEndpoints[0], options);
 
     public ControllerOptions Options { get; }
     public StaticDesiredState Desired { get; }

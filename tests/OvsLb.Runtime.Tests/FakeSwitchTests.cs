@@ -7,7 +7,9 @@ namespace OvsLb.Runtime.Tests;
 
 /// <summary>
 /// The runtime against <see cref="FakeSwitch"/> (the in-process switch the load benchmarks use), for
-/// what a real ovs-vswitchd cannot be made to do on demand.
+/// what a real ovs-vswitchd cannot be made to do on demand. Session state and reconciliation run over the
+/// in-memory transport (real OpenFlow bytes, no socket); the read-back test, whose subject is the receive
+/// buffer under a TCP stream, stays on TCP.
 /// </summary>
 [TestFixture]
 public class FakeSwitchTests
@@ -15,8 +17,8 @@ public class FakeSwitchTests
     [Test]
     public async Task A_fake_switch_is_handshaken_and_reconciled_like_a_bridge()
     {
-        await using var c = new RunningController(TestStates.Patch(extraFlows: 3));
-        await using var fake = await FakeSwitch.ConnectAsync(c.Controller.LocalEndpoints[0], new FakeSwitchOptions { DatapathId = 0xfa1, BridgeName = "brfake" });
+        await using var c = new RunningController(TestStates.Patch(extraFlows: 3), inMemory: true);
+        await using var fake = await c.ConnectFakeAsync(new FakeSwitchOptions { DatapathId = 0xfa1, BridgeName = "brfake" });
         var s = c.WaitReady(0xfa1);
         Assert.That(s.BridgeName, Is.EqualTo("brfake"));
         Assert.That(s.Ports.Keys, Is.EquivalentTo(new uint[] { 1, 2, 0xfffffffe }));
@@ -34,8 +36,8 @@ public class FakeSwitchTests
     {
         // OVS answers a write from a controller it holds as secondary (slave) with OFPBRC_IS_SLAVE,
         // error type 1 code 10, which OVS 3.1 names OFPBRC_IS_SECONDARY.
-        await using var c = new RunningController(TestStates.Patch());
-        await using var fake = await FakeSwitch.ConnectAsync(c.Controller.LocalEndpoints[0], new FakeSwitchOptions { DatapathId = 0xfa2 });
+        await using var c = new RunningController(TestStates.Patch(), inMemory: true);
+        await using var fake = await c.ConnectFakeAsync(new FakeSwitchOptions { DatapathId = 0xfa2 });
         var s = c.WaitReady(0xfa2);
         Assert.That(s.CanWrite, Is.True);
 
@@ -82,10 +84,10 @@ public class ControllerRobustnessTests
     [Test]
     public async Task A_datapath_that_reconnects_replaces_its_stale_connection()
     {
-        await using var c = new RunningController(TestStates.Patch());
-        await using var first = await FakeSwitch.ConnectAsync(c.Controller.LocalEndpoints[0], new FakeSwitchOptions { DatapathId = 0xfa7 });
+        await using var c = new RunningController(TestStates.Patch(), inMemory: true);
+        await using var first = await c.ConnectFakeAsync(new FakeSwitchOptions { DatapathId = 0xfa7 });
         var s1 = c.WaitReady(0xfa7);
-        await using var second = await FakeSwitch.ConnectAsync(c.Controller.LocalEndpoints[0], new FakeSwitchOptions { DatapathId = 0xfa7 });
+        await using var second = await c.ConnectFakeAsync(new FakeSwitchOptions { DatapathId = 0xfa7 });
         Assert.That(ProcessRunner.WaitUntil(() => first.Closed.IsCancellationRequested, TimeSpan.FromSeconds(5)), Is.True, "the stale connection is closed");
         Assert.That(ProcessRunner.WaitUntil(() => c.Controller.Sessions.TryGetValue(0xfa7, out var s2) && !ReferenceEquals(s2, s1) && s2.LastReconcile is not null, TimeSpan.FromSeconds(5)), Is.True);
         Assert.That(c.Controller.Sessions, Has.Count.EqualTo(1));
@@ -106,9 +108,10 @@ public class ControllerRobustnessTests
     {
         var log = new RecordingLoggerProvider();
         var provider = new ThrowingProvider();
-        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, loggers: log.Factory());
+        var memory = new OvsLb.Runtime.Transport.InMemoryTransport();
+        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, loggers: log.Factory(), transport: memory);
         await controller.StartAsync();
-        await using var fake = await FakeSwitch.ConnectAsync(controller.LocalEndpoints[0], new FakeSwitchOptions { DatapathId = 0xfa8 });
+        await using var fake = FakeSwitch.Over(memory.Connect(), new FakeSwitchOptions { DatapathId = 0xfa8 });
         Assert.That(log.WaitFor(TimeSpan.FromSeconds(5), "Reconciling 0000000000000fa8 failed", "bug in the policy layer"), Is.Not.Null);
         Assert.That(controller.Sessions.ContainsKey(0xfa8), Is.True, "the session stays up");
         provider.Throw = false;

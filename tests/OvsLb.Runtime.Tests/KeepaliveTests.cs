@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using OvsLb.Runtime.Session;
+using OvsLb.Runtime.Transport;
+using OvsLb.Transport.DotNetty;
 using OvsLb.Testing;
 
 namespace OvsLb.Runtime.Tests;
@@ -9,8 +11,8 @@ namespace OvsLb.Runtime.Tests;
 /// frozen with SIGSTOP (its TCP connection stays open, it just never answers) is dropped within two
 /// echo intervals and comes back with its flows once it runs again.
 /// </summary>
-[TestFixture, Category("Ovs")]
-public class KeepaliveTests
+[TestFixture(PipelinesTransport.TransportName), TestFixture(DotNettyTransport.TransportName), Category("Ovs")]
+public class KeepaliveTests(string transport)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
 
@@ -21,13 +23,15 @@ public class KeepaliveTests
     /// </summary>
     private static readonly TimeSpan SchedulingTolerance = TimeSpan.FromMilliseconds(150);
 
+    private ITransport? Transport() => transport == DotNettyTransport.TransportName ? new DotNettyTransport() : null;
+
     [Test]
     public async Task A_live_idle_switch_answers_echoes_and_stays_connected()
     {
         using var ovs = OvsSandbox.Start();
         const ulong dpid = 0xe0;
         ovs.AddBridge("brke", dpid);
-        await using var c = new RunningController(TestStates.Patch(), o => o.EchoInterval = Interval);
+        await using var c = new RunningController(TestStates.Patch(), o => o.EchoInterval = Interval, transport: Transport());
         ovs.SetController("brke", c.Target);
         var s = c.WaitReady(dpid);
 
@@ -47,7 +51,7 @@ public class KeepaliveTests
         using var ovs = OvsSandbox.Start();
         const ulong dpid = 0xe1;
         ovs.AddBridge("brkf", dpid);
-        await using var c = new RunningController(TestStates.Patch(), o => o.EchoInterval = Interval);
+        await using var c = new RunningController(TestStates.Patch(), o => o.EchoInterval = Interval, transport: Transport());
         ovs.SetController("brkf", c.Target);
         var first = c.WaitReady(dpid);
         var want = TestStates.Patch().FlowLines();

@@ -207,6 +207,30 @@ public class TlsTests
         Assert.That(hello[..4], Is.EqualTo(new byte[] { 0x04, 0x00, 0x00, 0x10 }), "OFPT_HELLO, OpenFlow 1.3, 16 bytes");
     }
 
+    [Test]
+    public async Task A_silent_peer_does_not_hold_up_the_next_one()
+    {
+        await using var c = StartController();
+        // Connected first, and silent: its handshake waits for the timeout on a task of its own.
+        using var silent = Connect(c);
+        var silentClosed = ClosedAfterAsync(silent, Stopwatch.StartNew(), Handshake + Slack);
+        var clock = Stopwatch.StartNew();
+        using var peer = Connect(c);
+        using var cert = X509Certificate2.CreateFromPemFile(_switch.Certificate, _switch.PrivateKey);
+        await using var ssl = new SslStream(new NetworkStream(peer), leaveInnerStreamOpen: true);
+        using var timeout = new CancellationTokenSource(Bound);
+        await ssl.AuthenticateAsClientAsync(ClientOptions(cert), timeout.Token);
+        var hello = new byte[8];
+        await ssl.ReadExactlyAsync(hello, timeout.Token);
+        var greetedAfter = clock.Elapsed;
+        TestContext.Out.WriteLine($"second peer greeted after {greetedAfter.TotalMilliseconds:0} ms while the first stays silent (handshake timeout {Handshake.TotalMilliseconds:0} ms)");
+        Assert.That(hello[..4], Is.EqualTo(new byte[] { 0x04, 0x00, 0x00, 0x10 }));
+        Assert.That(greetedAfter, Is.LessThan(Handshake));
+        Assert.That(silentClosed.IsCompleted, Is.False, "the silent peer was closed before the second was greeted");
+        Assert.That(await silentClosed, Is.Not.Null);
+        Assert.That(ClosedLine(c, silent), Does.Contain("TLS handshake not finished within 2s"));
+    }
+
     private static SslClientAuthenticationOptions ClientOptions(X509Certificate2? cert) => new()
     {
         TargetHost = "ovslb",

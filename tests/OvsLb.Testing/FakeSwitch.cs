@@ -29,7 +29,8 @@ public sealed record FakeSwitchOptions
 }
 
 /// <summary>
-/// An in-process OpenFlow 1.3 switch (the switch side of the protocol) over TCP, for controller tests
+/// An in-process OpenFlow 1.3 switch (the switch side of the protocol) over TCP or an in-memory
+/// connection (<see cref="Over"/>), for controller tests
 /// and load generators: HELLO, FEATURES_REPLY with its datapath id, SET_CONFIG/GET_CONFIG, PORT_DESC
 /// and DESC replies, ROLE_REQUEST (with OVS's stale generation id check), ECHO and BARRIER replies,
 /// FLOW and GROUP_DESC dumps from its own <see cref="FakeFlowTable"/> (split with MORE when large),
@@ -41,8 +42,8 @@ public sealed record FakeSwitchOptions
 /// </summary>
 public sealed partial class FakeSwitch : IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Socket? _socket;
+    private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly Channel<byte[]> _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly OfpFramer _framer = new();
@@ -58,12 +59,16 @@ public sealed partial class FakeSwitch : IAsyncDisposable
     private ulong? _lastGeneration;
     private long _messagesIn, _messagesOut, _packetOuts, _flowMods, _groupMods, _commits, _errorsSent;
 
-    private FakeSwitch(Socket socket, FakeSwitchOptions options)
+    private FakeSwitch(Socket socket, FakeSwitchOptions options) : this(new NetworkStream(socket, ownsSocket: true), options)
     {
-        Options = options;
         _socket = socket;
         _socket.NoDelay = true;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+    }
+
+    private FakeSwitch(Stream stream, FakeSwitchOptions options)
+    {
+        Options = options;
+        _stream = stream;
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
         var mac = 0x02_00_00_00_00_00UL | (options.DatapathId & 0xff_ffff_ffff);
         _ports = [.. Enumerable.Range(1, options.Ports).Select(i => Port((uint)i, $"p{i}", mac + (ulong)i)),
@@ -123,10 +128,20 @@ public sealed partial class FakeSwitch : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var sw = new FakeSwitch(socket, options);
-        sw.Send(HelloMessage.Offering(sw.NextXid()));
-        sw._loops = Task.WhenAll(sw.ReceiveLoopAsync(), sw.SendLoopAsync());
-        return sw;
+        return new FakeSwitch(socket, options).Start();
+    }
+
+    /// <summary>
+    /// The same over a connected duplex stream, e.g. the switch's end of an in-memory connection
+    /// (<see cref="OvsLb.Runtime.Transport.InMemoryTransport.Connect"/>): sends HELLO and starts answering.
+    /// </summary>
+    public static FakeSwitch Over(Stream stream, FakeSwitchOptions options) => new FakeSwitch(stream, options).Start();
+
+    private FakeSwitch Start()
+    {
+        Send(HelloMessage.Offering(NextXid()));
+        _loops = Task.WhenAll(ReceiveLoopAsync(), SendLoopAsync());
+        return this;
     }
 
     public uint NextXid() => Interlocked.Increment(ref _xid);
@@ -235,7 +250,7 @@ public sealed partial class FakeSwitch : IAsyncDisposable
         if (_closed.IsCancellationRequested) return;
         try { _closed.Cancel(); } catch (ObjectDisposedException) { }
         _outbound.Writer.TryComplete();
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        try { _socket?.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         _stream.Dispose();
     }
 

@@ -18,7 +18,7 @@ namespace OvsLb.Runtime.Session;
 /// </summary>
 public sealed partial class SwitchSession : ISwitchHandle
 {
-    private readonly SwitchConnection _conn;
+    private readonly IOpenFlowConnection _conn;
     private readonly ControllerOptions _options;
     private readonly ILogger _log;
     private readonly ISwitchEvents _events;
@@ -33,7 +33,7 @@ public sealed partial class SwitchSession : ISwitchHandle
     /// A session for a connection on which <paramref name="sentHello"/>, our OFPT_HELLO, was already written (see <see cref="EarlyHello"/>).
     /// A <paramref name="readOnly"/> session (a tool reading the switch) neither configures the switch nor asks for a role, and never writes.
     /// </summary>
-    internal SwitchSession(SwitchConnection conn, HelloMessage sentHello, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics, bool readOnly = false)
+    internal SwitchSession(IOpenFlowConnection conn, HelloMessage sentHello, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics, bool readOnly = false)
     {
         ReadOnly = readOnly;
         _conn = conn;
@@ -136,8 +136,7 @@ public sealed partial class SwitchSession : ISwitchHandle
         // Our HELLO went out when the connection was accepted (EarlyHello): recorded as sent before anything is read.
         _pending.Sent(_sentHello);
         _metrics.MessageOut(this, _sentHello);
-        var receive = _conn.ReceiveLoopAsync(HandleAsync, OnDecodeErrorAsync);
-        var send = _conn.SendLoopAsync();
+        var io = _conn.RunAsync(HandleAsync, OnDecodeErrorAsync);
         try
         {
             await HandshakeAsync(onIdentified).ConfigureAwait(false);
@@ -155,7 +154,7 @@ public sealed partial class SwitchSession : ISwitchHandle
         var reason = await _conn.Completion.ConfigureAwait(false);
         State = SessionState.Closed;
         _pending.FailAll(new IOException($"connection closed: {reason}"));
-        await Task.WhenAll(receive, send).ConfigureAwait(false);
+        await io.ConfigureAwait(false);
         await _conn.DisposeAsync().ConfigureAwait(false);
         return reason;
     }

@@ -46,6 +46,19 @@ internal sealed class EarlyHello
     }
 
     /// <summary>
+    /// The same HELLO written to a just-connected stream (an in-memory connection, see <see cref="InMemoryTransport"/>)
+    /// with one synchronous write; throws <see cref="IOException"/> when the peer is already gone.
+    /// </summary>
+    public HelloMessage Send(Stream stream)
+    {
+        var hello = _hello with { Xid = 1 };
+        Span<byte> bytes = stackalloc byte[hello.WireLength];
+        int length = OfpEncoder.Write(hello, bytes);
+        stream.Write(bytes[..length]);
+        return hello;
+    }
+
+    /// <summary>
     /// The same HELLO written to <paramref name="stream"/>: on an <c>ssl:</c> listener, right after the TLS handshake
     /// (<see cref="TlsAccept"/>), before the connection is built. Throws <see cref="IOException"/> when the peer is gone.
     /// </summary>
@@ -59,7 +72,7 @@ internal sealed class EarlyHello
 
     /// <summary>
     /// Accepts one loopback connection of its own on a private listener, as the accept loop does, and greets
-    /// it, so that the first switch's accept and <see cref="Send"/> run code that is already compiled. Only
+    /// it, so that the first switch's accept and <see cref="Send(Socket)"/> run code that is already compiled. Only
     /// speed is at stake: the caller ignores a failure (e.g. a namespace whose loopback is down).
     /// </summary>
     public async Task WarmUpAsync(CancellationToken ct)

@@ -15,14 +15,15 @@ public sealed record CloseReason(string Text, Exception? Error = null)
 }
 
 /// <summary>
-/// One connection to a switch (TCP, accepted or connected; or a Unix domain socket, a bridge's management
-/// socket): a receive loop that frames and decodes messages from a
+/// One connection to a switch over System.IO.Pipelines, the <see cref="IOpenFlowConnection"/> of the
+/// "pipelines" transport (TCP, accepted or connected; a Unix domain socket, a bridge's management
+/// socket; or any duplex stream, e.g. an in-memory pipe): a receive loop that frames and decodes messages from a
 /// <see cref="PipeReader"/> over the socket (we read only as fast as we handle, so the socket's own
 /// window is the back-pressure), and a send loop that drains a bounded queue and writes batches.
 /// A queue that stays full for <see cref="ControllerOptions.SendStallTimeout"/> (a switch that stopped
 /// reading) closes the connection instead of buffering without bound.
 /// </summary>
-public sealed class SwitchConnection : IAsyncDisposable
+public sealed class SwitchConnection : IOpenFlowConnection
 {
     private readonly Socket? _socket;
     private readonly Stream _stream;
@@ -55,8 +56,9 @@ public sealed class SwitchConnection : IAsyncDisposable
 
     /// <summary>
     /// Wraps a connected stream that is not a bare socket: an authenticated <see cref="System.Net.Security.SslStream"/>
-    /// of an <c>ssl:</c> listener (see <see cref="TlsAccept"/>), which owns the socket under it. <paramref name="peer"/> is the
-    /// socket's remote endpoint; <paramref name="sentAtAccept"/> as in the socket constructor.
+    /// of an <c>ssl:</c> listener (see <see cref="TlsAccept"/>), which owns the socket under it, or an in-memory duplex pipe
+    /// (see <see cref="InMemoryTransport"/>); closing the connection disposes it. <paramref name="peer"/> is the remote
+    /// endpoint; <paramref name="sentAtAccept"/> as in the socket constructor.
     /// </summary>
     public SwitchConnection(Stream stream, EndPoint? peer, ControllerOptions options, OfpMessage? sentAtAccept = null)
         : this(stream, null, peer, options, sentAtAccept)
@@ -177,6 +179,10 @@ public sealed class SwitchConnection : IAsyncDisposable
         {
         }
     }
+
+    /// <inheritdoc/>
+    public Task RunAsync(Func<OfpMessage, ValueTask> handle, Func<OfpProtocolException, ReadOnlyMemory<byte>, ValueTask> onDecodeError) =>
+        Task.WhenAll(ReceiveLoopAsync(handle, onDecodeError), SendLoopAsync());
 
     /// <summary>Reads, frames and decodes messages until the connection closes, handing each to <paramref name="handle"/>.</summary>
     public async Task ReceiveLoopAsync(Func<OfpMessage, ValueTask> handle, Func<OfpProtocolException, ReadOnlyMemory<byte>, ValueTask> onDecodeError)
