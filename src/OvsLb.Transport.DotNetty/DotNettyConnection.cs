@@ -37,7 +37,7 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
     private readonly ConcurrentQueue<OfpMessage> _outbound = new();
     private readonly Action _drain;
     private int _drainScheduled, _watchdog;
-    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly WriteProgress _progress = new();
     private CloseReason? _closing;
 
     public DotNettyConnection(IChannel channel, OfpFrameDecoder frames, ControllerOptions options, OfpMessage? sentAtAccept = null)
@@ -107,7 +107,7 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
     public override void ChannelWritabilityChanged(IChannelHandlerContext context)
     {
         // Writable again: replies waiting for the backlog to drain may go.
-        if (_channel.IsWritable) Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        if (_channel.IsWritable) _progress.Signal();
         base.ChannelWritabilityChanged(context);
     }
 
@@ -190,7 +190,7 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         {
             Interlocked.Add(ref _messagesOut, count);
             Interlocked.Exchange(ref _lastWriteTicks, Environment.TickCount64);
-            Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            _progress.Signal();
         }
         else
         {
@@ -200,31 +200,8 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
 
     public async ValueTask SendReplyAsync(OfpMessage reply)
     {
-        long deadline = Environment.TickCount64 + (long)_stallTimeout.TotalMilliseconds;
-        while (Backlogged)
-        {
-            var progress = Volatile.Read(ref _progress).Task;
-            if (!Backlogged) break;
-            long left = deadline - Environment.TickCount64;
-            if (left <= 0)
-            {
-                Close(new CloseReason($"peer stopped reading: {QueuedBytes} bytes of output unsent for {_stallTimeout.TotalSeconds:0.#}s"));
-                return;
-            }
-            try
-            {
-                await progress.WaitAsync(TimeSpan.FromMilliseconds(left), _closed.Token).ConfigureAwait(false);
-                deadline = Environment.TickCount64 + (long)_stallTimeout.TotalMilliseconds;
-            }
-            catch (TimeoutException)
-            {
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-        Send(reply);
+        if (await _progress.WaitForRoomAsync(() => Backlogged, () => QueuedBytes, _stallTimeout, Close, _closed.Token).ConfigureAwait(false))
+            Send(reply);
     }
 
     /// <summary>Closes the connection once the outbound queue has stayed <see cref="Full"/> with nothing written for the stall timeout.</summary>

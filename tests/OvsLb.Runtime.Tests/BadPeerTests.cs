@@ -46,7 +46,7 @@ public class BadPeerTests(string transport)
     }
 
     /// <summary>Reads until the controller closes the connection; returns when, or null if it stays open past the limit.</summary>
-    private static async Task<TimeSpan?> ClosedAfterAsync(Socket s, Stopwatch since, TimeSpan limit)
+    internal static async Task<TimeSpan?> ClosedAfterAsync(Socket s, Stopwatch since, TimeSpan limit)
     {
         var buf = new byte[4096];
         using var cts = new CancellationTokenSource(limit);

@@ -269,23 +269,7 @@ public class TlsTests
         return since.Elapsed;
     }
 
-    private static async Task<TimeSpan?> ClosedAfterAsync(Socket s, Stopwatch since, TimeSpan limit)
-    {
-        var buf = new byte[4096];
-        using var cts = new CancellationTokenSource(limit);
-        try
-        {
-            while (await s.ReceiveAsync(buf, SocketFlags.None, cts.Token) > 0) { }
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-        catch (SocketException)
-        {
-        }
-        return since.Elapsed;
-    }
+    private static Task<TimeSpan?> ClosedAfterAsync(Socket s, Stopwatch since, TimeSpan limit) => BadPeerTests.ClosedAfterAsync(s, since, limit);
 
     private static string ClosedLine(RunningController c, Socket peer) =>
         c.Log.WaitFor(Bound, $"Connection from {peer.LocalEndPoint} closed before the handshake finished") ?? $"(no log line for {peer.LocalEndPoint})";

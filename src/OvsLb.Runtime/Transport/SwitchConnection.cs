@@ -36,7 +36,7 @@ public sealed class SwitchConnection : IOpenFlowConnection
     private readonly int _queueLimit;
     private long _lastReceiveTicks = Environment.TickCount64;
     private long _queuedBytes;
-    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly WriteProgress _progress = new();
     private CloseReason? _closing; // set by FlushAndCloseAsync: the reason the connection ends, whatever fails meanwhile
 
     /// <summary>
@@ -136,31 +136,8 @@ public sealed class SwitchConnection : IOpenFlowConnection
     /// </summary>
     public async ValueTask SendReplyAsync(OfpMessage reply)
     {
-        long deadline = Environment.TickCount64 + (long)_stallTimeout.TotalMilliseconds;
-        while (Backlogged)
-        {
-            var progress = Volatile.Read(ref _progress).Task;
-            if (!Backlogged) break;
-            long left = deadline - Environment.TickCount64;
-            if (left <= 0)
-            {
-                Close(new CloseReason($"peer stopped reading: {QueuedBytes} bytes of output unsent for {_stallTimeout.TotalSeconds:0.#}s"));
-                return;
-            }
-            try
-            {
-                await progress.WaitAsync(TimeSpan.FromMilliseconds(left), _closed.Token).ConfigureAwait(false);
-                deadline = Environment.TickCount64 + (long)_stallTimeout.TotalMilliseconds;
-            }
-            catch (TimeoutException)
-            {
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-        Send(reply);
+        if (await _progress.WaitForRoomAsync(() => Backlogged, () => QueuedBytes, _stallTimeout, Close, _closed.Token).ConfigureAwait(false))
+            Send(reply);
     }
 
     private async Task SendSlowAsync(OfpMessage message)
@@ -273,7 +250,7 @@ public sealed class SwitchConnection : IOpenFlowConnection
                 }
                 await _stream.WriteAsync(buffer.WrittenMemory, _closed.Token).ConfigureAwait(false);
                 Interlocked.Add(ref _queuedBytes, -buffer.WrittenCount);
-                Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                _progress.Signal();
                 buffer.ResetWrittenCount();
             }
         }
