@@ -205,6 +205,11 @@ public class LabInterruptTests : LabTestBase
             ProcessRunner.Run("ovs-vsctl", ["--timeout=10", "--if-exists", "del-br", "lbhv1"]);
             if (Directory.Exists("/sys/class/net/lbhv2-eth9")) ProcessRunner.Run("ip", ["link", "del", "lbhv2-eth9"]);
             if (startedOvs) SystemOvs.Stop();
+            // The netdev bridge this test added itself took over an "ovs-netdev" tap that was already there
+            // (left by another userspace OVS) and OVS deleted it with that bridge: put it back as found, as
+            // lab/run.sh's clean-up does after a run (this test runs the topology without run.sh).
+            if (Before.LabInterfaces.Contains("ovs-netdev") && !Directory.Exists("/sys/class/net/ovs-netdev"))
+                ProcessRunner.Run("ip", ["tuntap", "add", "dev", "ovs-netdev", "mode", "tap"]);
         }
     }
 
