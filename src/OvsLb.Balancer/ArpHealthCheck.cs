@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OvsLb.OpenFlow.Messages;
-using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline;
 using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
@@ -22,28 +21,17 @@ public sealed class ArpHealthCheck(SwitchDirectory switches, CookieLayout cookie
     private readonly ConcurrentDictionary<string, long> _seen = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Records a probe reply. Only the health flow's packet-ins (told by their cookie) are parsed; anything
-    /// else sent to the controller is not this pipeline's.
+    /// Records a probe reply. Only the health flow's packet-ins (told by their cookie) are read (with
+    /// <see cref="ProbePackets.TryReadArpReply"/>); anything else sent to the controller is not this pipeline's.
     /// </summary>
     public void OnPacketIn(PacketIn packetIn)
     {
         ulong cookie = packetIn.Cookie;
         if (!cookies.Owns(cookie) || CookieLayout.Feature(cookie) != (byte)FlowFeature.Health) return;
-        ParsedPacket p;
-        try
-        {
-            p = ParsedPacket.Parse(packetIn.Data.Span);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OvsLb.OpenFlow.Wire.OfpProtocolException)
-        {
-            return;
-        }
-        if (p.ArpOp == ArpPacket.OpReply)
-        {
-            long now = Stopwatch.GetTimestamp();
-            _seen[p.ArpSpa.ToString()] = now;
-            _seen[p.ArpSha.ToString()] = now;
-        }
+        if (!ProbePackets.TryReadArpReply(packetIn.Data.Span, out var senderIp, out var senderMac)) return;
+        long now = Stopwatch.GetTimestamp();
+        _seen[senderIp.ToString()] = now;
+        _seen[senderMac.ToString()] = now;
     }
 
     /// <summary>One check of backend <paramref name="b"/>; null when it cannot be checked now (no bridge connected to send from).</summary>

@@ -42,7 +42,7 @@ public static class RejectPackets
             var from = ip.SourceAddress.GetAddressBytes();
             if (from[0] == 0 || from[0] >= 224 || from[0] == 127) return Fail($"source {ip.SourceAddress} is no single host", out why);
             var clientMac = eth.SourceHardwareAddress;
-            var lb = ToPhysical(lbMac);
+            var lb = PacketAddresses.ToPhysical(lbMac);
             return ip.Protocol switch
             {
                 ProtocolType.Tcp when ip.PayloadPacket is TcpPacket tcp => Reset(ip, tcp, lb, clientMac, out what, out why),
@@ -111,12 +111,5 @@ public static class RejectPackets
         return null;
     }
 
-    private static PhysicalAddress ToPhysical(MacAddress m)
-    {
-        var b = new byte[6];
-        m.Write(b);
-        return new PhysicalAddress(b);
-    }
-
-    private static Ipv4Address Addr(IPAddress a) => Ipv4Address.Read(a.GetAddressBytes());
+    private static Ipv4Address Addr(IPAddress a) => PacketAddresses.ToIpv4(a);
 }
