@@ -47,8 +47,8 @@ public class RunCommandTests
         Assert.That(ovs.DumpFlows("brrun"), Is.EqualTo(new[] { "priority=5 actions=drop" }));
     }
 
-    [Test]
-    public void Runs_an_ssl_listener_set_on_the_command_line_and_serves_a_bridge_over_tls()
+    [TestCase("pipelines"), TestCase("dotnetty")]
+    public void Runs_an_ssl_listener_set_on_the_command_line_and_serves_a_bridge_over_tls(string transport)
     {
         // README's commands: ovs-pki init, req+sign for the controller and a switch, the Controller:Tls settings, set-ssl, set-controller ssl:.
         using var pki = OvsPki.Init();
@@ -58,8 +58,9 @@ public class RunCommandTests
         ovs.AddBridge("brtls", 0xd7);
         using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Status:Enabled=false",
             "--Controller:Listen:0=ssl:127.0.0.1:0", $"--Controller:Tls:PrivateKey={ctl.PrivateKey}", $"--Controller:Tls:Certificate={ctl.Certificate}",
-            $"--Controller:Tls:CaCertificate={pki.SwitchCa}"]);
+            $"--Controller:Tls:CaCertificate={pki.SwitchCa}", $"--Controller:Transport={transport}"]);
         int port = run.OpenFlowPort();
+        Assert.That(run.Lines.Any(l => l.Contains($"on 127.0.0.1:{port} with the {transport} transport (ssl: switch certificates must be issued by {pki.SwitchCa})")), Is.True, run.Tail());
         ovs.SetSsl(sw.PrivateKey, sw.Certificate, pki.ControllerCa);
         ovs.SetController("brtls", $"ssl:127.0.0.1:{port}");
         Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains("DatapathId=00000000000000d7") && l.Contains("Reconciled")), TimeSpan.FromSeconds(20)),
@@ -69,7 +70,7 @@ public class RunCommandTests
         Assert.That(run.Stop(TimeSpan.FromSeconds(15)), Is.Zero, run.Tail());
 
         // An ssl: listener without its settings stops the controller, naming them.
-        var r = OvslbRun.RunToExit("--Controller:Listen:0=ssl:127.0.0.1:0", "--Status:Enabled=false");
+        var r = OvslbRun.RunToExit("--Controller:Listen:0=ssl:127.0.0.1:0", "--Status:Enabled=false", $"--Controller:Transport={transport}");
         Assert.That(r.ExitCode, Is.EqualTo(64), r.Stderr);
         Assert.That(r.Stderr, Does.Not.Contain("internal error"));
         Assert.That(r.Stderr, Does.Contain("Controller:Tls:PrivateKey: not set (an ssl: listener needs Controller:Tls:PrivateKey, Controller:Tls:Certificate and Controller:Tls:CaCertificate)"));
