@@ -8,7 +8,7 @@ using OvsLb.Transport.DotNetty;
 namespace OvsLb.Runtime.Tests;
 
 /// <summary>
-/// The DotNetty transport (issue 10, a spike): a real bridge handshakes with and is programmed by a
+/// The DotNetty transport (issue 10, selected by Controller:Transport=dotnetty): a real bridge handshakes with and is programmed by a
 /// controller on it, our HELLO (xid 1) is the first thing a peer reads, and peers that are not OpenFlow or
 /// announce an impossible length are closed at once with the pipelines transport's log lines.
 /// </summary>
