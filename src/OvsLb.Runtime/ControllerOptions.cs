@@ -27,7 +27,7 @@ public sealed class ControllerOptions
 
     /// <summary>
     /// What carries OpenFlow to the switches: "pipelines" (System.IO.Pipelines over TCP sockets, the
-    /// default). See <see cref="Transport.Transports"/>.
+    /// default), or another one the host registered ("dotnetty" in <c>ovslb</c>). See <see cref="Transport.Transports"/>.
     /// </summary>
     public string Transport { get; set; } = Runtime.Transport.Transports.Default;
 

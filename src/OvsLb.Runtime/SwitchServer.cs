@@ -76,8 +76,8 @@ public sealed class SwitchServer : IAsyncDisposable
         await WarmUpAsync(ct).ConfigureAwait(false);
         foreach (var l in _listeners)
         {
-            if (l.TlsCaCertificate is not { } ca) _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint}", l.LocalEndpoint);
-            else _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint} (ssl: switch certificates must be issued by {CaCertificate})", l.LocalEndpoint, ca);
+            if (l.TlsCaCertificate is not { } ca) _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint} with the {Transport} transport", l.LocalEndpoint, _transport.Name);
+            else _log.LogInformation("Listening for OpenFlow 1.3 switches on {Endpoint} with the {Transport} transport (ssl: switch certificates must be issued by {CaCertificate})", l.LocalEndpoint, _transport.Name, ca);
             _acceptLoops.Add(AcceptLoopAsync(l));
         }
         _acceptLoops.Add(ReconcileOnChangeLoopAsync());

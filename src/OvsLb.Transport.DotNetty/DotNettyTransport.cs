@@ -11,12 +11,13 @@ using OvsLb.Runtime.Transport;
 namespace OvsLb.Transport.DotNetty;
 
 /// <summary>
-/// The "dotnetty" transport (issue 10; a spike, not the default, not yet selectable by
-/// <c>Controller:Transport</c>): a DotNetty <see cref="ServerBootstrap"/> per listener, one accept loop and
+/// The "dotnetty" transport (issue 10; not the default, selected by <c>Controller:Transport=dotnetty</c>, which
+/// <c>ovslb</c> registers): a DotNetty <see cref="ServerBootstrap"/> per listener, one accept loop and
 /// a worker event-loop group sized to the machine, and per switch the channel pipeline
 /// <see cref="OfpFrameDecoder"/> → <see cref="OfpMessageDecoder"/> → <see cref="OfpMessageEncoder"/> →
 /// <see cref="DotNettyConnection"/>. Our HELLO (xid 1, as <c>EarlyHello</c> writes it) is written when the
-/// channel is initialised, before the session exists.
+/// channel is initialised, before the session exists. An <c>ssl:</c> listener puts DotNetty.Handlers' TLS handler in front
+/// (<see cref="TlsAcceptance"/>): mutual TLS with the <c>Controller:Tls</c> credentials, and the HELLO right after the handshake.
 /// </summary>
 public sealed class DotNettyTransport : ITransport
 {
@@ -25,22 +26,24 @@ public sealed class DotNettyTransport : ITransport
     /// <summary>Outbound bytes beyond which a channel is unwritable (replies wait, the stall watchdog runs), and below which it is writable again.</summary>
     public const int WriteHighWaterMark = 1 << 20, WriteLowWaterMark = 256 * 1024;
 
+    private (TlsSettings Settings, TlsCredentials Credentials)? _tls; // loaded once for all the ssl: listeners of the same settings
+
     public string Name => TransportName;
 
-    /// <summary>
-    /// Binds a plain TCP listener (<c>ADDRESS:PORT</c> or <c>tcp:ADDRESS:PORT</c>). An <c>ssl:</c> endpoint is refused with
-    /// <see cref="NotSupportedException"/>: TLS on this transport is future work, and serving plain TCP where the
-    /// configuration asks for mutual TLS would drop the switches' authentication without a word.
-    /// </summary>
+    /// <summary>Binds a listener: plain TCP (<c>ADDRESS:PORT</c> or <c>tcp:ADDRESS:PORT</c>), or mutual TLS (<c>ssl:ADDRESS:PORT</c>).</summary>
     public ITransportListener Bind(string endpoint, ControllerOptions options)
     {
         var listen = Endpoints.ParseListen(endpoint);
-        if (listen.Tls)
-        {
-            throw new NotSupportedException($"Controller:Listen: '{endpoint}': the {TransportName} transport has no TLS yet (future work); " +
-                $"ssl: listeners need the {PipelinesTransport.TransportName} transport");
-        }
-        return Listener.Start(listen.Endpoint, options);
+        return Listener.Start(listen.Endpoint, options, listen.Tls ? TlsFor(options.Tls) : null);
+    }
+
+    /// <summary>The credentials of the <c>ssl:</c> listeners: <paramref name="settings"/>' files, read and checked once.</summary>
+    private TlsCredentials TlsFor(TlsSettings settings)
+    {
+        if (_tls is { } known && ReferenceEquals(known.Settings, settings)) return known.Credentials;
+        var credentials = settings.LoadOrThrow();
+        _tls = (settings, credentials);
+        return credentials;
     }
 
     /// <summary>Nothing to warm up yet: the first switch pays for the pipeline's first use (see README's HELLO timing).</summary>
@@ -50,14 +53,20 @@ public sealed class DotNettyTransport : ITransport
     {
         private readonly MultithreadEventLoopGroup _boss = new(1);
         private readonly MultithreadEventLoopGroup _workers = new(Environment.ProcessorCount);
-        private readonly Channel<AcceptedConnection> _incoming = Channel.CreateUnbounded<AcceptedConnection>();
+        private readonly Channel<Outcome> _incoming = Channel.CreateUnbounded<Outcome>();
+        private TlsCredentials? _tls;
         private IChannel? _server;
+
+        /// <summary>One accepted peer: its greeted connection, or why it was refused.</summary>
+        private readonly record struct Outcome(AcceptedConnection? Accepted, Exception? Error);
 
         public EndPoint LocalEndpoint => _server!.LocalAddress;
 
-        public static Listener Start(IPEndPoint endpoint, ControllerOptions options)
+        public string? TlsCaCertificate => _tls?.CaPath;
+
+        public static Listener Start(IPEndPoint endpoint, ControllerOptions options, TlsCredentials? tls)
         {
-            var l = new Listener();
+            var l = new Listener { _tls = tls };
             try
             {
                 var bootstrap = new ServerBootstrap()
@@ -89,16 +98,26 @@ public sealed class DotNettyTransport : ITransport
             channel.Pipeline.AddLast("decoder", new OfpMessageDecoder());
             channel.Pipeline.AddLast("encoder", new OfpMessageEncoder());
             channel.Pipeline.AddLast("session", connection);
+            if (_tls is { } credentials)
+            {
+                // The HELLO leaves right after the TLS handshake; a peer refused in it is reported instead.
+                _ = new TlsAcceptance(channel, credentials, connection, hello, options.HandshakeTimeout, (accepted, refused) =>
+                {
+                    if (!_incoming.Writer.TryWrite(new Outcome(accepted, refused))) _ = channel.CloseAsync();
+                });
+                return;
+            }
             // The HELLO leaves before the session is built, as the pipelines transport's EarlyHello does.
             _ = channel.WriteAndFlushAsync(hello);
-            if (!_incoming.Writer.TryWrite(new AcceptedConnection(connection, hello))) _ = channel.CloseAsync();
+            if (!_incoming.Writer.TryWrite(new Outcome(new AcceptedConnection(connection, hello), null))) _ = channel.CloseAsync();
         }
 
         public async ValueTask<AcceptedConnection> AcceptAsync(CancellationToken ct)
         {
             try
             {
-                return await _incoming.Reader.ReadAsync(ct).ConfigureAwait(false);
+                var next = await _incoming.Reader.ReadAsync(ct).ConfigureAwait(false);
+                return next.Accepted ?? throw next.Error!;
             }
             catch (ChannelClosedException e)
             {
@@ -110,7 +129,10 @@ public sealed class DotNettyTransport : ITransport
         {
             _incoming.Writer.TryComplete();
             if (_server is { } s) await s.CloseAsync().ConfigureAwait(false);
-            while (_incoming.Reader.TryRead(out var pending)) await pending.Connection.DisposeAsync().ConfigureAwait(false);
+            while (_incoming.Reader.TryRead(out var pending))
+            {
+                if (pending.Accepted is { } a) await a.Connection.DisposeAsync().ConfigureAwait(false);
+            }
             // Accepted channels are closed by their sessions (the server stops them); the loops end once they are idle.
             var quiet = TimeSpan.Zero;
             await Task.WhenAll(_boss.ShutdownGracefullyAsync(quiet, TimeSpan.FromSeconds(2)), _workers.ShutdownGracefullyAsync(quiet, TimeSpan.FromSeconds(2))).ConfigureAwait(false);

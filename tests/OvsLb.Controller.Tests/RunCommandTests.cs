@@ -30,7 +30,7 @@ public class RunCommandTests
         // Status on a free port: the default 127.0.0.1:9100 may be taken by another controller on this machine.
         using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Status:Listen=127.0.0.1:0"],
             config: $$"""{ "Controller": { "Listen": [ "127.0.0.1:{{port}}" ], "EchoInterval": "00:00:01" } }""");
-        Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains($"Listening for OpenFlow 1.3 switches on 127.0.0.1:{port}")), TimeSpan.FromSeconds(20)),
+        Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains($"Listening for OpenFlow 1.3 switches on 127.0.0.1:{port} with the pipelines transport")), TimeSpan.FromSeconds(20)),
             Is.True, run.Tail());
         ovs.SetController("brrun", $"tcp:127.0.0.1:{port}");
         Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains("Switch 00000000000000d4 (brrun) connected")), TimeSpan.FromSeconds(20)),
@@ -47,8 +47,8 @@ public class RunCommandTests
         Assert.That(ovs.DumpFlows("brrun"), Is.EqualTo(new[] { "priority=5 actions=drop" }));
     }
 
-    [Test]
-    public void Runs_an_ssl_listener_set_on_the_command_line_and_serves_a_bridge_over_tls()
+    [TestCase("pipelines"), TestCase("dotnetty")]
+    public void Runs_an_ssl_listener_set_on_the_command_line_and_serves_a_bridge_over_tls(string transport)
     {
         // README's commands: ovs-pki init, req+sign for the controller and a switch, the Controller:Tls settings, set-ssl, set-controller ssl:.
         using var pki = OvsPki.Init();
@@ -58,8 +58,9 @@ public class RunCommandTests
         ovs.AddBridge("brtls", 0xd7);
         using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Status:Enabled=false",
             "--Controller:Listen:0=ssl:127.0.0.1:0", $"--Controller:Tls:PrivateKey={ctl.PrivateKey}", $"--Controller:Tls:Certificate={ctl.Certificate}",
-            $"--Controller:Tls:CaCertificate={pki.SwitchCa}"]);
+            $"--Controller:Tls:CaCertificate={pki.SwitchCa}", $"--Controller:Transport={transport}"]);
         int port = run.OpenFlowPort();
+        Assert.That(run.Lines.Any(l => l.Contains($"on 127.0.0.1:{port} with the {transport} transport (ssl: switch certificates must be issued by {pki.SwitchCa})")), Is.True, run.Tail());
         ovs.SetSsl(sw.PrivateKey, sw.Certificate, pki.ControllerCa);
         ovs.SetController("brtls", $"ssl:127.0.0.1:{port}");
         Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains("DatapathId=00000000000000d7") && l.Contains("Reconciled")), TimeSpan.FromSeconds(20)),
@@ -69,10 +70,31 @@ public class RunCommandTests
         Assert.That(run.Stop(TimeSpan.FromSeconds(15)), Is.Zero, run.Tail());
 
         // An ssl: listener without its settings stops the controller, naming them.
-        var r = OvslbRun.RunToExit("--Controller:Listen:0=ssl:127.0.0.1:0", "--Status:Enabled=false");
+        var r = OvslbRun.RunToExit("--Controller:Listen:0=ssl:127.0.0.1:0", "--Status:Enabled=false", $"--Controller:Transport={transport}");
         Assert.That(r.ExitCode, Is.EqualTo(64), r.Stderr);
         Assert.That(r.Stderr, Does.Not.Contain("internal error"));
         Assert.That(r.Stderr, Does.Contain("Controller:Tls:PrivateKey: not set (an ssl: listener needs Controller:Tls:PrivateKey, Controller:Tls:Certificate and Controller:Tls:CaCertificate)"));
+    }
+
+    [Test]
+    public void Runs_on_the_dotnetty_transport_when_the_setting_names_it_and_serves_a_bridge()
+    {
+        using var ovs = OvsSandbox.Start();
+        ovs.AddBridge("brdn", 0xd9);
+        using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Status:Enabled=false",
+            "--Controller:Listen:0=127.0.0.1:0", "--Controller:Transport=dotnetty"]);
+        int port = run.OpenFlowPort();
+        Assert.That(run.Lines.Any(l => l.Contains($"Listening for OpenFlow 1.3 switches on 127.0.0.1:{port} with the dotnetty transport")), Is.True, run.Tail());
+        ovs.SetController("brdn", $"tcp:127.0.0.1:{port}");
+        Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains("DatapathId=00000000000000d9") && l.Contains("Reconciled")), TimeSpan.FromSeconds(20)),
+            Is.True, run.Tail());
+        Assert.That(ProcessRunner.WaitUntil(() => ovs.ControllerConnected("brdn"), TimeSpan.FromSeconds(20)), Is.True, "OVS does not report the controller connected");
+        Assert.That(run.Stop(TimeSpan.FromSeconds(15)), Is.Zero, run.Tail());
+
+        // A name no transport has stops the controller with the settings error, listing the known ones.
+        var r = OvslbRun.RunToExit("--Controller:Listen:0=127.0.0.1:0", "--Controller:Transport=carrier-pigeon", "--Status:Enabled=false");
+        Assert.That(r.ExitCode, Is.EqualTo(64), r.Stderr);
+        Assert.That(r.Stderr, Does.Contain("Controller:Transport: 'carrier-pigeon' is not one of dotnetty, pipelines"));
     }
 
     [Test]

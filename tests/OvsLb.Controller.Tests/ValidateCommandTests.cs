@@ -95,7 +95,7 @@ public class ValidateCommandTests
         Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
         {
             $"{f.Path}:{At(text, "[ \"nowhere\"")}: Controller:Listen: 'nowhere' is not ADDRESS:PORT, tcp:ADDRESS:PORT or ssl:ADDRESS:PORT",
-            $"{f.Path}:{At(text, "\"carrier-pigeon\"")}: Controller:Transport: 'carrier-pigeon' is not one of pipelines",
+            $"{f.Path}:{At(text, "\"carrier-pigeon\"")}: Controller:Transport: 'carrier-pigeon' is not one of dotnetty, pipelines",
             $"{f.Path}:{At(text, "0 }")}: Controller:CookieSignature: 0 would make every cookie-less flow ours",
             $"{f.Path}: 3 errors",
         }));

@@ -8,7 +8,7 @@ using OvsLb.Transport.DotNetty;
 namespace OvsLb.Runtime.Tests;
 
 /// <summary>
-/// The DotNetty transport (issue 10, a spike): a real bridge handshakes with and is programmed by a
+/// The DotNetty transport (issue 10, selected by Controller:Transport=dotnetty): a real bridge handshakes with and is programmed by a
 /// controller on it, our HELLO (xid 1) is the first thing a peer reads, and peers that are not OpenFlow or
 /// announce an impossible length are closed at once with the pipelines transport's log lines.
 /// </summary>
@@ -73,10 +73,10 @@ public class DotNettyTransportTests
     }
 
     [Test]
-    public void An_ssl_endpoint_is_refused_not_served_as_plain_tcp()
+    public void An_ssl_endpoint_without_its_settings_is_refused_naming_them_not_served_as_plain_tcp()
     {
         var transport = new DotNettyTransport();
-        var e = Assert.Throws<NotSupportedException>(() => transport.Bind("ssl:127.0.0.1:0", new ControllerOptions()));
-        Assert.That(e!.Message, Is.EqualTo("Controller:Listen: 'ssl:127.0.0.1:0': the dotnetty transport has no TLS yet (future work); ssl: listeners need the pipelines transport"));
+        var e = Assert.Throws<ArgumentException>(() => transport.Bind("ssl:127.0.0.1:0", new ControllerOptions()));
+        Assert.That(e!.Message, Does.Contain("Controller:Tls:PrivateKey: not set (an ssl: listener needs Controller:Tls:PrivateKey, Controller:Tls:Certificate and Controller:Tls:CaCertificate)"));
     }
 }

@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Runtime.Transport;
+using OvsLb.Transport.DotNetty;
 using OvsLb.Testing;
 
 namespace OvsLb.Runtime.Tests;
@@ -14,10 +15,10 @@ namespace OvsLb.Runtime.Tests;
 /// <c>ssl:</c> listeners with real OVS and certificates made by <c>ovs-pki</c>: a bridge set up with <c>ovs-vsctl set-ssl</c>
 /// connects over <c>ssl:</c> and is programmed; a switch certificate from another CA, a pinned certificate that does not
 /// match, a peer without a certificate and a plain-TCP OpenFlow peer are refused and logged; OVS refuses a controller
-/// certificate its CA did not issue.
+/// certificate its CA did not issue. Run on each transport: the log lines and bounds are the same.
 /// </summary>
-[TestFixture, Category("Ovs")]
-public class TlsTests
+[TestFixture(PipelinesTransport.TransportName), TestFixture(DotNettyTransport.TransportName), Category("Ovs")]
+public class TlsTests(string transport)
 {
     private static readonly TimeSpan Handshake = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(3);
@@ -57,7 +58,7 @@ public class TlsTests
         o.HandshakeTimeout = Handshake;
         o.Tls = new TlsSettings { PrivateKey = _controller.PrivateKey, Certificate = _controller.Certificate, CaCertificate = _pki.SwitchCa };
         more?.Invoke(o);
-    });
+    }, transport: transport == DotNettyTransport.TransportName ? new DotNettyTransport() : null);
 
     private static string SslTarget(RunningController c) => $"ssl:127.0.0.1:{c.Port}";
 
@@ -72,7 +73,7 @@ public class TlsTests
             o.Tls.SwitchCertificate = _switch.Certificate;
             o.EchoInterval = TimeSpan.FromMilliseconds(500);
         });
-        Assert.That(c.Log.WaitFor(Bound, "Listening for OpenFlow 1.3 switches on 127.0.0.1:", "(ssl: switch certificates must be issued by", _pki.SwitchCa), Is.Not.Null);
+        Assert.That(c.Log.WaitFor(Bound, "Listening for OpenFlow 1.3 switches on 127.0.0.1:", $"with the {transport} transport (ssl: switch certificates must be issued by", _pki.SwitchCa), Is.Not.Null);
         ovs.SetSsl(_switch.PrivateKey, _switch.Certificate, _pki.ControllerCa);
         var clock = Stopwatch.StartNew();
         ovs.SetController("br0", SslTarget(c));

@@ -9,6 +9,8 @@ public static class CommandLine
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        // Controller:Transport may name them, in `run` as in `validate`.
+        Hosting.HostTransports.Register();
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             await stdout.WriteAsync(Usage).ConfigureAwait(false);

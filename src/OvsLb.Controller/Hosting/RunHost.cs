@@ -22,6 +22,7 @@ public static class RunHost
 {
     public static IHostBuilder CreateBuilder(string[] args, Action<IServiceCollection>? configure = null)
     {
+        HostTransports.Register();
         string? configFile = null;
         var rest = new List<string>();
         for (int i = 0; i < args.Length; i++)

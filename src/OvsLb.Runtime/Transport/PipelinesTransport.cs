@@ -43,9 +43,7 @@ public sealed class PipelinesTransport : ITransport
     private TlsAccept TlsFor(TlsSettings settings)
     {
         if (_tls is { } known && ReferenceEquals(known.Settings, settings)) return known.Accept;
-        var errors = new List<string>();
-        var credentials = settings.Load(errors) ?? throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
-        var accept = new TlsAccept(credentials);
+        var accept = new TlsAccept(settings.LoadOrThrow());
         _tls = (settings, accept);
         return accept;
     }

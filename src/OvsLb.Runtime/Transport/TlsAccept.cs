@@ -1,7 +1,5 @@
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using OvsLb.OpenFlow.Messages;
 
@@ -20,9 +18,6 @@ public sealed class TlsRefusedException(string message, Exception? inner = null)
 /// </summary>
 internal sealed class TlsAccept
 {
-    /// <summary>The first byte of every TLS handshake: a record of content type handshake (22).</summary>
-    private const byte HandshakeRecord = 0x16;
-
     private readonly TlsCredentials _credentials;
     private readonly SslStreamCertificateContext _context;
 
@@ -45,14 +40,14 @@ internal sealed class TlsAccept
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
-        var check = new PeerCheck(_credentials);
+        var check = new TlsPeerCheck(_credentials);
         SslStream? stream = null;
         try
         {
             var head = new byte[8];
             int n = await socket.ReceiveAsync(head, SocketFlags.Peek, deadline.Token).ConfigureAwait(false);
-            if (n == 0) throw new TlsRefusedException("peer closed the connection before the TLS handshake");
-            if (head[0] != HandshakeRecord) throw new TlsRefusedException(NotTls(head.AsSpan(0, n)));
+            if (n == 0) throw new TlsRefusedException(TlsRefusals.ClosedBeforeHandshake);
+            if (head[0] != TlsRefusals.HandshakeRecord) throw new TlsRefusedException(TlsRefusals.NotTls(head.AsSpan(0, n)));
             stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
             await stream.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
@@ -68,11 +63,9 @@ internal sealed class TlsAccept
         {
             Dispose(stream, socket);
             if (e is OperationCanceledException && ct.IsCancellationRequested) throw;
-            if (e is OperationCanceledException) throw new TlsRefusedException($"TLS handshake not finished within {timeout.TotalSeconds:0.#}s");
-            if (check.Refusal is { } why) throw new TlsRefusedException(why, e);
-            // AuthenticationException, IOException, SocketException mostly; whatever else a peer's bytes make the TLS
-            // library throw ends this connection the same way, never the accept loop or the controller's stop.
-            throw new TlsRefusedException($"TLS handshake failed: {(e is AuthenticationException or IOException or SocketException ? "" : e.GetType().Name + ": ")}{Describe(e)}", e);
+            if (e is OperationCanceledException) throw new TlsRefusedException(TlsRefusals.NotFinishedWithin(timeout));
+            // Whatever a peer's bytes make the TLS library throw ends this connection, never the accept loop or the controller's stop.
+            throw new TlsRefusedException(check.Refusal ?? TlsRefusals.HandshakeFailed(e, _credentials), e);
         }
         catch (TlsRefusedException)
         {
@@ -112,77 +105,4 @@ internal sealed class TlsAccept
         else socket.Dispose();
     }
 
-    /// <summary>
-    /// The exception's message with its inner ones (OpenSSL's reason, e.g. "tlsv1 alert unknown ca", is in an inner one),
-    /// and what to check when the switch refused our certificate.
-    /// </summary>
-    private string Describe(Exception e)
-    {
-        var parts = new List<string>();
-        for (var x = e; x is not null; x = x.InnerException)
-        {
-            if (!parts.Contains(x.Message) && !x.Message.Contains("see inner exception", StringComparison.Ordinal)) parts.Add(x.Message);
-        }
-        string text = string.Join(": ", parts);
-        // The switch's alert: it does not trust the certificate we presented.
-        if (text.Contains("alert unknown ca", StringComparison.Ordinal) || text.Contains("alert bad certificate", StringComparison.Ordinal)
-            || text.Contains("alert certificate unknown", StringComparison.Ordinal))
-        {
-            text += $" (the switch refused our certificate '{_credentials.Certificate.Subject}': the CA certificate of its set-ssl must be the one that issued it, ovs-pki's controllerca/cacert.pem)";
-        }
-        return text;
-    }
-
-    private static string NotTls(ReadOnlySpan<byte> head)
-    {
-        string hex = Convert.ToHexString(head).ToLowerInvariant();
-        // OpenFlow's header: version 1..6, then type 0 (OFPT_HELLO) for the first message.
-        bool openFlow = head.Length >= 2 && head[0] is >= 1 and <= 6 && head[1] == 0;
-        return openFlow
-            ? $"not a TLS peer: plain OpenFlow on an ssl: listener (first bytes {hex}, an OFPT_HELLO); is the switch's target tcp: instead of ssl:?"
-            : $"not a TLS peer: first bytes {hex} are not a TLS handshake record";
-    }
-
-    /// <summary>The check of one switch's certificate; <see cref="Refusal"/> says why it was refused.</summary>
-    private sealed class PeerCheck(TlsCredentials credentials)
-    {
-        public string? Refusal { get; private set; }
-
-        public bool Validate(object sender, X509Certificate? certificate, X509Chain? sent, SslPolicyErrors errors)
-        {
-            if (certificate is null)
-            {
-                Refusal = "TLS: the peer sent no certificate (a switch needs ovs-vsctl set-ssl with a key and a certificate issued by " +
-                    $"{TlsSettings.Section}:CaCertificate '{credentials.CaPath}')";
-                return false;
-            }
-            var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(credentials.SwitchCas);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.DisableCertificateDownloads = true;
-            // Intermediates the switch sent with its certificate.
-            if (sent is not null) chain.ChainPolicy.ExtraStore.AddRange(sent.ChainPolicy.ExtraStore);
-            if (!chain.Build(leaf))
-            {
-                var status = string.Join(", ", chain.ChainStatus.Select(s => s.Status).Distinct());
-                bool otherCa = chain.ChainStatus.Any(s => s.Status is X509ChainStatusFlags.PartialChain or X509ChainStatusFlags.UntrustedRoot);
-                Refusal = otherCa
-                    ? $"TLS: switch certificate '{leaf.Subject}' is not issued by {TlsSettings.Section}:CaCertificate '{credentials.CaPath}' (its issuer: '{leaf.Issuer}'; {status})"
-                    : $"TLS: switch certificate '{leaf.Subject}' refused: {status}";
-                return false;
-            }
-            if (credentials.SwitchPinSha256 is { } pin)
-            {
-                var got = SHA256.HashData(leaf.RawData);
-                if (!CryptographicOperations.FixedTimeEquals(got, pin))
-                {
-                    Refusal = $"TLS: switch certificate '{leaf.Subject}' (SHA-256 {Convert.ToHexString(got).ToLowerInvariant()}) is not the one pinned by {TlsSettings.Section}:SwitchCertificate";
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
 }

@@ -62,6 +62,14 @@ public sealed class TlsSettings
         return new TlsCredentials(withKey, chain, cas, pin, CaCertificate!);
     }
 
+    /// <summary><see cref="Load"/> for a transport binding an <c>ssl:</c> listener: its problems (already refused by <see cref="ControllerOptions.Validate"/>
+    /// unless a file changed since) throw <see cref="ArgumentException"/> as the settings check words them.</summary>
+    internal TlsCredentials LoadOrThrow()
+    {
+        var errors = new List<string>();
+        return Load(errors) ?? throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
+    }
+
     private static string? ReadText(string name, string path, List<string> errors)
     {
         try
