@@ -51,7 +51,7 @@ public static class PacketFlowText
                 Add("ipv6_src", p.Ipv6Src.Value, UInt128.MaxValue);
                 Add("ipv6_dst", p.Ipv6Dst.Value, UInt128.MaxValue);
                 Add("ipv6_label", p.Ipv6Label, uint.MaxValue);
-                if (p.NwProto == IpProtocol.Icmpv6 && p.TpDst == 0 && p.TpSrc is Icmpv6Packet.NeighborSolicitType or Icmpv6Packet.NeighborAdvertType)
+                if (p.NwProto == IpProtocol.Icmpv6 && p.TpDst == 0 && p.TpSrc is Icmpv6Type.NeighborSolicitation or Icmpv6Type.NeighborAdvertisement)
                 {
                     Add("arp_sha", p.ArpSha.Value, MacMask);
                     Add("arp_tha", p.ArpTha.Value, MacMask);
@@ -103,10 +103,10 @@ public static class PacketFlowText
         var l4 = p.L4(frame);
         switch (p.NwProto)
         {
-            case IpProtocol.Tcp when l4.Length >= TcpPacket.HeaderLength:
+            case IpProtocol.Tcp when l4.Length >= 20:
                 s.Append(" tcp_csum:").Append(BinaryPrimitives.ReadUInt16BigEndian(l4[16..]).ToString("x", CultureInfo.InvariantCulture));
                 break;
-            case IpProtocol.Udp when l4.Length >= UdpPacket.HeaderLength:
+            case IpProtocol.Udp when l4.Length >= 8:
                 s.Append(" udp_csum:").Append(BinaryPrimitives.ReadUInt16BigEndian(l4[6..]).ToString("x", CultureInfo.InvariantCulture));
                 break;
             case IpProtocol.Sctp when l4.Length >= 12:
