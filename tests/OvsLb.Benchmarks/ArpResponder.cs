@@ -3,13 +3,14 @@ using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.OpenFlow.Text;
 using OvsLb.Runtime.Session;
+using OvsLb.Testing.Frames;
 
 namespace OvsLb.Benchmarks;
 
 /// <summary>
 /// The minimal packet-in application of the packet-in benchmark: every ARP request that arrives in a
 /// PACKET_IN is answered with a PACKET_OUT carrying the ARP reply ("target IP is at
-/// <see cref="Mac"/>", built with <see cref="ArpPacket.Reply"/>) out of the port it came in on
+/// <see cref="Mac"/>", built with <see cref="TestFrames.ArpReply"/> (PacketDotNet)) out of the port it came in on
 /// (output:IN_PORT). Anything else is counted and ignored.
 /// </summary>
 public sealed class ArpResponder(Action<ISwitchHandle>? onReady = null) : ISwitchEvents
@@ -30,19 +31,18 @@ public sealed class ArpResponder(Action<ISwitchHandle>? onReady = null) : ISwitc
     public ValueTask OnPacketInAsync(ISwitchHandle session, PacketIn packetIn)
     {
         var p = packetIn.ParsePacket();
-        if (!p.IsArp || p.ArpOp != ArpPacket.OpRequest)
+        if (!p.IsArp || p.ArpOp != ArpOp.Request)
         {
             Interlocked.Increment(ref _ignored);
             return ValueTask.CompletedTask;
         }
         VlanTag? vlan = p.VlanCount > 0 ? p.Vlan0 : null;
-        var frame = new byte[18 + ArpPacket.BodyLength];
-        int n = ArpPacket.Reply(frame, Mac, p.ArpTpa, p.ArpSha, p.ArpSpa, vlan);
+        var frame = TestFrames.ArpReply(Mac, p.ArpTpa, p.ArpSha, p.ArpSpa, vlan);
         session.Send(new PacketOut
         {
             InPort = packetIn.InPort,
             Actions = [new OutputAction(OfctlFormat.Ports.InPort)],
-            Data = new ReadOnlyMemory<byte>(frame, 0, n),
+            Data = frame,
         });
         Interlocked.Increment(ref _answered);
         return ValueTask.CompletedTask;

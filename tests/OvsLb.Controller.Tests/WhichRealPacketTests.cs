@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.Pipeline.Hashing;
 using OvsLb.Testing;
+using OvsLb.Testing.Frames;
 
 namespace OvsLb.Controller.Tests;
 
@@ -120,13 +121,12 @@ public class WhichRealPacketTests
     private static (uint Hash, string Line, string Dump) SendAndReadRecirculation(OvsSandbox ovs, Process sender, FiveTuple t)
     {
         ovs.Appctl("revalidator/purge");
-        var frame = new byte[128];
         var eth = new EthernetHeader(LbMac, MacAddress.Parse("02:00:00:00:00:01"));
         var ip = new Ipv4Header(t.Source, t.Destination);
-        int len = t.Protocol == IpProtocol.Tcp
-            ? TcpPacket.Build(frame, eth, ip, new TcpHeader(t.SourcePort, t.DestinationPort, Sequence: 1))
-            : UdpPacket.Build(frame, eth, ip, t.SourcePort, t.DestinationPort, "ovslb"u8);
-        sender.StandardInput.WriteLine(Convert.ToHexString(frame, 0, len));
+        var frame = t.Protocol == IpProtocol.Tcp
+            ? TestFrames.Tcp(eth, ip, new TcpHeader(t.SourcePort, t.DestinationPort, Sequence: 1))
+            : TestFrames.Udp(eth, ip, t.SourcePort, t.DestinationPort, "ovslb"u8);
+        sender.StandardInput.WriteLine(Convert.ToHexString(frame));
         sender.StandardInput.Flush();
         Assert.That(sender.StandardOutput.ReadLine(), Is.EqualTo("sent"));
         string dump = "";

@@ -82,9 +82,8 @@ public class LiveOvsTests
     public void Packet_out_of_an_arp_request_is_accepted()
     {
         // The gateway probe: an ARP request for 10.0.0.1 from the LB's MAC and the VIP, out port 1.
-        var frame = new byte[64];
-        int len = OvsLb.OpenFlow.Packets.ArpPacket.Request(frame, new OvsLb.OpenFlow.Packets.MacAddress(SampleFlows.LbMac), new OvsLb.OpenFlow.Packets.Ipv4Address(SampleFlows.Vip), new OvsLb.OpenFlow.Packets.Ipv4Address(0x0a000001));
-        var po = new PacketOut { Xid = _of.NextXid(), Actions = [new Actions.OutputAction(1)], Data = new Bytes(frame.AsMemory(0, len)) };
+        var frame = OvsLb.Testing.Frames.TestFrames.ArpRequest(new OvsLb.OpenFlow.Packets.MacAddress(SampleFlows.LbMac), new OvsLb.OpenFlow.Packets.Ipv4Address(SampleFlows.Vip), new OvsLb.OpenFlow.Packets.Ipv4Address(0x0a000001));
+        var po = new PacketOut { Xid = _of.NextXid(), Actions = [new Actions.OutputAction(1)], Data = new Bytes(frame) };
         AssertNoErrors(_of.SendWithBarrier([po]));
     }
 

@@ -53,7 +53,7 @@ public sealed class LoadBalancerCommitTests
         var p = ParsedPacket.Parse(garp.Data.Span);
         Assert.Multiple(() =>
         {
-            Assert.That((p.ArpOp, p.ArpSha, p.ArpSpa, p.ArpTpa), Is.EqualTo((ArpPacket.OpRequest, MacAddress.Parse("02:00:00:00:01:fe"), Ipv4Address.Parse("192.0.2.50"), Ipv4Address.Parse("192.0.2.50"))));
+            Assert.That((p.ArpOp, p.ArpSha, p.ArpSpa, p.ArpTpa), Is.EqualTo((ArpOp.Request, MacAddress.Parse("02:00:00:00:01:fe"), Ipv4Address.Parse("192.0.2.50"), Ipv4Address.Parse("192.0.2.50"))));
             Assert.That(garp.Actions.ToArray(), Is.EqualTo(new OfpAction[] { new OutputAction(1) }));
         });
         lb.OnReconciled(sw, retried);

@@ -38,7 +38,7 @@ public sealed class LoadBalancerProbeTests
         Assert.Multiple(() =>
         {
             Assert.That(arps.Select(a => a.ArpTpa), Is.EqualTo(new[] { added }), "one probe, for the added gateway only");
-            Assert.That(arps.Select(a => a.ArpOp), Has.All.EqualTo(ArpPacket.OpRequest));
+            Assert.That(arps.Select(a => a.ArpOp), Has.All.EqualTo(ArpOp.Request));
             Assert.That(arps.Select(a => a.ArpSha), Has.All.EqualTo(bridge.LbMac));
         });
     }

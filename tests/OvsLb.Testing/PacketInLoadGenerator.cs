@@ -170,7 +170,7 @@ public static class PacketInLoadGenerator
             _o = o;
             _hostMac = hostMac;
             var frame = new byte[FrameLength];   // padded to the Ethernet minimum, as a switch delivers it
-            ArpPacket.Request(frame, hostMac, Ipv4Address.Any, TargetIp);
+            Frames.TestFrames.ArpRequest(hostMac, Ipv4Address.Any, TargetIp).CopyTo(frame, 0);
             _template = OfpEncoder.ToArray(new PacketIn
             {
                 BufferId = FlowMod.NoBuffer, TotalLength = FrameLength, Reason = PacketInReason.NoMatch, TableId = 0,
@@ -218,8 +218,8 @@ public static class PacketInLoadGenerator
         private void OnPacketOut(PacketOut po)
         {
             var p = ParsedPacket.Parse(po.Data.Span);
-            bool reply = p.IsArp && p.ArpOp == ArpPacket.OpReply;
-            bool flood = p.IsArp && p.ArpOp == ArpPacket.OpRequest;
+            bool reply = p.IsArp && p.ArpOp == ArpOp.Reply;
+            bool flood = p.IsArp && p.ArpOp == ArpOp.Request;
             uint port = po.Actions.Count == 1 && po.Actions[0] is OutputAction o ? o.Port : 0;
             bool valid = po.InPort == _o.InPort
                 && (reply ? port == OfctlFormat.Ports.InPort && p.EthDst == _hostMac && p.ArpTha == _hostMac && p.ArpSpa == TargetIp

@@ -171,7 +171,7 @@ public static class PacketParser
                 return p with { Layers = t, TpSrc = l4[0], TpDst = l4[1], IgmpGroup = BinaryPrimitives.ReadUInt32BigEndian(l4[4..]) };
             case IpProtocol.Icmpv6 when l4.Length >= 8:
                 p = p with { Layers = t, TpSrc = l4[0], TpDst = l4[1] };
-                return l4[1] == 0 && l4[0] is 135 or 136 ? ParseNd(p, l4) : p;
+                return l4[1] == 0 && l4[0] is Icmpv6Type.NeighborSolicitation or Icmpv6Type.NeighborAdvertisement ? ParseNd(p, l4) : p;
             default:
                 return p;
         }

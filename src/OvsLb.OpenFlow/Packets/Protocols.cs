@@ -32,3 +32,17 @@ public static class IpProtocol
     public const byte DstOpts = 60;
     public const byte Sctp = 132;
 }
+
+/// <summary>ARP operation codes (RFC 826) that the flow-field parser reports in arp_op.</summary>
+public static class ArpOp
+{
+    public const ushort Request = 1;
+    public const ushort Reply = 2;
+}
+
+/// <summary>ICMPv6 types (RFC 4443, RFC 4861) whose packets OVS reads further (nd_target and the link-layer options).</summary>
+public static class Icmpv6Type
+{
+    public const byte NeighborSolicitation = 135;
+    public const byte NeighborAdvertisement = 136;
+}

@@ -12,6 +12,8 @@ namespace OvsLb.OpenFlow.Text;
 /// transport checksum (" tcp_csum:1a2b"). flow_format is match_format of an exact match on the
 /// fields flow_wildcards_init_for_packet (lib/flow.c) selects for the packet, without the all-zero
 /// metadata; the fields go to <see cref="MatchFormatter"/> so the ordering and spelling live there.
+/// Which fields exist is OVS's flow extraction (<see cref="PacketParser"/>); the header values PacketDotNet
+/// knows (Ethernet, IPv4/IPv6, ARP, TCP/UDP/ICMP) are its reading, <see cref="PacketHeaders"/>.
 /// </summary>
 /// <remarks>NSH frames (EtherType 0x894f) are not decoded: their nsh_* fields are not printed.</remarks>
 public static class PacketFlowText
@@ -28,7 +30,7 @@ public static class PacketFlowText
 
     public static void Format(StringBuilder s, ReadOnlySpan<byte> frame)
     {
-        var p = PacketParser.Parse(frame);
+        var p = PacketHeaders.Read(frame, PacketParser.Parse(frame), out uint? checksum);
         var fields = new List<(string, UInt128, UInt128)>(24);
         void Add(string key, UInt128 v, UInt128 m) => fields.Add((key, v, m));
 
@@ -51,7 +53,7 @@ public static class PacketFlowText
                 Add("ipv6_src", p.Ipv6Src.Value, UInt128.MaxValue);
                 Add("ipv6_dst", p.Ipv6Dst.Value, UInt128.MaxValue);
                 Add("ipv6_label", p.Ipv6Label, uint.MaxValue);
-                if (p.NwProto == IpProtocol.Icmpv6 && p.TpDst == 0 && p.TpSrc is Icmpv6Packet.NeighborSolicitType or Icmpv6Packet.NeighborAdvertType)
+                if (p.NwProto == IpProtocol.Icmpv6 && p.TpDst == 0 && p.TpSrc is Icmpv6Type.NeighborSolicitation or Icmpv6Type.NeighborAdvertisement)
                 {
                     Add("arp_sha", p.ArpSha.Value, MacMask);
                     Add("arp_tha", p.ArpTha.Value, MacMask);
@@ -93,27 +95,30 @@ public static class PacketFlowText
         }
 
         MatchFormatter.FormatFlowFields(s, CollectionsMarshal.AsSpan(fields), MatchFormatter.DefaultPriority);
-        AppendChecksum(s, p, frame);
+        AppendChecksum(s, p, frame, checksum);
         s.Append('\n');
     }
 
-    /// <summary>The checksum ofp_packet_to_string appends, chosen by nw_proto when the transport header fits.</summary>
-    private static void AppendChecksum(StringBuilder s, in ParsedPacket p, ReadOnlySpan<byte> frame)
+    /// <summary>
+    /// The checksum ofp_packet_to_string appends, chosen by nw_proto when the transport header fits: PacketDotNet's
+    /// reading (<paramref name="read"/>) for TCP, UDP and ICMP; SCTP and ICMPv6 from the bytes.
+    /// </summary>
+    private static void AppendChecksum(StringBuilder s, in ParsedPacket p, ReadOnlySpan<byte> frame, uint? read)
     {
         var l4 = p.L4(frame);
         switch (p.NwProto)
         {
-            case IpProtocol.Tcp when l4.Length >= TcpPacket.HeaderLength:
-                s.Append(" tcp_csum:").Append(BinaryPrimitives.ReadUInt16BigEndian(l4[16..]).ToString("x", CultureInfo.InvariantCulture));
+            case IpProtocol.Tcp when l4.Length >= 20:
+                s.Append(" tcp_csum:").Append((read ?? 0).ToString("x", CultureInfo.InvariantCulture));
                 break;
-            case IpProtocol.Udp when l4.Length >= UdpPacket.HeaderLength:
-                s.Append(" udp_csum:").Append(BinaryPrimitives.ReadUInt16BigEndian(l4[6..]).ToString("x", CultureInfo.InvariantCulture));
+            case IpProtocol.Udp when l4.Length >= 8:
+                s.Append(" udp_csum:").Append((read ?? 0).ToString("x", CultureInfo.InvariantCulture));
                 break;
             case IpProtocol.Sctp when l4.Length >= 12:
                 s.Append(" sctp_csum:").Append(BinaryPrimitives.ReadUInt32BigEndian(l4[8..]).ToString("x", CultureInfo.InvariantCulture));
                 break;
             case IpProtocol.Icmp when l4.Length >= 8:
-                s.Append(" icmp_csum:").Append(BinaryPrimitives.ReadUInt16BigEndian(l4[2..]).ToString("x", CultureInfo.InvariantCulture));
+                s.Append(" icmp_csum:").Append((read ?? 0).ToString("x", CultureInfo.InvariantCulture));
                 break;
             case IpProtocol.Icmpv6 when l4.Length >= 4:
                 s.Append(" icmp6_csum:").Append(BinaryPrimitives.ReadUInt16BigEndian(l4[2..]).ToString("x", CultureInfo.InvariantCulture));

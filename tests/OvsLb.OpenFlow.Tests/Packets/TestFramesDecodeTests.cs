@@ -1,13 +1,15 @@
 using OvsLb.OpenFlow.Packets;
+using OvsLb.Testing.Frames;
 
 namespace OvsLb.OpenFlow.Tests.Packets;
 
 /// <summary>
-/// Every builder's output is written to a pcap file and decoded by tshark and tcpdump, which must
-/// see the fields we meant and call every checksum correct; our own parser must agree as well.
+/// Every frame the tests build with PacketDotNet (<see cref="TestFrames"/>) is written to a pcap file and
+/// decoded by tshark and tcpdump, which must see the fields we meant and call every checksum correct; our
+/// own flow-field parser must read back the same fields.
 /// </summary>
 [TestFixture]
-public class PacketBuilderTests
+public class TestFramesDecodeTests
 {
     private static readonly MacAddress Mac1 = MacAddress.Parse("02:00:00:00:00:01");
     private static readonly MacAddress Mac2 = MacAddress.Parse("02:00:00:00:00:02");
@@ -21,70 +23,64 @@ public class PacketBuilderTests
     /// <summary>A built frame and what tshark must report for it (field name to value).</summary>
     public sealed record Case(string Name, byte[] Frame, Dictionary<string, string> Expect);
 
-    private delegate int Build(Span<byte> buffer);
-
-    private static Case Make(string name, Build build, params (string Field, string Value)[] expect)
-    {
-        var buf = new byte[1600];
-        int n = build(buf);
-        return new Case(name, buf[..n], expect.ToDictionary(e => e.Field, e => e.Value));
-    }
+    private static Case Make(string name, Func<byte[]> build, params (string Field, string Value)[] expect) =>
+        new(name, build(), expect.ToDictionary(e => e.Field, e => e.Value));
 
     public static List<Case> Cases()
     {
         byte[] payload = "hello, world"u8.ToArray();
         return
         [
-            Make("arp-request", b => ArpPacket.Request(b, Mac1, Ip1, Ipv4Address.Parse("10.0.0.254")),
+            Make("arp-request", () => TestFrames.ArpRequest(Mac1, Ip1, Ipv4Address.Parse("10.0.0.254")),
                 ("eth.dst", "ff:ff:ff:ff:ff:ff"), ("eth.src", "02:00:00:00:00:01"), ("eth.type", "0x0806"), ("arp.opcode", "1"),
                 ("arp.src.hw_mac", "02:00:00:00:00:01"), ("arp.src.proto_ipv4", "10.0.0.1"),
                 ("arp.dst.hw_mac", "00:00:00:00:00:00"), ("arp.dst.proto_ipv4", "10.0.0.254"), ("arp.isgratuitous", "")),
-            Make("arp-reply", b => ArpPacket.Reply(b, Mac2, Ip2, Mac1, Ip1),
+            Make("arp-reply", () => TestFrames.ArpReply(Mac2, Ip2, Mac1, Ip1),
                 ("eth.dst", "02:00:00:00:00:01"), ("eth.src", "02:00:00:00:00:02"), ("arp.opcode", "2"),
                 ("arp.src.hw_mac", "02:00:00:00:00:02"), ("arp.src.proto_ipv4", "10.0.0.2"),
                 ("arp.dst.hw_mac", "02:00:00:00:00:01"), ("arp.dst.proto_ipv4", "10.0.0.1")),
-            Make("arp-gratuitous", b => ArpPacket.Gratuitous(b, Mac1, Ip1),
+            Make("arp-gratuitous", () => TestFrames.ArpGratuitous(Mac1, Ip1),
                 ("eth.dst", "ff:ff:ff:ff:ff:ff"), ("arp.opcode", "1"), ("arp.isgratuitous", "1"),
                 ("arp.src.proto_ipv4", "10.0.0.1"), ("arp.dst.proto_ipv4", "10.0.0.1")),
-            Make("arp-request-vlan", b => ArpPacket.Request(b, Mac1, Ip1, Ip2, VlanTag.Dot1Q(100, 3)),
+            Make("arp-request-vlan", () => TestFrames.ArpRequest(Mac1, Ip1, Ip2, VlanTag.Dot1Q(100, 3)),
                 ("eth.type", "0x8100"), ("vlan.id", "100"), ("vlan.priority", "3"), ("vlan.etype", "0x0806"),
                 ("arp.opcode", "1"), ("arp.dst.proto_ipv4", "10.0.0.2")),
-            Make("tcp-syn", b => TcpPacket.Build(b, Eth, new Ipv4Header(Ip1, Ip2, Identification: 0x1234), new TcpHeader(40000, 80, Sequence: 1000)),
+            Make("tcp-syn", () => TestFrames.Tcp(Eth, new Ipv4Header(Ip1, Ip2, Identification: 0x1234), new TcpHeader(40000, 80, Sequence: 1000)),
                 ("ip.src", "10.0.0.1"), ("ip.dst", "10.0.0.2"), ("ip.proto", "6"), ("ip.ttl", "64"), ("ip.id", "0x1234"),
                 ("ip.flags.df", "1"), ("ip.len", "40"), ("ip.checksum.status", "1"),
                 ("tcp.srcport", "40000"), ("tcp.dstport", "80"), ("tcp.seq_raw", "1000"), ("tcp.flags", "0x0002"),
                 ("tcp.hdr_len", "20"), ("tcp.checksum.status", "1")),
-            Make("tcp-psh-ack-data-vlan", b => TcpPacket.Build(b, EthVlan, new Ipv4Header(Ip2, Ip1, Ttl: 63, Tos: 0x2e),
+            Make("tcp-psh-ack-data-vlan", () => TestFrames.Tcp(EthVlan, new Ipv4Header(Ip2, Ip1, Ttl: 63, Tos: 0x2e),
                     new TcpHeader(80, 40000, 5000, 1001, TcpControl.Psh | TcpControl.Ack, 512), payload),
                 ("vlan.id", "10"), ("vlan.priority", "5"), ("ip.dsfield", "0x2e"), ("ip.ttl", "63"), ("ip.checksum.status", "1"),
                 ("tcp.flags", "0x0018"), ("tcp.ack_raw", "1001"), ("tcp.window_size_value", "512"), ("tcp.len", "12"),
                 ("tcp.checksum.status", "1")),
-            Make("tcp6-syn-ack", b => TcpPacket.Build(b, Eth, new Ipv6Header(Ip6a, Ip6b, FlowLabel: 0x12345), new TcpHeader(443, 40001, 7, 8, TcpControl.Syn | TcpControl.Ack)),
+            Make("tcp6-syn-ack", () => TestFrames.Tcp(Eth, new Ipv6Header(Ip6a, Ip6b, FlowLabel: 0x12345), new TcpHeader(443, 40001, 7, 8, TcpControl.Syn | TcpControl.Ack)),
                 ("ipv6.src", "2001:db8::1"), ("ipv6.dst", "2001:db8::2"), ("ipv6.nxt", "6"), ("ipv6.flow", "0x012345"), ("ipv6.plen", "20"),
                 ("tcp.flags", "0x0012"), ("tcp.checksum.status", "1")),
-            Make("udp", b => UdpPacket.Build(b, Eth, new Ipv4Header(Ip1, Ip2, DontFragment: false), 5000, 53, payload),
+            Make("udp", () => TestFrames.Udp(Eth, new Ipv4Header(Ip1, Ip2, DontFragment: false), 5000, 53, payload),
                 ("ip.flags.df", "0"), ("ip.checksum.status", "1"), ("udp.srcport", "5000"), ("udp.dstport", "53"),
                 ("udp.length", "20"), ("udp.checksum.status", "1")),
-            Make("udp-odd-length", b => UdpPacket.Build(b, Eth, new Ipv4Header(Ip1, Ip2), 1, 2, "abc"u8),
+            Make("udp-odd-length", () => TestFrames.Udp(Eth, new Ipv4Header(Ip1, Ip2), 1, 2, "abc"u8),
                 ("udp.length", "11"), ("udp.checksum.status", "1")),
-            Make("udp6", b => UdpPacket.Build(b, Eth, new Ipv6Header(Ip6a, Ip6b, HopLimit: 7, TrafficClass: 0xb8), 546, 547, payload),
+            Make("udp6", () => TestFrames.Udp(Eth, new Ipv6Header(Ip6a, Ip6b, HopLimit: 7, TrafficClass: 0xb8), 546, 547, payload),
                 ("ipv6.hlim", "7"), ("ipv6.tclass", "0x000000b8"), ("udp.srcport", "546"), ("udp.checksum.status", "1")),
-            Make("icmp-echo-request", b => IcmpPacket.EchoRequest(b, Eth, new Ipv4Header(Ip1, Ip2), 0x77, 3, payload),
+            Make("icmp-echo-request", () => TestFrames.IcmpEcho(Eth, new Ipv4Header(Ip1, Ip2), false, 0x77, 3, payload),
                 ("ip.proto", "1"), ("ip.checksum.status", "1"), ("icmp.type", "8"), ("icmp.code", "0"), ("icmp.seq", "3"),
                 ("icmp.checksum.status", "1")),
-            Make("icmp-echo-reply", b => IcmpPacket.EchoReply(b, Eth, new Ipv4Header(Ip2, Ip1), 0x77, 3, payload),
+            Make("icmp-echo-reply", () => TestFrames.IcmpEcho(Eth, new Ipv4Header(Ip2, Ip1), true, 0x77, 3, payload),
                 ("icmp.type", "0"), ("icmp.checksum.status", "1")),
-            Make("icmp6-echo-request", b => Icmpv6Packet.EchoRequest(b, Eth, new Ipv6Header(Ip6a, Ip6b), 0x99, 4, payload),
+            Make("icmp6-echo-request", () => TestFrames.Icmpv6Echo(Eth, new Ipv6Header(Ip6a, Ip6b), false, 0x99, 4, payload),
                 ("ipv6.nxt", "58"), ("icmpv6.type", "128"), ("icmpv6.echo.identifier", "0x0099"), ("icmpv6.echo.sequence_number", "4"),
                 ("icmpv6.checksum.status", "1")),
-            Make("icmp6-neighbor-solicitation", b => Icmpv6Packet.NeighborSolicitation(b, Mac1, Ip6a, Ip6b),
+            Make("icmp6-neighbor-solicitation", () => TestFrames.NeighborSolicitation(Mac1, Ip6a, Ip6b),
                 ("eth.dst", "33:33:ff:00:00:02"), ("ipv6.dst", "ff02::1:ff00:2"), ("ipv6.hlim", "255"), ("icmpv6.type", "135"),
                 ("icmpv6.nd.ns.target_address", "2001:db8::2"), ("icmpv6.opt.type", "1"), ("icmpv6.opt.linkaddr", "02:00:00:00:00:01"),
                 ("icmpv6.checksum.status", "1")),
-            Make("icmp6-neighbor-solicitation-dad", b => Icmpv6Packet.NeighborSolicitation(b, Mac1, Ipv6Address.Any, Ip6a),
+            Make("icmp6-neighbor-solicitation-dad", () => TestFrames.NeighborSolicitation(Mac1, Ipv6Address.Any, Ip6a),
                 ("ipv6.src", "::"), ("ipv6.dst", "ff02::1:ff00:1"), ("icmpv6.nd.ns.target_address", "2001:db8::1"), ("icmpv6.opt.type", ""),
                 ("icmpv6.checksum.status", "1")),
-            Make("icmp6-neighbor-advertisement", b => Icmpv6Packet.NeighborAdvertisement(b, Mac2, Ip6b, Mac1, Ip6a, NdAdvertFlags.Solicited | NdAdvertFlags.Override, VlanTag.Dot1Q(7)),
+            Make("icmp6-neighbor-advertisement", () => TestFrames.NeighborAdvertisement(Mac2, Ip6b, Mac1, Ip6a, NdAdvertFlags.Solicited | NdAdvertFlags.Override, VlanTag.Dot1Q(7)),
                 ("vlan.id", "7"), ("icmpv6.type", "136"), ("icmpv6.nd.na.target_address", "2001:db8::2"), ("icmpv6.nd.na.flag.r", "0"),
                 ("icmpv6.nd.na.flag.s", "1"), ("icmpv6.nd.na.flag.o", "1"), ("icmpv6.opt.type", "2"), ("icmpv6.opt.linkaddr", "02:00:00:00:00:02"),
                 ("icmpv6.checksum.status", "1")),
@@ -153,25 +149,13 @@ public class PacketBuilderTests
     }
 
     [Test]
-    public void Our_checksums_verify_and_our_parser_reads_back_what_was_built()
+    public void Our_parser_reads_back_what_was_built()
     {
         foreach (var c in Cases())
         {
             var p = ParsedPacket.Parse(c.Frame);
             Assert.That(p.Layers.HasFlag(PacketLayers.Network), c.Name);
-            if (p.IsIPv4)
-            {
-                Assert.That(Checksum.IsValid(c.Frame.AsSpan(p.L3Offset, 20)), c.Name + ": IPv4 header checksum");
-            }
-            if (p.L4Offset >= 0)
-            {
-                var l4 = p.L4(c.Frame);
-                bool ok = p.NwProto == IpProtocol.Icmp ? Checksum.IsValid(l4)
-                    : p.IsIPv4 ? Checksum.Fold(Checksum.Add(Checksum.PseudoHeaderV4(p.NwSrc, p.NwDst, p.NwProto, l4.Length), l4)) == 0xffff
-                    : Checksum.Fold(Checksum.Add(Checksum.PseudoHeaderV6(p.Ipv6Src, p.Ipv6Dst, p.NwProto, l4.Length), l4)) == 0xffff;
-                Assert.That(ok, c.Name + ": transport checksum");
-                Assert.That(p.Layers.HasFlag(PacketLayers.Transport), c.Name);
-            }
+            if (p.L4Offset >= 0) Assert.That(p.Layers.HasFlag(PacketLayers.Transport), c.Name);
         }
         var syn = ParsedPacket.Parse(Cases().Single(c => c.Name == "tcp-syn").Frame);
         Assert.That((syn.EthSrc, syn.EthDst, syn.NwSrc, syn.NwDst, syn.TpSrc, syn.TpDst, syn.TcpFlags, syn.NwTtl), Is.EqualTo((Mac1, Mac2, Ip1, Ip2, (ushort)40000, (ushort)80, (ushort)2, (byte)64)));
@@ -179,37 +163,6 @@ public class PacketBuilderTests
         Assert.That((na.VlanCount, na.Vlan0.Vid, na.IcmpType, na.NdTarget, na.NdTll, na.NdSll, na.NdOptionsType), Is.EqualTo((1, (ushort)7, (byte)136, Ip6b, Mac2, MacAddress.Zero, (byte)2)));
         Assert.That(na.NdReserved, Is.EqualTo((uint)(NdAdvertFlags.Solicited | NdAdvertFlags.Override)));
         var arp = ParsedPacket.Parse(Cases().Single(c => c.Name == "arp-request-vlan").Frame);
-        Assert.That((arp.Vlan0.Vid, arp.Vlan0.Pcp, arp.ArpOp, arp.ArpSha, arp.NwSrc, arp.NwDst), Is.EqualTo(((ushort)100, (byte)3, ArpPacket.OpRequest, Mac1, Ip1, Ip2)));
-    }
-
-    [Test]
-    public void Builders_refuse_a_buffer_that_is_too_small()
-    {
-        var small = new byte[41];
-        Assert.Throws<ArgumentException>(() => ArpPacket.Request(small, Mac1, Ip1, Ip2));
-        Assert.That(ArpPacket.Request(new byte[42], Mac1, Ip1, Ip2), Is.EqualTo(42));
-        Assert.Throws<ArgumentException>(() => TcpPacket.Build(new byte[53], Eth, new Ipv4Header(Ip1, Ip2), new TcpHeader(1, 2)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => UdpPacket.Build(new byte[70000], Eth, new Ipv4Header(Ip1, Ip2), 1, 2, new byte[65600]));
-    }
-
-    [Test]
-    public void Udp_checksum_that_computes_to_zero_is_sent_as_all_ones()
-    {
-        // Find a payload whose checksum would be 0x0000; RFC 768 sends it as 0xffff.
-        var buf = new byte[64];
-        for (int v = 0; v <= 0xffff; v++)
-        {
-            byte[] payload = [(byte)(v >> 8), (byte)v];
-            int n = UdpPacket.Build(buf, Eth, new Ipv4Header(Ip1, Ip2), 1, 2, payload);
-            var p = ParsedPacket.Parse(buf.AsSpan(0, n));
-            var l4 = p.L4(buf.AsSpan(0, n)).ToArray();
-            if (l4[6] == 0xff && l4[7] == 0xff)
-            {
-                l4[6] = l4[7] = 0;
-                Assert.That(Checksum.Finish(Checksum.Add(Checksum.PseudoHeaderV4(Ip1, Ip2, IpProtocol.Udp, l4.Length), l4)), Is.EqualTo(0));
-                return;
-            }
-        }
-        Assert.Fail("no 16-bit payload gives a zero checksum");
+        Assert.That((arp.Vlan0.Vid, arp.Vlan0.Pcp, arp.ArpOp, arp.ArpSha, arp.NwSrc, arp.NwDst), Is.EqualTo(((ushort)100, (byte)3, ArpOp.Request, Mac1, Ip1, Ip2)));
     }
 }
