@@ -24,6 +24,11 @@ public sealed record LbScaleOptions
 
     /// <summary>Rounds of each one-change case (<see cref="LbChangeBenchmark"/>); 0 skips them.</summary>
     public int ChangeRounds { get; init; } = 20;
+
+    /// <summary>The transports the cold connect runs on, alternating (p, d, p, d) for <see cref="TransportRounds"/> rounds.</summary>
+    public IReadOnlyList<string> Transports { get; init; } = [Runtime.Transport.Transports.Default];
+
+    public int TransportRounds { get; init; } = 1;
 }
 
 /// <summary>One way of loading the state into a fresh OVS and how long it took.</summary>
@@ -55,6 +60,9 @@ public sealed record LbScaleResult
     public required LbChangeResult? Change { get; init; }
     public required LbChangeResult? ChangeDistributed { get; init; }
 
+    /// <summary>Every cold connect, in the order run, with its transport (<see cref="Controller"/> is the first).</summary>
+    public required IReadOnlyList<(string Transport, LoadTiming Timing)> ColdConnects { get; init; }
+
     /// <summary>From ovs-vsctl set-controller until the controller had identified the switch (TCP, HELLO, FEATURES).</summary>
     public TimeSpan Identified => Controller.Parts.First(p => p.Name.StartsWith("set-controller to switch identified", StringComparison.Ordinal)).Time;
 
@@ -82,6 +90,8 @@ public static class LbScaleBenchmark
             FitModel = !a.Has("no-fit"),
             Timeout = TimeSpan.FromSeconds(a.Int("timeout", 300)),
             ChangeRounds = a.Int("rounds", 20),
+            Transports = TransportRuns.Parse(a),
+            TransportRounds = a.Int("transport-rounds", 2),
         };
         Console.WriteLine($"host: {ProcessFacts.Describe()}");
         Console.WriteLine($"ovs: {ProcessRunner.Run("ovs-vswitchd", ["--version"]).Stdout.Split('\n')[0]}");
@@ -95,7 +105,16 @@ public static class LbScaleBenchmark
         }
         var r = await RunAsync(o, Console.Out);
         Print(r, Console.Out);
-        return r.Change?.Problems.Count is null or 0 && r.ChangeDistributed?.Problems.Count is null or 0 && r.Controller.Verified && r.FloorTwoBundles.Verified && r.FloorOneBundle.Verified && r.FlowsAfterPackets == r.Flows && r.Problems.Count == 0 ? 0 : 1;
+        IReadOnlyList<double> Of(string tr, Func<LoadTiming, double> f) => [.. r.ColdConnects.Where(c => c.Transport == tr).Select(c => f(c.Timing))];
+        TransportRuns.PrintTable(Console.Out, $"lbscale cold connect, {o.Vips} VIPs x {o.BackendsPerVip} backends, median of {o.TransportRounds} round(s)", o.Transports,
+        [
+            ("cold connect to converged", false, tr => Of(tr, t => t.Time.TotalMilliseconds), "ms"),
+            ("set-controller to switch identified", false, tr => Of(tr, t => t.Parts[1].Time.TotalMilliseconds), "ms"),
+            ("reconcile (read back + diff + bundle commit)", false, tr => Of(tr, t => t.Parts[3].Time.TotalMilliseconds), "ms"),
+            ("controller process CPU", false, tr => Of(tr, t => t.Parts[4].Time.TotalMilliseconds), "ms"),
+            ("cold connect over the ovs-ofctl floor (two bundles)", false, tr => Of(tr, t => t.Time / r.FloorTwoBundles.Time), "x"),
+        ]);
+        return r.ColdConnects.All(c => c.Timing.Verified) && r.Change?.Problems.Count is null or 0 && r.ChangeDistributed?.Problems.Count is null or 0 && r.Controller.Verified && r.FloorTwoBundles.Verified && r.FloorOneBundle.Verified && r.FlowsAfterPackets == r.Flows && r.Problems.Count == 0 ? 0 : 1;
     }
 
     public static async Task<LbScaleResult> RunAsync(LbScaleOptions o, TextWriter log)
@@ -126,7 +145,20 @@ public static class LbScaleBenchmark
 
         var floor2 = LoadWithOfctl(state, oneBundle: false, o.Timeout, log);
         var floor1 = LoadWithOfctl(state, oneBundle: true, o.Timeout, log);
-        var (controller, session, flowsAfter, servicePackets, problems) = await LoadWithControllerAsync(config, state, o, log);
+        // The cold connect on each transport, alternating (p, d, p, d) so machine load hits both alike; the first is the main figure.
+        var coldConnects = new List<(string, LoadTiming)>();
+        (LoadTiming, SessionCounts, int, long, IReadOnlyList<string>)? first = null;
+        var allProblems = new List<string>();
+        foreach (var (round, transport) in TransportRuns.Order(o.Transports, o.TransportRounds))
+        {
+            log.WriteLine($"  cold connect on {transport}, round {round}:");
+            var run = await LoadWithControllerAsync(config, state, o, log, transport);
+            coldConnects.Add((transport, run.Item1));
+            first ??= run;
+            allProblems.AddRange(run.Item5.Select(p => $"{transport}: {p}"));
+        }
+        var (controller, session, flowsAfter, servicePackets, _) = first!.Value;
+        var problems = allProblems;
         return new LbScaleResult
         {
             Options = o, ConfigParse = parse, BuildCold = cold, BuildWarm = warm,
@@ -134,6 +166,7 @@ public static class LbScaleBenchmark
             Controller = controller, FloorTwoBundles = floor2, FloorOneBundle = floor1,
             FlowModsSent = session.FlowMods, GroupModsSent = session.GroupMods, BundleCommits = session.Bundles,
             FlowsAfterPackets = flowsAfter, ServiceTablePackets = servicePackets, Problems = problems, Change = change, ChangeDistributed = spread,
+            ColdConnects = coldConnects,
         };
     }
 
@@ -223,12 +256,12 @@ public static class LbScaleBenchmark
     /// and client packets injected.
     /// </summary>
     private static async Task<(LoadTiming, SessionCounts, int FlowsAfter, long ServicePackets, IReadOnlyList<string> Problems)> LoadWithControllerAsync(
-        LoadBalancerConfig config, SwitchState expected, LbScaleOptions o, TextWriter log)
+        LoadBalancerConfig config, SwitchState expected, LbScaleOptions o, TextWriter log, string transport)
     {
         using var ovs = FreshOvs();
         var problems = new ProblemLog(log);
         var provider = new PipelineStateProvider(config);
-        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, provider, null, problems.Factory());
+        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"], Transport = transport }, provider, null, problems.Factory());
         await controller.StartAsync();
         var switchCpu0 = Cpu.Of(ovs.VswitchdProcess!);
         var ownCpu0 = ProcessFacts.CpuTime();

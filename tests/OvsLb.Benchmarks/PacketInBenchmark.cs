@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using OvsLb.Runtime;
 using OvsLb.Runtime.Session;
+using OvsLb.Runtime.Transport;
 using OvsLb.State;
 using OvsLb.Testing;
 
@@ -71,18 +72,48 @@ public static class PacketInBenchmark
         };
         Console.WriteLine($"host: {ProcessFacts.Describe()}");
         Console.WriteLine($"placement: {(cpus == "split" ? "generator pinned to CPU 0 (taskset -c 0), controller pinned to CPU 1 (taskset -c 1)" : "no pinning: generator and controller share both CPUs")}");
+        var transports = TransportRuns.Parse(a);
+        int rounds = a.Int("rounds", 2);
         var runs = new List<PacketInRun>();
+        var byTransport = new List<(string Transport, PacketInRun Run)>();
         foreach (var t in targets)
         {
-            Console.WriteLine($"{t}:");
-            runs.Add(await RunAsync(t, load, controllerCpus, Console.Out, tcArgs, controllerEnv));
+            if (t == PacketInTarget.TestController)
+            {
+                Console.WriteLine($"{t}:");
+                runs.Add(await RunAsync(t, load, controllerCpus, Console.Out, tcArgs, controllerEnv));
+                continue;
+            }
+            // Our controller on each transport, alternating (p, d, p, d) so machine load hits both alike.
+            foreach (var (round, transport) in TransportRuns.Order(transports, rounds))
+            {
+                Console.WriteLine($"{t} on {transport}, round {round}:");
+                var r = await RunAsync(t, load, controllerCpus, Console.Out, tcArgs, controllerEnv, transport);
+                runs.Add(r);
+                byTransport.Add((transport, r));
+            }
         }
         Print(runs, load, Console.Out);
+        if (byTransport.Count > 0)
+        {
+            IReadOnlyList<double> Of(string tr, Func<PacketInLoadResult, double> f) => [.. byTransport.Where(x => x.Transport == tr).Select(x => f(x.Run.Load))];
+            var tc = runs.FirstOrDefault(r => r.Controller.StartsWith("ovs-testcontroller", StringComparison.Ordinal));
+            TransportRuns.PrintTable(Console.Out, $"packetin, {load.Switches} switches x window {load.Window}, {load.Duration.TotalSeconds:0.#} s measured, median of {rounds} round(s)", transports,
+            [
+                ("replies/s", true, tr => Of(tr, l => l.RepliesPerSecond), "/s"),
+                ("p50 latency", false, tr => Of(tr, l => l.P50Micros), "µs"),
+                ("p99 latency", false, tr => Of(tr, l => l.P99Micros), "µs"),
+                .. (IEnumerable<(string, bool, Func<string, IReadOnlyList<double>>, string)>)(tc is null ? [] :
+                [
+                    ("replies/s over ovs-testcontroller's", true, tr => Of(tr, l => l.RepliesPerSecond / tc.Load.RepliesPerSecond), "x"),
+                ]),
+            ]);
+        }
         return runs.All(r => r.Load.BadReplies == 0 && r.Load.Replies > 0) ? 0 : 1;
     }
 
     public static async Task<PacketInRun> RunAsync(PacketInTarget target, PacketInLoadOptions load, string? controllerCpus, TextWriter log,
-        IEnumerable<string>? testControllerArgs = null, IReadOnlyDictionary<string, string>? controllerEnv = null)
+        IEnumerable<string>? testControllerArgs = null, IReadOnlyDictionary<string, string>? controllerEnv = null, string transport = Transports.Default)
     {
         var placement = controllerCpus is null ? "shared CPUs" : $"controller on CPU {controllerCpus}, generator on CPU {ProcessFacts.AllowedCpus()}";
         TimeSpan genCpu0 = default, genCpu = default, ctlCpu0 = default;
@@ -107,23 +138,23 @@ public static class PacketInBenchmark
             case PacketInTarget.OvsLbInProcess:
             {
                 var responder = new ArpResponder();
-                await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, new StaticDesiredState(SwitchState.Empty), responder);
+                await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"], Transport = transport }, new StaticDesiredState(SwitchState.Empty), responder);
                 await controller.StartAsync();
                 bool Ready() => controller.Sessions.Count == load.Switches && controller.Sessions.Values.All(s => s.State == SessionState.Ready);
                 var r = await PacketInLoadGenerator.RunAsync(controller.LocalEndpoints[0], load, Ready, log, OnMeasure);
-                return new PacketInRun("OvsLb.Runtime + ArpResponder (same process as generator)", r, null, genCpu, "one process, shared CPUs");
+                return new PacketInRun($"OvsLb.Runtime ({transport}) + ArpResponder (same process as generator)", r, null, genCpu, "one process, shared CPUs");
             }
             case PacketInTarget.OvsLb:
             {
                 var (file, pre) = ProcessFacts.Self();
                 var env = new Dictionary<string, string>(controllerEnv ?? new Dictionary<string, string>()) { [PinnedMarker] = "1" };
-                using var child = ChildProcess.Start(file, [.. pre, "packetin-controller"], controllerCpus, env);
+                using var child = ChildProcess.Start(file, [.. pre, "packetin-controller", "--transports", transport], controllerCpus, env);
                 if (controllerEnv is { Count: > 0 }) log.WriteLine($"  controller environment: {string.Join(' ', controllerEnv.Select(p => $"{p.Key}={p.Value}"))}");
                 int port = int.Parse((await child.WaitForLineAsync(@"^LISTENING (\d+)", TimeSpan.FromSeconds(30))).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
                 controllerCpu = () => child.CpuTime;
                 bool Ready() => child.Stdout.Count(l => l.StartsWith("READY ", StringComparison.Ordinal)) >= load.Switches;
                 var r = await PacketInLoadGenerator.RunAsync(new IPEndPoint(IPAddress.Loopback, port), load, Ready, log, OnMeasure);
-                return new PacketInRun("OvsLb.Runtime + ArpResponder (ARP reply, output:IN_PORT)", r, ctlCpu, genCpu, placement);
+                return new PacketInRun($"OvsLb.Runtime ({transport}) + ArpResponder (ARP reply, output:IN_PORT)", r, ctlCpu, genCpu, placement);
             }
             default:
             {
@@ -163,11 +194,12 @@ public static class PacketInBenchmark
     }
 
     /// <summary>Child-process mode: our runtime with the ARP responder; prints LISTENING port and READY dpid lines; exits when stdin closes.</summary>
-    public static async Task<int> ControllerMainAsync()
+    public static async Task<int> ControllerMainAsync(string[] args)
     {
+        var transport = TransportRuns.Parse(new Options(args)).Single();
         var problems = new ProblemLog(Console.Error);
         var responder = new ArpResponder(s => Console.WriteLine($"READY {s.DatapathIdText}"));
-        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"] }, new StaticDesiredState(SwitchState.Empty), responder, problems.Factory());
+        await using var controller = new SwitchServer(new ControllerOptions { Listen = ["127.0.0.1:0"], Transport = transport }, new StaticDesiredState(SwitchState.Empty), responder, problems.Factory());
         await controller.StartAsync();
         Console.WriteLine($"LISTENING {controller.LocalEndpoints[0].Port}");
         await Task.Run(Console.In.ReadLine);

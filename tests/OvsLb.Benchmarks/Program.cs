@@ -4,10 +4,10 @@ using OvsLb.Benchmarks;
 // Codec micro-benchmarks (BenchmarkDotNet):
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- --filter '*'
 // End-to-end load benchmarks (measured console runs, see README in this folder):
-//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- scale [--switches 1000] [--flows 100] [--fakes inproc|process]
-//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- lbscale [--vips 1000] [--backends 8] [--packets 1000] [--no-fit] [--timeout 300] [--rounds 20] [--change-only]
+//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- scale [--switches 1000] [--flows 100] [--fakes inproc|process] [--transports pipelines,dotnetty] [--rounds 2]
+//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- lbscale [--vips 1000] [--backends 8] [--packets 1000] [--no-fit] [--timeout 300] [--rounds 20] [--change-only] [--transports pipelines,dotnetty] [--transport-rounds 2]
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- packetin [--target all|ovslb|testcontroller|ovslb-inproc] [--cpus split|shared]
-//                                                                       [--switches 16] [--window 100] [--warmup 2] [--duration 10] [--tc-args "-n"]
+//                                                                       [--switches 16] [--window 100] [--warmup 2] [--duration 10] [--tc-args "-n"] [--transports pipelines,dotnetty] [--rounds 2]
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- conns [--connections 100000] [--cases direct,nat] [--window 256] [--per-process 16000] [--rounds 1] [--op-timeout 30]
 try
 {
@@ -18,7 +18,7 @@ try
         "packetin" => await PacketInBenchmark.MainAsync(args[1..]),
         "conns" => await ConnsBenchmark.MainAsync(args[1..]),
         "conns-worker" => await ConnsWorker.MainAsync(args[1..]),                  // child processes of conns
-        "packetin-controller" => await PacketInBenchmark.ControllerMainAsync(),   // child process of packetin
+        "packetin-controller" => await PacketInBenchmark.ControllerMainAsync(args[1..]),   // child process of packetin
         "fakes" => await ScaleBenchmark.FakesMainAsync(args[1..]),                // child process of scale --fakes process
         _ => RunBenchmarkDotNet(args),
     };
