@@ -15,6 +15,9 @@ namespace OvsLb.Testing;
 /// The handle is opened (and its BPF filter set) on a thread that entered the namespace, so its packet
 /// socket is bound to that namespace's interface for life; the capture loop's thread is started afterwards
 /// from the caller's thread, outside the namespace (<see cref="NetNamespace.Run"/> checks none stays inside).
+/// The loop is our own (<c>GetNextPacket</c> with a 100 ms read timeout), not SharpPcap's <c>StartCapture</c>,
+/// whose stop can return while its thread is still inside a libpcap call, so the handle's socket outlived
+/// <see cref="Dispose"/> by a few hundred milliseconds; here Dispose joins the loop, then closes the handle.
 /// </remarks>
 public sealed class PacketCapture : IDisposable
 {
@@ -26,6 +29,8 @@ public sealed class PacketCapture : IDisposable
     private readonly int? _count;
     private readonly List<EthernetPacket> _packets = [];
     private readonly List<string> _errors = [];
+    private readonly Thread _loop;
+    private volatile bool _stopping;
     private int _disposed;
 
     private PacketCapture(LibPcapLiveDevice device, string where, int? count)
@@ -33,6 +38,7 @@ public sealed class PacketCapture : IDisposable
         _device = device;
         _where = where;
         _count = count;
+        _loop = new Thread(Loop) { IsBackground = true, Name = "pcap " + where };
     }
 
     /// <summary>
@@ -45,18 +51,8 @@ public sealed class PacketCapture : IDisposable
         string where = $"{iface} in {ns.Name} (filter '{filter}')";
         var device = ns.Run(() => Pcap.OpenFiltered(iface, filter, Snaplen, where));
         var capture = new PacketCapture(device, where, count);
-        try
-        {
-            device.OnPacketArrival += capture.Arrived;
-            device.OnCaptureStopped += capture.Stopped;
-            device.StartCapture();   // its thread starts here, outside the namespace
-            return capture;
-        }
-        catch
-        {
-            capture.Dispose();
-            throw;
-        }
+        capture._loop.Start();   // from the caller's thread: outside the namespace
+        return capture;
     }
 
     /// <summary>The frames captured so far, in arrival order.</summary>
@@ -93,7 +89,31 @@ public sealed class PacketCapture : IDisposable
             + string.Concat(packets.Take(frames).Select(p => "\n  " + Frames.Describe(p)));
     }
 
-    private void Arrived(object sender, SharpPcap.PacketCapture e)
+    private void Loop()
+    {
+        while (!_stopping)
+        {
+            GetPacketStatus status;
+            SharpPcap.PacketCapture e;
+            try
+            {
+                status = _device.GetNextPacket(out e);
+            }
+            catch (Exception ex)
+            {
+                lock (_errors) _errors.Add("capture failed: " + ex.Message);
+                return;
+            }
+            if (status == GetPacketStatus.PacketRead) Arrived(e);
+            else if (status == GetPacketStatus.Error)
+            {
+                lock (_errors) _errors.Add("capture failed: " + _device.LastError);
+                return;
+            }
+        }
+    }
+
+    private void Arrived(SharpPcap.PacketCapture e)
     {
         try
         {
@@ -110,25 +130,16 @@ public sealed class PacketCapture : IDisposable
         }
     }
 
-    private void Stopped(object sender, CaptureStoppedEventStatus status)
-    {
-        if (status != CaptureStoppedEventStatus.CompletedWithoutError)
-        {
-            lock (_errors) _errors.Add("capture stopped: " + status);
-        }
-    }
-
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _stopping = true;
         try
         {
-            if (_device.Started) _device.StopCapture();
+            if (_loop.IsAlive && !_loop.Join(TimeSpan.FromSeconds(5))) throw new InvalidOperationException($"the capture loop on {_where} did not stop");
         }
         finally
         {
-            _device.OnPacketArrival -= Arrived;
-            _device.OnCaptureStopped -= Stopped;
             _device.Close();
         }
     }
