@@ -25,6 +25,8 @@ readonly args=("$@")
 # from source counts too). mininet is also checked by importing it with /usr/bin/python3.
 # ":optional" marks a package skipped where the apt sources do not carry it (vagrant is only in
 # some distributions' archives; only the test validating the Vagrantfile needs it).
+# An entry whose "command" is a *.so.* name is a shared library, found by the dynamic linker's cache
+# (ldconfig -p) instead of the PATH.
 # Every package owning a program that tests/, lab/ or src/ run is here unless Debian marks it
 # Essential or Priority: required (on every machine), also when another package pulls it in
 # today: ProvisionedCommandsTests checks this with dpkg.
@@ -37,6 +39,8 @@ readonly PACKAGES=(
   mininet:mn
   tcpdump:tcpdump
   tshark:tshark
+  # the test harness's live captures (SharpPcap) load libpcap; named here, not only through tcpdump's dependency
+  libpcap0.8:libpcap.so.0.8
   iproute2:ip
   iputils-ping:ping
   iputils-arping:arping
@@ -80,7 +84,13 @@ need_root() {
     exit 1
   fi
 }
-have() { command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 || -x /sbin/$1 ]]; }
+have() {
+  if [[ $1 == *.so.* ]]; then
+    /sbin/ldconfig -p | grep -q "^[[:space:]]*$1 "
+  else
+    command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 || -x /sbin/$1 ]]
+  fi
+}
 apt_update() {
   export DEBIAN_FRONTEND=noninteractive
   # A fresh VM may still hold the dpkg lock (cloud-init, unattended-upgrades): wait for it.

@@ -4,6 +4,7 @@ using OvsLb.Balancer;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Tests.Live;
 using OvsLb.Testing;
+using PacketDotNet;
 
 namespace OvsLb.Pipeline.Tests;
 
@@ -72,11 +73,11 @@ public sealed class NatModeTrafficTests : LiveLbFixture
     {
         long pickHits = Topo.Ovs.FlowPackets(Bridge, "table=24");
         TrafficReport report;
-        IReadOnlyList<CapturedPacket> captured;
+        IReadOnlyList<EthernetPacket> captured;
         using (var capture = PacketCapture.Start(Client.Namespace, TopologyHost.Interface, "tcp", count: 40))
         {
             report = Client.RunClient(new TrafficRequest(Vip, 80) { SourcePorts = TrafficRequest.PortRange(40000, 1000) });
-            Assert.That(capture.WaitForExit(TimeSpan.FromSeconds(10)), Is.True, "tcpdump saw 40 packets: " + capture.Output());
+            Assert.That(capture.WaitForCount(TimeSpan.FromSeconds(10)), Is.True, "captured 40 packets: " + capture.Output());
             captured = capture.Packets;
         }
         double spread = report.MaxOverMean(Backends);
@@ -85,7 +86,7 @@ public sealed class NatModeTrafficTests : LiveLbFixture
         var conntrack = Topo.Ovs.Appctl("dpctl/dump-conntrack").Stdout.Split('\n').Where(l => l.Contains($"dst={Vip}", StringComparison.Ordinal)).ToList();
         TestContext.Out.WriteLine($"nat: {report.Summary()}; max/mean {spread:0.000}; {hits} packets through table 24 (pick); {Live.PacketIns} packet-ins");
         TestContext.Out.WriteLine("conntrack (first 3 of " + conntrack.Count + "):\n" + string.Join("\n", conntrack.Take(3)));
-        TestContext.Out.WriteLine("captured on the client's eth0 (first 8):\n" + string.Join("\n", captured.Take(8)));
+        TestContext.Out.WriteLine("captured on the client's eth0 (first 8):\n" + string.Join("\n", captured.Take(8).Select(CapturedFrames.Describe)));
         Assert.Multiple(() =>
         {
             Assert.That(report.Failures, Is.Zero, report.Summary());
@@ -96,11 +97,11 @@ public sealed class NatModeTrafficTests : LiveLbFixture
                 "every backend saw the client's own address and port (nat mode translates only the destination)");
             Assert.That(hits, Is.InRange(2000, 2100), "only each connection's first packet went through pick (twice: reg1=0 → group, whose bucket resubmits with reg1=TAG); the rest followed conntrack");
             Assert.That(captured, Has.Count.EqualTo(40));
-            Assert.That(captured, Has.All.Matches<CapturedPacket>(p =>
-                    (p.IpSrc == ClientIp && p.IpDst == Vip && p.PortDst == 80 && p.EthDst == LbMac) ||
-                    (p.IpSrc == Vip && p.PortSrc == 80 && p.IpDst == ClientIp && p.EthSrc == LbMac)),
+            Assert.That(captured, Has.All.Matches<EthernetPacket>(p => p.Ipv4() is { } ip && p.Tcp() is { } tcp && (
+                    (ip.SourceAddress.Is(ClientIp) && ip.DestinationAddress.Is(Vip) && tcp.DestinationPort == 80 && p.DestinationHardwareAddress.Is(LbMac)) ||
+                    (ip.SourceAddress.Is(Vip) && tcp.SourcePort == 80 && ip.DestinationAddress.Is(ClientIp) && p.SourceHardwareAddress.Is(LbMac)))),
                 "on the client's wire every packet is client ↔ VIP:80 (never a backend address, never port 8080), replies from the lbMac");
-            Assert.That(captured.Count(p => p.IpSrc == Vip), Is.GreaterThan(0), "replies captured");
+            Assert.That(captured.Count(p => p.Ipv4()?.SourceAddress.Is(Vip) == true), Is.GreaterThan(0), "replies captured");
             Assert.That(Client.Neighbour(Vip), Is.EqualTo(LbMac));
             Assert.That(Live.PacketIns, Is.Zero, Live.Controller.PacketIns.ToString());
         });
@@ -291,9 +292,9 @@ public sealed class NatPersistenceTrafficTests
             var capture = PacketCapture.Start(client.Namespace, TopologyHost.Interface, $"tcp port {b2Ports[0]}");
             NatModeTrafficTests.ApplyAndWait(live, Bridge, last);
             int removed = Check("b2 removed", gone: "b2");
-            ProcessRunner.WaitUntil(() => capture.Lines.Count >= 2, TimeSpan.FromSeconds(2));
+            ProcessRunner.WaitUntil(() => capture.Packets.Count >= 2, TimeSpan.FromSeconds(2));
             capture.Dispose();
-            log.Add($"client's wire for one of b2's connections (port {b2Ports[0]}) during the first exchange after the removal:\n  " + string.Join("\n  ", capture.Lines));
+            log.Add($"client's wire for one of b2's connections (port {b2Ports[0]}) during the first exchange after the removal:\n  " + string.Join("\n  ", capture.Packets.Select(CapturedFrames.Describe)));
             // What became of b2's connections: their conntrack entries (zone 64256) after the flush and one more exchange.
             log.Add("conntrack of two of b2's connections after its removal:\n  " + string.Join("\n  ", topo.Ovs.Appctl("dpctl/dump-conntrack").Stdout.Split('\n')
                 .Where(l => b2Ports.Any(p => l.Contains($"sport={p},", StringComparison.Ordinal)))));

@@ -1,5 +1,6 @@
 using OvsLb.Pipeline.Tests.Live;
 using OvsLb.Testing;
+using PacketDotNet;
 
 namespace OvsLb.Pipeline.Tests;
 
@@ -8,7 +9,7 @@ namespace OvsLb.Pipeline.Tests;
 /// one IP (the VIP) with distinct MACs on distinct ports of <c>br-pg</c>; clients sit behind a router
 /// whose leg on <c>br-pg</c> is the uplink and the servers' default gateway. The real
 /// <see cref="Balancer.LoadBalancer"/> programs the bridges. What is checked is what the hosts and the wire
-/// show: the router's and the servers' ARP caches, which server answered and whom it saw, tcpdump on the
+/// show: the router's and the servers' ARP caches, which server answered and whom it saw, a libpcap capture on the
 /// router's leg, ICMP counters of the servers' kernels.
 /// </summary>
 [TestFixture, Category("Ovs")]
@@ -71,8 +72,8 @@ public sealed class PortGroupTrafficTests
         var report = client.RunClient(new TrafficRequest(Vip, 80) { SourcePorts = ports });
         var again = client.RunClient(new TrafficRequest(Vip, 80) { SourcePorts = ports.Take(100).ToArray(), Parallel = 4 });
         // Every reply segment of 1,000 connections crossed the router's leg: wait for the capture to catch up.
-        ProcessRunner.WaitUntil(() => wire.Lines.Count(l => l.Contains("Flags [S.]", StringComparison.Ordinal)) >= 1000, TimeSpan.FromSeconds(10));
-        var replies = wire.Lines;
+        ProcessRunner.WaitUntil(() => wire.Packets.Count(p => p.Tcp()?.IsSynAck() == true) >= 1000, TimeSpan.FromSeconds(10));
+        var replies = wire.Packets;
 
         double maxOverMean = report.MaxOverMean(Servers);
         TestContext.Out.WriteLine($"{report.Summary()}; max/mean {maxOverMean:0.000}; {replies.Count} reply segments captured on the router's leg");
@@ -94,8 +95,8 @@ public sealed class PortGroupTrafficTests
             Assert.That(again.Failures, Is.Zero, again.Summary());
             Assert.That(again.Connections.Where(c => first[c.SourcePort] != c.Backend).Select(c => c.SourcePort), Is.Empty,
                 "the same 5-tuple reaches the same server");
-            Assert.That(replies.Count(l => l.Contains("Flags [S.]", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(1000), "every SYN-ACK seen on the wire");
-            Assert.That(replies.Where(l => !HasMacs(l, LbMac, RouterMac)).Take(3), Is.Empty,
+            Assert.That(replies.Count(p => p.Tcp()?.IsSynAck() == true), Is.GreaterThanOrEqualTo(1000), "every SYN-ACK seen on the wire");
+            Assert.That(replies.Where(p => !(p.SourceHardwareAddress.Is(LbMac) && p.DestinationHardwareAddress.Is(RouterMac))).Take(3).Select(CapturedFrames.Describe), Is.Empty,
                 "servers' replies leave with the bridge's external MAC as source, to the learned next hop");
         });
     }
@@ -118,7 +119,7 @@ public sealed class PortGroupTrafficTests
             "the group loses s1's buckets:\n" + live.LogTail());
         Assert.That(ProcessRunner.WaitUntil(() => MasterFlow(topo).Contains("output:3", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), Is.True,
             "the master flow moves to s2's port: " + MasterFlow(topo));
-        string? garp = arp.WaitFor($@"^\S+ {LbMac} > ff:ff:ff:ff:ff:ff, ethertype ARP.*Request who-has {Regex(Vip)} tell {Regex(Vip)}", TimeSpan.FromSeconds(10));
+        var garp = arp.WaitFor(IsGratuitousArpFromTheGroup, TimeSpan.FromSeconds(10));
         var during = Connect(client, 300, 42000);
         var masterDuring = OtherTraffic(topo, client);
 
@@ -127,12 +128,12 @@ public sealed class PortGroupTrafficTests
             "s1 rejoins the group:\n" + live.LogTail());
         Assert.That(ProcessRunner.WaitUntil(() => MasterFlow(topo).Contains("output:2", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), Is.True,
             "s1, first in configuration order, is master again: " + MasterFlow(topo));
-        bool secondGarp = ProcessRunner.WaitUntil(() => arp.Lines.Count(l => l.Contains($"Request who-has {Vip} tell {Vip}", StringComparison.Ordinal)) >= 2, TimeSpan.FromSeconds(10));
+        bool secondGarp = ProcessRunner.WaitUntil(() => arp.Packets.Count(p => p.Arp()?.IsGratuitousRequestFor(Vip) == true) >= 2, TimeSpan.FromSeconds(10));
         var after = Connect(client, 300, 43000);
         var masterAfter = OtherTraffic(topo, client);
 
         TestContext.Out.WriteLine($"before: {before.Summary()}\nmaster port down: {during.Summary()}\nback up: {after.Summary()}");
-        TestContext.Out.WriteLine($"other traffic to the VIP went to: {masterBefore} → {masterDuring} → {masterAfter}; GARP: {garp}");
+        TestContext.Out.WriteLine($"other traffic to the VIP went to: {masterBefore} → {masterDuring} → {masterAfter}; GARP: {(garp is null ? "none" : CapturedFrames.Describe(garp))}");
         Assert.Multiple(() =>
         {
             Assert.That(before.Failures, Is.Zero, before.Summary());
@@ -141,7 +142,7 @@ public sealed class PortGroupTrafficTests
             Assert.That(during.Failures, Is.Zero, "every new connection succeeds on the remaining servers: " + during.Summary());
             Assert.That(during.Tally.Keys, Is.EquivalentTo(new[] { "s2", "s3" }), during.Summary());
             Assert.That(masterDuring, Is.EqualTo(new OtherTrafficSeen("s2", "s2", "s2")), "other traffic follows the new master, s2");
-            Assert.That(garp, Is.Not.Null, "a gratuitous ARP for the VIP from the group MAC is seen on the uplink:\n" + string.Join("\n", arp.Lines));
+            Assert.That(garp, Is.Not.Null, "a gratuitous ARP for the VIP from the group MAC is seen on the uplink:\n" + arp.Output(frames: 20));
             Assert.That(live.Log.Lines, Has.Some.Contains("port-group master s1 → s2"));
             Assert.That(after.Failures, Is.Zero, after.Summary());
             Assert.That(after.Tally.Keys, Is.EquivalentTo(Servers), "s1 is back in the group: " + after.Summary());
@@ -179,7 +180,7 @@ public sealed class PortGroupTrafficTests
             Assert.That(gateway.ExitCode, Is.Zero, "the server's ARP for its gateway is answered");
             Assert.That(gateway.Stdout, Does.Contain("[" + LbMac.ToUpperInvariant() + "]"), "by the bridge, with the group MAC");
             Assert.That(other.Stdout, Does.Contain("Sent 3 probes"), "the server did ask for another neighbour");
-            Assert.That(wire.Lines, Is.Empty, "none of the server's ARP reached the router");
+            Assert.That(wire.Packets.Select(CapturedFrames.Describe), Is.Empty, "none of the server's ARP reached the router");
             Assert.That(router.Exec("ip", "neigh", "show", Vip).Stdout, Does.Contain("lladdr " + LbMac), "the router still has the VIP at the group MAC");
             Assert.That(before.Failures + after.Failures, Is.Zero);
             Assert.That(after.Tally.Keys, Is.EquivalentTo(Servers), "clients still reach every server through the group: " + after.Summary());
@@ -211,9 +212,8 @@ public sealed class PortGroupTrafficTests
     private static string MasterFlow(LbTopology topo) =>
         topo.Ovs.DumpFlows("br-pg").SingleOrDefault(l => l.Contains("table=20", StringComparison.Ordinal) && l.Contains("priority=100", StringComparison.Ordinal)) ?? "(none)";
 
-    private static string Regex(string s) => System.Text.RegularExpressions.Regex.Escape(s);
-
-    /// <summary>A tcpdump -e line "TIME SRC > DST, ethertype …" with these link-layer addresses.</summary>
-    private static bool HasMacs(string line, string src, string dst) => line.Contains($" {src} > {dst}, ", StringComparison.Ordinal);
+    /// <summary>A gratuitous ARP request for the VIP, broadcast from the group MAC (an Ethernet frame that is ARP).</summary>
+    private static bool IsGratuitousArpFromTheGroup(EthernetPacket p) =>
+        p.SourceHardwareAddress.Is(LbMac) && p.DestinationHardwareAddress.Is("ff:ff:ff:ff:ff:ff") && p.Arp()?.IsGratuitousRequestFor(Vip) == true;
 }
 

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Tests.Live;
 using OvsLb.Testing;
+using PacketDotNet;
 
 namespace OvsLb.Pipeline.Tests;
 
@@ -132,11 +133,11 @@ public sealed partial class TranslateModeTrafficTests : LiveLbFixture
     {
         var client = Topo.Host("client");
         TrafficReport report;
-        IReadOnlyList<CapturedPacket> captured;
+        IReadOnlyList<EthernetPacket> captured;
         using (var capture = PacketCapture.Start(client.Namespace, TopologyHost.Interface, $"tcp port {ServicePort}", count: 16))
         {
             report = client.RunClient(new TrafficRequest(Vip, ServicePort) { SourcePorts = TrafficRequest.PortRange(40000, 1000) });
-            Assert.That(capture.WaitForExit(TimeSpan.FromSeconds(10)), Is.True, "tcpdump saw 16 packets: " + capture.Output());
+            Assert.That(capture.WaitForCount(TimeSpan.FromSeconds(10)), Is.True, "captured 16 packets: " + capture.Output());
             captured = capture.Packets;
         }
         // Spread: 3 equal backends own 86/85/85 of the 256 buckets. Were the hash ideal, each would get
@@ -145,7 +146,7 @@ public sealed partial class TranslateModeTrafficTests : LiveLbFixture
         // a fixed function of the 5-tuple, so these source ports give the same tally on every run.
         double spread = report.MaxOverMean(BackendNames);
         TestContext.Out.WriteLine($"{report.Summary()}; max/mean {spread:0.000}");
-        TestContext.Out.WriteLine("captured on the client's eth0:\n" + string.Join("\n", captured));
+        TestContext.Out.WriteLine("captured on the client's eth0:\n" + string.Join("\n", captured.Select(CapturedFrames.Describe)));
 
         // The same 5-tuple again: every 10th source port, three more times each, one at a time.
         var again = Enumerable.Range(0, 3).SelectMany(_ => Enumerable.Range(0, 100).Select(i => 40000 + 10 * i)).ToArray();
@@ -165,13 +166,13 @@ public sealed partial class TranslateModeTrafficTests : LiveLbFixture
             Assert.That(client.Neighbour(Vip), Is.EqualTo(LbMac), "the client resolved the VIP to br-lb's lbMac");
             Assert.That(Ctl.PacketIns.Count, Is.Zero, Ctl.PacketIns.ToString());
 
-            var toVip = captured.Where(p => p.PortDst == ServicePort).ToList();
-            var fromVip = captured.Where(p => p.PortSrc == ServicePort).ToList();
+            var toVip = captured.Where(p => p.Tcp()?.DestinationPort == ServicePort).ToList();
+            var fromVip = captured.Where(p => p.Tcp()?.SourcePort == ServicePort).ToList();
             Assert.That(toVip, Is.Not.Empty, "captured client → service packets");
             Assert.That(fromVip, Is.Not.Empty, "captured replies");
-            Assert.That(toVip, Has.All.Matches<CapturedPacket>(p => p.IpSrc == "10.0.0.2" && p.IpDst == Vip && p.EthDst == LbMac),
+            Assert.That(toVip, Has.All.Matches<EthernetPacket>(p => p.Ipv4()!.SourceAddress.Is("10.0.0.2") && p.Ipv4()!.DestinationAddress.Is(Vip) && p.DestinationHardwareAddress.Is(LbMac)),
                 "the client sends to the VIP at the lbMac");
-            Assert.That(fromVip, Has.All.Matches<CapturedPacket>(p => p.IpSrc == Vip && p.IpDst == "10.0.0.2" && p.EthSrc == RouterMac),
+            Assert.That(fromVip, Has.All.Matches<EthernetPacket>(p => p.Ipv4()!.SourceAddress.Is(Vip) && p.Ipv4()!.DestinationAddress.Is("10.0.0.2") && p.SourceHardwareAddress.Is(RouterMac)),
                 "replies come from the VIP (SNAT on br-be), routed back by the router");
 
             Assert.That(repeat.Failures, Is.Zero, repeat.Summary());
