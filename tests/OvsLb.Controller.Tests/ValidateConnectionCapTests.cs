@@ -4,7 +4,7 @@ namespace OvsLb.Controller.Tests;
 
 /// <summary>
 /// <c>ovslb validate</c> on <c>options.maxConnections</c> and <c>options.connectionCapInterval</c>: a bad value,
-/// and a cap in a file with a NAT service (whose conntrack entries the controller cannot bound), are errors at
+/// and a cap in a file with a NAT service (whose connection-tracker entries the controller cannot bound), are errors at
 /// their position; "unlimited" and a count are valid in the stateless modes.
 /// </summary>
 [TestFixture]
@@ -73,8 +73,8 @@ public class ValidateConnectionCapTests
         Assert.That(Ovslb.Lines(r.Out), Is.EqualTo(new[]
         {
             $"{f.Path}:{At(text, "5000")}: options.maxConnections: 'maxConnections' caps learned connection entries, but service 'api' is fullnat: " +
-            "its connections are conntrack entries, which the controller cannot bound on OVS 3.1. Remove 'maxConnections' (the default, 100000, then caps the other services' learned entries) or set it to \"unlimited\", " +
-            "and bound conntrack on the switch host: ovs-appctl dpctl/ct-set-limits zone=64256,limit=N zone=64257,limit=N",
+            "its connections are entries of the connection tracker, which the controller cannot bound on OVS 3.1. Remove 'maxConnections' (the default, 100000, then caps the other services' learned entries) or set it to \"unlimited\", " +
+            "and set the connection tracker's limit on the switch host: ovs-appctl dpctl/ct-set-limits zone=64256,limit=N zone=64257,limit=N",
             $"{f.Path}: 1 error",
         }), r.Out);
     }

@@ -63,7 +63,7 @@ internal sealed partial class ConfigBinder
     }
 
     /// <summary>
-    /// options.maxConnections counts learned entries only. NAT services keep their connections in conntrack, which OVS 3.1
+    /// options.maxConnections counts learned entries only. NAT services keep their connections in the connection tracker, which OVS 3.1
     /// lets no controller bound (no OpenFlow message, no OVSDB column: CT_Zone has only a timeout policy), so a cap set
     /// in a file with NAT services would silently not bound them: an error that names the command for the switch host.
     /// </summary>
@@ -75,9 +75,9 @@ internal sealed partial class ConfigBinder
         if (nat is null) return;
         var n = ((JObject)root["options"]!).Properties.FirstOrDefault(p => string.Equals(p.Name, "maxConnections", StringComparison.OrdinalIgnoreCase)).Value;
         Error(JsonBinder.Join(root.At("options"), "maxConnections"), n, n?.Display ?? "",
-            $"'maxConnections' caps learned connection entries, but service '{nat.Name}' is {ModeName(nat.Mode)}: its connections are conntrack entries, " +
+            $"'maxConnections' caps learned connection entries, but service '{nat.Name}' is {ModeName(nat.Mode)}: its connections are entries of the connection tracker, " +
             $"which the controller cannot bound on OVS 3.1. Remove 'maxConnections' (the default, {LoadBalancerOptions.DefaultMaxConnections}, then caps the other services' learned entries) or set it to \"unlimited\", " +
-            $"and bound conntrack on the switch host: ovs-appctl dpctl/ct-set-limits zone={options.ConntrackZone},limit=N" +
+            $"and set the connection tracker's limit on the switch host: ovs-appctl dpctl/ct-set-limits zone={options.ConntrackZone},limit=N" +
             (services.Any(s => s.Mode == ServiceMode.FullNat) ? $" zone={options.SnatZone},limit=N" : ""));
     }
 
