@@ -293,17 +293,19 @@ if stale; then
   fi
 fi
 
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 start_controller() {    # FILE LOG -> sets controller_pid, controller_endpoint
-  local port file=$1
-  port=$(free_port)
-  controller_endpoint=127.0.0.1:$port
-  # A free status port too: other ovslb instances (tests, a controller of yours) may hold 9100.
-  dotnet "$dll" run --config "$file" "--Controller:Listen:0=$controller_endpoint" --Status:Listen=127.0.0.1:0 >"$2" 2>&1 9>&- &
+  local file=$1 line
+  # Port 0: the kernel picks a free port at bind and the controller logs it. (Picking a free port
+  # first and passing it on races with every other program binding port 0 meanwhile, such as the
+  # tests running beside the lab in CI: "Address already in use".) The status port likewise.
+  dotnet "$dll" run --config "$file" "--Controller:Listen:0=127.0.0.1:0" --Status:Listen=127.0.0.1:0 >"$2" 2>&1 9>&- &
   controller_pid=$!
   for _ in $(seq 300); do
-    grep -qs "Listening for OpenFlow 1.3 switches" "$2" && return 0
+    line=$(grep -aoEs "Listening for OpenFlow 1\.3 switches on 127\.0\.0\.1:[0-9]+" "$2" | head -n1)
+    if [[ -n $line ]]; then
+      controller_endpoint=${line##* on }
+      return 0
+    fi
     kill -0 "$controller_pid" 2>/dev/null || break
     sleep 0.1
   done
