@@ -3,6 +3,7 @@
 messages between a bridge and its controller (`ovs-ofctl snoop`, to count PACKET_INs). Everything
 comes from OVS's own tools, so the report shows what the switch holds, not what the controller
 believes it sent."""
+import os
 import re
 import subprocess
 import time
@@ -141,22 +142,34 @@ class Snoop:
 
     def __init__(self, bridge, path):
         self.bridge, self.path = bridge, path
+        # ovs-vswitchd makes the bridge's snoop socket once it has created the bridge, which on a loaded machine
+        # may be after Mininet returns; a snoop started before it exits at once and would count nothing.
+        sock = os.path.join(os.environ.get("OVS_RUNDIR", "/var/run/openvswitch"), bridge + ".snoop")
+        wait_until("%s's snoop socket %s" % (bridge, sock), lambda: os.path.exists(sock), 30)
         self._out = open(path, "w")
         self._proc = subprocess.Popen(["ovs-ofctl", "snoop", bridge], stdout=self._out,
                                       stderr=subprocess.STDOUT)
 
     MESSAGE = re.compile(r"^(\S+) \(OF1\.3\) \(xid=")
+    # The reuse flow's packet-ins (table 25): a SYN that found a connection entry, copied so that the controller
+    # renews the entry; the SYN itself was forwarded in the datapath.
+    RENEWAL = re.compile(r"\btable_id=25\b")
 
     def counts(self):
-        """(PACKET_INs, all OpenFlow messages) seen so far; the second shows the snoop was attached."""
-        ins = total = 0
+        """(PACKET_INs other than renewals, renewals, all OpenFlow messages) seen so far; the last shows the snoop
+        was attached."""
+        ins = renewals = total = 0
         with open(self.path) as f:
             for line in f:
                 m = self.MESSAGE.match(line)
                 if m:
                     total += 1
-                    ins += "PACKET_IN" in m.group(1)
-        return ins, total
+                    if "PACKET_IN" in m.group(1):
+                        if self.RENEWAL.search(line):
+                            renewals += 1
+                        else:
+                            ins += 1
+        return ins, renewals, total
 
     def stop(self):
         if self._proc.poll() is None:

@@ -38,6 +38,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     private readonly List<Task> _loops = [];
     private readonly ArpHealthCheck _arp;
     private readonly RejectResponder _reject;
+    private readonly ConnectionRenewer _renewer;
     private readonly HealthChecker _checker;
     private readonly GatewayProber _gateways;
     private readonly BridgePresence _presence;
@@ -60,6 +61,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         _presence = new BridgePresence(() => _config.Options.BridgeGrace);
         _arp = new ArpHealthCheck(Switches, _settings.Cookies, _log);
         _reject = new RejectResponder(() => _config, _settings.Cookies, _log);
+        _renewer = new ConnectionRenewer(() => _config, _settings.Cookies, _log);
         _checker = new HealthChecker(Health, _arp, () => _config, Invalidate, _log);
         _gateways = new GatewayProber(Switches, () => _config, _log);
         _cap = new ConnectionCap(() => Switches.Connected, () => _config, d => _plans.TryGetValue(d, out var p) ? p : null, Invalidate, _log);
@@ -73,6 +75,9 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
 
     /// <summary>onEmpty "reject": the answers sent (by service and protocol) and the packet-ins ignored.</summary>
     public RejectResponder Rejects => _reject;
+
+    /// <summary>Reused connection entries renewed (reuse packet-ins), and those ignored.</summary>
+    public ConnectionRenewer Renewals => _renewer;
 
     /// <summary>The connected switches, as the runtime keeps them.</summary>
     public SwitchDirectory Switches { get; }
@@ -246,7 +251,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
 
     public ValueTask OnPacketInAsync(ISwitchHandle sw, PacketIn packetIn)
     {
-        if (!_reject.OnPacketIn(sw, packetIn)) _arp.OnPacketIn(packetIn);
+        if (!_reject.OnPacketIn(sw, packetIn) && !_renewer.OnPacketIn(sw, packetIn)) _arp.OnPacketIn(packetIn);
         return ValueTask.CompletedTask;
     }
 

@@ -13,10 +13,13 @@ public sealed record BuildSettings(CookieLayout Cookies, uint GroupIdFirst, uint
     /// <summary>The meter the onEmpty "reject" flows use (<see cref="Ownership.MeterIdFirst"/>).</summary>
     public uint RejectMeterId { get; init; } = Ownership.DefaultMeterId;
 
+    /// <summary>The meter of the <c>reuse</c> flow's packet-ins (<see cref="Ownership.MeterIdFirst"/> + 1).</summary>
+    public uint RenewMeterId { get; init; } = Ownership.DefaultRenewMeterId;
+
     /// <summary>
     /// The builder's settings for a controller that owns <paramref name="own"/>: its cookie signature
     /// and group id range, so the flows it builds are the ones its reconciler treats as its own.
     /// <c>ovslb run</c>, the debugging verbs and <c>ovslb validate</c> all pass <c>ControllerOptions.Ownership</c>.
     /// </summary>
-    public static BuildSettings For(Ownership own) => new(own.Cookies, own.GroupIdFirst, own.GroupIdLast) { RejectMeterId = own.MeterIdFirst };
+    public static BuildSettings For(Ownership own) => new(own.Cookies, own.GroupIdFirst, own.GroupIdLast) { RejectMeterId = own.MeterIdFirst, RenewMeterId = own.MeterIdFirst + 1 };
 }

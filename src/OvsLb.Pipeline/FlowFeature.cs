@@ -25,6 +25,9 @@ public enum FlowFeature : byte
     Health = 8,
     /// <summary>onEmpty "reject": an empty service's packets → meter → controller, which refuses them.</summary>
     Reject = 9,
+    /// <summary>A SYN that found a connection entry (a reused 5-tuple, or a retransmitted SYN) → meter → controller,
+    /// which adds the entry anew; and the flows that keep closing packets in datapath flows of their own.</summary>
+    Renew = 10,
     /// <summary>Flows created by NXAST_LEARN in the datapath. <see cref="CookieLayout.Owns"/> is false for
     /// them, so the reconciler never deletes what the switch learned.</summary>
     Learned = CookieLayout.LearnedFeature,

@@ -21,6 +21,7 @@ namespace OvsLb.Pipeline;
 ///
 ///  persistence (stateless modes): 20 service ─► 21 connections, 23 affinity (learned: reg1 ← backend), 24 pick:
 ///      reg1 = backend ─► learn 21 (and 23), the mode's bucket actions; otherwise group ─► bucket: reg1 ← backend ─► 24 pick
+///      TCP: after 21, 25 reuse: a SYN that found an entry ─► meter 2 ─► CONTROLLER, which adds the entry anew (FLOW_MOD ADD)
 ///  NAT modes (conntrack zone Z; fullnat also Z+1):
 ///   20 service ── ct(zone=Z,nat) ─► 22 conntrack ─┬─ +new: 23 affinity, then 24 pick ── group ─► bucket: reg1 ← backend ─► 24 pick
 ///                                                 │         24 pick: reg1 = backend ─► [learn 23], ct(commit,zone=Z,nat(dst=IP:PORT)) ─► 26 snat
@@ -96,6 +97,15 @@ public static class LbPipeline
         Exits = TableExit.Drop,
     };
 
+    public static readonly PipelineTable Reuse = new(25, "reuse",
+        "TCP services with learned connections: a SYN whose 5-tuple still has an entry in 'connections' (reg1 set: a client reusing a closed connection's port, or a retransmitted SYN) → meter, then the controller, which adds the entry anew (a FIN or RST has lowered a closed connection's idle timeout to 2 s, and learn keeps a timeout it modifies); FIN and RST are matched so that a connection's closing packets get datapath flows of their own.")
+    {
+        Matches = Fields(EthType, IpProto, TcpFlags, BackendRegister),
+        Sets = Fields(),
+        Exits = TableExit.Controller | TableExit.Drop,
+        Meters = true,
+    };
+
     public static readonly PipelineTable Affinity = new(23, "affinity",
         "Client affinity: learned entries client IP + VIP:port (while reg1 = 0) → reg1 = the backend it had; expire after the service's affinity timeout without a new connection.")
     {
@@ -157,8 +167,9 @@ public static class LbPipeline
     {
         Classify.Connect([Arp, Service, Return]);
         Arp.Connect([], learnsInto: [NextHop]);
-        Service.Connect([Translate, Connections, Affinity, Pick, Conntrack, Unsnat]);   // a translate-mode bucket resubmits; NAT services pass the tracker
+        Service.Connect([Translate, Connections, Reuse, Affinity, Pick, Conntrack, Unsnat]);   // a translate-mode bucket resubmits; NAT services pass the tracker
         Connections.Connect([]);
+        Reuse.Connect([]);
         Translate.Connect([NextHop]);
         Conntrack.Connect([Affinity, Pick, Snat]);
         Affinity.Connect([]);
@@ -175,7 +186,7 @@ public static class LbPipeline
     private static HashSet<MfId> Fields(params MfId[] ids) => [.. ids];
 
     /// <summary>All tables in pipeline order.</summary>
-    public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Service, Connections, Conntrack, Affinity, Pick, Snat, ToBackend, Translate, Return, Unnat, Unsnat, Client, NextHop];
+    public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Service, Connections, Conntrack, Affinity, Pick, Reuse, Snat, ToBackend, Translate, Return, Unnat, Unsnat, Client, NextHop];
 
     /// <summary>The table with id <paramref name="id"/>, or null.</summary>
     public static PipelineTable? ById(byte id) => Tables.FirstOrDefault(t => t.Id == id);
@@ -217,6 +228,8 @@ public static class LbPipeline
         public const ushort ConntrackEstablished = 100;
         public const ushort AffinityLearned = 100;
         public const ushort ConnectionLearned = 100;
+        public const ushort ReusedSyn = 200;
+        public const ushort ClosingPacket = 100;
         public const ushort PickBackend = 200;
         public const ushort PickGroup = 100;
         public const ushort ToBackend = 100;

@@ -114,6 +114,14 @@ public static class PipelineBuilder
 
         var carried = ServicesOn(config, bridge).ToList();
         if (carried.Any(PickFlows.LearnsConnections)) flows.Add(RoutingFlows.DefaultFlow(c, Connections, normal: false));
+        bool renews = RenewFlows.Needed(carried);
+        if (renews)
+        {
+            flows.Add(RenewFlows.ReusedSynFlow(c, set.RenewMeterId));
+            flows.Add(RenewFlows.ClosingPacketFlow(c, rst: false));
+            flows.Add(RenewFlows.ClosingPacketFlow(c, rst: true));
+            flows.Add(RoutingFlows.DefaultFlow(c, Reuse, normal: false));
+        }
         if (carried.Any(s => s.AffinityTimeout is not null)) flows.Add(RoutingFlows.DefaultFlow(c, Affinity, normal: false));
         if (carried.Any(PickFlows.Picks)) flows.Add(RoutingFlows.DefaultFlow(c, Pick, normal: false));
         var nat = carried.Where(s => s.IsNat).ToList();
@@ -142,8 +150,11 @@ public static class PipelineBuilder
             && (s.IsOn(bridge.Name) || s.Backends.Any(b => b.Bridge == bridge.Name)));
         if (probesFromHere) flows.Add(ArpFlows.HealthReplyFlow(c, bridge.LbMac));
 
-        // The reject flows' meter, while a service here may reject (installed before any of them needs it).
-        MeterEntry[] meters = carried.Any(s => s.OnEmpty == OnEmpty.Reject) ? [RejectFlows.RejectMeter(set.RejectMeterId, config.Options.RejectRate)] : [];
+        // The reject flows' meter, while a service here may reject, and the renew meter, while the reuse flows exist
+        // (the reconciler installs meters before the flows that use them).
+        var meters = new List<MeterEntry>();
+        if (carried.Any(s => s.OnEmpty == OnEmpty.Reject)) meters.Add(RejectFlows.RejectMeter(set.RejectMeterId, config.Options.RejectRate));
+        if (renews) meters.Add(RenewFlows.RenewMeter(set.RenewMeterId));
         return new BridgePlan(bridge, SwitchState.Create(flows, groups, meters), plans, bridge.Gateways.ToArray(), warnings);
     }
 

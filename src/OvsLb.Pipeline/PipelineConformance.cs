@@ -26,7 +26,7 @@ public static class PipelineConformance
                 errors.Add($"{f.Text}: table {f.TableId} is not declared");
                 continue;
             }
-            var check = new FlowCheck(table, f.Text, errors);
+            var check = new FlowCheck(table, f.Text, errors, state.Meters);
             foreach (var e in f.Match.Fields) check.Matched(e.Field?.Id);
             // What OVS 3.1 itself would refuse (prerequisites such as ct_nw_* needing ct_state +trk with -inv or a state).
             if (f.Match.CheckError() is { } bad) check.Fail($"OVS refuses the match: {bad.Name} ({bad.Detail})");
@@ -69,7 +69,7 @@ public static class PipelineConformance
     }
 
     /// <summary>The checks of one flow against its table; collects violations.</summary>
-    private sealed class FlowCheck(PipelineTable table, string flow, List<string> errors)
+    private sealed class FlowCheck(PipelineTable table, string flow, List<string> errors, IReadOnlyDictionary<uint, MeterEntry> meters)
     {
         public void Fail(string why, string where = "") => errors.Add($"{flow}{where}: {why} ({table})");
 
@@ -128,6 +128,12 @@ public static class PipelineConformance
                     Exit(TableExit.Learn, "learn", where);
                     Learned(l, where);
                     return false;
+                case Controller2Action c2:
+                    // A copy to the controller (the packet goes on); its meter, if any, must be one the state installs.
+                    Exit(TableExit.Controller, "controller(...)", where);
+                    if (c2.MeterId != ControllerAction.NoMeter && !table.Meters) Fail($"controller(meter_id={c2.MeterId}), but {table.Name} does not declare meters", where);
+                    else if (c2.MeterId != ControllerAction.NoMeter && !meters.ContainsKey(c2.MeterId)) Fail($"controller(meter_id={c2.MeterId}): the meter is not in the state (OVS refuses the flow: OFPMMFC_UNKNOWN_METER)", where);
+                    return false;
                 case CtAction ct:
                     // The tracker's own actions: nat, and writes to ct_mark/ct_label, which the table must declare.
                     foreach (var inner in ct.Actions.Where(x => x is not NatAction)) Action(inner, where + " (inside ct)");
@@ -148,7 +154,7 @@ public static class PipelineConformance
                 Fail($"learns into table {l.TableId}, which {table.Name} does not declare", where);
                 return;
             }
-            var learned = new FlowCheck(into, $"{flow}{where} learned flow", errors);
+            var learned = new FlowCheck(into, $"{flow}{where} learned flow", errors, meters);
             foreach (var spec in l.Specs)
             {
                 switch (spec)

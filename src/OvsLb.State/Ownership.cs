@@ -9,12 +9,16 @@ public sealed record Ownership(CookieLayout Cookies, uint GroupIdFirst, uint Gro
     public bool OwnsFlow(FlowEntry f) => Cookies.Owns(f.Cookie) || (ManageForeignFlows && !Cookies.IsLearned(f.Cookie));
     public bool OwnsGroup(uint id) => id >= GroupIdFirst && id <= GroupIdLast;
 
-    /// <summary>Meter ids this controller owns (installs, modifies and deletes): by default only <see cref="DefaultMeterId"/>.</summary>
+    /// <summary>Meter ids this controller owns (installs, modifies and deletes): by default <see cref="DefaultMeterId"/>
+    /// and <see cref="DefaultRenewMeterId"/>.</summary>
     public uint MeterIdFirst { get; init; } = DefaultMeterId;
-    public uint MeterIdLast { get; init; } = DefaultMeterId;
+    public uint MeterIdLast { get; init; } = DefaultRenewMeterId;
 
     /// <summary>The meter of the onEmpty "reject" flows unless configured otherwise.</summary>
     public const uint DefaultMeterId = 1;
+
+    /// <summary>The meter of the packet-ins that renew a reused connection entry (the next id after <see cref="MeterIdFirst"/>).</summary>
+    public const uint DefaultRenewMeterId = 2;
 
     public bool OwnsMeter(uint id) => id >= MeterIdFirst && id <= MeterIdLast;
 }

@@ -140,6 +140,7 @@ public sealed class ChangeRounds
         public bool CanWrite => false;
         public void Send(PacketOut packetOut) => throw new InvalidOperationException("the change rounds have no switch to send to");
         public void Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush) => throw new InvalidOperationException("the change rounds have no switch to send to");
+        public void RenewLearned(FlowEntry learned) => throw new InvalidOperationException("the change rounds have no switch to send to");
         public Task<OvsLb.OpenFlow.Messages.OfpMessage> RequestAsync(OvsLb.OpenFlow.Messages.OfpMessage request, CancellationToken ct = default, TimeSpan? timeout = null) =>
             throw new InvalidOperationException("the change rounds have no switch to ask");
     }

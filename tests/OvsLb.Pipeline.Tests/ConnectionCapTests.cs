@@ -60,8 +60,8 @@ public sealed class ConnectionCapTests
             Assert.That(added, Has.Count.EqualTo(2));
             Assert.That(removed, Has.One.Match(@"table=24, priority=100,tcp,nw_dst=10\.0\.0\.100,tp_dst=80 actions=group:"));
             Assert.That(added, Has.One.Match(@"table=24, priority=100,tcp,nw_dst=10\.0\.0\.100,tp_dst=80 actions=drop$"));
-            Assert.That(removed, Has.One.Match(@"table=20, .*nw_dst=10\.0\.0\.100,tp_dst=80 actions=resubmit\(,21\),resubmit\(,23\),resubmit\(,24\)$"));
-            Assert.That(added, Has.One.Match(@"table=20, .*nw_dst=10\.0\.0\.100,tp_dst=80 actions=resubmit\(,21\),resubmit\(,24\)$"));
+            Assert.That(removed, Has.One.Match(@"table=20, .*nw_dst=10\.0\.0\.100,tp_dst=80 actions=resubmit\(,21\),resubmit\(,25\),resubmit\(,23\),resubmit\(,24\)$"));
+            Assert.That(added, Has.One.Match(@"table=20, .*nw_dst=10\.0\.0\.100,tp_dst=80 actions=resubmit\(,21\),resubmit\(,25\),resubmit\(,24\)$"));
         });
     }
 

@@ -18,6 +18,8 @@ internal sealed class RecordingSwitch(SwitchInfo info) : ISwitchHandle
     public bool CanWrite => true;
     public void Send(PacketOut packetOut) => Sent.Add(packetOut);
     public void Send(CtFlush flush) => Flushed.Add(flush);
+    public List<OvsLb.State.FlowEntry> Renewed { get; } = [];
+    public void RenewLearned(OvsLb.State.FlowEntry learned) => Renewed.Add(learned);
 
     /// <summary>Answers OFPMP_TABLE with <see cref="TableCounts"/> (table id → active count); anything else is not supported.</summary>
     public Task<OfpMessage> RequestAsync(OfpMessage request, CancellationToken ct = default, TimeSpan? timeout = null) =>

@@ -1,3 +1,4 @@
+using OvsLb.Pipeline.Flows;
 using OvsLb.Pipeline.Tests.Live;
 using OvsLb.Testing;
 
@@ -80,6 +81,59 @@ public sealed class StatelessPersistenceTrafficTests
                 Assert.That(share, Is.InRange(0.10, 0.30), "stateless: about 1/(N+1) of the connections move to the new backend");
                 Assert.That(movedByAdd.Where(a => a.Ok), Is.Empty, "a moved connection does not go on elsewhere: the new backend resets it");
             }
+        });
+    }
+    /// <summary>
+    /// The 5-tuple reuse case (table 25): each of 200 connections is reset by the client (an RST, so no TIME_WAIT) and
+    /// opened again at once from the same port. The RST has lowered the entry's idle timeout to 2 s; the new SYN finds
+    /// the entry, and the controller renews it (FLOW_MOD ADD). The connections then stay silent for 3 s, longer than the
+    /// lowered timeout, a 5th backend is added, and they are asked again: 0 moved. Without the renewal, the entries
+    /// expire in the silence and about 1/5 of the connections go to the new backend, which resets them.
+    /// </summary>
+    [Test]
+    public async Task A_connection_reusing_a_5_tuple_reset_a_moment_before_keeps_its_backend_through_silence_and_a_change()
+    {
+        const int count = 200;
+        var spec = new TopologySpec().Bridge(Bridge, 0x66).Host("client", Bridge, 1, "10.66.0.2/24", mac: "02:00:00:00:66:02");
+        foreach (var b in Hosts) spec.Host(b, Bridge, (uint)(10 + (b[1] - '0')), Ip(b) + "/24", mac: Mac(b));
+        using var topo = LbTopology.Start(spec, t =>
+        {
+            foreach (var b in Hosts)
+            {
+                t.Host(b).HoldVip(Vip);
+                t.Track(EchoServer.Start(t.Host(b).Namespace, b, 80, bind: Vip));
+            }
+        });
+        await using var live = LiveLoadBalancer.Start(topo, Config("connection", "b1", "b2", "b3", "b4"));
+        using var held = HeldConnections.Open(topo.Host("client").Namespace, Vip, 80, TrafficRequest.PortRange(44000, count), reuse: true);
+        var start = held.Opened.Where(a => a.Ok).ToDictionary(a => a.SourcePort, a => a.Backend!);
+
+        // Every entry renewed by the controller (the RST lowers an entry when its statistics reach OVS, which may be after
+        // a first look at the table, so the renewals are counted first), and then none left with the 2 s timeout.
+        bool renewed = ProcessRunner.WaitUntil(() => live.Lb.Renewals.Renewed >= count, TimeSpan.FromSeconds(10));
+        var entries = topo.Ovs.DumpFlows(Bridge).Where(f => f.StartsWith("cookie=0x4c42ff", StringComparison.Ordinal) && f.Contains(" table=21,", StringComparison.Ordinal)).ToArray();
+        int lowered = entries.Count(f => !f.Contains("idle_timeout=300,", StringComparison.Ordinal));
+        // Each entry, as OVS dumps it, is exactly the flow learn writes for the backend that connection talks to.
+        var web = live.Lb.Config.Services.Single();
+        var expected = start.Select(kv => RenewFlows.RenewedConnectionEntry(live.Lb.Settings.Cookies, PickFlows.BackendTag(web, web.Backends.Single(b => b.Name == kv.Value)),
+            OvsLb.OpenFlow.Packets.Ipv4Address.Parse("10.66.0.2"), (ushort)kv.Key, web.Vip, 80, 300).Text).Order(StringComparer.Ordinal).ToArray();
+
+        // The silence under test: longer than the 2 s a closed connection's entry lives.
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        NatModeTrafficTests.ApplyAndWait(live, Bridge, Config("connection", "b1", "b2", "b3", "b4", "b5"));
+        var after = held.Round();
+        var moved = after.Where(a => start.TryGetValue(a.SourcePort, out var b) && (!a.Ok || a.Backend != b)).ToList();
+        TestContext.Out.WriteLine($"reuse: {start.Count} reopened on their 5-tuples; entries {entries.Length}, {lowered} without idle_timeout=300; " +
+            $"renewed by the controller {live.Lb.Renewals.Renewed}, ignored {live.Lb.Renewals.Ignored}; after 3 s silence and b5 added: {moved.Count} moved or broken " +
+            $"({string.Join(", ", moved.Take(3).Select(a => $"{a.SourcePort}: {start[a.SourcePort]} -> {a.Backend ?? a.Error}"))})");
+        Assert.Multiple(() =>
+        {
+            Assert.That(start, Has.Count.EqualTo(count), "every connection reopened on its port");
+            Assert.That(renewed, Is.True, $"the controller renewed each reused entry (renewed {live.Lb.Renewals.Renewed} of {count})");
+            Assert.That(entries, Has.Length.EqualTo(count), "one entry per connection");
+            Assert.That(lowered, Is.Zero, "every entry has the full idle timeout (300 s) again");
+            Assert.That(entries.Order(StringComparer.Ordinal), Is.EqualTo(expected), "the entries are the flows learn writes, each naming its connection's backend");
+            Assert.That(moved, Is.Empty, "no reopened connection moves after its silence");
         });
     }
 }

@@ -38,16 +38,18 @@ public sealed class HeldConnections : IDisposable
     /// <summary>
     /// Opens one connection from each of <paramref name="sourcePorts"/> to <paramref name="target"/>:<paramref name="port"/>
     /// (at most <paramref name="parallel"/> connecting at once; from <paramref name="sourceIp"/> when given; with
-    /// <paramref name="firstAlone"/>, the first connection alone and the others that long after it); returns once
-    /// every one was opened (or failed) and answered once.
+    /// <paramref name="firstAlone"/>, the first connection alone and the others that long after it; with <paramref name="reuse"/>,
+    /// each connection is reset once it answered and opened again at once from the same port, and the second ones are held);
+    /// returns once every one was opened (or failed) and answered once.
     /// </summary>
     public static HeldConnections Open(NetNamespace ns, string target, int port, IReadOnlyList<int> sourcePorts, TimeSpan? timeout = null,
-        string? sourceIp = null, int parallel = 32, TimeSpan? firstAlone = null)
+        string? sourceIp = null, int parallel = 32, TimeSpan? firstAlone = null, bool reuse = false)
     {
         var p = ProcessRunner.Start("ip", ["netns", "exec", ns.Name, "python3", "-u", TrafficTools.Script("lbhold.py"),
             "--target", $"{target}:{port}", "--src-port-list", string.Join(',', sourcePorts),
             "--bind-ip", sourceIp ?? "0.0.0.0", "--parallel", parallel.ToString(CultureInfo.InvariantCulture),
             .. (firstAlone is { } f ? new[] { "--first-alone", f.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) } : Array.Empty<string>()),
+            .. (reuse ? new[] { "--reuse" } : Array.Empty<string>()),
             "--timeout", (timeout ?? TimeSpan.FromSeconds(2)).TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)], redirectStdin: true);
         var h = new HeldConnections(p);
         p.OutputDataReceived += (_, e) =>

@@ -58,6 +58,10 @@ public sealed class LoadBalancerMetrics : IDisposable
         _meter.CreateObservableCounter("ovslb.lb.rejects.sent", () => lb.Rejects.Sent.Select(p => new Measurement<long>(p.Value, Tag("service", p.Key.Service), Tag("protocol", p.Key.Protocol))),
             "{packet}", "onEmpty reject answers sent by the controller: TCP resets (tcp) and ICMP port unreachables (udp)");
         _meter.CreateObservableCounter("ovslb.lb.rejects.ignored", () => lb.Rejects.Ignored, "{packet}", "Reject packet-ins not answered (resets, malformed, unknown service)");
+        _meter.CreateObservableCounter("ovslb.lb.connections.renewed", () => lb.Renewals.Renewed, "{entry}",
+            "Connection entries added anew for a SYN that found one (a reused 5-tuple or a retransmitted SYN)");
+        _meter.CreateObservableCounter("ovslb.lb.connections.renew_ignored", () => lb.Renewals.Ignored, "{packet}",
+            "Reuse packet-ins that renewed nothing (not a SYN, no such service, malformed)");
         // Installed is read once per session: the session's thread may set it to null (failed bundle) meanwhile.
         _meter.CreateObservableGauge("ovslb.lb.flows.installed", () => controller.Sessions.Values.Select(s => (s, i: s.Installed)).Where(x => x.i is not null)
             .Select(x => new Measurement<int>(x.i!.Flows.Count, Tag("datapath_id", x.s.DatapathIdText))),

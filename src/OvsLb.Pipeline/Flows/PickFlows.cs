@@ -57,7 +57,8 @@ public static class PickFlows
     /// <summary>
     /// <c>service</c> (persistence or affinity, not NAT): the VIP:port looks up the connection's learned entry, then the
     /// client's affinity entry (only while reg1 is still 0), then <c>pick</c> forwards. Exists while the
-    /// service has a live backend. While the bridge's connection cap is reached (<paramref name="capped"/>) the affinity
+    /// service has a live backend. A TCP service that learns connections also passes <c>reuse</c> after the lookup, where a
+    /// SYN that found an entry is copied to the controller to renew it (<see cref="RenewFlows"/>). While the bridge's connection cap is reached (<paramref name="capped"/>) the affinity
     /// lookup is left out: an affinity entry would name a backend for a new connection, which would then be admitted
     /// (and learned) past the cap; established connections find their own entry in <c>connections</c> first anyway.
     /// </summary>
@@ -66,6 +67,7 @@ public static class PickFlows
             FlowParts.VipMatch(s),
             FlowParts.Apply([
                 .. LearnsConnections(s) ? [FlowParts.Resubmit(Connections)] : Array.Empty<OfpAction>(),
+                .. LearnsConnections(s) && s.Protocol == ServiceProtocol.Tcp ? [FlowParts.Resubmit(Reuse)] : Array.Empty<OfpAction>(),
                 .. s.AffinityTimeout is null || capped ? Array.Empty<OfpAction>() : [FlowParts.Resubmit(Affinity)],
                 FlowParts.Resubmit(Pick)]));
 

@@ -30,6 +30,13 @@ public interface ISwitchHandle
     /// <summary>Sends an NXT_CT_FLUSH without waiting (OVS answers only with an error); throws when the connection is closed.</summary>
     void Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush);
 
+    /// <summary>
+    /// Sends an OFPFC_ADD of a flow with the learned cookie (feature <c>ff</c>): the datapath's own state, which the
+    /// reconciler never compares or deletes, written anew (an ADD replaces a flow with fresh timeouts, where learn keeps
+    /// them). Throws <see cref="ArgumentException"/> for any other cookie, and when the connection is closed.
+    /// </summary>
+    void RenewLearned(OvsLb.State.FlowEntry learned);
+
     /// <summary>Sends a request and waits for its reply (multipart parts combined); an OFPT_ERROR reply throws
     /// <see cref="OpenFlowErrorException"/>, no reply within <paramref name="timeout"/> <see cref="TimeoutException"/>.</summary>
     Task<OvsLb.OpenFlow.Messages.OfpMessage> RequestAsync(OvsLb.OpenFlow.Messages.OfpMessage request, CancellationToken ct = default, TimeSpan? timeout = null);

@@ -91,6 +91,13 @@ public sealed partial class SwitchSession : ISwitchHandle
 
     void ISwitchHandle.Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush) => Send(flush);
 
+    void ISwitchHandle.RenewLearned(OvsLb.State.FlowEntry learned)
+    {
+        if (!Ownership.Cookies.IsLearned(learned.Cookie))
+            throw new ArgumentException($"cookie 0x{learned.Cookie:x16} is not a learned flow's (feature ff of signature 0x{Ownership.Cookies.Signature:x4}); owned flows are the reconciler's", nameof(learned));
+        Send(learned.ToAdd());
+    }
+
     /// <summary>Sends a message without waiting for a reply; assigns an xid when it has none.</summary>
     public OfpMessage Send(OfpMessage m)
     {

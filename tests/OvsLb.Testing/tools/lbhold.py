@@ -15,6 +15,9 @@ A connection that failed stays in the list and is asked again each round (its re
 
     lbhold.py --target 10.0.0.100:80 (--src-port-list P,P | --count N) [--bind-ip IP] [--parallel 32] [--timeout 2]
 --bind-ip: the local address the connections leave from (default: the one the kernel picks).
+--reuse: after opening them, reset every connection (SO_LINGER 0: an RST, and no TIME_WAIT on this side) and
+open it again at once from the same source port, so each held connection reuses the 5-tuple of one closed
+a moment before ("first" in the "opened" line has the first connections' answers).
 --first-alone S: open the first connection alone, wait S seconds, then the others (e.g. so that what the first
 connection made the switch learn is in place for the rest).
 """
@@ -22,6 +25,7 @@ import argparse
 import asyncio
 import json
 import socket
+import struct
 import sys
 
 
@@ -77,6 +81,7 @@ async def main():
     ap.add_argument("--count", type=int)
     ap.add_argument("--bind-ip", default="0.0.0.0")
     ap.add_argument("--first-alone", type=float)
+    ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--parallel", type=int, default=32)
     ap.add_argument("--timeout", type=float, default=2.0)
     args = ap.parse_args()
@@ -95,7 +100,25 @@ async def main():
     async def round_():
         return await asyncio.gather(*(ask(c, args.timeout) for c in conns))
 
-    print(json.dumps({"opened": await round_()}), flush=True)
+    first = None
+    if args.reuse:
+        first = await round_()
+        for c in conns:
+            if c.writer is not None:
+                c.writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                c.writer.close()
+                try:
+                    await c.writer.wait_closed()
+                except OSError:
+                    pass
+            c.reader = c.writer = None
+            c.error = None
+        await asyncio.gather(*(connect(c, ip, port, args.timeout, sem, args.bind_ip) for c in conns))
+
+    opened = {"opened": await round_()}
+    if first is not None:
+        opened["first"] = first
+    print(json.dumps(opened), flush=True)
     loop = asyncio.get_running_loop()
     stdin = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
