@@ -61,8 +61,11 @@ public class DebugCommandsOvsTests
         var empty = Ovslb.Run(diffArgs);
         var desiredFlows = Ovslb.Lines(Ovslb.Run("flows", "--config", cfg.Path, "--bridge", "br-lb", "--ports", "uplink0=1", "--plain").Out);
         var desiredGroups = Ovslb.Lines(Ovslb.Run("flows", "--config", cfg.Path, "--bridge", "br-lb", "--plain-groups").Out);
+        // The meters, from the annotated listing (the renew meter of table 25: this file has a TCP service with persistence).
+        var desiredMeters = Ovslb.Lines(Ovslb.Run("flows", "--config", cfg.Path, "--bridge", "br-lb", "--ports", "uplink0=1").Out).Where(l => l.StartsWith("meter=", StringComparison.Ordinal)).ToList();
+        Assert.That(desiredMeters, Is.EqualTo(new[] { "meter=2 pktps burst stats bands= type=drop rate=1000 burst_size=1000" }));
         Assert.That(empty.Code, Is.EqualTo(DiffCommand.ExitDiffers), empty.Out + empty.Err);
-        Assert.That(Changes(empty.Out), Is.EquivalentTo(desiredFlows.Concat(desiredGroups).Select(l => "+" + l)));
+        Assert.That(Changes(empty.Out), Is.EquivalentTo(desiredFlows.Concat(desiredGroups).Concat(desiredMeters).Select(l => "+" + l)));
 
         using (var controller = OvslbRun.Start(["--config", cfg.Path, "--Status:Listen=127.0.0.1:0"]))
         {

@@ -25,8 +25,10 @@ public sealed class RejectPlanTests
             var carried = PipelineBuilder.ServicesOn(config, b).ToList();
             if (carried.Count == 0) continue;
             Assert.That(PipelineConformance.Violations(plan.State), Is.Empty, $"{name}/{b.Name}");
-            Assert.That(plan.State.Meters.Values.Single(), Is.EqualTo(RejectFlows.RejectMeter(1, 100)));
-            Assert.That(plan.State.MeterLines().Single(), Is.EqualTo("meter=1 pktps burst stats bands= type=drop rate=100 burst_size=100"));
+            Assert.That(plan.State.Meters[1], Is.EqualTo(RejectFlows.RejectMeter(1, 100)));
+            Assert.That(plan.State.MeterLines().First(), Is.EqualTo("meter=1 pktps burst stats bands= type=drop rate=100 burst_size=100"));
+            // Meter 2 is the reuse flow's (renewing connection entries), there exactly when the bridge has that flow.
+            Assert.That(plan.State.Meters.Keys.Order(), Is.EqualTo(RenewFlows.Needed(carried) ? new uint[] { 1, 2 } : [1]));
             foreach (var s in carried)
             {
                 var sp = plan.Services.Single(p => p.Service.Name == s.Name);
@@ -49,9 +51,9 @@ public sealed class RejectPlanTests
         {
             var live = PipelineBuilder.Build(reject, sc.View(b));
             Assert.That(live.State.FlowLines(), Has.None.Contains("CONTROLLER").And.None.Contains("meter:"), $"{name}/{b.Name}");
-            Assert.That(live.State.Meters.Count, Is.EqualTo(PipelineBuilder.ServicesOn(reject, b).Any() ? 1 : 0), "the meter stays while a service may reject");
+            Assert.That(live.State.Meters.ContainsKey(1), Is.EqualTo(PipelineBuilder.ServicesOn(reject, b).Any()), "the reject meter stays while a service may reject");
             var dropped = PipelineBuilder.Build(drop, sc.View(b, down: AllDown(drop)));
-            Assert.That(dropped.State.Meters, Is.Empty);
+            Assert.That(dropped.State.Meters.Keys, Is.EqualTo(RenewFlows.Needed(PipelineBuilder.ServicesOn(drop, b)) ? new uint[] { 2 } : []), "only the reuse flow's meter, if the bridge has that flow");
             Assert.That(dropped.State.FlowLines(), Has.None.Contains("meter:"));
         }
     }

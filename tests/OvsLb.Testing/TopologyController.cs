@@ -23,17 +23,28 @@ public sealed record PacketInRecord(ulong DatapathId, byte TableId, PacketInReas
 public sealed class PacketInCounter(ISwitchEvents inner) : ISwitchEvents
 {
     private readonly ConcurrentQueue<PacketInRecord> _first = new();
-    private long _count;
+    private long _count, _renewals;
+
+    /// <summary>The table whose packet-ins renew a reused connection entry (the load balancer's <c>reuse</c>, table 25): the
+    /// SYN went on in the datapath, the copy only asks the controller to add the entry anew.</summary>
+    public const byte RenewalTable = 25;
 
     public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Packet-ins from <see cref="RenewalTable"/>.</summary>
+    public long Renewals => Interlocked.Read(ref _renewals);
+
+    /// <summary>Packet-ins the datapath needed the controller for: all but <see cref="Renewals"/>.</summary>
+    public long ExceptRenewals => Count - Renewals;
 
     /// <summary>The first packet-ins (up to 100).</summary>
     public IReadOnlyList<PacketInRecord> First => [.. _first];
 
-    public override string ToString() => $"{Count} packet-ins{(Count > 0 ? ": " + string.Join("; ", First.Take(5)) : "")}";
+    public override string ToString() => $"{Count} packet-ins ({Renewals} renewals of reused connection entries, table {RenewalTable}){(Count > 0 ? ": " + string.Join("; ", First.Where(p => p.TableId != RenewalTable).Take(5)) : "")}";
 
     public ValueTask OnPacketInAsync(ISwitchHandle session, PacketIn packetIn)
     {
+        if (packetIn.TableId == RenewalTable) Interlocked.Increment(ref _renewals);
         if (Interlocked.Increment(ref _count) <= 100)
         {
             _first.Enqueue(new PacketInRecord(session.DatapathId, packetIn.TableId, packetIn.Reason, packetIn.Cookie, packetIn.InPort, packetIn.Data.Length));

@@ -70,7 +70,7 @@ public static class FlowsCommand
         }
         if (state.Meters.Count > 0)
         {
-            sb.Append("\n# meters: the onEmpty \"reject\" flows' rate limit (packets/s to the controller)\n");
+            sb.Append("\n# meters: rate limits of what the flows send to the controller (packets/s): 1 the onEmpty \"reject\" flows (table 20), 2 the renewal of reused connection entries (table 25)\n");
             foreach (var m in state.MeterLines()) sb.Append(m).Append('\n');
         }
         return sb.ToString();

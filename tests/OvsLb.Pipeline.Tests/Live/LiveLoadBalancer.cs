@@ -56,8 +56,9 @@ public sealed partial class LiveLoadBalancer : IAsyncDisposable
     public IReadOnlyDictionary<string, DateTimeOffset> ReadyAt => _readyAt;
     private readonly Dictionary<string, DateTimeOffset> _readyAt = new(StringComparer.Ordinal);
 
-    /// <summary>PACKET_INs received from every bridge since the controller started.</summary>
-    public long PacketIns => Controller.PacketIns.Count;
+    /// <summary>PACKET_INs received from every bridge since the controller started, except the renewals of reused
+    /// connection entries (table 25: a client reusing a 5-tuple; the SYN itself went on in the datapath).</summary>
+    public long PacketIns => Controller.PacketIns.ExceptRenewals;
 
     /// <summary>Parses <paramref name="json"/> (the file format users write; must be valid) and starts the load balancer for it.</summary>
     public static LiveLoadBalancer Start(LbTopology topo, string json, BuildSettings? settings = null, bool startLoops = true)
