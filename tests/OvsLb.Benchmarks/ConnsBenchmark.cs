@@ -27,7 +27,8 @@ public sealed record ConnsOptions
     public int FirstPort { get; init; } = 20_000;
 
     /// <summary>Cases in run order: "direct" (stateless, persistence none), "learn" (direct, persistence connection:
-    /// a learned entry per connection) and/or "nat" (conntrack).</summary>
+    /// a learned entry per connection), "nat" (conntrack), and the learned variants "limit", "cap" (ConnsPrefill.cs)
+    /// and "noreuse" (ConnsNoReuse.cs).</summary>
     public IReadOnlyList<string> Cases { get; init; } = ["direct", "learn", "nat"];
 
     /// <summary>How many times the cases run, in turn (direct, nat, direct, nat, ...).</summary>
@@ -71,15 +72,24 @@ public sealed record ConnsCaseResult
     public required IReadOnlyDictionary<string, int> PerBackend { get; init; }
     public required IReadOnlyDictionary<string, int> Accepted { get; init; }
     public required TimeSpan VswitchdCpuOpen { get; init; }
+
+    /// <summary>Datapath misses handled by an upcall while opening (<c>dpif-netdev/pmd-stats-show</c>).</summary>
+    public long UpcallsOpen { get; init; }
     public required long PacketIns { get; init; }
     public required int Problems { get; init; }
 
     /// <summary>What one poll of table 21's entry count cost with all N open (learned cases), or "".</summary>
     public string PollCost { get; init; } = "";
 
+    /// <summary>Learned cases: the datapath megaflows counted by their tcp_flags match, after opening and after verifying.</summary>
+    public string FlagMasks { get; init; } = "";
+
+    /// <summary>The <c>noreuse</c> case: why its table-20 rewrite did not survive the run, or "" (other cases: "").</summary>
+    public string RewriteLost { get; init; } = "";
+
     public double Rate => Opened / OpenTime.TotalSeconds;
     public double RssPerConnection => (Loaded.RssBytes - Idle.RssBytes) / (double)Math.Max(1, Opened);
-    public bool Ok => OpenFailures == 0 && VerifyFailures == 0 && Verified == Connections;
+    public bool Ok => OpenFailures == 0 && VerifyFailures == 0 && Verified == Connections && RewriteLost.Length == 0;
 }
 
 /// <summary>
@@ -116,7 +126,7 @@ public static partial class ConnsBenchmark
             Prefill = a.Int("prefill", 0),
         };
         if (o.Connections < 1 || o.Window < 1 || o.PerClient < 1 || o.PerClient > 40_000) throw new ArgumentException("--connections, --window >= 1; --per-process 1..40000");
-        if (o.Cases.Any(c => c is not ("direct" or "learn" or "limit" or "cap" or "nat"))) throw new ArgumentException("--cases takes direct, learn, limit, cap and/or nat");
+        if (o.Cases.Any(c => c is not ("direct" or "learn" or "limit" or "cap" or "noreuse" or "nat"))) throw new ArgumentException("--cases takes direct, learn, limit, cap, noreuse and/or nat");
         if (o.Prefill < 0 || o.Prefill > 1_000_000) throw new ArgumentException("--prefill 0..1000000");
         Console.WriteLine($"host: {ProcessFacts.Describe()}");
         Console.WriteLine($"ovs: {ProcessRunner.Run("ovs-vswitchd", ["--version"]).Stdout.Split('\n')[0]}");
@@ -164,7 +174,7 @@ public static partial class ConnsBenchmark
             $$"""        { "name": "b{{i}}", "ip": "{{BackendIp(i)}}", "mac": "{{BackendMac(i)}}", "port": {{10 + i}}{{(nat ? $", \"targetPort\": {NatTargetPort}" : "")}} }"""));
         return $$"""
             {
-              {{(kind == "cap" ? $"\"options\": {{ \"maxConnections\": {LimitNeverReached} }}," : kind is "learn" or "limit" ? "\"options\": { \"maxConnections\": \"unlimited\" }," : "")}}
+              {{(kind == "cap" ? $"\"options\": {{ \"maxConnections\": {LimitNeverReached} }}," : kind is "learn" or "limit" or "noreuse" ? "\"options\": { \"maxConnections\": \"unlimited\" }," : "")}}
               "bridges": [ { "name": "{{Bridge}}", "lbMac": "{{LbMac}}", "uplink": 1 } ],
               "services": [
                 { "name": "web", "vip": "{{Vip}}", "protocol": "tcp", "port": {{ServicePort}}, "mode": "{{(nat ? "nat" : "direct")}}",
@@ -193,6 +203,7 @@ public static partial class ConnsBenchmark
             : kind == "learn" ? "direct, persistence connection (a learned table-21 entry per connection; backends hold the VIP on lo, arp_ignore=1)"
             : kind == "limit" ? $"as learn, with OVS's own cap: every learn has limit={LimitNeverReached} and one per-bridge cookie (rewritten by ovs-ofctl)"
             : kind == "cap" ? $"as learn, with the controller's cap options.maxConnections={LimitNeverReached} (polls table 21's count every second)"
+            : kind == "noreuse" ? "as learn before table 25 'reuse': table 20's service flow rewritten by ovs-ofctl without resubmit(,25)"
             : "direct, persistence none (stateless select group; backends hold the VIP on lo, arp_ignore=1)";
         log.WriteLine($"case {kind}: {description}; {n} connections from {clientProcs} client processes (one source address each)");
 
@@ -248,9 +259,11 @@ public static partial class ConnsBenchmark
             lb = new LoadBalancer(parsed.Config!, BuildSettings.Default, problems.Factory().CreateLogger("OvsLb.LoadBalancer"));
             var ctl = topo.StartController(lb, lb, switches: lb.Switches);
             lb.Start();
-            ctl.WaitReady(DatapathId, TimeSpan.FromSeconds(60));
+            var session = ctl.WaitReady(DatapathId, TimeSpan.FromSeconds(60));
             stop.ThrowIfCancellationRequested();
-            if (kind is "learn" or "limit" or "cap") PrepareLearned(topo.Ovs, kind, o, log);
+            bool learned = kind is "learn" or "limit" or "cap" or "noreuse";
+            var atRewrite = kind == "noreuse" ? RewriteWithoutReuse(topo.Ovs, session, log) : null;
+            if (learned) PrepareLearned(topo.Ovs, kind, o, log);
 
             // Worker processes inside the namespaces: servers (SO_REUSEPORT, several per backend when N/4 needs
             // more descriptors than one process may hold), then clients, each creating and binding its sockets.
@@ -278,12 +291,14 @@ public static partial class ConnsBenchmark
             log.WriteLine($"  idle: {Describe(idle)}");
 
             // Phase 1: every client opens its connections (connect only); the rate is all opened over the wall time.
+            long upcalls0 = Upcalls(ctlSock);
             var cpu0 = Cpu.Of(vswitchd);
             t.Restart();
             foreach (var c in clients) c.Send("open");
             var openLines = await AllAsync(clients, @"^opened (\d+) (\d+) (\d+) (\S+) (\S+) (\S+) ?(.*)$", o, n, stop);
             var open = t.Elapsed;
             var cpuOpen = Cpu.Of(vswitchd) - cpu0;
+            long upcallsOpen = Upcalls(ctlSock) - upcalls0;
             var afterOpen = Sample(topo.Ovs, ctlSock, vswitchd);
             int opened = openLines.Sum(m => Int(m.Groups[1])), openFailures = openLines.Sum(m => Int(m.Groups[2]));
             string firstError = openLines.Select(m => m.Groups[7].Value).FirstOrDefault(e => e.Length > 0) ?? "";
@@ -291,6 +306,8 @@ public static partial class ConnsBenchmark
             (double, double, double) pct = (P(4, v => v.Order().ElementAt(v.Count() / 2)), P(5, Enumerable.Max), P(6, Enumerable.Max));
             log.WriteLine($"  opened {opened}/{n} in {Table.Ms(open)}: {opened / open.TotalSeconds:0} connections/s; connect p50 (median client) / p99 (worst client) / max {pct.Item1:0.0}/{pct.Item2:0.0}/{pct.Item3:0.0} ms; ovs-vswitchd CPU {Table.Ms(cpuOpen)}{(openFailures > 0 ? $"; {openFailures} failed, first: {firstError}" : "")}");
             log.WriteLine($"  after opening: {Describe(afterOpen)}");
+            string masksOpen = learned ? TcpFlagsMasks(ctlSock) : "";
+            if (learned) log.WriteLine($"  megaflows by tcp_flags match after opening: {masksOpen}");
 
             // Phase 2: one request/response on every open connection; the reply names the backend.
             t.Restart();
@@ -304,6 +321,8 @@ public static partial class ConnsBenchmark
             log.WriteLine($"  verified {verified}/{opened} open connections in {Table.Ms(verify)} ({string.Join(", ", perBackend.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))}){(verifyFailures > 0 ? $"; {verifyFailures} failed, first: {firstVerifyError}" : "")}");
 
             var loaded = Sample(topo.Ovs, ctlSock, vswitchd);
+            string masksLoaded = learned ? TcpFlagsMasks(ctlSock) : "";
+            if (learned) log.WriteLine($"  megaflows by tcp_flags match after verifying: {masksLoaded}");
             long dumpLines = ProcessRunner.Run("ovs-appctl", ["-t", topo.Ovs.VswitchdCtl, "dpctl/dump-conntrack"], topo.Ovs.Env, TimeSpan.FromMinutes(3))
                 .EnsureSuccess().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LongLength;
             log.WriteLine($"  with {opened} open: {Describe(loaded)}; RSS +{(loaded.RssBytes - idle.RssBytes) / (double)Math.Max(1, opened):0} B per connection; dpctl/dump-conntrack: {dumpLines} lines");
@@ -316,15 +335,22 @@ public static partial class ConnsBenchmark
                 accepted[servers[s].Backend] = accepted.GetValueOrDefault(servers[s].Backend) + Int(m.Groups[1]);
             }
             log.WriteLine($"  accepted by the servers: {string.Join(", ", accepted.Select(p => $"{p.Key} {p.Value}"))}");
-            string pollCost = kind is "learn" or "limit" or "cap" ? AggregateCost(topo.Ovs, vswitchd) : "";
+            string pollCost = learned ? AggregateCost(topo.Ovs, vswitchd) : "";
             if (pollCost.Length > 0) log.WriteLine($"  {pollCost}");
+            string rewriteLost = "", rewriteNote = "";
+            if (kind == "noreuse")
+            {
+                rewriteLost = RewriteLost(topo.Ovs, ctl, session, atRewrite, out rewriteNote);
+                log.WriteLine(rewriteLost.Length == 0 ? $"  rewrite survived: table 20 still without resubmit(,25); {rewriteNote}" : $"  REWRITE LOST: {rewriteLost}; {rewriteNote}");
+            }
             return new ConnsCaseResult
             {
                 Case = kind, Description = description, Connections = n, ClientIps = clientProcs, Idle = idle, AfterOpen = afterOpen, Loaded = loaded, ConntrackDumpLines = dumpLines,
                 OpenTime = open, Opened = opened, OpenFailures = openFailures, FirstOpenError = firstError, ConnectMs = pct,
                 VerifyTime = verify, Verified = verified, VerifyFailures = verifyFailures,
                 PerBackend = perBackend, Accepted = accepted,
-                VswitchdCpuOpen = cpuOpen, PacketIns = ctl.PacketIns.Count, Problems = problems.Count, PollCost = pollCost,
+                VswitchdCpuOpen = cpuOpen, UpcallsOpen = upcallsOpen, PacketIns = ctl.PacketIns.Count, Problems = problems.Count, PollCost = pollCost, RewriteLost = rewriteLost,
+                FlagMasks = learned ? $"after opening {masksOpen}; after verifying {masksLoaded}" : "",
             };
         }
         finally
@@ -393,6 +419,13 @@ public static partial class ConnsBenchmark
         return new SwitchSample(rss, megaflows, ct, flows);
     }
 
+    [GeneratedRegex(@"miss with success upcall:\s*(\d+)")]
+    private static partial Regex UpcallRe();
+
+    /// <summary>Datapath misses handled by an upcall so far, over all of the userspace datapath's threads.</summary>
+    private static long Upcalls(OvsUnixctl ctl) =>
+        UpcallRe().Matches(ctl.Call("dpif-netdev/pmd-stats-show")).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+
     private static string Describe(SwitchSample s) =>
         $"ovs-vswitchd RSS {Table.Mb(s.RssBytes)}, {s.Megaflows} megaflows, {s.Conntrack} conntrack entries, {s.OpenFlowFlows} OpenFlow flows";
 
@@ -410,6 +443,7 @@ public static partial class ConnsBenchmark
             ["setup rate while opening (connections/s, client side)", .. results.Select(r => F(r.Rate, "0"))],
             ["  open time; connect p50 / p99 / max", .. results.Select(r => $"{Table.Ms(r.OpenTime)}; {F(r.ConnectMs.P50, "0.0")} / {F(r.ConnectMs.P99, "0.0")} / {F(r.ConnectMs.Max, "0")} ms")],
             ["  ovs-vswitchd CPU while opening (per connection)", .. results.Select(r => $"{Table.Ms(r.VswitchdCpuOpen)} ({F(r.VswitchdCpuOpen.TotalMicroseconds / Math.Max(1, r.Opened), "0")} µs)")],
+            ["  datapath upcalls while opening (per connection)", .. results.Select(r => $"{r.UpcallsOpen} ({F(r.UpcallsOpen / (double)Math.Max(1, r.Opened), "0.00")})")],
             ["request/response on all open (time)", .. results.Select(r => Table.Ms(r.VerifyTime))],
             ["replies per backend", .. results.Select(r => string.Join(" ", r.PerBackend.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}")))],
             ["conntrack entries idle → N open (dump-conntrack lines)", .. results.Select(r => $"{r.Idle.Conntrack} → {r.Loaded.Conntrack} ({r.ConntrackDumpLines})")],
@@ -440,6 +474,9 @@ public static partial class ConnsBenchmark
                 w.WriteLine($"ratio {n.Case.Split(' ')[0]} / learn{suffix} (prefill {o.Prefill}): setup rate {F(n.Rate / l.Rate, "0.00")}; ovs-vswitchd CPU per connection while opening {F(n.VswitchdCpuOpen / Math.Max(1, n.Opened) / (l.VswitchdCpuOpen / Math.Max(1, l.Opened)), "0.00")}");
             }
         }
+        PrintReuseRatios(results, o, w);
+        foreach (var r in results.Where(r => r.FlagMasks.Length > 0)) w.WriteLine($"  {r.Case}: megaflows by tcp_flags match: {r.FlagMasks}");
+        foreach (var r in results.Where(r => r.RewriteLost.Length > 0)) w.WriteLine($"  {r.Case}: rewrite lost: {r.RewriteLost}");
         foreach (var r in results.Where(r => r.PollCost.Length > 0)) w.WriteLine($"  {r.Case}: {r.PollCost}");
         foreach (var r in results.Where(r => r.FirstOpenError.Length > 0)) w.WriteLine($"  {r.Case}: first failure: {r.FirstOpenError}");
     }

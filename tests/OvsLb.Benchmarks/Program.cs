@@ -8,7 +8,7 @@ using OvsLb.Benchmarks;
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- lbscale [--vips 1000] [--backends 8] [--packets 1000] [--no-fit] [--timeout 300] [--rounds 20] [--change-only] [--transports pipelines,dotnetty] [--transport-rounds 2]
 //   dotnet run -c Release --project tests/OvsLb.Benchmarks -- packetin [--target all|ovslb|testcontroller|ovslb-inproc] [--cpus split|shared]
 //                                                                       [--switches 16] [--window 100] [--warmup 2] [--duration 10] [--tc-args "-n"] [--transports pipelines,dotnetty] [--rounds 2]
-//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- conns [--connections 100000] [--cases direct,nat] [--window 256] [--per-process 16000] [--rounds 1] [--op-timeout 30]
+//   dotnet run -c Release --project tests/OvsLb.Benchmarks -- conns [--connections 100000] [--cases direct,learn,nat|limit,cap,noreuse] [--prefill 0] [--window 256] [--per-process 16000] [--rounds 1] [--op-timeout 30]
 try
 {
     return args.FirstOrDefault() switch
