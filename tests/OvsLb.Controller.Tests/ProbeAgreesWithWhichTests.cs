@@ -21,6 +21,18 @@ public sealed class ProbeAgreesWithWhichTests
     [Test]
     public void Translate() => Agree(ProbeMode.Translate());
 
+    [Test]
+    public void PortGroup() => Agree(ProbeMode.PortGroup());
+
+    [Test]
+    public void Distributed() => Agree(ProbeMode.Distributed());
+
+    [Test]
+    public void Nat() => Agree(ProbeMode.Nat());
+
+    [Test]
+    public void FullNat() => Agree(ProbeMode.FullNat());
+
     private static void Agree(ProbeMode mode)
     {
         int seed = Environment.TickCount;

@@ -11,14 +11,14 @@ namespace OvsLb.Controller.Tests;
 /// <param name="Tuple">A random tuple for the service: PROTO SRC DST.</param>
 /// <param name="Prepare">Before the controller starts (hold VIPs, router settings).</param>
 /// <param name="Ready">After it reconciled (wait for learned next hops).</param>
-internal sealed record ProbeMode(string Name, TopologySpec Spec, string Config, string Bridge, string ClientPort, Func<Random, string[]> Tuple,
+internal sealed partial record ProbeMode(string Name, TopologySpec Spec, string Config, string Bridge, string ClientPort, Func<Random, string[]> Tuple,
     Action<LbTopology>? Prepare = null, Action<LbTopology>? Ready = null)
 {
-    private static string Ip(Random r, string prefix) => $"{prefix}.{r.Next(2, 250)}";
+    internal static string Ip(Random r, string prefix) => $"{prefix}.{r.Next(2, 250)}";
 
-    private static string Port(Random r) => r.Next(1024, 65536).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    internal static string Port(Random r) => r.Next(1024, 65536).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string[] TcpOrUdp(Random r, string src, string vip, int tcpPort, int udpPort) =>
+    internal static string[] TcpOrUdp(Random r, string src, string vip, int tcpPort, int udpPort) =>
         r.Next(2) == 0 ? ["tcp", $"{src}:{Port(r)}", $"{vip}:{tcpPort}"] : ["udp", $"{src}:{Port(r)}", $"{vip}:{udpPort}"];
 
     /// <summary>Direct mode: a client and three backends on one bridge; TCP and UDP services.</summary>
@@ -76,5 +76,25 @@ internal sealed record ProbeMode(string Name, TopologySpec Spec, string Config, 
             Prepare: topo => topo.Router("pbr").Exec("sysctl", "-q", "-w", "net.ipv4.conf.all.arp_ignore=1"),
             Ready: topo => Assert.That(ProcessRunner.WaitUntil(() => topo.Ovs.DumpFlows("br-lb").Any(f => f.Contains("table=50", StringComparison.Ordinal) && f.Contains("reg0=0xa000001", StringComparison.Ordinal)),
                 TimeSpan.FromSeconds(15)), Is.True, "br-lb learned the router's MAC (table 50)"));
+    }
+
+    /// <summary>Port-group mode: three servers share the VIP on br-pg; probes enter from the gateway's port (the uplink).</summary>
+    public static ProbeMode PortGroup()
+    {
+        var spec = new TopologySpec().Bridge("br-pg", 0x9001).Host("pbgw", "br-pg", 1, "192.0.2.1/24", mac: "02:00:00:00:00:01");
+        for (int i = 1; i <= 3; i++) spec.Host($"pbs{i}", "br-pg", (uint)(i + 1), "192.0.2.50/24", mac: $"02:00:00:00:02:0{i}", gateway: "192.0.2.1");
+        const string config = """
+            {
+              "bridges": [ { "name": "br-pg", "datapathId": "0x9001", "lbMac": "02:00:00:00:01:fe", "uplink": 1, "gateways": [ "192.0.2.1" ] } ],
+              "services": [
+                { "name": "cluster", "vip": "192.0.2.50", "protocol": "tcp", "port": 80, "mode": "portgroup",
+                  "backends": [
+                    { "name": "s1", "mac": "02:00:00:00:02:01", "port": "pbs1" },
+                    { "name": "s2", "mac": "02:00:00:00:02:02", "port": "pbs2" },
+                    { "name": "s3", "mac": "02:00:00:00:02:03", "port": "pbs3" } ] }
+              ]
+            }
+            """;
+        return new ProbeMode("portgroup", spec, config, "br-pg", "pbgw", r => ["tcp", $"{Ip(r, "198.51." + r.Next(0, 256))}:{Port(r)}", "192.0.2.50:80"]);
     }
 }

@@ -28,17 +28,25 @@ internal sealed record InjectionPoint(string Device, string? Namespace, string M
 internal static class PortDevices
 {
     /// <summary>The device named <paramref name="name"/> in <paramref name="ns"/>, or null when there is none.</summary>
-    public static PortDevice? Find(string name, string? ns)
+    public static PortDevice? Find(string name, string? ns) => All(ns).GetValueOrDefault(name);
+
+    /// <summary>Every device in <paramref name="ns"/> (null: ours) by name: one <c>ip</c> run for all the bridge's ports.</summary>
+    public static IReadOnlyDictionary<string, PortDevice> All(string? ns)
     {
-        var (ok, json, _) = Ip(ns, "-details", "-json", "link", "show", "dev", name);
-        if (!ok) return null;
+        var (ok, json, err) = Ip(ns, "-details", "-json", "link", "show");
+        if (!ok) throw new DebugException($"ip link show{(ns is null ? "" : " in namespace " + ns)} failed: {err}");
         using var doc = JsonDocument.Parse(json);
-        var d = doc.RootElement[0];
-        string kind = d.TryGetProperty("linkinfo", out var li) && li.TryGetProperty("info_kind", out var k) ? k.GetString() ?? "" : "";
-        int? peer = kind == "veth" && d.TryGetProperty("link_index", out var pi) ? pi.GetInt32() : null;
-        int? peerNs = kind == "veth" && d.TryGetProperty("link_netnsid", out var pn) ? pn.GetInt32() : null;
-        bool up = d.TryGetProperty("flags", out var flags) && flags.EnumerateArray().Any(f => f.GetString() == "UP");
-        return new PortDevice(name, ns, kind, d.TryGetProperty("address", out var a) ? a.GetString() ?? "" : "", peer, peerNs, up);
+        var all = new Dictionary<string, PortDevice>(StringComparer.Ordinal);
+        foreach (var d in doc.RootElement.EnumerateArray())
+        {
+            string name = d.GetProperty("ifname").GetString() ?? "";
+            string kind = d.TryGetProperty("linkinfo", out var li) && li.TryGetProperty("info_kind", out var k) ? k.GetString() ?? "" : "";
+            int? peer = kind == "veth" && d.TryGetProperty("link_index", out var pi) ? pi.GetInt32() : null;
+            int? peerNs = kind == "veth" && d.TryGetProperty("link_netnsid", out var pn) ? pn.GetInt32() : null;
+            bool up = d.TryGetProperty("flags", out var flags) && flags.EnumerateArray().Any(f => f.GetString() == "UP");
+            all[name] = new PortDevice(name, ns, kind, d.TryGetProperty("address", out var a) ? a.GetString() ?? "" : "", peer, peerNs, up);
+        }
+        return all;
     }
 
     /// <summary>

@@ -37,7 +37,8 @@ public static class ProbeCommand
         string ovsBridge = ports.TryGetValue(OfctlFormat.Ports.Local, out var local) ? local.Name : dp.Bridge.Name;
         var inPort = FindPort(ports, port, ovsBridge);
         string where = netns is null ? "this host's network namespace" : $"network namespace {netns}";
-        var device = PortDevices.Find(inPort.Name, netns)
+        var devices = PortDevices.All(netns);
+        var device = devices.GetValueOrDefault(inPort.Name)
             ?? throw new DebugException($"port '{inPort.Name}' of bridge {ovsBridge} has no local interface: no network device of that name in {where} (a patch, tunnel or dummy port; give --netns where ovs-vswitchd runs)");
         if (!device.Up) throw new DebugException($"port '{inPort.Name}' of bridge {ovsBridge}: its device is down (ip link set {inPort.Name} up)");
         var from = PortDevices.IngressOf(inPort.Name, device);
@@ -45,7 +46,7 @@ public static class ProbeCommand
         var unwatched = new List<string>();
         foreach (var p in ports.Values.OrderBy(p => p.PortNo))
         {
-            var d = p.PortNo == inPort.PortNo ? device : PortDevices.Find(p.Name, netns);
+            var d = devices.GetValueOrDefault(p.Name);
             if (d is { Up: true }) watches.Add(new EgressWatch(p.PortNo, p.Name, d, p.PortNo == inPort.PortNo));
             else unwatched.Add(d is null ? p.Name : p.Name + " (down)");
         }
