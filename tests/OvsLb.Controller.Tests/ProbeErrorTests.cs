@@ -108,7 +108,7 @@ public sealed class ProbeErrorTests
         clock.Stop();
         Assert.That((r.Code, r.Err), Is.EqualTo((2, "ovslb probe: the packet did not leave bridge br-pe on any of its 2 captured ports within 0.3 s (dropped by the pipeline?)\n")), r.Out);
         Assert.That(r.Out, Does.StartWith("udp 10.0.0.9:1000 -> 10.0.0.100:53 on bridge br-pe\nsent:     UDP datagram "));
-        Assert.That(r.Out, Does.Contain("unseen:   ports without a local device that is up, not captured: pbpatch, br-pe (down)"));
+        Assert.That(r.Out, Does.Contain("unseen:   ports without a local device, not captured: pbpatch\n"));
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
     }
 

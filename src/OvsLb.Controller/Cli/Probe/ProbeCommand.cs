@@ -16,6 +16,14 @@ namespace OvsLb.Controller.Cli;
 /// leaves the bridge (libpcap on every other port's device, and on PORT's own for a hairpin) and prints the egress port,
 /// the headers as they left and the backend they reach. Exit code 0 when a backend was reached, 2 when the packet did not
 /// leave the bridge within the timeout or left for no backend, 1 on error, 64 on a usage error.
+/// <para>
+/// Where it is sent from (<see cref="PortDevices.IngressOf"/>): a frame transmitted on a veth end is received by its peer,
+/// so sending on the OVS side of a veth port would give it to the container, not to the bridge. For a veth port the probe
+/// sends on the peer (found by ifindex, in its own namespace, entered with <c>setns</c> on a dedicated thread); for a tap or
+/// internal port, on the device itself, which OVS reads. Where it leaves: frames the bridge outputs are transmitted on the
+/// port's device (veth, NIC) or handed to the host by it (tap, internal), and libpcap sees both; the copy entering on PORT's
+/// own device is told apart by carrying the headers it was sent with.
+/// </para>
 /// </summary>
 public static class ProbeCommand
 {
@@ -47,8 +55,8 @@ public static class ProbeCommand
         foreach (var p in ports.Values.OrderBy(p => p.PortNo))
         {
             var d = devices.GetValueOrDefault(p.Name);
-            if (d is { Up: true }) watches.Add(new EgressWatch(p.PortNo, p.Name, d, p.PortNo == inPort.PortNo));
-            else unwatched.Add(d is null ? p.Name : p.Name + " (down)");
+            if (d is null) unwatched.Add(p.Name);
+            else if (d.Up) watches.Add(new EgressWatch(p.PortNo, p.Name, d, p.PortNo == inPort.PortNo)); // nothing leaves by a device that is down
         }
         var probe = ProbeFrames.Create(tuple, MacAddress.Parse(from.Mac), dp.Bridge.LbMac);
         var seen = ProbeCapture.Run(probe, from, watches, timeout ?? DefaultTimeout);
@@ -57,7 +65,7 @@ public static class ProbeCommand
         sb.Append(tuple).Append(" on bridge ").Append(dp.Bridge.Name).Append('\n');
         sb.Append("sent:     ").Append(tuple.Protocol == IpProtocol.Tcp ? "TCP SYN" : "UDP datagram").Append(' ').Append(probe.Source).Append(" -> ").Append(probe.Destination)
           .Append(" into port ").Append(PortText(inPort)).Append(", ").Append(from.How).Append('\n');
-        if (unwatched.Count > 0) sb.Append("unseen:   ports without a local device that is up, not captured: ").Append(string.Join(", ", unwatched)).Append('\n');
+        if (unwatched.Count > 0) sb.Append("unseen:   ports without a local device, not captured: ").Append(string.Join(", ", unwatched)).Append('\n');
         if (seen.Count == 0)
         {
             await stdout.WriteAsync(sb.ToString()).ConfigureAwait(false);
@@ -66,7 +74,7 @@ public static class ProbeCommand
         }
         var service = ProbeBackends.ServiceOf(dp.Config, dp.Bridge, tuple);
         (BackendConfig Backend, string Why)? reached = null;
-        foreach (var f in seen)
+        foreach (var f in seen.OrderBy(f => f.PortNo))
         {
             sb.Append("egress:   port ").Append(f.PortNo.ToString(CultureInfo.InvariantCulture)).Append(" (").Append(f.PortName).Append(")\n");
             sb.Append("  eth:    ").Append(f.EthSrc).Append(" -> ").Append(f.EthDst).Append(Was(f.EthSrc, probe.Source, f.EthDst, probe.Destination)).Append('\n');
@@ -77,6 +85,7 @@ public static class ProbeCommand
         if (service is null) sb.Append("backend:  none (").Append(tuple.Destination).Append(':').Append(tuple.DestinationPort).Append(" is not a ").Append(tuple.ProtocolName).Append(" service of bridge ").Append(dp.Bridge.Name).Append(")\n");
         else if (reached is not { } r) sb.Append("backend:  none of service ").Append(service.Name).Append("'s (").Append(service.Mode.ToString().ToLowerInvariant()).Append(") backends has these headers\n");
         else sb.Append("backend:  ").Append(r.Backend.Name).Append(" (service ").Append(service.Name).Append(", ").Append(service.Mode.ToString().ToLowerInvariant()).Append(": ").Append(r.Why).Append(")\n");
+        if (seen.Count > 1) sb.Append("note:     ").Append(seen.Count).Append(" copies left the bridge: flooded (NORMAL did not know the destination MAC) or mirrored\n");
         if (tuple.Protocol == IpProtocol.Tcp) sb.Append("reset:    a RST for the same connection followed the SYN, so nothing stays half-open\n");
         await stdout.WriteAsync(sb.ToString()).ConfigureAwait(false);
         return reached is null ? ExitNotBalanced : CommandLine.ExitOk;
