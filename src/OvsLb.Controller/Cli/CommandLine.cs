@@ -112,6 +112,8 @@ public static class CommandLine
                                        root (CAP_NET_RAW, and CAP_SYS_ADMIN to enter namespaces). A veth PORT is
                                        sent into from its peer (e.g. eth0 in a container's namespace), a tap or
                                        internal PORT from the device itself; a NIC cannot be probed.
+                                       The packet is real: it learns a connection entry (or conntrack
+                                       commits it) like a client's; use a source port no client uses.
               --port PORT              the port the packet enters the bridge on (name or OpenFlow number)
               --switch TARGET          as for which; default: the bridge's .mgmt socket
               --netns NS               the network namespace ovs-vswitchd's port devices are in (default: ours)
