@@ -123,4 +123,27 @@ public sealed class ProbeErrorTests
         Assert.That(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), r.Stderr);
         Assert.That(r.Stderr, Does.StartWith("ovslb probe: capturing on ").And.Contain(" is not permitted: run as root or with CAP_NET_RAW ("));
     }
+
+    [Test]
+    public void From_an_internal_port_the_packet_is_sent_on_the_device_itself()
+    {
+        // The bridge's LOCAL port is a tap in the userspace datapath: what the host sends on it, OVS receives.
+        _topo.Switch.Ip("link", "set", "br-pe", "up");
+        _topo.Ovs.Ofctl("-O", "OpenFlow13", "add-flow", "br-pe", "priority=10,in_port=LOCAL,ip,actions=set_field:02:00:00:00:00:11->eth_dst,output:2");
+        try
+        {
+            var r = Ovslb.Run(["probe", .. Switch, "--port", "LOCAL", "tcp", "10.0.0.9:1000", "10.0.0.100:80"]);
+            TestContext.Out.WriteLine(r.Out + r.Err);
+            string mac = _topo.Switch.Ip("-j", "link", "show", "br-pe").Stdout.Split("\"address\":\"")[1][..17];
+            Assert.That((r.Code, r.Err), Is.EqualTo((0, "")), r.Out);
+            Assert.That(r.Out, Does.Contain($"sent:     TCP SYN {mac} -> 02:00:00:00:00:fe into port LOCAL (br-pe), sent on br-pe itself (a tap: OVS reads what the host sends on it)\n"));
+            Assert.That(r.Out, Does.Contain("egress:   port 2 (pbs1)\n").And.Contain("backend:  s1 (service web, direct: eth_dst is its mac 02:00:00:00:00:11)"));
+            Assert.That(r.Out, Does.Not.Contain("egress:   port 4294967294"), "the copy entering on LOCAL is not an egress");
+        }
+        finally
+        {
+            _topo.Ovs.Ofctl("-O", "OpenFlow13", "del-flows", "br-pe", "in_port=LOCAL");
+            _topo.Switch.Ip("link", "set", "br-pe", "down");
+        }
+    }
 }

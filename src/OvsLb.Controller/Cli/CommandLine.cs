@@ -114,7 +114,7 @@ public static class CommandLine
                                        internal PORT from the device itself; a NIC cannot be probed.
                                        The packet is real: it learns a connection entry (or conntrack
                                        commits it) like a client's; use a source port no client uses.
-              --port PORT              the port the packet enters the bridge on (name or OpenFlow number)
+              --port PORT              the port the packet enters the bridge on (name, OpenFlow number or LOCAL)
               --switch TARGET          as for which; default: the bridge's .mgmt socket
               --netns NS               the network namespace ovs-vswitchd's port devices are in (default: ours)
               --timeout SECONDS        how long to wait for the packet to leave (default 2)

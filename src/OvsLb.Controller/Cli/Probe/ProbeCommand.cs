@@ -128,6 +128,7 @@ public static class ProbeCommand
     private static PortDescription FindPort(IReadOnlyDictionary<uint, PortDescription> ports, string name, string bridge)
     {
         var p = ports.Values.FirstOrDefault(p => p.Name == name)
+            ?? (name.Equals("LOCAL", StringComparison.OrdinalIgnoreCase) ? ports.GetValueOrDefault(OfctlFormat.Ports.Local) : null)
             ?? (uint.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out uint no) && ports.TryGetValue(no, out var byNo) ? byNo : null);
         return p ?? throw new DebugException($"bridge {bridge} has no port '{name}' (ports: {string.Join(", ", ports.Values.OrderBy(p => p.PortNo).Select(PortText))})");
     }
