@@ -34,11 +34,17 @@ internal static class ProbeCapture
         LibPcapLiveDevice? sender = null;
         try
         {
-            foreach (var w in watches)
+            foreach (var inNs in watches.GroupBy(w => w.Device.Namespace))
             {
-                open.Add((w, NetworkNamespaces.Run(w.Device.Namespace, () => Open(w.Device.Name, w.Device.Namespace, probe.Filter()))));
+                // One thread in the namespace lists its devices once and opens them all.
+                NetworkNamespaces.Run(inNs.Key, () =>
+                {
+                    var list = Devices();
+                    foreach (var w in inNs) open.Add((w, Open(list, w.Device.Name, w.Device.Namespace, probe.Filter())));
+                    return true;
+                });
             }
-            sender = NetworkNamespaces.Run(from.Namespace, () => Open(from.Device, from.Namespace, filter: null));
+            sender = NetworkNamespaces.Run(from.Namespace, () => Open(Devices(), from.Device, from.Namespace, filter: null));
             // Readers start from this thread, outside every namespace: the handles keep theirs. From here on each
             // reader owns its handle and closes it when it stops: a libpcap read that is waiting returns only after
             // its poll (about half a second here, whatever the read timeout), which the answer need not wait for.
@@ -121,20 +127,11 @@ internal static class ProbeCapture
         }
     }
 
-    /// <summary>Opens <paramref name="iface"/> of the calling thread's namespace (non-blocking, immediate) with <paramref name="filter"/>.</summary>
-    private static LibPcapLiveDevice Open(string iface, string? ns, string? filter)
+    /// <summary>Opens <paramref name="iface"/> of the calling thread's namespace (immediate mode) with <paramref name="filter"/>.</summary>
+    private static LibPcapLiveDevice Open(IReadOnlyList<LibPcapLiveDevice> devices, string iface, string? ns, string? filter)
     {
         string where = ns is null ? iface : $"{iface} in namespace {ns}";
-        LibPcapLiveDevice? device;
-        try
-        {
-            device = LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == iface);
-        }
-        catch (Exception e) when (IsMissingLibpcap(e))
-        {
-            throw new DebugException("libpcap is not installed (apt-get install libpcap0.8)");
-        }
-        if (device is null) throw new DebugException($"libpcap does not list {where}");
+        var device = devices.FirstOrDefault(d => d.Name == iface) ?? throw new DebugException($"libpcap does not list {where}");
         try
         {
             device.Open(new DeviceConfiguration { Mode = DeviceModes.None, Snaplen = 256, ReadTimeout = ReadTimeoutMs, Immediate = true });
@@ -147,6 +144,19 @@ internal static class ProbeCapture
             throw Permission(e.Message)
                 ? new DebugException($"capturing on {where} is not permitted: run as root or with CAP_NET_RAW ({e.Message.Trim()})")
                 : new DebugException($"libpcap cannot open {where}: {e.Message.Trim()}");
+        }
+    }
+
+    /// <summary>The devices libpcap lists in the calling thread's namespace (a fresh list: its handles are ours to open and close).</summary>
+    private static IReadOnlyList<LibPcapLiveDevice> Devices()
+    {
+        try
+        {
+            return LibPcapLiveDeviceList.New();
+        }
+        catch (Exception e) when (IsMissingLibpcap(e))
+        {
+            throw new DebugException("libpcap is not installed (apt-get install libpcap0.8)");
         }
     }
 
