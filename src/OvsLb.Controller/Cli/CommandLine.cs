@@ -40,6 +40,7 @@ public static class CommandLine
             "flows" => FlowsCommand.RunAsync(args[1..], stdout, stderr),
             "diff" => DiffCommand.RunAsync(args[1..], stdout, stderr),
             "which" => WhichCommand.RunAsync(args[1..], stdout, stderr),
+            "probe" => ProbeCommand.RunAsync(args[1..], stdout, stderr),
             _ => Task.FromResult(Unknown(args[0], stderr)),
         };
     }
@@ -101,6 +102,22 @@ public static class CommandLine
               --switch TARGET          read ports (and installed state) from the switch: unix:PATH
                                        (e.g. /var/run/openvswitch/br0.mgmt), tcp:HOST:PORT (ptcp
                                        controller target), or a bridge name (its .mgmt socket)
+          probe --config FILE --bridge NAME --port PORT [--switch TARGET] [--netns NS] [--timeout SECONDS]
+                PROTO SRC_IP:SRC_PORT DST_IP:DST_PORT
+                                       live counterpart of which, on any datapath: sends one packet (a TCP SYN,
+                                       then a RST; or a UDP datagram) from the client side of PORT to the
+                                       bridge's lbMac, captures where it leaves the bridge (libpcap on the other
+                                       ports' devices) and prints the egress port, the rewritten headers and the
+                                       backend reached; exit 0 reached, 2 dropped or no backend, 1 error. Needs
+                                       root (CAP_NET_RAW, and CAP_SYS_ADMIN to enter namespaces). A veth PORT is
+                                       sent into from its peer (e.g. eth0 in a container's namespace), a tap or
+                                       internal PORT from the device itself; a NIC cannot be probed.
+                                       The packet is real: it learns a connection entry (or conntrack
+                                       commits it) like a client's; use a source port no client uses.
+              --port PORT              the port the packet enters the bridge on (name, OpenFlow number or LOCAL)
+              --switch TARGET          as for which; default: the bridge's .mgmt socket
+              --netns NS               the network namespace ovs-vswitchd's port devices are in (default: ours)
+              --timeout SECONDS        how long to wait for the packet to leave (default 2)
 
         """;
 }
