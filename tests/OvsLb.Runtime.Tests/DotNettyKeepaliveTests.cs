@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Text.RegularExpressions;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.Runtime.Transport;
@@ -61,35 +59,5 @@ public class DotNettyKeepaliveTests
         Assert.That(conn.IdleEvents - idleEvents, Is.GreaterThanOrEqualTo(2), "the echo and the cut came from the handler's events");
         Assert.That(c.Log.WaitFor(TimeSpan.FromSeconds(5), "Switch 00000000000000e2 disconnected: switch silent for", "echo request unanswered"), Is.Not.Null,
             string.Join("\n", c.Log.Lines.TakeLast(10)));
-    }
-}
-
-/// <summary>A transport that hands out what another one accepts, and keeps the connections for the test to inspect.</summary>
-internal sealed class RecordingTransport(ITransport inner) : ITransport
-{
-    private readonly ConcurrentQueue<IOpenFlowConnection> _connections = new();
-
-    public IReadOnlyList<IOpenFlowConnection> Connections => _connections.ToArray();
-
-    public string Name => inner.Name;
-
-    public ITransportListener Bind(string endpoint, ControllerOptions options) => new Listener(inner.Bind(endpoint, options), _connections);
-
-    public Task WarmUpAsync(CancellationToken ct) => inner.WarmUpAsync(ct);
-
-    private sealed class Listener(ITransportListener inner, ConcurrentQueue<IOpenFlowConnection> connections) : ITransportListener
-    {
-        public EndPoint LocalEndpoint => inner.LocalEndpoint;
-
-        public string? TlsCaCertificate => inner.TlsCaCertificate;
-
-        public async ValueTask<AcceptedConnection> AcceptAsync(CancellationToken ct)
-        {
-            var accepted = await inner.AcceptAsync(ct).ConfigureAwait(false);
-            connections.Enqueue(accepted.Connection);
-            return accepted;
-        }
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
