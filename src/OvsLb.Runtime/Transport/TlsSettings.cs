@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -154,4 +155,12 @@ public sealed class TlsSettings
 }
 
 /// <summary>What <see cref="TlsSettings.Load"/> read: the controller's certificate with its key, its chain, the switches' CA(s), the optional pin.</summary>
-internal sealed record TlsCredentials(X509Certificate2 Certificate, X509Certificate2Collection Chain, X509Certificate2Collection SwitchCas, byte[]? SwitchPinSha256, string CaPath);
+internal sealed record TlsCredentials(X509Certificate2 Certificate, X509Certificate2Collection Chain, X509Certificate2Collection SwitchCas, byte[]? SwitchPinSha256, string CaPath)
+{
+    /// <summary>
+    /// What both transports present in the handshake: <see cref="Certificate"/> followed by the intermediates of <see cref="Chain"/>
+    /// (the certificates after the first in <c>Controller:Tls:Certificate</c>), so a switch whose CA file holds only the root
+    /// accepts a controller certificate issued by an intermediate. Built once, offline (no download of missing intermediates).
+    /// </summary>
+    public SslStreamCertificateContext ServerContext => field ??= SslStreamCertificateContext.Create(Certificate, Chain, offline: true);
+}
