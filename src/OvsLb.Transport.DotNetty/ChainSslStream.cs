@@ -10,7 +10,8 @@ namespace OvsLb.Transport.DotNetty;
 /// TlsHandler 0.7.6 calls <c>AuthenticateAsServerAsync(certificate, …)</c> with the bare certificate, which on Linux sends the
 /// certificate alone (a switch whose CA file holds only the root then refuses a certificate issued by an intermediate); each
 /// such overload is answered here with the options form carrying the context. The requirement of a client certificate, the
-/// protocols and the revocation mode stay TlsHandler's settings; the switch's certificate goes to <paramref name="validate"/>.
+/// protocols and the revocation mode stay TlsHandler's settings; session resumption is off, as on the pipelines transport; the
+/// switch's certificate goes to <paramref name="validate"/>.
 /// </summary>
 internal sealed class ChainSslStream(Stream inner, SslStreamCertificateContext context, RemoteCertificateValidationCallback validate)
     : SslStream(inner, leaveInnerStreamOpen: true, validate)
@@ -29,5 +30,6 @@ internal sealed class ChainSslStream(Stream inner, SslStreamCertificateContext c
             ClientCertificateRequired = clientCertificateRequired,
             EnabledSslProtocols = enabledSslProtocols,
             CertificateRevocationCheckMode = checkCertificateRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck,
+            AllowTlsResume = false, // as on the pipelines transport (see TlsCredentials.ServerContext)
         }, CancellationToken.None);
 }

@@ -47,47 +47,57 @@ public class TlsChainTests(string transport)
     }, transport: transport == DotNettyTransport.TransportName ? new DotNettyTransport() : null);
 
     [Test]
-    public async Task The_controller_presents_its_certificate_with_the_intermediate()
+    public async Task The_controller_presents_its_certificate_with_the_intermediate_on_every_connection()
     {
         await using var c = StartController(_chain.Root);
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, c.Port);
         var root = X509Certificate2.CreateFromPem(File.ReadAllText(_chain.Root));
         var intermediate = X509Certificate2.CreateFromPem(File.ReadAllText(_chain.Intermediate));
-        string[] sent = [];
-        string? rootOnly = null;
-        await using var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
         using var me = X509Certificate2.CreateFromPemFile(_switch.Certificate, _switch.PrivateKey);
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        // Twice from one client: the second connection would resume the first's TLS session (.NET clients cache it per target
+        // host), in which the controller would see the switch's certificate without the intermediate it sent, and refuse it.
+        for (int connection = 1; connection <= 2; connection++)
         {
-            TargetHost = "ovslb",
-            ClientCertificateContext = SslStreamCertificateContext.Create(me, [intermediate], offline: true),
-            RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(IPAddress.Loopback, c.Port);
+            string[] sent = [];
+            string? rootOnly = null;
+            await using var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
-                // What the controller sent besides its certificate, and whether a peer trusting only the root accepts it.
-                var extra = chain!.ChainPolicy.ExtraStore;
-                sent = [.. extra.Select(x => x.Subject)];
-                using var verify = new X509Chain();
-                verify.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                verify.ChainPolicy.CustomTrustStore.Add(root);
-                verify.ChainPolicy.ExtraStore.AddRange(extra);
-                verify.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                verify.ChainPolicy.DisableCertificateDownloads = true;
-                bool ok = verify.Build(X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData()));
-                rootOnly = ok ? "valid" : string.Join(", ", verify.ChainStatus.Select(s => s.Status));
-                return true;
-            },
-        });
-        TestContext.Out.WriteLine($"sent with the certificate: [{string.Join("; ", sent)}]; with the root alone: {rootOnly}");
-        Assert.That(sent, Does.Contain(OpenSslChain.IntermediateSubject), "the intermediate was not sent");
-        Assert.That(rootOnly, Is.EqualTo("valid"));
+                TargetHost = "ovslb",
+                ClientCertificateContext = SslStreamCertificateContext.Create(me, [intermediate], offline: true),
+                RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+                {
+                    // What the controller sent besides its certificate, and whether a peer trusting only the root accepts it.
+                    var extra = chain!.ChainPolicy.ExtraStore;
+                    sent = [.. extra.Select(x => x.Subject)];
+                    using var verify = new X509Chain();
+                    verify.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    verify.ChainPolicy.CustomTrustStore.Add(root);
+                    verify.ChainPolicy.ExtraStore.AddRange(extra);
+                    verify.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    verify.ChainPolicy.DisableCertificateDownloads = true;
+                    bool ok = verify.Build(X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData()));
+                    rootOnly = ok ? "valid" : string.Join(", ", verify.ChainStatus.Select(s => s.Status));
+                    return true;
+                },
+            });
+            TestContext.Out.WriteLine($"connection {connection}: sent with the certificate: [{string.Join("; ", sent)}]; with the root alone: {rootOnly}");
+            Assert.That(sent, Does.Contain(OpenSslChain.IntermediateSubject), $"connection {connection}: the intermediate was not sent");
+            Assert.That(rootOnly, Is.EqualTo("valid"));
 
-        // The switch (its intermediate sent along) is accepted: our HELLO follows the handshake.
-        var hello = new byte[8];
-        using var cts = new CancellationTokenSource(Bound);
-        int got = 0;
-        while (got < hello.Length) got += await ssl.ReadAsync(hello.AsMemory(got), cts.Token);
-        Assert.That(hello[1], Is.EqualTo((byte)OfpType.Hello));
+            // The switch (its intermediate sent along) is accepted: our HELLO follows the handshake.
+            var hello = new byte[8];
+            using var cts = new CancellationTokenSource(Bound);
+            int got = 0;
+            while (got < hello.Length)
+            {
+                int n = await ssl.ReadAsync(hello.AsMemory(got), cts.Token);
+                Assert.That(n, Is.Not.Zero, $"connection {connection} closed before our HELLO; log:\n{string.Join("\n", c.Log.Lines.TakeLast(10))}");
+                got += n;
+            }
+            Assert.That(hello[1], Is.EqualTo((byte)OfpType.Hello));
+        }
     }
 
     [Test]

@@ -53,6 +53,7 @@ internal sealed class TlsAccept
                 ServerCertificateContext = _context,
                 ClientCertificateRequired = true,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                AllowTlsResume = false, // see TlsCredentials.ServerContext: every connection's certificate is checked in full
                 RemoteCertificateValidationCallback = check.Validate,
             }, deadline.Token).ConfigureAwait(false);
             if (check.Refusal is { } late) throw new TlsRefusedException(late); // never when the callback ran; defensive
