@@ -86,7 +86,7 @@ public sealed class PortGroupTrafficTests
             {
                 Assert.That(topo.Host(s).Neighbour(Gateway), Is.EqualTo(LbMac), $"{s}'s ARP for its gateway was answered with the group MAC");
             }
-            Assert.That(live.Controller.PacketIns.Count, Is.Zero, $"no packet-in on the ARP, service or return path: {live.Controller.PacketIns}");
+            Assert.That(live.Controller.PacketIns.ExceptRenewals, Is.Zero, $"no packet-in on the ARP, service or return path: {live.Controller.PacketIns}");
             Assert.That(report.Failures, Is.Zero, report.Summary());
             Assert.That(report.Tally.Keys, Is.EquivalentTo(Servers), "every server of the group gets connections");
             Assert.That(maxOverMean, Is.LessThanOrEqualTo(1.15), report.Summary());
@@ -148,7 +148,7 @@ public sealed class PortGroupTrafficTests
             Assert.That(after.Tally.Keys, Is.EquivalentTo(Servers), "s1 is back in the group: " + after.Summary());
             Assert.That(masterAfter, Is.EqualTo(new OtherTrafficSeen("s1", "s1", "s1")));
             Assert.That(secondGarp, Is.True, "the master's return is announced too");
-            Assert.That(live.Controller.PacketIns.Count, Is.Zero, live.Controller.PacketIns.ToString());
+            Assert.That(live.Controller.PacketIns.ExceptRenewals, Is.Zero, live.Controller.PacketIns.ToString());
         });
     }
 
