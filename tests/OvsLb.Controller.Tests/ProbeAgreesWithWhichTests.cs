@@ -50,10 +50,9 @@ public sealed class ProbeAgreesWithWhichTests
         var predicted = tuples.Select(t => Ovslb.Run(["which", "--config", cfg.Path, "--switch", sw, .. t])).ToList();
         long whichMs = clock.ElapsedMilliseconds;
         clock.Restart();
-        // Four probes at a time: each one's packet carries its own mark and its captures filter on it, so they do not see
-        // each other's packets (and the suite stays short: a probe is mostly waiting for its capture to end).
-        var probed = tuples.AsParallel().AsOrdered().WithDegreeOfParallelism(4)
-            .Select(t => Ovslb.Run(["probe", "--config", cfg.Path, "--switch", sw, "--netns", topo.Switch.Name, "--port", mode.ClientPort, .. t])).ToList();
+        // One probe at a time, as a user runs it. (Four at a time took half as long, but one of ten nat runs disagreed,
+        // cause not found.)
+        var probed = tuples.Select(t => Ovslb.Run(["probe", "--config", cfg.Path, "--switch", sw, "--netns", topo.Switch.Name, "--port", mode.ClientPort, .. t])).ToList();
         long probeMs = clock.ElapsedMilliseconds;
         TestContext.Out.WriteLine($"{mode.Name}: which {whichMs} ms, probe {probeMs} ms for {Tuples} tuples; first probe:\n{probed[0].Out}");
         var backends = new Dictionary<string, int>();
