@@ -33,16 +33,12 @@ public sealed record BridgeArgs(
         var down = new HashSet<string>(StringComparer.Ordinal);
         var given = new HashSet<string>(StringComparer.Ordinal);
         var positional = new List<string>();
-        for (int i = 0; i < args.Length; i++)
+        var arg = new ArgCursor(args);
+        while (arg.Next())
         {
-            string a = args[i];
-            string? inline = null;
-            if (a.StartsWith("--", StringComparison.Ordinal) && a.IndexOf('=', StringComparison.Ordinal) is int eq and > 2)
-            {
-                inline = a[(eq + 1)..];
-                a = a[..eq];
-            }
-            string Value() => inline ?? (i + 1 < args.Length ? args[++i] : throw new UsageException($"{a} needs a value"));
+            string a = arg.Name;
+            string? inline = arg.Inline;
+            string Value() => arg.Value();
             switch (a)
             {
                 case "--config": config = Value(); break;
@@ -68,8 +64,8 @@ public sealed record BridgeArgs(
                     break;
                 default:
                     if (flags.Contains(a) && inline is null) given.Add(a);
-                    else if (a.StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"unknown option '{args[i]}' for '{verb}'");
-                    else positional.Add(args[i]);
+                    else if (a.StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"unknown option '{arg.Raw}' for '{verb}'");
+                    else positional.Add(arg.Raw);
                     break;
             }
         }

@@ -97,17 +97,11 @@ public static class ProbeCommand
         string? port = null, netns = null;
         TimeSpan? timeout = null;
         var rest = new List<string>();
-        for (int i = 0; i < args.Length; i++)
+        var arg = new ArgCursor(args);
+        while (arg.Next())
         {
-            string a = args[i];
-            string? inline = null;
-            if (a.StartsWith("--", StringComparison.Ordinal) && a.IndexOf('=', StringComparison.Ordinal) is int eq and > 2)
-            {
-                inline = a[(eq + 1)..];
-                a = a[..eq];
-            }
-            string Value() => inline ?? (i + 1 < args.Length ? args[++i] : throw new UsageException($"{a} needs a value"));
-            switch (a)
+            string Value() => arg.Value();
+            switch (arg.Name)
             {
                 case "--port": port = Value(); break;
                 case "--netns": netns = Value(); break;
@@ -119,7 +113,7 @@ public static class ProbeCommand
                     }
                     timeout = TimeSpan.FromSeconds(s);
                     break;
-                default: rest.Add(args[i]); break;
+                default: rest.Add(arg.Raw); break;
             }
         }
         return ([.. rest], port, netns, timeout);
