@@ -27,6 +27,7 @@ public sealed record HashField(FieldInfo Field, UInt128 Mask)
 
     internal void Write(ref OfpWriter w)
     {
+        if (Field.Width > 16) throw new InvalidOperationException($"hash field {Field.Name} is {Field.Width} bytes, wider than its 128-bit mask");
         var (cls, field, experimenter) = Field.PreferredHeader;
         int payload = Field.Width + (IsExperimenter ? 4 : 0);
         w.WriteU32(((uint)cls << 16) | ((uint)field << 9) | (uint)payload);
@@ -214,6 +215,16 @@ internal static class SelectionMethodReader
         }
         var field = FieldTable.ByHeader(cls, fieldNo, experimenter)
             ?? throw new OfpProtocolException(OfpErrorKind.BadMatch, $"{Owner}: field header 0x{header:x8} names no field OVS knows", at, "OFPBMC_BAD_FIELD");
+        if (field.PreferredHeader != (cls, fieldNo, experimenter))
+        {
+            // OVS also accepts e.g. an NXM header for a field that has an OXM one, but writes the OXM
+            // header: such a field array could not be re-encoded unchanged.
+            throw new OfpProtocolException(OfpErrorKind.BadMatch, $"{Owner}: field {field.Name} is named by header 0x{header:x8}, not the one OVS writes", at, "OFPBMC_BAD_FIELD");
+        }
+        if (field.Width > 16)
+        {
+            throw new OfpProtocolException(OfpErrorKind.BadMatch, $"{Owner}: field {field.Name} ({field.Width} bytes) is wider than this codec hashes (16)", at, "OFPBMC_BAD_FIELD");
+        }
         int width = len - (cls == 0xffff ? 4 : 0);
         if (width != field.Width)
         {
