@@ -133,16 +133,7 @@ public sealed record GroupMod(GroupModCommand Command, GroupType GroupType, uint
             Text.OfpPrinter.DecodeError(s, this, error);
             return;
         }
-        s.Append("\n ").Append(Command switch
-        {
-            GroupModCommand.Add => "ADD",
-            GroupModCommand.Modify => "MOD",
-            GroupModCommand.AddOrModify => "ADD_OR_MOD",
-            GroupModCommand.Delete => "DEL",
-            GroupModCommand.InsertBucket => "INSERT_BUCKET",
-            GroupModCommand.RemoveBucket => "REMOVE_BUCKET",
-            _ => "cmd:" + ((ushort)Command).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }).Append(' ');
+        s.Append("\n ").Append(GroupText.CommandName(Command)).Append(' ');
         bool bucketCommand = Command is GroupModCommand.InsertBucket or GroupModCommand.RemoveBucket;
         GroupText.Format(s, GroupId, GroupType, Buckets, suppressType: bucketCommand);
     }

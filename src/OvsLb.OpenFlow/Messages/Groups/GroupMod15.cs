@@ -155,16 +155,7 @@ public sealed record GroupMod15(
     /// <summary>ofputil_group_mod_format__ for OpenFlow 1.5: <c>\n ADD group_id=1,type=select,selection_method=dp_hash,bucket=bucket_id:0,...</c>.</summary>
     public override void FormatBody(StringBuilder s)
     {
-        s.Append("\n ").Append(Command switch
-        {
-            GroupModCommand.Add => "ADD",
-            GroupModCommand.Modify => "MOD",
-            GroupModCommand.AddOrModify => "ADD_OR_MOD",
-            GroupModCommand.Delete => "DEL",
-            GroupModCommand.InsertBucket => "INSERT_BUCKET",
-            GroupModCommand.RemoveBucket => "REMOVE_BUCKET",
-            _ => "cmd:" + ((ushort)Command).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }).Append(' ');
+        s.Append("\n ").Append(GroupText.CommandName(Command)).Append(' ');
         bool bucketCommand = Command is GroupModCommand.InsertBucket or GroupModCommand.RemoveBucket;
         if (bucketCommand)
         {

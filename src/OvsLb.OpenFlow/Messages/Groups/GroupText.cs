@@ -10,6 +10,18 @@ namespace OvsLb.OpenFlow.Messages.Groups;
 /// </summary>
 public static class GroupText
 {
+    /// <summary>The command name ofp-print puts before a group mod (ofputil_group_mod_format__): ADD, MOD, ...; cmd:N otherwise.</summary>
+    public static string CommandName(GroupModCommand command) => command switch
+    {
+        GroupModCommand.Add => "ADD",
+        GroupModCommand.Modify => "MOD",
+        GroupModCommand.AddOrModify => "ADD_OR_MOD",
+        GroupModCommand.Delete => "DEL",
+        GroupModCommand.InsertBucket => "INSERT_BUCKET",
+        GroupModCommand.RemoveBucket => "REMOVE_BUCKET",
+        _ => "cmd:" + ((ushort)command).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     /// <summary>The type name ofp-print uses; "unknown" for values above 3.</summary>
     public static string TypeName(GroupType type) => type switch
     {
