@@ -26,14 +26,22 @@ public sealed class ConnectionFlushTests
         """;
 
     private static Scenario _s = null!;
+    private static string _dir = "";
 
     [OneTimeSetUp]
     public void Load()
     {
-        string dir = Directory.CreateTempSubdirectory("ovslb-flush-").FullName;
-        File.WriteAllText(Path.Combine(dir, "config.json"), Config);
-        File.WriteAllText(Path.Combine(dir, "ports.txt"), "br0 1 c1\n");
-        _s = Scenario.LoadFrom("flush", dir);
+        _dir = Directory.CreateTempSubdirectory("ovslb-flush-").FullName;
+        File.WriteAllText(Path.Combine(_dir, "config.json"), Config);
+        File.WriteAllText(Path.Combine(_dir, "ports.txt"), "br0 1 c1\n");
+        _s = Scenario.LoadFrom("flush", _dir);
+    }
+
+    /// <summary>The scenario's files go with the tests (they were left in /tmp, one directory per run).</summary>
+    [OneTimeTearDown]
+    public void RemoveFiles()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
     private static BridgePlan Build(params string[] down) =>
