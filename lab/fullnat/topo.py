@@ -61,7 +61,7 @@ def snat_seen(lab, scn, report):
 
 def scenario():
     return lablib.Scenario(
-        mode="fullnat", title="DNAT + SNAT to the snatIp by conntrack, backends behind a router (lab/fullnat)",
+        mode="fullnat", title="DNAT + SNAT to the snatIp by the connection tracker, backends behind a router (lab/fullnat)",
         vip=VIP, port=PORT, bridges={"lbfnat": "02:00:00:00:04:fe"}, lb_bridges=["lbfnat"],
         clients=[lablib.Client(name, name, "lbfnat") for name, _, _ in CLIENTS],
         backends=[lablib.Backend(name, None, None, ip) for name, ip, _ in BACKENDS],

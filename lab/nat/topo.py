@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""NAT mode (DNAT by conntrack on the client's bridge, seed 003): clients and backends on one bridge.
+"""NAT mode (DNAT by the connection tracker on the client's bridge, seed 003): clients and backends on one bridge.
 
     c1 10.0.0.2 ─2┐            ┌11─ b1 10.0.0.11  :8080
     c2 10.0.0.3 ─3┤   lbnat    ├12─ b2 10.0.0.12  :8080
@@ -125,7 +125,7 @@ def add_backend(lab, scn, report):
 
 def scenario():
     return lablib.Scenario(
-        mode="nat", title="DNAT by conntrack to the backends' target port on one bridge (lab/nat)",
+        mode="nat", title="DNAT by the connection tracker to the backends' target port on one bridge (lab/nat)",
         vip=VIP, port=PORT, bridges={"lbnat": "02:00:00:00:03:fe"}, lb_bridges=["lbnat"],
         clients=[lablib.Client(name, name, "lbnat") for name, _, _ in CLIENTS],
         backends=[lablib.Backend(name, None, (name, "lbnat"), ip) for name, ip, _ in BACKENDS],

@@ -27,7 +27,7 @@ public sealed record ConnsOptions
     public int FirstPort { get; init; } = 20_000;
 
     /// <summary>Cases in run order: "direct" (stateless, persistence none), "learn" (direct, persistence connection:
-    /// a learned entry per connection), "nat" (conntrack), and the learned variants "limit", "cap" (ConnsPrefill.cs)
+    /// a learned entry per connection), "nat" (connection tracking), and the learned variants "limit", "cap" (ConnsPrefill.cs)
     /// and "noreuse" (ConnsNoReuse.cs).</summary>
     public IReadOnlyList<string> Cases { get; init; } = ["direct", "learn", "nat"];
 
@@ -95,7 +95,7 @@ public sealed record ConnsCaseResult
 /// <summary>
 /// The <c>conns</c> benchmark: N concurrent TCP connections through ONE real userspace (netdev) OVS bridge
 /// programmed by the real <see cref="LoadBalancer"/> (in process, as <c>ovslb run</c> wires it), to a VIP with
-/// 4 backends, for the stateless direct mode (<c>persistence: none</c>) and for nat mode (conntrack,
+/// 4 backends, for the stateless direct mode (<c>persistence: none</c>) and for nat mode (connection tracking,
 /// <c>persistence: connection</c>). Each case runs in a fresh <see cref="LbTopology"/>: a client namespace with
 /// several source addresses, four backend namespaces, ovs-vswitchd in a switch namespace. The client and the
 /// backends' servers are sockets of this process, created inside their namespaces; all N connections stay open
@@ -199,7 +199,7 @@ public static partial class ConnsBenchmark
         int serverProcs = (int)Math.Ceiling(n / (double)Backends * 1.25 / o.PerClient);
         var parsed = ConfigLoader.Parse(Json(kind));
         if (!parsed.IsValid) throw new InvalidOperationException("generated configuration is invalid: " + string.Join("; ", parsed.Errors.Take(5)));
-        string description = nat ? "nat, persistence connection (DNAT by conntrack, replies un-NATed on the bridge)"
+        string description = nat ? "nat, persistence connection (DNAT by the connection tracker, replies un-NATed on the bridge)"
             : kind == "learn" ? "direct, persistence connection (a learned table-21 entry per connection; backends hold the VIP on lo, arp_ignore=1)"
             : kind == "limit" ? $"as learn, with OVS's own cap: every learn has limit={LimitNeverReached} and one per-bridge cookie (rewritten by ovs-ofctl)"
             : kind == "cap" ? $"as learn, with the controller's cap options.maxConnections={LimitNeverReached} (polls table 21's count every second)"

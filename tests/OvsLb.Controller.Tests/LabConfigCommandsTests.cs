@@ -118,7 +118,7 @@ public class LabConfigCommandsTests
             }
             else if (i == 0)
             {
-                Assert.That(r.Out, Does.Contain("pinned:   by conntrack (zone 64256)"), r.Out);
+                Assert.That(r.Out, Does.Contain("pinned:   by the connection tracker (zone 64256)"), r.Out);
             }
         }
         TestContext.Out.WriteLine($"{mode}/{bridge}: ofproto/trace used which's bucket for {agreed}/100 connections ({buckets.Count} distinct buckets)");

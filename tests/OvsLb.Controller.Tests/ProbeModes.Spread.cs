@@ -34,7 +34,7 @@ internal sealed partial record ProbeMode
         return new ProbeMode("distributed", spec, config, "br-host1", "pbc1", r => ["tcp", $"{Ip(r, "10.0." + r.Next(0, 256))}:{Port(r)}", "10.0.0.100:80"]);
     }
 
-    /// <summary>NAT mode: a client and three backends on one bridge, TCP 80 → 8080 and UDP 53 → 5353 (conntrack DNAT).</summary>
+    /// <summary>NAT mode: a client and three backends on one bridge, TCP 80 → 8080 and UDP 53 → 5353 (ct DNAT).</summary>
     public static ProbeMode Nat()
     {
         var spec = new TopologySpec().Bridge("br-nat", 0x61).Host("pbc", "br-nat", 1, "10.61.0.2/24");

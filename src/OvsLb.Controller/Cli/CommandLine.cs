@@ -112,7 +112,7 @@ public static class CommandLine
                                        root (CAP_NET_RAW, and CAP_SYS_ADMIN to enter namespaces). A veth PORT is
                                        sent into from its peer (e.g. eth0 in a container's namespace), a tap or
                                        internal PORT from the device itself; a NIC cannot be probed.
-                                       The packet is real: it learns a connection entry (or conntrack
+                                       The packet is real: it learns a connection entry (or the tracker
                                        commits it) like a client's; use a source port no client uses.
               --port PORT              the port the packet enters the bridge on (name, OpenFlow number or LOCAL)
               --switch TARGET          as for which; default: the bridge's .mgmt socket

@@ -24,7 +24,7 @@ internal static class WhichPinned
         var t = p.Tuple;
         if (s.IsNat)
         {
-            sb.Append("pinned:   by conntrack (zone ").Append(dp.Config.Options.ConntrackZone)
+            sb.Append("pinned:   by the connection tracker (zone ").Append(dp.Config.Options.ConntrackZone)
               .Append("), which OpenFlow cannot read; on the switch's host: ovs-appctl dpctl/dump-conntrack zone=").Append(dp.Config.Options.ConntrackZone)
               .Append(" | grep 'src=").Append(t.Source).Append(",dst=").Append(t.Destination).Append(",sport=").Append(t.SourcePort).Append(",dport=").Append(t.DestinationPort).Append("'\n");
         }

@@ -100,7 +100,7 @@ public sealed record ServiceConfig(
     EquatableArray<string> Bridges,
     HealthCheckConfig HealthCheck)
 {
-    /// <summary>Whether established connections keep their backend (NAT modes: always by conntrack).</summary>
+    /// <summary>Whether established connections keep their backend (NAT modes: always by the connection tracker).</summary>
     public Persistence Persistence { get; init; } = Persistence.Connection;
 
     /// <summary>Client affinity: a client IP keeps its backend while it opened a connection within this many seconds; null: off.</summary>

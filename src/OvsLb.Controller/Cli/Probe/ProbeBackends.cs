@@ -7,7 +7,7 @@ namespace OvsLb.Controller.Cli.Probe;
 /// <summary>
 /// Which configured backend a frame leaving the bridge is headed for, read from the headers the pipeline rewrote:
 /// the destination MAC in direct and portgroup mode (the bucket set it), the destination IP in translate mode (restored
-/// from the fake MAC), the destination IP and port in the NAT modes (conntrack's DNAT).
+/// from the fake MAC), the destination IP and port in the NAT modes (the connection tracker's DNAT).
 /// </summary>
 internal static class ProbeBackends
 {
