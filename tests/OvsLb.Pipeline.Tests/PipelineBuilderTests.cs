@@ -1,3 +1,4 @@
+using OvsLb.Pipeline.Flows;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Actions.Nicira;
@@ -108,14 +109,17 @@ public sealed class PipelineBuilderTests
     [Test]
     public void SlotsRecoveredFromTheInstalledGroupRebuildTheSameGroup()
     {
-        foreach (var name in new[] { "direct", "translate", "portgroup" })
+        foreach (var name in new[] { "direct", "translate", "portgroup", "udp" })
         {
             var s = Scenario.Load(name);
             var b = s.Config.Bridges[0];
             var plan = s.Build(b);
             foreach (var sp in plan.Services)
             {
-                var g = plan.State.Groups[sp.GroupId];
+                // A UDP service has no select group: its slot flows (and their fast-failover groups) carry the table.
+                var g = SlotFlows.UsesSlots(sp.Service)
+                    ? SlotFlows.RecoverTable(sp.Service, plan.State, BuildSettings.Default.Cookies, s.Config.Options.Buckets)!
+                    : plan.State.Groups[sp.GroupId];
                 var recovered = PipelineBuilder.RecoverSlots(sp.Service, g, s.Config.Options);
                 Assert.That(recovered, Is.EqualTo(sp.SlotKeys), $"{name}/{sp.Service.Name}");
             }
