@@ -96,6 +96,19 @@ public static class WhichCommand
                 sb.Append("note:     OVS hashes UDP by addresses only: every UDP flow from ").Append(t.Source).Append(" to ").Append(t.Destination).Append(" uses this bucket\n");
             }
         }
+        else if (p.Slots > 0)
+        {
+            bool picks = Pipeline.Flows.PickFlows.Picks(s);
+            sb.Append("pick:     multipath(symmetric_l3l4+udp,0,hrw,").Append(p.Slots).Append(",0,NXM_NX_REG2[]) (")
+              .Append(picks ? $"table={Pipeline.LbPipeline.Pick.Id} priority={Pipeline.LbPipeline.Priority.PickGroup}"
+                  : $"table={Pipeline.LbPipeline.Service.Id} priority={(s.AllPorts ? Pipeline.LbPipeline.Priority.ServiceAllPorts : Pipeline.LbPipeline.Priority.ServicePort)}")
+              .Append(picks ? "; only a new flow meets it" : "").Append(")\n");
+            sb.Append("hash:     0x").Append(p.DpHash.ToString("x8", CultureInfo.InvariantCulture))
+              .Append(" = flow_hash_symmetric_l3l4 of ip_src^ip_dst, ip_proto, udp_src^udp_dst\n");
+            sb.Append("slot:     ").Append(p.Bucket).Append(" of ").Append(p.Slots).Append(p.Slots <= 64 ? " (hrw)" : " (hrw above 64 links: iter_hash)")
+              .Append(" → reg2, table=").Append(Pipeline.LbPipeline.Slot.Id).Append('\n');
+            sb.Append("backend:  ").Append(Describe(p)).Append('\n');
+        }
         else
         {
             sb.Append("backend:  ").Append(Describe(p)).Append('\n');
