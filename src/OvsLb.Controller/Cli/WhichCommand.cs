@@ -99,7 +99,9 @@ public static class WhichCommand
         else if (p.Slots > 0)
         {
             bool picks = Pipeline.Flows.PickFlows.Picks(s);
-            sb.Append("pick:     multipath(symmetric_l3l4+udp,0,hrw,").Append(p.Slots).Append(",0,NXM_NX_REG2[]) (")
+            var mp = new StringBuilder();
+            Pipeline.Flows.SlotFlows.Multipath(p.Slots).Format(mp);
+            sb.Append("pick:     ").Append(mp).Append(" (")
               .Append(picks ? $"table={Pipeline.LbPipeline.Pick.Id} priority={Pipeline.LbPipeline.Priority.PickGroup}"
                   : $"table={Pipeline.LbPipeline.Service.Id} priority={(s.AllPorts ? Pipeline.LbPipeline.Priority.ServiceAllPorts : Pipeline.LbPipeline.Priority.ServicePort)}")
               .Append(picks ? "; only a new flow meets it" : "").Append(")\n");
