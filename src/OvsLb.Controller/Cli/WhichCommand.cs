@@ -84,17 +84,13 @@ public static class WhichCommand
               .Append(picks ? "; only a new connection meets it" : "").Append(")\n");
             sb.Append("dp_hash:  0x").Append(p.DpHash.ToString("x8", CultureInfo.InvariantCulture))
               .Append(" = hash(sym_l4(0)): flow_hash_symmetric_l3l4 of ip_src^ip_dst, ip_proto")
-              .Append(t.Protocol == IpProtocol.Tcp ? ", tcp_src^tcp_dst" : " (UDP ports are not hashed)").Append('\n');
+              .Append(", tcp_src^tcp_dst").Append('\n');
             sb.Append("bucket:   ").Append(p.Bucket).Append(" = 0x").Append(p.DpHash.ToString("x8", CultureInfo.InvariantCulture)).Append(" & 0x")
               .Append((n - 1).ToString("x", CultureInfo.InvariantCulture)).Append('\n');
             sb.Append("backend:  ").Append(Describe(p)).Append('\n');
             var text = new StringBuilder();
             p.BucketEntry!.Format(text, GroupType.Select);
             sb.Append("entry:    ").Append(text).Append('\n');
-            if (t.Protocol == IpProtocol.Udp)
-            {
-                sb.Append("note:     OVS hashes UDP by addresses only: every UDP flow from ").Append(t.Source).Append(" to ").Append(t.Destination).Append(" uses this bucket\n");
-            }
         }
         else if (p.Slots > 0)
         {
