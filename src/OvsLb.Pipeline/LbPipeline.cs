@@ -108,7 +108,7 @@ public static class LbPipeline
     };
 
     public static readonly PipelineTable Reuse = new(25, "reuse",
-        "TCP services with learned connections: a SYN whose 5-tuple still has an entry in 'connections' (reg1 set: a client reusing a closed connection's port, or a retransmitted SYN) → meter, then the controller, which adds the entry anew (a FIN or RST has lowered a closed connection's idle timeout to 2 s, and learn keeps a timeout it modifies); FIN and RST are matched so that a connection's closing packets get datapath flows of their own.")
+        "TCP services with learned connections: a SYN whose 5-tuple still has an entry in 'connections' (reg1 set: a client reusing a closed connection's port, or a retransmitted SYN) → meter, then the controller, which adds the entry anew (a FIN or RST has lowered a closed connection's idle timeout to 2 s, and learn keeps a timeout it modifies); FIN and RST are matched so that a connection's closing packets get datapath flows of their own; SYN is matched so that the first packet's datapath flow (through the select group) never carries the connection's later packets.")
     {
         Matches = Fields(EthType, IpProto, TcpFlags, BackendRegister),
         Sets = Fields(),
@@ -244,6 +244,7 @@ public static class LbPipeline
         public const ushort ConnectionLearned = 100;
         public const ushort ReusedSyn = 200;
         public const ushort ClosingPacket = 100;
+        public const ushort OpeningPacket = 90;
         public const ushort PickBackend = 200;
         public const ushort PickGroup = 100;
         public const ushort SlotOwner = 100;

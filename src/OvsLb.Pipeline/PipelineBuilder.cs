@@ -122,6 +122,7 @@ public static class PipelineBuilder
             flows.Add(RenewFlows.ReusedSynFlow(c, set.RenewMeterId));
             flows.Add(RenewFlows.ClosingPacketFlow(c, rst: false));
             flows.Add(RenewFlows.ClosingPacketFlow(c, rst: true));
+            flows.Add(RenewFlows.OpeningPacketFlow(c));
             flows.Add(RoutingFlows.DefaultFlow(c, Reuse, normal: false));
         }
         if (carried.Any(s => s.AffinityTimeout is not null)) flows.Add(RoutingFlows.DefaultFlow(c, Affinity, normal: false));

@@ -25,7 +25,9 @@ public sealed class AffinityTrafficTests
 {
     private const string Vip = "10.68.0.100";
     private const string ClientIp = "10.68.0.2";
-    private const int AffinityTimeout = 3;
+    /// <summary>Long enough that the client's entry outlives the wait between its first connection and its burst on a loaded
+    /// machine (with 3 s, a CI run saw it expire first: the burst then learned a new entry and landed elsewhere).</summary>
+    private const int AffinityTimeout = 8;
     private static readonly string[] Hosts = ["b1", "b2", "b3", "b4"];
     /// <summary>
     /// The client addresses of the spread check. 20 (10 connections each), not fewer: with affinity each address is one
@@ -103,12 +105,14 @@ public sealed class AffinityTrafficTests
             // entry was learned, hashes the client's next SYNs until OVS revalidates it (README: the known limit of a
             // new client's first burst). Wait for the entry, then for the revalidators to finish two rounds.
             Assert.That(ProcessRunner.WaitUntil(() => AffinityEntries(topo, bridge).Any(e => IsFor(e, ClientIp)), TimeSpan.FromSeconds(10)), "the client's affinity entry is learned");
+            var sinceEntry = Stopwatch.StartNew();
             topo.Ovs.Appctl("revalidator/wait");
             topo.Ovs.Appctl("revalidator/wait");
             using var hundred = HeldConnections.Open(client.Namespace, Vip, 80, TrafficRequest.PortRange(41001, 100));
             first = one.Opened;
             burst = hundred.Opened;
             entries = AffinityEntries(topo, bridge);
+            TestContext.Out.WriteLine($"{mode}: the burst was open {sinceEntry.Elapsed.TotalSeconds:0.0} s after the client's entry appeared (timeout {AffinityTimeout} s)");
         }
         // All closed: the client is silent from now on; its entry must expire after the idle timeout.
         var silent = Stopwatch.StartNew();

@@ -152,8 +152,9 @@ public sealed partial class RejectTrafficTests : LiveLbFixture
         long offered = inAfter - inBefore, dropped = dropAfter - dropBefore;
         TestContext.Out.WriteLine($"2000 SYNs sent in {burst.Milliseconds:0} ms; meter saw {offered}, dropped {dropped}, passed {offered - dropped}; " +
             $"controller answered {answered} in {seconds:0.00} s (rate {Rate}/s, burst {Rate})");
-        // The userspace datapath loses part of a 30 ms burst before the bridge (its ports' queues); the meter counts what arrived.
-        Assert.That(offered, Is.GreaterThan(1000));
+        // The userspace datapath loses part of a 30 ms burst before the bridge (its ports' queues; 1,492 of 2,000 arrived on
+        // a loaded machine, 674 on a more loaded one); the meter counts what arrived, which must be far above what it passes.
+        Assert.That(offered, Is.GreaterThan(4 * Rate), "the burst reached the meter");
         Assert.That(offered - dropped, Is.LessThanOrEqualTo((long)(Rate * seconds) + Rate + 5));
         Assert.That(answered, Is.EqualTo(offered - dropped));
         Assert.That(answered, Is.GreaterThan(0));

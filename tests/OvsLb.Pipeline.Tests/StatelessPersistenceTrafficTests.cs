@@ -50,9 +50,11 @@ public sealed class StatelessPersistenceTrafficTests
         using var held = HeldConnections.Open(topo.Host("client").Namespace, Vip, 80, TrafficRequest.PortRange(43000, Held));
         var start = held.Opened.Where(a => a.Ok).ToDictionary(a => a.SourcePort, a => a.Backend!);
 
+        var entriesBefore = LearnedEntries(topo);
         NatModeTrafficTests.ApplyAndWait(live, Bridge, Config(persistence, "b1", "b2", "b3", "b4", "b5"));
         var afterAdd = held.Round();
         var movedByAdd = afterAdd.Where(a => start.TryGetValue(a.SourcePort, out var b) && (!a.Ok || a.Backend != b)).ToList();
+        if (persistence == "connection" && movedByAdd.Count > 0) TestContext.Out.WriteLine(WhyMoved(topo, movedByAdd, start, entriesBefore));
 
         // Only the connections still talking to their first backend are carried on; b2 is removed next.
         var survivors = afterAdd.Where(a => a.Ok && start.GetValueOrDefault(a.SourcePort) == a.Backend).Select(a => a.SourcePort).ToHashSet();
@@ -83,6 +85,37 @@ public sealed class StatelessPersistenceTrafficTests
             }
         });
     }
+    /// <summary>Table 21's learned entries with their statistics, by client port (what a moved connection had).</summary>
+    private static Dictionary<int, string> LearnedEntries(LbTopology topo) =>
+        topo.Ovs.Ofctl("dump-flows", Bridge, "table=21").Stdout.Split('\n')
+            .Select(l => (Line: l.Trim(), Port: System.Text.RegularExpressions.Regex.Match(l, @"tp_src=(\d+)")))
+            .Where(x => x.Port.Success).GroupBy(x => int.Parse(x.Port.Groups[1].Value)).ToDictionary(g => g.Key, g => string.Join(" || ", g.Select(x => x.Line)));
+
+    /// <summary>
+    /// For each moved connection: its learned entry before the change and now, the datapath flows of its port, and the
+    /// backends' sockets for it (which backend holds it, in what state), so a failure says where the packet went.
+    /// </summary>
+    private static string WhyMoved(LbTopology topo, IEnumerable<HeldAnswer> moved, Dictionary<int, string> start, Dictionary<int, string> before)
+    {
+        var now = LearnedEntries(topo);
+        var dp = topo.Ovs.Appctl("dpctl/dump-flows").Stdout.Split('\n');
+        var sb = new System.Text.StringBuilder("moved connections, why:\n");
+        foreach (var a in moved.Take(3))
+        {
+            sb.AppendLine($"  port {a.SourcePort} (was on {start[a.SourcePort]}): {a.Backend ?? a.Error}");
+            sb.AppendLine($"    entry before: {before.GetValueOrDefault(a.SourcePort, "(none)")}");
+            sb.AppendLine($"    entry now:    {now.GetValueOrDefault(a.SourcePort, "(none)")}");
+            foreach (var l in dp.Where(l => l.Contains($"src={a.SourcePort}", StringComparison.Ordinal))) sb.AppendLine($"    dp: {l.Trim()}");
+            foreach (var b in Hosts)
+            {
+                var ss = ProcessRunner.Run("ip", ["netns", "exec", topo.Host(b).Namespace.Name, "ss", "-tan", $"( sport = :80 and dport = :{a.SourcePort} )"]).Stdout
+                    .Split('\n').Skip(1).Where(l => l.Trim().Length > 0);
+                foreach (var l in ss) sb.AppendLine($"    {b}: {l.Trim()}");
+            }
+        }
+        return sb.ToString();
+    }
+
     /// <summary>
     /// The 5-tuple reuse case (table 25): each of 200 connections is reset by the client (an RST, so no TIME_WAIT) and
     /// opened again at once from the same port. The RST has lowered the entry's idle timeout to 2 s; the new SYN finds

@@ -57,6 +57,23 @@ public static class RenewFlows
                 OxmEntry.For(MfId.TcpFlags, rst ? Rst : Fin, rst ? Rst : Fin)));
 
     /// <summary>
+    /// <c>reuse</c>: a TCP SYN → nothing here (the packet goes on to <c>pick</c>). Why it exists: a connection's first
+    /// packet finds no entry and passes the select group, and the datapath flow it leaves matches what the lookups
+    /// consulted; without this flow that is every TCP flag but FIN and RST, so the connection's next packets, sent
+    /// before the revalidators have seen the learned entry (a few ms; longer under load), follow the group path too.
+    /// When the group then changes before their statistics are pushed, OVS translates that datapath flow again with the
+    /// new buckets and pushes the statistics through the new translation, whose learn rewrites the connection's entry
+    /// for the new bucket: an established connection moves (measured on OVS 3.1: ofproto-dpif-upcall.c
+    /// <c>revalidate_ukey</c> pushes the delta through the rebuilt xlate cache). Matching SYN puts the SYN bit into every
+    /// datapath flow that consults this table, so only SYNs ever take the group path; the first SYN is run by the upcall
+    /// and never counted in a datapath flow. One per bridge, beside <see cref="ReusedSynFlow"/>; lower than the
+    /// closing-packet flows.
+    /// </summary>
+    public static FlowEntry OpeningPacketFlow(CookieLayout c) =>
+        FlowParts.Flow(c, Reuse, Priority.OpeningPacket, FlowFeature.Renew, 3UL,
+            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(ServiceProtocol.Tcp), OxmEntry.For(MfId.TcpFlags, Syn, Syn)));
+
+    /// <summary>
     /// The meter of <see cref="ReusedSynFlow"/>: <see cref="RenewRate"/> packets per second, burst as many. Beyond it a
     /// reused entry is not renewed (the connection keeps its backend while it is never silent for 2 s). Exists on a
     /// bridge while it carries a TCP service with learned connections.
