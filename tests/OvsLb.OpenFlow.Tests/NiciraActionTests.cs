@@ -403,6 +403,25 @@ public class NiciraActionTests
         });
     }
 
+    /// <summary>
+    /// The UDP services' pick (Pipeline SlotFlows.Multipath): the action's bytes are those ovs-ofctl 3.1 put in the
+    /// FLOW_MOD (-mmmmm parse-flow) and its text is what ofp-print printed for them.
+    /// </summary>
+    [TestCase("actions=multipath(symmetric_l3l4+udp,0,hrw,256,0,NXM_NX_REG2[0..7]),resubmit(,27)", 256, 8)]
+    [TestCase("udp,nw_dst=10.0.0.100,tp_dst=53,actions=multipath(symmetric_l3l4+udp,0,hrw,16,0,NXM_NX_REG2[0..3]),resubmit(,27)", 16, 4)]
+    public void Udp_slot_multipath_encodes_and_prints_as_ovs_does(string flow, int links, int bits)
+    {
+        var g = Golden(flow);
+        var a = MultipathAction.Create(NxHashFields.SymmetricL3L4Udp, 0, NxMultipathAlgorithm.Hrw, links, 0, Subfield.Bits(MfId.Reg2, 0, bits));
+        string hex = Convert.ToHexString(g.Bytes).ToLowerInvariant();
+        Assert.Multiple(() =>
+        {
+            Assert.That(hex, Does.Contain(Encode(a)), "the action's bytes, in the FLOW_MOD ovs-ofctl built");
+            Assert.That(string.Join("\n", g.Text), Does.Contain(" actions=" + a + ",resubmit(,27)"), "ofp-print's text");
+            RoundTrip(Encode(a), a.ToString());
+        });
+    }
+
     [Test]
     public void Note_multipath_resubmit_ct_builders_match_ovs()
     {
