@@ -22,6 +22,8 @@ namespace OvsLb.Pipeline;
 ///  persistence (stateless modes): 20 service ─► 21 connections, 23 affinity (learned: reg1 ← backend), 24 pick:
 ///      reg1 = backend ─► learn 21 (and 23), the mode's bucket actions; otherwise group ─► bucket: reg1 ← backend ─► 24 pick
 ///      TCP: after 21, 25 reuse: a SYN that found an entry ─► meter 2 ─► CONTROLLER, which adds the entry anew (FLOW_MOD ADD)
+///  UDP services: in place of the select group, multipath(symmetric_l3l4+udp) ─► reg2 = slot ─► 27 slot ── the slot owner's
+///      fast-failover group (watched local port, live backups) or its bucket actions ─► as the select group's bucket would
 ///  NAT modes (conntrack zone Z; fullnat also Z+1):
 ///   20 service ── ct(zone=Z,nat) ─► 22 conntrack ─┬─ +new: 23 affinity, then 24 pick ── group ─► bucket: reg1 ← backend ─► 24 pick
 ///                                                 │         24 pick: reg1 = backend ─► [learn 23], ct(commit,zone=Z,nat(dst=IP:PORT)) ─► 26 snat
@@ -52,9 +54,17 @@ public static class LbPipeline
         "VIP (protocol, port) → the service's select group (persistence none), or its 'connections', 'affinity' and 'pick' lookups (persistence, affinity), or the tracker (NAT modes); fullnat replies to the snatIp → the tracker; other IPv4 to a port-group VIP → the master server; a service with no live backend and onEmpty \"reject\" → meter, then the controller (which answers with a TCP reset or ICMP port unreachable); other traffic to the LB MAC is dropped.")
     {
         Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst),
-        Sets = Fields(EthSrc, EthDst),
+        Sets = Fields(EthSrc, EthDst, SlotRegister),
         Exits = TableExit.Group | TableExit.Output | TableExit.Normal | TableExit.Controller | TableExit.Drop,
         Meters = true,
+    };
+
+    public static readonly PipelineTable Slot = new(27, "slot",
+        "UDP services: the slot multipath wrote into reg2 (a symmetric hash of addresses, protocol and both ports) → the slot owner's fast-failover group (its watched local port first, the other live backends as backups), or the owner's bucket actions when it has no local port; the slot table is the select group's (Maglev, options.buckets slots).")
+    {
+        Matches = Fields(EthType, IpProto, Ipv4Dst, UdpDst, SlotRegister),
+        Sets = Fields(BackendRegister, EthSrc, EthDst),
+        Exits = TableExit.Group | TableExit.Output | TableExit.Normal | TableExit.Drop,
     };
 
     public static readonly PipelineTable Translate = new(30, "translate",
@@ -118,7 +128,7 @@ public static class LbPipeline
         "A flow's backend, named in reg1 (by a connection or affinity entry, or a bucket): reg1 = a live backend → (learn the connection and affinity entries,) on to it — NAT: commit with DNAT to its IP:port; other modes: the mode's bucket actions. Otherwise → the service's select group, whose bucket sets reg1 and comes back here.")
     {
         Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst, BackendRegister),
-        Sets = Fields(BackendRegister, EthSrc, EthDst),
+        Sets = Fields(BackendRegister, EthSrc, EthDst, SlotRegister),
         Exits = TableExit.Group | TableExit.Learn | TableExit.Output | TableExit.Normal | TableExit.Drop,
     };
 
@@ -167,13 +177,14 @@ public static class LbPipeline
     {
         Classify.Connect([Arp, Service, Return]);
         Arp.Connect([], learnsInto: [NextHop]);
-        Service.Connect([Translate, Connections, Reuse, Affinity, Pick, Conntrack, Unsnat]);   // a translate-mode bucket resubmits; NAT services pass the tracker
+        Service.Connect([Translate, Connections, Reuse, Affinity, Pick, Conntrack, Unsnat, Slot]);   // a translate-mode bucket resubmits; NAT services pass the tracker; UDP services pass the slot table
+        Slot.Connect([Pick, Translate]);   // a slot owner's pick bucket or translate bucket resubmits
         Connections.Connect([]);
         Reuse.Connect([]);
         Translate.Connect([NextHop]);
         Conntrack.Connect([Affinity, Pick, Snat]);
         Affinity.Connect([]);
-        Pick.Connect([Pick, Snat, Translate], learnsInto: [Connections, Affinity]);
+        Pick.Connect([Pick, Snat, Translate, Slot], learnsInto: [Connections, Affinity]);
         Snat.Connect([ToBackend], learnsInto: [Client]);
         ToBackend.Connect([NextHop]);
         Return.Connect([NextHop, Unnat]);
@@ -186,7 +197,7 @@ public static class LbPipeline
     private static HashSet<MfId> Fields(params MfId[] ids) => [.. ids];
 
     /// <summary>All tables in pipeline order.</summary>
-    public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Service, Connections, Conntrack, Affinity, Pick, Reuse, Snat, ToBackend, Translate, Return, Unnat, Unsnat, Client, NextHop];
+    public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Service, Connections, Conntrack, Affinity, Pick, Slot, Reuse, Snat, ToBackend, Translate, Return, Unnat, Unsnat, Client, NextHop];
 
     /// <summary>The table with id <paramref name="id"/>, or null.</summary>
     public static PipelineTable? ById(byte id) => Tables.FirstOrDefault(t => t.Id == id);
@@ -196,6 +207,9 @@ public static class LbPipeline
 
     /// <summary>reg1: a NAT connection's backend (its <see cref="Flows.StableId"/>, never 0), set by a bucket or an affinity entry, matched by 'pick'.</summary>
     public const MfId BackendRegister = MfId.Reg1;
+
+    /// <summary>reg2: a UDP packet's slot (bits 0..log2(options.buckets)-1), written by multipath in 'service' or 'pick', matched by 'slot'.</summary>
+    public const MfId SlotRegister = MfId.Reg2;
 
     /// <summary>Priorities, named so the docs and the flows agree.</summary>
     public static class Priority
@@ -233,6 +247,7 @@ public static class LbPipeline
         public const ushort OpeningPacket = 90;
         public const ushort PickBackend = 200;
         public const ushort PickGroup = 100;
+        public const ushort SlotOwner = 100;
         public const ushort ToBackend = 100;
         public const ushort UnnatReply = 100;
         public const ushort ClientLearned = 100;

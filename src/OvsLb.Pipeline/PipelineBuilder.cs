@@ -1,4 +1,5 @@
 using OvsLb.OpenFlow.Packets;
+using OvsLb.OpenFlow.Wire;
 using OvsLb.Pipeline.Config;
 using OvsLb.Pipeline.Flows;
 using OvsLb.Pipeline.Hashing;
@@ -69,6 +70,7 @@ public static class PipelineBuilder
         var groups = new List<GroupEntry>();
         var plans = new List<ServicePlan>();
         var groupIds = AssignGroupIds(config, set.GroupIdFirst, set.GroupIdLast);
+        var failoverIds = config.Services.Any(SlotFlows.UsesSlots) ? AssignFailoverGroupIds(config, set.GroupIdFirst, set.GroupIdLast) : null;
         var answered = new HashSet<Ipv4Address>();
         bool translates = false;
         var returnFlows = new Dictionary<FlowKey, FlowEntry>();
@@ -82,10 +84,10 @@ public static class PipelineBuilder
         foreach (var s in ServicesOn(config, bridge))
         {
             var ids = cache?.BackendIds(s) ?? BackendIds(s);
-            var x = Inputs(config, s, bridge, view, c, groupIds[s.Name], uplink, set.RejectMeterId, ids);
+            var x = Inputs(config, s, bridge, view, c, groupIds[s.Name], uplink, set.RejectMeterId, ids, failoverIds);
             var parts = cache?.Service(x, ids) ?? ServiceParts.Build(x);
             warnings.AddRange(parts.Warnings);
-            if (parts.Group is not null) groups.Add(parts.Group);
+            groups.AddRange(parts.Groups);
             flows.AddRange(parts.ServiceTableFlows);
             if (parts.Plan.Answered && answered.Add(s.Vip)) flows.AddRange(parts.VipArpFlows);
             flows.AddRange(parts.PortGroupFlows);
@@ -124,6 +126,7 @@ public static class PipelineBuilder
             flows.Add(RoutingFlows.DefaultFlow(c, Reuse, normal: false));
         }
         if (carried.Any(s => s.AffinityTimeout is not null)) flows.Add(RoutingFlows.DefaultFlow(c, Affinity, normal: false));
+        if (carried.Any(SlotFlows.UsesSlots)) flows.Add(RoutingFlows.DefaultFlow(c, Slot, normal: false));
         if (carried.Any(PickFlows.Picks)) flows.Add(RoutingFlows.DefaultFlow(c, Pick, normal: false));
         var nat = carried.Where(s => s.IsNat).ToList();
         if (nat.Count > 0) NatBridgeFlows(config, bridge, view, c, nat, flows, warnings);
@@ -246,7 +249,7 @@ public static class PipelineBuilder
     /// is up (its id, <paramref name="ids"/>[i], not in the down set, and its local port, if any, live).
     /// </summary>
     private static ServiceInputs Inputs(LoadBalancerConfig config, ServiceConfig s, BridgeConfig bridge, BridgeView view, CookieLayout c,
-        uint groupId, uint? uplink, uint rejectMeterId, string[] ids)
+        uint groupId, uint? uplink, uint rejectMeterId, string[] ids, IReadOnlyDictionary<string, uint>? failoverIds)
     {
         bool single = config.Bridges.Count == 1;
         var states = new BackendState[s.Backends.Length];
@@ -259,7 +262,12 @@ public static class PipelineBuilder
             states[i] = new BackendState(port, up);
         }
         view.PreviousSlots.TryGetValue(s.Name, out var prev);
-        return new ServiceInputs(s, config.Options, bridge, single, c, groupId, uplink, rejectMeterId, states, prev, view.ConnectionsCapped && PickFlows.LearnsConnections(s));
+        var ff = new uint[SlotFlows.UsesSlots(s) ? s.Backends.Length : 0];
+        for (int i = 0; i < ff.Length; i++) ff[i] = failoverIds is not null && failoverIds.TryGetValue(ids[i], out var g) ? g : 0;
+        return new ServiceInputs(s, config.Options, bridge, single, c, groupId, uplink, rejectMeterId, states, prev, view.ConnectionsCapped && PickFlows.LearnsConnections(s))
+        {
+            FailoverGroupIds = new EquatableArray<uint>(ff),
+        };
     }
 
     /// <summary><see cref="IsLocal(LoadBalancerConfig, BackendConfig, BridgeConfig)"/> given whether the configuration has a single bridge.</summary>
@@ -273,7 +281,19 @@ public static class PipelineBuilder
     /// A stable group id per service: a hash of its name into the owned range, probing on collision in
     /// name order, so adding a service never renumbers another's group.
     /// </summary>
-    public static IReadOnlyDictionary<string, uint> AssignGroupIds(LoadBalancerConfig config, uint first, uint last)
+    public static IReadOnlyDictionary<string, uint> AssignGroupIds(LoadBalancerConfig config, uint first, uint last) =>
+        AssignIds(config, first, last, failover: false);
+
+    /// <summary>
+    /// A stable id per fast-failover group (<see cref="SlotFlows.FailoverGroup"/>): one per backend with a port of
+    /// each UDP service, keyed by <see cref="BackendId"/>, hashed into the owned range after the services' own ids
+    /// (which it never moves), probing in id order. Backends left over when the range is full get none (their slot
+    /// flows then carry the bucket actions themselves).
+    /// </summary>
+    public static IReadOnlyDictionary<string, uint> AssignFailoverGroupIds(LoadBalancerConfig config, uint first, uint last) =>
+        AssignIds(config, first, last, failover: true);
+
+    private static Dictionary<string, uint> AssignIds(LoadBalancerConfig config, uint first, uint last, bool failover)
     {
         ulong range = (ulong)last - first + 1;
         var used = new HashSet<uint>();
@@ -284,7 +304,17 @@ public static class PipelineBuilder
             while (!used.Add((uint)(first + h))) h = (h + 1) % range;
             ids[name] = (uint)(first + h);
         }
-        return ids;
+        if (!failover) return ids;
+        var ff = new Dictionary<string, uint>(StringComparer.Ordinal);
+        var keys = config.Services.Where(SlotFlows.UsesSlots).SelectMany(s => s.Backends.Where(b => b.Port is not null).Select(b => BackendId(s, b)));
+        foreach (var key in keys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            if ((ulong)used.Count >= range) break;
+            ulong h = StableId.Of(key) % range;
+            while (!used.Add((uint)(first + h))) h = (h + 1) % range;
+            ff[key] = (uint)(first + h);
+        }
+        return ff;
     }
 
     /// <summary>

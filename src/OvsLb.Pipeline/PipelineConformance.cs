@@ -124,6 +124,9 @@ public static class PipelineConformance
                 case RegMoveAction m:
                     Wrote(m.Dst.Ref.Field?.Id, where);
                     return false;
+                case MultipathAction mp:
+                    Wrote(mp.Dst.Ref.Field?.Id, where);
+                    return false;
                 case LearnAction l:
                     Exit(TableExit.Learn, "learn", where);
                     Learned(l, where);

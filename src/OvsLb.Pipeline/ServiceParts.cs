@@ -1,3 +1,4 @@
+using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Packets;
 using OvsLb.OpenFlow.Wire;
 using OvsLb.Pipeline.Config;
@@ -29,6 +30,9 @@ internal sealed record ServiceInputs(
     IReadOnlyList<string?>? PreviousSlots,
     bool Capped = false)
 {
+    /// <summary>UDP services: the fast-failover group id of each backend (by configuration index; 0: none), see <see cref="PipelineBuilder.AssignFailoverGroupIds"/>.</summary>
+    public EquatableArray<uint> FailoverGroupIds { get; init; } = EquatableArray<uint>.Empty;
+
     public bool Equals(ServiceInputs? o) => o is not null && (ReferenceEquals(this, o) || (SameApartFromSlots(o) && SameSlots(PreviousSlots, o.PreviousSlots)));
 
     public override int GetHashCode() => HashCode.Combine(Service.Name, GroupId);
@@ -36,7 +40,7 @@ internal sealed record ServiceInputs(
     /// <summary>Equal in everything but <see cref="PreviousSlots"/>.</summary>
     public bool SameApartFromSlots(ServiceInputs o) =>
         GroupId == o.GroupId && Uplink == o.Uplink && RejectMeterId == o.RejectMeterId && SingleBridge == o.SingleBridge && Cookies == o.Cookies && Capped == o.Capped
-        && Backends.Equals(o.Backends) && Service.Equals(o.Service) && Options.Equals(o.Options) && Bridge.Equals(o.Bridge);
+        && Backends.Equals(o.Backends) && FailoverGroupIds.Equals(o.FailoverGroupIds) && Service.Equals(o.Service) && Options.Equals(o.Options) && Bridge.Equals(o.Bridge);
 
     /// <summary>The same slot table: the same list, or equal keys slot by slot.</summary>
     public static bool SameSlots(IReadOnlyList<string?>? a, IReadOnlyList<string?>? b) =>
@@ -47,13 +51,14 @@ internal sealed record ServiceInputs(
 internal readonly record struct ReturnFlow(FlowEntry Flow, Ipv4Address BackendIp);
 
 /// <summary>
-/// One service's part of a bridge plan, in the order the builder adds it: its select group, the
+/// One service's part of a bridge plan, in the order the builder adds it: its groups (the select group; for a UDP
+/// service, its backends' fast-failover groups instead), the
 /// service-table flows, the VIP's ARP flows (added only by the first service on the VIP that answers
 /// it), the port-group flows and return flows, and the warnings.
 /// </summary>
 internal sealed record ServiceParts(
     ServicePlan Plan,
-    GroupEntry? Group,
+    GroupEntry[] Groups,
     FlowEntry[] ServiceTableFlows,
     FlowEntry[] VipArpFlows,
     FlowEntry[] PortGroupFlows,
@@ -71,6 +76,7 @@ internal sealed record ServiceParts(
         var live = new List<BackendConfig>();
         var buckets = new List<BackendBucket>();
         var picks = new List<FlowEntry>();
+        var liveIndex = new List<int>();
         uint? firstLivePort = null;
         for (int i = 0; i < s.Backends.Length; i++)
         {
@@ -83,6 +89,7 @@ internal sealed record ServiceParts(
             if (!state.Up) continue;
             if (live.Count == 0) firstLivePort = state.Port;
             live.Add(b);
+            liveIndex.Add(i);
             var direct = s.Mode switch
             {
                 ServiceMode.Direct => ServiceFlows.DirectBucket(b.Mac!.Value, state.Port),
@@ -101,7 +108,8 @@ internal sealed record ServiceParts(
         bool answer = live.Count > 0 || rejects || !o.StopArpWhenAllDown;
         BackendConfig? master = s.Mode == ServiceMode.PortGroup ? live.FirstOrDefault() : null;
         string[] keys = [];
-        GroupEntry? group = null;
+        var groups = new List<GroupEntry>();
+        bool slotted = SlotFlows.UsesSlots(s);
         var flows = new List<FlowEntry>();
         if (live.Count > 0)
         {
@@ -113,13 +121,14 @@ internal sealed record ServiceParts(
             {
                 warnings.Add($"service '{s.Name}' backend '{b.Name}': weight {b.Weight} of {live.Sum(y => y.Weight)} is less than one of {o.Buckets} buckets, so it gets no traffic (raise its weight or options.buckets)");
             }
-            group = BackendSelectGroup.Build(x.GroupId, slots, buckets);
+            if (slotted) AddSlotFlows(x, slots, buckets, liveIndex, groups, flows);
+            else groups.Add(BackendSelectGroup.Build(x.GroupId, slots, buckets));
             if (s.IsNat) flows.AddRange(NatServiceFlows(s, o, c));
             else if (PickFlows.Picks(s)) flows.Add(PickFlows.PersistentServiceFlow(c, s, x.Capped));
-            else flows.Add(ServiceFlows.ServiceFlow(c, s, x.GroupId));
+            else flows.Add(slotted ? SlotFlows.ServiceFlow(c, s, slots.Length) : ServiceFlows.ServiceFlow(c, s, x.GroupId));
             if (PickFlows.Picks(s))
             {
-                flows.Add(x.Capped ? PickFlows.CapReachedFlow(c, s) : PickFlows.PickGroupFlow(c, s, x.GroupId));
+                flows.Add(x.Capped ? PickFlows.CapReachedFlow(c, s) : slotted ? SlotFlows.PickSlotFlow(c, s, slots.Length) : PickFlows.PickGroupFlow(c, s, x.GroupId));
                 flows.AddRange(picks);
             }
             if (master is not null)
@@ -143,8 +152,28 @@ internal sealed record ServiceParts(
             // (fullnat replies come to the snatIp at the LB MAC: service → unsnat, not return.)
             foreach (var b in s.Backends) portGroupReturn.Add(NatFlows.BackendReplyFlow(c, s, b, o.ConntrackZone));
         }
-        return new ServiceParts(new ServicePlan(s, x.GroupId, live, keys, answer, master, rejects), group,
+        return new ServiceParts(new ServicePlan(s, x.GroupId, live, keys, answer, master, rejects), [.. groups],
             [.. flows], [.. arp], [.. portGroup], [.. portGroupReturn], [.. warnings]);
+    }
+
+    /// <summary>
+    /// A UDP service's slot table in the datapath: one <c>slot</c> flow per slot, to the owner's fast-failover group when
+    /// the owner has a watched port (and an id in the owned range), else with the owner's bucket actions; and those groups.
+    /// </summary>
+    private static void AddSlotFlows(ServiceInputs x, int[] slots, List<BackendBucket> buckets, List<int> liveIndex, List<GroupEntry> groups, List<FlowEntry> flows)
+    {
+        var owners = new OfpAction[buckets.Count][];
+        for (int j = 0; j < buckets.Count; j++)
+        {
+            uint ff = x.FailoverGroupIds.Length > liveIndex[j] ? x.FailoverGroupIds[liveIndex[j]] : 0;
+            if (buckets[j].WatchPort is not null && ff != 0 && slots.Contains(j))
+            {
+                groups.Add(SlotFlows.FailoverGroup(ff, j, buckets));
+                owners[j] = [FlowParts.Group(ff)];
+            }
+            else owners[j] = [.. buckets[j].Actions];
+        }
+        for (int i = 0; i < slots.Length; i++) flows.Add(SlotFlows.SlotFlow(x.Cookies, x.Service, i, owners[slots[i]]));
     }
 
     /// <summary>A NAT service's flows in service and conntrack (pick's flows are built with the buckets).</summary>

@@ -75,7 +75,7 @@ public class DebugCommandsOvsTests
                 (int Code, string Out, string Err) r = default;
                 Assert.That(ProcessRunner.WaitUntil(() => (r = Ovslb.Run(diffArgs)).Code == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200)), Is.True,
                     "the controller's state and ovslb diff's desired state agree:\n" + r.Out + r.Err);
-                Assert.That(r.Out, Does.Contain($"# desired {desiredFlows.Length} flows, 2 groups; installed and managed {desiredFlows.Length} flows, 2 groups\n"));
+                Assert.That(r.Out, Does.Contain($"# desired {desiredFlows.Length} flows, {desiredGroups.Length} groups; installed and managed {desiredFlows.Length} flows, {desiredGroups.Length} groups\n"));
                 Assert.That(r.Out, Does.Contain("# no difference: the switch holds exactly the desired flows and groups\n"));
 
                 // The gateway's ARP makes the datapath learn a next hop: not managed, not a difference.

@@ -20,16 +20,19 @@ internal sealed record WhichAnswer(FiveTuple Tuple, uint DpHash, int Bucket, str
         }
         var check = Regex.Match(output, @"^check:    ovs-appctl ofproto/trace (\S+) '([^']+)'$", RegexOptions.Multiline);
         Assert.That(check.Success, Is.True, output);
-        return new WhichAnswer(t, uint.Parse(Field(@"^dp_hash:  0x([0-9a-f]{8}) "), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
-            int.Parse(Field(@"^bucket:   (\d+) = "), CultureInfo.InvariantCulture), Field(@"^backend:  (\S+)"), check.Groups[1].Value, check.Groups[2].Value);
+        // A UDP service picks by multipath (hash: and slot: lines), a TCP one by its select group (dp_hash: and bucket:).
+        bool slots = output.Contains("\nslot:     ", StringComparison.Ordinal);
+        return new WhichAnswer(t, uint.Parse(Field(slots ? @"^hash:     0x([0-9a-f]{8}) " : @"^dp_hash:  0x([0-9a-f]{8}) "), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+            int.Parse(Field(slots ? @"^slot:     (\d+) of " : @"^bucket:   (\d+) = "), CultureInfo.InvariantCulture), Field(@"^backend:  (\S+)"), check.Groups[1].Value, check.Groups[2].Value);
     }
 }
 
 /// <summary>
 /// <c>ovslb which</c> against Open vSwitch 3.1 itself (dummy datapath, which is the userspace datapath's
-/// code with in-process ports): for 100 random connections to the direct and translate scenarios'
-/// services, (1) <c>ofproto/trace</c> with the dp_hash <c>which</c> reports picks the same bucket and
-/// delivers to the backend <c>which</c> names, and (2) the same packets injected into the datapath get,
+/// code with in-process ports): for 150 random connections to the direct, translate and udp scenarios'
+/// services, (1) <c>ofproto/trace</c> with the dp_hash <c>which</c> reports picks the same bucket (UDP: multipath
+/// writes the slot <c>which</c> reports into reg2, hrw with 16 slots and iter_hash with 256) and delivers to the
+/// backend <c>which</c> names, and (2) the same TCP packets injected into the datapath get,
 /// after the select group's recirculation, exactly the 32-bit dp_hash <c>which</c> computed
 /// (read back from <c>dpctl/dump-flows</c>). Real veth packets: <see cref="WhichRealPacketTests"/>.
 /// </summary>
@@ -50,6 +53,8 @@ public class WhichCommandTests
             new("direct", "br-lb", ovs.AddBridge("brd"), IpProtocol.Tcp, 80, ["uplink=1", "s1=11", "s2=12", "s3=13"]),
             new("translate", "br-lb", ovs.AddBridge("brt", 0xa1), IpProtocol.Tcp, 8080, ["uplink0=1"]),
             new("translate", "br-lb", "brt", IpProtocol.Udp, 53, ["uplink0=1"]),
+            new("udp", "br-lb", ovs.AddBridge("bru"), IpProtocol.Udp, 53, ["uplink=1", "s1=11", "s2=12", "s3=13"]),
+            new("udp", "br-lb", "bru", IpProtocol.Udp, 514, ["uplink=1", "s1=11", "s2=12", "s3=13"]),
         ];
         foreach (var t in targets.DistinctBy(t => t.Bridge)) Install(ovs, t);
         // The translate bridge learns its gateway from an ARP, so translated packets leave (and show their new ip_dst).
@@ -59,7 +64,7 @@ public class WhichCommandTests
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var answers = new List<(Target Target, WhichAnswer Answer)>();
-        for (int i = 0; i < 100; i++)
+        for (int i = 0; i < 150; i++)
         {
             var t = targets[i % targets.Length];
             var tuple = new FiveTuple(t.Protocol, new Ipv4Address((uint)rnd.NextInt64(0x01000000, 0xdf000000)), (ushort)rnd.Next(1024, 65536),
@@ -70,27 +75,37 @@ public class WhichCommandTests
             answers.Add((t, WhichAnswer.Parse(tuple, r.Out)));
         }
         var backends = Backends();
-        TestContext.Out.WriteLine($"100 x ovslb which: {clock.ElapsedMilliseconds} ms");
+        TestContext.Out.WriteLine($"{answers.Count} x ovslb which: {clock.ElapsedMilliseconds} ms");
 
         // (1) ofproto/trace, given the dp_hash which reports, uses which's bucket and reaches which's backend.
         foreach (var (t, a) in answers)
         {
             Assert.That(a.TraceBridge, Is.EqualTo(t.ConfigBridge));
             string trace = ovs.Appctl("ofproto/trace", t.Bridge, a.TraceFlow).Stdout;
-            var used = Regex.Match(trace, @"-> using bucket (\d+)");
-            Assert.That(used.Success, Is.True, trace);
-            Assert.That(int.Parse(used.Groups[1].Value, CultureInfo.InvariantCulture), Is.EqualTo(a.Bucket), $"{a.Tuple}: bucket\n{trace}");
+            if (t.Protocol == IpProtocol.Udp)
+            {
+                // multipath wrote the slot into reg2; the slot table's flow for it matched.
+                var slot = Regex.Match(trace, @"^\s*27\. udp,reg2=(0x[0-9a-f]+|\d+),", RegexOptions.Multiline);
+                Assert.That(slot.Success, Is.True, trace);
+                Assert.That(Convert.ToInt32(slot.Groups[1].Value, slot.Groups[1].Value.StartsWith("0x", StringComparison.Ordinal) ? 16 : 10), Is.EqualTo(a.Bucket), $"{a.Tuple}: slot\n{trace}");
+            }
+            else
+            {
+                var used = Regex.Match(trace, @"-> using bucket (\d+)");
+                Assert.That(used.Success, Is.True, trace);
+                Assert.That(int.Parse(used.Groups[1].Value, CultureInfo.InvariantCulture), Is.EqualTo(a.Bucket), $"{a.Tuple}: bucket\n{trace}");
+            }
             string actions = Regex.Match(trace, "^Datapath actions: (.*)$", RegexOptions.Multiline).Groups[1].Value;
             var (mac, ip) = backends[a.Backend];
             // Direct: the backend's MAC. Translate: ip_dst becomes the backend's address, towards the learned gateway.
-            string expect = t.Scenario == "direct" ? $"set(eth(dst={mac}))" : $"dst={ip}";
+            string expect = t.Scenario is "direct" or "udp" ? $"set(eth(dst={mac}))" : $"dst={ip}";
             Assert.That(actions, Does.Contain(expect), $"{a.Tuple}: which says {a.Backend}\n{trace}");
         }
         TestContext.Out.WriteLine($"ofproto/trace agreed on {answers.Count} connections over {answers.Select(a => a.Answer.Backend).Distinct().Count()} backends and {answers.Select(a => a.Answer.Bucket).Distinct().Count()} buckets ({clock.ElapsedMilliseconds} ms so far)");
 
-        // (2) The datapath computes the same dp_hash for the real packet.
+        // (2) The datapath computes the same dp_hash for the real packet (TCP: UDP's multipath runs in translation, (1)).
         long traced = clock.ElapsedMilliseconds;
-        foreach (var (t, a) in answers)
+        foreach (var (t, a) in answers.Where(x => x.Target.Protocol == IpProtocol.Tcp))
         {
             ovs.Appctl("revalidator/purge");
             var tu = a.Tuple;
@@ -101,7 +116,7 @@ public class WhichCommandTests
             Assert.That(ProcessRunner.WaitUntil(() => (seen = RecirculatedDpHash(ovs)) is not null, TimeSpan.FromSeconds(5)), Is.True, $"{tu}: no recirculated datapath flow");
             Assert.That(seen, Is.EqualTo(a.DpHash), $"{tu}: datapath dp_hash 0x{seen:x8}, which said 0x{a.DpHash:x8}");
         }
-        TestContext.Out.WriteLine($"the datapath's dp_hash equalled which's on all {answers.Count} packets ({clock.ElapsedMilliseconds - traced} ms)");
+        TestContext.Out.WriteLine($"the datapath's dp_hash equalled which's on all {answers.Count(x => x.Target.Protocol == IpProtocol.Tcp)} TCP packets ({clock.ElapsedMilliseconds - traced} ms)");
     }
 
     /// <summary>The dp_hash of the one datapath flow that matches on it (after the group's recirculation), or null.</summary>
@@ -126,7 +141,7 @@ public class WhichCommandTests
     private static Dictionary<string, (string? Mac, string? Ip)> Backends()
     {
         var d = new Dictionary<string, (string?, string?)>();
-        foreach (var s in new[] { "direct", "translate" })
+        foreach (var s in new[] { "direct", "translate", "udp" })
         {
             var c = DebugPlan.LoadConfig(Ovslb.Config(s));
             foreach (var b in c.Services.SelectMany(x => x.Backends)) d[b.Name] = (b.Mac?.ToString(), b.Ip?.ToString());

@@ -14,7 +14,9 @@ namespace OvsLb.Controller.Tests;
 /// bridge programmed with <c>ovslb flows</c>. After one packet (and nothing else: the datapath flows
 /// are purged before each), the only datapath flow that matches on dp_hash is the one the select group's
 /// recirculation created for that packet; its dp_hash must be the one <c>which</c> predicted and its
-/// action the MAC of <c>which</c>'s backend. Then the same with the services' groups switched to
+/// action the MAC of <c>which</c>'s backend. A UDP datagram meets no group (multipath and the slot table): the
+/// datapath flow it leaves matches its exact 5-tuple (multipath un-wildcards both ports) and sets the MAC of
+/// <c>which</c>'s backend. Then the same for TCP with the services' groups switched to
 /// <c>selection_method=dp_hash</c> (OpenFlow 1.5), which asks the datapath for OVS_HASH_ALG_L4: the
 /// packet's RSS hash (computed in software for veth) mixed by <c>hash_int</c>, see <see cref="OvsDpHash"/>.
 /// </summary>
@@ -72,23 +74,29 @@ public class WhichRealPacketTests
             var clock = Stopwatch.StartNew();
             foreach (var a in answers)
             {
+                if (a.Tuple.Protocol == IpProtocol.Udp)
+                {
+                    string flow = SendAndReadUdpFlow(lab.Ovs, sender, a.Tuple);
+                    Assert.That(flow, Does.Contain("set(eth(dst=02:00:00:00:00:0" + a.Backend[1..] + "))"), $"{a.Tuple}: which said {a.Backend} (slot {a.Bucket})\n{flow}");
+                    continue;
+                }
                 var (hash, line, dump) = SendAndReadRecirculation(lab.Ovs, sender, a.Tuple);
                 Assert.That(dump, Does.Contain("actions:hash(sym_l4(0)),recirc("), dump);
                 Assert.That(hash, Is.EqualTo(a.DpHash), $"{a.Tuple}: datapath dp_hash 0x{hash:x8}, which said 0x{a.DpHash:x8}\n{line}");
                 Assert.That(line, Does.Contain("set(eth(dst=02:00:00:00:00:0" + a.Backend[1..] + "))"), $"{a.Tuple}: which said {a.Backend}\n{line}");
             }
-            TestContext.Out.WriteLine($"sym_l4: {answers.Count} real packets ({answers.Count(a => a.Tuple.Protocol == IpProtocol.Tcp)} TCP), dp_hash and backend as which said ({clock.ElapsedMilliseconds} ms)");
+            TestContext.Out.WriteLine($"sym_l4 and multipath: {answers.Count} real packets ({answers.Count(a => a.Tuple.Protocol == IpProtocol.Tcp)} TCP: dp_hash and backend; the UDP ones: backend), as which said ({clock.ElapsedMilliseconds} ms)");
 
             // OVS_HASH_ALG_L4 (selection_method=dp_hash, OpenFlow 1.5): the RSS hash path.
             lab.Ovs.Vsctl("set", "bridge", lab.Bridge, "protocols=OpenFlow13,OpenFlow15");
-            foreach (var g in Ovslb.Lines(groups))
+            foreach (var g in Ovslb.Lines(groups).Where(g => g.Contains(",type=select,", StringComparison.Ordinal)))   // not the UDP service's ff groups
             {
                 var m = Regex.Match(g, @"^group_id=(\d+),type=select,(.*)$");
                 lab.Ovs.Ofctl("-O", "OpenFlow15", "mod-group", lab.Bridge, $"group_id={m.Groups[1].Value},type=select,selection_method=dp_hash,{m.Groups[2].Value}");
             }
             clock.Restart();
             int n = 0;
-            foreach (var t in tuples)
+            foreach (var t in tuples.Where(t => t.Protocol == IpProtocol.Tcp))   // UDP services have no group
             {
                 var (hash, line, dump) = SendAndReadRecirculation(lab.Ovs, sender, t);
                 uint expected = OvsDpHash.Compute(DpHashAlgorithm.L4, t);
@@ -115,6 +123,21 @@ public class WhichRealPacketTests
         p.BeginErrorReadLine();
         Assert.That(p.StandardOutput.ReadLine(), Is.EqualTo("ready"));
         return p;
+    }
+
+    /// <summary>Purges the datapath flows, sends the UDP datagram, and returns the datapath flow it created (matching its exact ports).</summary>
+    private static string SendAndReadUdpFlow(OvsSandbox ovs, Process sender, FiveTuple t)
+    {
+        ovs.Appctl("revalidator/purge");
+        var frame = TestFrames.Udp(new EthernetHeader(LbMac, MacAddress.Parse("02:00:00:00:00:01")), new Ipv4Header(t.Source, t.Destination), t.SourcePort, t.DestinationPort, "ovslb"u8);
+        sender.StandardInput.WriteLine(Convert.ToHexString(frame));
+        sender.StandardInput.Flush();
+        Assert.That(sender.StandardOutput.ReadLine(), Is.EqualTo("sent"));
+        string key = $"udp(src={t.SourcePort},dst={t.DestinationPort})";
+        string dump = "";
+        Assert.That(ProcessRunner.WaitUntil(() => (dump = ovs.Appctl("dpctl/dump-flows").Stdout).Contains(key, StringComparison.Ordinal), TimeSpan.FromSeconds(5)), Is.True,
+            $"{t}: no datapath flow matching {key}:\n{dump}");
+        return dump.Split('\n').Single(l => l.Contains(key, StringComparison.Ordinal));
     }
 
     /// <summary>Purges the datapath flows, sends the packet, and returns the dp_hash of the recirculated flow it created.</summary>

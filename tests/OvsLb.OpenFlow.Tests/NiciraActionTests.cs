@@ -403,6 +403,25 @@ public class NiciraActionTests
         });
     }
 
+    /// <summary>
+    /// The UDP services' pick (Pipeline SlotFlows.Multipath): the action's bytes are those ovs-ofctl 3.1 put in the
+    /// FLOW_MOD (-mmmmm parse-flow) and its text is what ofp-print printed for them.
+    /// </summary>
+    [TestCase("actions=multipath(symmetric_l3l4+udp,0,hrw,256,0,NXM_NX_REG2[0..7]),resubmit(,27)", 256, 8)]
+    [TestCase("udp,nw_dst=10.0.0.100,tp_dst=53,actions=multipath(symmetric_l3l4+udp,0,hrw,16,0,NXM_NX_REG2[0..3]),resubmit(,27)", 16, 4)]
+    public void Udp_slot_multipath_encodes_and_prints_as_ovs_does(string flow, int links, int bits)
+    {
+        var g = Golden(flow);
+        var a = MultipathAction.Create(NxHashFields.SymmetricL3L4Udp, 0, NxMultipathAlgorithm.Hrw, links, 0, Subfield.Bits(MfId.Reg2, 0, bits));
+        string hex = Convert.ToHexString(g.Bytes).ToLowerInvariant();
+        Assert.Multiple(() =>
+        {
+            Assert.That(hex, Does.Contain(Encode(a)), "the action's bytes, in the FLOW_MOD ovs-ofctl built");
+            Assert.That(string.Join("\n", g.Text), Does.Contain(" actions=" + a + ",resubmit(,27)"), "ofp-print's text");
+            RoundTrip(Encode(a), a.ToString());
+        });
+    }
+
     [Test]
     public void Note_multipath_resubmit_ct_builders_match_ovs()
     {
@@ -412,6 +431,11 @@ public class NiciraActionTests
             Assert.That(NoteAction.Of([1, 2, 3, 4, 5, 6, 7]), Is.EqualTo(GoldenActions("actions=note:01.02.03.04.05.06.07")[0]));
             Assert.That(MultipathAction.Create(NxHashFields.SymmetricL4, 1024, NxMultipathAlgorithm.Hrw, 2, 0, Subfield.Bits(MfId.Reg0, 0, 2)),
                 Is.EqualTo(GoldenActions("actions=multipath(symmetric_l4,1024,hrw,2,0,NXM_NX_REG0[0..1])")[0]));
+            // The UDP services' pick (Pipeline SlotFlows.Multipath): 256 and 16 slots into reg2's low bits.
+            Assert.That(MultipathAction.Create(NxHashFields.SymmetricL3L4Udp, 0, NxMultipathAlgorithm.Hrw, 256, 0, Subfield.Bits(MfId.Reg2, 0, 8)),
+                Is.EqualTo(GoldenActions("actions=multipath(symmetric_l3l4+udp,0,hrw,256,0,NXM_NX_REG2[0..7]),resubmit(,27)")[0]));
+            Assert.That(MultipathAction.Create(NxHashFields.SymmetricL3L4Udp, 0, NxMultipathAlgorithm.Hrw, 16, 0, Subfield.Bits(MfId.Reg2, 0, 4)),
+                Is.EqualTo(GoldenActions("udp,nw_dst=10.0.0.100,tp_dst=53,actions=multipath(symmetric_l3l4+udp,0,hrw,16,0,NXM_NX_REG2[0..3]),resubmit(,27)")[0]));
             Assert.That(new ResubmitAction(1, 3), Is.EqualTo(GoldenActions("actions=resubmit(1,3)")[0]));
             Assert.That(new ResubmitAction(1), Is.EqualTo(GoldenActions("actions=resubmit:1")[0]));
             var ct = new CtAction

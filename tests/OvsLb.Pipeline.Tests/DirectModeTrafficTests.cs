@@ -79,8 +79,11 @@ public sealed class DirectModeTrafficTests : LiveLbFixture
             Assert.That(plan.Warnings, Is.Empty);
             Assert.That(flows, Is.EqualTo(Scenario.FlowLines(plan.State)), "ovs-ofctl dump-flows");
             Assert.That(groups, Is.EqualTo(Scenario.GroupLines(plan.State)), "ovs-ofctl dump-groups");
-            Assert.That(groups, Has.Count.EqualTo(3));
-            Assert.That(groups, Has.All.Matches<string>(g => Regex.Count(g, "bucket=") == 256), "a fixed 256 buckets per service");
+            var select = groups.Where(g => g.Contains("type=select", StringComparison.Ordinal)).ToList();
+            Assert.That(select, Has.Count.EqualTo(2), "a select group per TCP service");
+            Assert.That(select, Has.All.Matches<string>(g => Regex.Count(g, "bucket=") == 256), "a fixed 256 buckets per select group");
+            Assert.That(groups.Where(g => g.Contains("type=ff", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(3), "the UDP service: a fast-failover group per backend");
+            Assert.That(flows.Count(f => f.Contains("table=27, priority=100,udp", StringComparison.Ordinal)), Is.EqualTo(256), "the UDP service: a slot flow per slot");
         });
     }
 
@@ -152,15 +155,13 @@ public sealed class DirectModeTrafficTests : LiveLbFixture
     }
 
     /// <summary>
-    /// UDP services are balanced per client address, not per source port: OVS 3.1 computes an OpenFlow 1.3
-    /// select group's dp_hash with <c>hash(sym_l4(0))</c> (ofproto-dpif.c group_set_selection_method), and
-    /// odp-execute.c calls <c>flow_hash_symmetric_l3l4(flow, basis, inc_udp_ports=false)</c>, which leaves
-    /// UDP ports out. So every datagram from one address reaches one backend (the same again and again),
-    /// and 60 client addresses spread over all backends. If OVS ever hashes UDP ports, the first assertion
-    /// fails and this comment must change.
+    /// UDP services are balanced per 5-tuple: their pick is <c>multipath(symmetric_l3l4+udp,…)</c> and the slot
+    /// table (an OpenFlow 1.3 select group would be hashed by OVS 3.1 with <c>hash(sym_l4(0))</c>, which leaves UDP
+    /// ports out). So 100 source ports of one address reach every backend, each port the same backend again, and 60
+    /// client addresses spread over all backends too. (1,000 flows, spread and disruption: <see cref="UdpSlotTrafficTests"/>.)
     /// </summary>
     [Test]
-    public void Udp_flows_are_spread_by_client_address_and_stay_put()
+    public void Udp_flows_are_spread_by_source_port_and_stay_put()
     {
         var ports = TrafficRequest.PortRange(31000, 100);
         var first = Client.RunClient(new TrafficRequest(DnsVip, 53) { Protocol = TrafficProtocol.Udp, SourcePorts = ports });
@@ -181,11 +182,10 @@ public sealed class DirectModeTrafficTests : LiveLbFixture
         Assert.Multiple(() =>
         {
             Assert.That(first.Failures + again.Failures, Is.Zero, $"{first.Summary()} / {again.Summary()}");
-            Assert.That(first.Tally, Has.Count.EqualTo(1), "one client address → one backend for every source port (OVS leaves UDP ports out of dp_hash)");
-            Assert.That(again.Tally, Is.EqualTo(first.Tally), "and the same backend again");
+            Assert.That(first.Tally.Keys, Is.EquivalentTo(Backends), "one client address reaches every backend by its source ports");
+            Assert.That(again.BackendBySourcePort(), Is.EquivalentTo(first.BackendBySourcePort()), "each source port reaches the same backend again");
             Assert.That(many.Failures, Is.Zero, many.Summary());
             Assert.That(perAddress.Keys, Is.EquivalentTo(addresses));
-            Assert.That(perAddress.Values, Has.All.EqualTo(1), "both source ports of one address reach one backend");
             Assert.That(many.Connections.Select(c => c.Peer!.Split(':')[0]), Is.EqualTo(many.Connections.Select(c => c.SourceIp)),
                 "each backend sees the client's own source address");
             Assert.That(spread.Keys, Is.EquivalentTo(Backends), "client addresses spread over every backend");

@@ -173,7 +173,8 @@ public sealed class NatModeTrafficTests : LiveLbFixture
     /// <summary>
     /// Applies <paramref name="config"/> and waits until <paramref name="bridge"/> holds its flows exactly and its
     /// groups with the same backends (bucket tags) as a fresh build. Not <see cref="LiveLoadBalancer.WaitInstalled"/>:
-    /// after a change the controller keeps the buckets it can (slot history), so the groups differ from a fresh build.
+    /// after a change the controller keeps the buckets it can (slot history), so the groups differ from a fresh build
+    /// (and so do a UDP service's slot flows, table 27: compared by their matches and the distinct backends they name).
     /// </summary>
     internal static TimeSpan ApplyAndWait(LiveLoadBalancer live, string bridge, string config)
     {
@@ -182,14 +183,14 @@ public sealed class NatModeTrafficTests : LiveLbFixture
         var clock = Stopwatch.StartNew();
         live.Lb.Apply(Parse(config));
         var plan = live.Expected(bridge);
-        var flows = Scenario.FlowLines(plan.State);
+        var flows = SlotsByBackends(Scenario.FlowLines(plan.State));
         var tags = Scenario.GroupLines(plan.State).Select(Tags).ToList();
         IReadOnlyList<string> gotFlows = [], gotGroups = [];
         bool ok = ProcessRunner.WaitUntil(() =>
         {
             if (ReferenceEquals(session.LastReconcile, last)) return false;
             var (f, g) = live.Installed(bridge);
-            (gotFlows, gotGroups) = (f.Where(l => !l.StartsWith("cookie=0x4c42ff", StringComparison.Ordinal)).ToList(), g);
+            (gotFlows, gotGroups) = (SlotsByBackends(f.Where(l => !l.StartsWith("cookie=0x4c42ff", StringComparison.Ordinal))), g);
             return gotFlows.SequenceEqual(flows) && g.Select(Tags).SequenceEqual(tags);
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(20));
         if (!ok)
@@ -198,6 +199,15 @@ public sealed class NatModeTrafficTests : LiveLbFixture
                 $"Unexpected: {string.Join(" | ", gotFlows.Except(flows))}. Groups' tags wanted {string.Join(" / ", tags)}, got {string.Join(" / ", gotGroups.Select(Tags))}\n{live.LogTail()}");
         }
         return clock.Elapsed;
+    }
+
+    /// <summary>Flow lines with table 27's slot flows reduced to their match, plus one line listing the distinct actions (backends) they use.</summary>
+    private static List<string> SlotsByBackends(IEnumerable<string> lines)
+    {
+        var all = lines.ToList();
+        bool Slot(string l) => l.Contains(", table=27, priority=100,", StringComparison.Ordinal);
+        var actions = all.Where(Slot).Select(l => l[l.IndexOf(" actions=", StringComparison.Ordinal)..]).Distinct().Order(StringComparer.Ordinal);
+        return [.. all.Select(l => Slot(l) ? l[..l.IndexOf(" actions=", StringComparison.Ordinal)] : l), "slot actions:" + string.Join(" |", actions)];
     }
 
     /// <summary>A group line reduced to its id, bucket count and the distinct backend tags its buckets load into reg1.</summary>

@@ -61,7 +61,9 @@ public sealed class PipelineBuilderCacheTests
         Assert.Multiple(() =>
         {
             Assert.That((cache.LastHits, cache.LastMisses), Is.EqualTo((1, 1)), "dns is unchanged, api lost a backend");
-            Assert.That(ReferenceEquals(second.State.Groups[dns], first.State.Groups[dns]), Is.True, "dns's group is the same instance");
+            FlowEntry[] SlotFlows(BridgePlan p) => p.State.Flows.Values.Where(f => f.TableId == LbPipeline.Slot.Id && f.Priority > 0).OrderBy(f => f.Text).ToArray();
+            Assert.That(second.State.Groups.ContainsKey(dns), Is.False, "dns (UDP) picks by multipath and slot flows, not a group");
+            Assert.That(SlotFlows(second).Zip(SlotFlows(first)).All(p => ReferenceEquals(p.First, p.Second)), Is.True, "dns's slot flows are the same instances");
             Assert.That(ReferenceEquals(second.Services[1], first.Services[1]), Is.True, "dns's plan is the same instance");
             Assert.That(ReferenceEquals(ServiceFlow(second, "udp"), ServiceFlow(first, "udp")), Is.True, "dns's service flow is the same instance");
             Assert.That(ReturnFlows(second).Zip(ReturnFlows(first)).All(p => ReferenceEquals(p.First, p.Second)), Is.True, "the return-path flows are the same instances");

@@ -1,3 +1,4 @@
+using OvsLb.Pipeline.Flows;
 using OvsLb.OpenFlow.Match;
 using OvsLb.OpenFlow.Actions;
 using OvsLb.OpenFlow.Actions.Nicira;
@@ -108,18 +109,45 @@ public sealed class PipelineBuilderTests
     [Test]
     public void SlotsRecoveredFromTheInstalledGroupRebuildTheSameGroup()
     {
-        foreach (var name in new[] { "direct", "translate", "portgroup" })
+        foreach (var name in new[] { "direct", "translate", "portgroup", "udp" })
         {
             var s = Scenario.Load(name);
             var b = s.Config.Bridges[0];
             var plan = s.Build(b);
             foreach (var sp in plan.Services)
             {
-                var g = plan.State.Groups[sp.GroupId];
+                // A UDP service has no select group: its slot flows (and their fast-failover groups) carry the table.
+                var g = SlotFlows.UsesSlots(sp.Service)
+                    ? SlotFlows.RecoverTable(sp.Service, plan.State, BuildSettings.Default.Cookies, s.Config.Options.Buckets)!
+                    : plan.State.Groups[sp.GroupId];
                 var recovered = PipelineBuilder.RecoverSlots(sp.Service, g, s.Config.Options);
                 Assert.That(recovered, Is.EqualTo(sp.SlotKeys), $"{name}/{sp.Service.Name}");
             }
         }
+    }
+
+    /// <summary>
+    /// A UDP service keeps its slot table in its slot flows (and their fast-failover groups): a controller that
+    /// restarts after a change (a slot table with history, not a fresh one) reads the same table back from them.
+    /// </summary>
+    [Test]
+    public void UdpSlotsRecoveredFromTheInstalledSlotFlowsAfterAChangeRebuildTheSameState()
+    {
+        var s = Scenario.Load("udp");
+        var b = s.Config.Bridges[0];
+        var first = s.Build(b);
+        var slots = first.Services.ToDictionary(p => p.Service.Name, p => (IReadOnlyList<string?>)p.SlotKeys);
+        var view = s.View(b, down: new HashSet<string> { "dns/s2", "syslog/s1" }) with { PreviousSlots = slots };
+        var changed = PipelineBuilder.Build(s.Config, view);
+        var recovered = new Dictionary<string, IReadOnlyList<string?>>(StringComparer.Ordinal);
+        Planning.BridgePlanner.RecoverSlots(s.Config, BuildSettings.Default, changed.State, recovered);
+        Assert.Multiple(() =>
+        {
+            foreach (var sp in changed.Services) Assert.That(recovered[sp.Service.Name], Is.EqualTo(sp.SlotKeys), sp.Service.Name);
+            var again = PipelineBuilder.Build(s.Config, s.View(b, down: new HashSet<string> { "dns/s2", "syslog/s1" }) with { PreviousSlots = recovered });
+            Assert.That(Scenario.FlowLines(again.State), Is.EqualTo(Scenario.FlowLines(changed.State)), "the same slot flows after the restart");
+            Assert.That(Scenario.GroupLines(again.State), Is.EqualTo(Scenario.GroupLines(changed.State)), "the same fast-failover groups");
+        });
     }
 
     [Test]

@@ -52,8 +52,9 @@ public static class FlowsCommand
             }
             foreach (var f in flows) sb.Append(f.Text).Append('\n');
         }
-        sb.Append("\n# groups: one select group per service with a live backend; OVS picks bucket dp_hash & (buckets-1)\n");
+        sb.Append("\n# groups: one select group per TCP service with a live backend (OVS picks bucket dp_hash & (buckets-1)); per UDP service, one fast-failover group per live backend on a local port (table 27's slot flows use them)\n");
         if (state.Groups.Count == 0) sb.Append("#   (none)\n");
+        IReadOnlyDictionary<string, uint>? failover = null;
         foreach (var g in state.Groups.Values.OrderBy(g => g.GroupId))
         {
             var sp = dp.Plan.Services.FirstOrDefault(p => p.GroupId == g.GroupId);
@@ -65,6 +66,12 @@ public static class FlowsCommand
                 sb.Append("# group ").Append(g.GroupId).Append(": service '").Append(s.Name).Append("' (")
                   .Append(s.Protocol.ToString().ToLowerInvariant()).Append(' ').Append(s.Vip).Append(':').Append(s.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "*")
                   .Append(", ").Append(s.Mode.ToString().ToLowerInvariant()).Append("), ").Append(g.Buckets.Length).Append(" buckets: ").Append(owners).Append('\n');
+            }
+            else if (g.Type == OpenFlow.Messages.Groups.GroupType.FastFailover && g.Buckets.Length > 0
+                && (failover ??= PipelineBuilder.AssignFailoverGroupIds(dp.Config, dp.Settings.GroupIdFirst, dp.Settings.GroupIdLast)).FirstOrDefault(x => x.Value == g.GroupId).Key is string owner)
+            {
+                sb.Append("# group ").Append(g.GroupId).Append(": UDP slot owner '").Append(owner).Append("' (fast failover: its port ").Append(g.Buckets[0].WatchPort)
+                  .Append(", then ").Append(g.Buckets.Length - 1).Append(" live backup(s))\n");
             }
             sb.Append(g.Text).Append('\n');
         }

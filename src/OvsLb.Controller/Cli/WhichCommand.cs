@@ -84,17 +84,28 @@ public static class WhichCommand
               .Append(picks ? "; only a new connection meets it" : "").Append(")\n");
             sb.Append("dp_hash:  0x").Append(p.DpHash.ToString("x8", CultureInfo.InvariantCulture))
               .Append(" = hash(sym_l4(0)): flow_hash_symmetric_l3l4 of ip_src^ip_dst, ip_proto")
-              .Append(t.Protocol == IpProtocol.Tcp ? ", tcp_src^tcp_dst" : " (UDP ports are not hashed)").Append('\n');
+              .Append(", tcp_src^tcp_dst").Append('\n');
             sb.Append("bucket:   ").Append(p.Bucket).Append(" = 0x").Append(p.DpHash.ToString("x8", CultureInfo.InvariantCulture)).Append(" & 0x")
               .Append((n - 1).ToString("x", CultureInfo.InvariantCulture)).Append('\n');
             sb.Append("backend:  ").Append(Describe(p)).Append('\n');
             var text = new StringBuilder();
             p.BucketEntry!.Format(text, GroupType.Select);
             sb.Append("entry:    ").Append(text).Append('\n');
-            if (t.Protocol == IpProtocol.Udp)
-            {
-                sb.Append("note:     OVS hashes UDP by addresses only: every UDP flow from ").Append(t.Source).Append(" to ").Append(t.Destination).Append(" uses this bucket\n");
-            }
+        }
+        else if (p.Slots > 0)
+        {
+            bool picks = Pipeline.Flows.PickFlows.Picks(s);
+            var mp = new StringBuilder();
+            Pipeline.Flows.SlotFlows.Multipath(p.Slots).Format(mp);
+            sb.Append("pick:     ").Append(mp).Append(" (")
+              .Append(picks ? $"table={Pipeline.LbPipeline.Pick.Id} priority={Pipeline.LbPipeline.Priority.PickGroup}"
+                  : $"table={Pipeline.LbPipeline.Service.Id} priority={(s.AllPorts ? Pipeline.LbPipeline.Priority.ServiceAllPorts : Pipeline.LbPipeline.Priority.ServicePort)}")
+              .Append(picks ? "; only a new flow meets it" : "").Append(")\n");
+            sb.Append("hash:     0x").Append(p.DpHash.ToString("x8", CultureInfo.InvariantCulture))
+              .Append(" = flow_hash_symmetric_l3l4 of ip_src^ip_dst, ip_proto, udp_src^udp_dst\n");
+            sb.Append("slot:     ").Append(p.Bucket).Append(" of ").Append(p.Slots).Append(p.Slots <= 64 ? " (hrw)" : " (hrw above 64 links: iter_hash)")
+              .Append(" → reg2, table=").Append(Pipeline.LbPipeline.Slot.Id).Append('\n');
+            sb.Append("backend:  ").Append(Describe(p)).Append('\n');
         }
         else
         {

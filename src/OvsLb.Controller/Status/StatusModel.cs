@@ -85,7 +85,7 @@ public sealed record ServiceStatus(
 
 /// <summary>One service on one connected bridge, from the bridge's last plan.</summary>
 /// <param name="ArpAnswered">Whether the bridge answers ARP for the VIP (not when every backend is down and stopArpWhenAllDown).</param>
-/// <param name="GroupId">The service's select group id (no group is installed while no backend is live).</param>
+/// <param name="GroupId">The service's select group id (no group is installed while no backend is live; a UDP service never has one: its slot flows in table 27 pick).</param>
 /// <param name="LiveBackends">Backends owning buckets, in configuration order.</param>
 /// <param name="Slots">Buckets owned per backend name (live backends only; they sum to options.buckets).</param>
 /// <param name="Master">Port-group mode: the server answering for the VIP.</param>

@@ -14,6 +14,8 @@ namespace OvsLb.Pipeline.Hashing;
 /// <param name="Bucket">The bucket index: <c>dp_hash &amp; (buckets - 1)</c>; -1 without a group.</param>
 /// <param name="Backend">The backend that owns that bucket (or the port-group master), or null.</param>
 /// <param name="Verdict">One sentence saying what happens and why.</param>
+/// <param name="Slots">UDP services: the number of multipath links (slots); then <paramref name="DpHash"/> is the
+/// multipath hash and <paramref name="Bucket"/> the slot (<see cref="OvsMultipath"/>), and there is no group. 0 otherwise.</param>
 public sealed record FlowPlacement(
     FiveTuple Tuple,
     ServicePlan? Service,
@@ -22,7 +24,8 @@ public sealed record FlowPlacement(
     uint DpHash,
     int Bucket,
     BackendConfig? Backend,
-    string Verdict)
+    string Verdict,
+    int Slots = 0)
 {
     /// <summary>The chosen bucket's entry in the group, or null.</summary>
     public Bucket? BucketEntry => Group is not null && Bucket >= 0 ? Group.Buckets[Bucket] : null;

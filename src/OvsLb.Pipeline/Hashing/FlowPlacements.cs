@@ -9,7 +9,7 @@ namespace OvsLb.Pipeline.Hashing;
 /// Answers "which backend gets this connection" from a <see cref="BridgePlan"/>, following the
 /// <c>service</c> table as OVS does (a service port at priority 200, then an all-ports service at 150,
 /// then the port-group master at 100, else the default drop) and the select group as OVS 3.1's userspace
-/// datapath does (<see cref="OvsDpHash"/>). Pure: the same plan the controller installs.
+/// datapath does (<see cref="OvsDpHash"/>); a UDP service's multipath and slot table as OVS translates them (<see cref="OvsMultipath"/>). Pure: the same plan the controller installs.
 /// </summary>
 public static class FlowPlacements
 {
@@ -25,6 +25,16 @@ public static class FlowPlacements
         var balanced = candidates.Where(p => p.SlotKeys.Count > 0 && p.Service.Port == t.DestinationPort)
             .Concat(candidates.Where(p => p.SlotKeys.Count > 0 && p.Service.AllPorts))
             .FirstOrDefault();
+        if (balanced is not null && Flows.SlotFlows.UsesSlots(balanced.Service))
+        {
+            // UDP: multipath into reg2, then the slot table (no group).
+            int n = balanced.SlotKeys.Count;
+            uint hash = OvsMultipath.Hash(t);
+            int slot = OvsMultipath.Hrw(hash, n);
+            var owner = balanced.LiveBackends.First(b => PipelineBuilder.BackendKey(balanced.Service, b) == balanced.SlotKeys[slot]);
+            return new FlowPlacement(t, balanced, null, GroupAlgorithm, hash, slot, owner,
+                $"service '{balanced.Service.Name}' → multipath slot {slot} of {n} (table={LbPipeline.Slot.Id}) → backend '{owner.Name}'", n);
+        }
         if (balanced is not null && plan.State.Groups.TryGetValue(balanced.GroupId, out var group))
         {
             int bucket = OvsDpHash.Bucket(dpHash, group.Buckets.Length);

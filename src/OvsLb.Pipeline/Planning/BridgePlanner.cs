@@ -38,8 +38,8 @@ public static class BridgePlanner
     }
 
     /// <summary>
-    /// Adds to <paramref name="slots"/> the slot table of every service it lacks whose group the switch
-    /// holds (bucket i's destination names its backend): a controller that restarts, or meets a bridge
+    /// Adds to <paramref name="slots"/> the slot table of every service it lacks whose group (UDP services: slot
+    /// flows) the switch holds (bucket i's destination names its backend): a controller that restarts, or meets a bridge
     /// for the first time, keeps the buckets as they are instead of rebuilding them.
     /// </summary>
     public static void RecoverSlots(LoadBalancerConfig config, BuildSettings settings, SwitchState installed, Dictionary<string, IReadOnlyList<string?>> slots)
@@ -48,7 +48,12 @@ public static class BridgePlanner
         var ids = PipelineBuilder.AssignGroupIds(config, settings.GroupIdFirst, settings.GroupIdLast);
         foreach (var s in config.Services)
         {
-            if (!slots.ContainsKey(s.Name) && installed.Groups.TryGetValue(ids[s.Name], out var g)) slots[s.Name] = PipelineBuilder.RecoverSlots(s, g, config.Options);
+            if (slots.ContainsKey(s.Name)) continue;
+            if (Flows.SlotFlows.UsesSlots(s))
+            {
+                if (Flows.SlotFlows.RecoverTable(s, installed, settings.Cookies, config.Options.Buckets) is { } t) slots[s.Name] = PipelineBuilder.RecoverSlots(s, t, config.Options);
+            }
+            else if (installed.Groups.TryGetValue(ids[s.Name], out var g)) slots[s.Name] = PipelineBuilder.RecoverSlots(s, g, config.Options);
         }
     }
 
