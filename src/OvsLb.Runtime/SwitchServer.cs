@@ -68,11 +68,23 @@ public sealed class SwitchServer : IAsyncDisposable
 
     /// <summary>
     /// Binds the listeners, runs the accept-and-greet path once (<see cref="EarlyHello.WarmUpAsync"/>, a few
-    /// ms; a switch connecting meanwhile waits in the backlog), then accepts switches.
+    /// ms; a switch connecting meanwhile waits in the backlog), then accepts switches. When an endpoint cannot be bound,
+    /// the listeners already bound are disposed and the error is thrown.
     /// </summary>
     public async Task StartAsync(CancellationToken ct = default)
     {
-        foreach (var text in _options.EffectiveListen) _listeners.Add(_transport.Bind(text, _options));
+        try
+        {
+            foreach (var text in _options.EffectiveListen) _listeners.Add(_transport.Bind(text, _options));
+        }
+        catch
+        {
+            // A later endpoint failed to bind (in use, no such address): the ones bound before it are released, not left
+            // listening with nobody accepting.
+            foreach (var bound in _listeners) await bound.DisposeAsync().ConfigureAwait(false);
+            _listeners.Clear();
+            throw;
+        }
         await WarmUpAsync(ct).ConfigureAwait(false);
         foreach (var l in _listeners)
         {

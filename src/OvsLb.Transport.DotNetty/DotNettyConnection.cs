@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using DotNetty.Codecs;
+using DotNetty.Handlers.Timeout;
 using DotNetty.Transport.Channels;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Wire;
@@ -20,7 +21,7 @@ namespace OvsLb.Transport.DotNetty;
 /// requests (<see cref="SendReplyAsync"/>); an outbound queue that stays full (<see cref="ControllerOptions.OutboundQueueLimit"/>
 /// messages or <see cref="OutboundLimitBytes"/>) with no write completing for <see cref="ControllerOptions.SendStallTimeout"/> is closed.
 /// </summary>
-public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnection
+public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnection, IIdleEvents
 {
     /// <summary>Decoded bytes waiting for the session beyond which the channel stops reading.</summary>
     public const int ReadPauseBytes = 64 * 1024;
@@ -39,10 +40,12 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
     private int _drainScheduled, _watchdog;
     private readonly WriteProgress _progress = new();
     private CloseReason? _closing;
+    private Action<bool>? _onIdle;
 
     public DotNettyConnection(IChannel channel, OfpFrameDecoder frames, ControllerOptions options, OfpMessage? sentAtAccept = null)
     {
         _channel = channel;
+        ReaderIdleTime = options.EchoInterval;
         _frames = frames;
         _stallTimeout = options.SendStallTimeout;
         _queueLimit = options.OutboundQueueLimit;
@@ -58,6 +61,25 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
     public long MessagesIn => Interlocked.Read(ref _messagesIn);
     public long MessagesOut => Interlocked.Read(ref _messagesOut);
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>The pipeline's <see cref="IdleStateHandler"/> (<see cref="NewIdleHandler"/>) drives the session's echo keepalive.</summary>
+    public IIdleEvents Idle => this;
+
+    /// <summary><see cref="ControllerOptions.EchoInterval"/>: the reader-idle time of the channel's <see cref="IdleStateHandler"/>.</summary>
+    public TimeSpan ReaderIdleTime { get; }
+
+    /// <summary>Reader-idle events seen on this channel (delivered or not): the keepalive tests' proof that the handler drives it.</summary>
+    public long IdleEvents => Interlocked.Read(ref _idleEvents);
+
+    private long _idleEvents;
+
+    /// <summary>
+    /// The handler that times the keepalive, for the pipeline right after the frame decoder: there, a "read" is a complete
+    /// OpenFlow message, as for <see cref="MillisecondsSinceReceive"/>, and bytes of a message still arriving do not count.
+    /// </summary>
+    public IdleStateHandler NewIdleHandler() => new(ReaderIdleTime, TimeSpan.Zero, TimeSpan.Zero);
+
+    void IIdleEvents.Start(Action<bool> onIdle) => Volatile.Write(ref _onIdle, onIdle);
 
     /// <summary>Output bytes not yet written beyond which the connection counts as stalled, whatever the message count.</summary>
     public const int OutboundLimitBytes = 16 << 20;
@@ -102,6 +124,18 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
             OfpProtocolException p => new CloseReason("unframeable input", p),
             _ => new CloseReason("receive failed", inner),
         });
+    }
+
+    /// <summary>The idle handler's reader-idle events, on the event loop, go to the session's keepalive once it has started.</summary>
+    public override void UserEventTriggered(IChannelHandlerContext context, object evt)
+    {
+        if (evt is IdleStateEvent { State: IdleState.ReaderIdle } idle)
+        {
+            Interlocked.Increment(ref _idleEvents);
+            if (!_closed.IsCancellationRequested) Volatile.Read(ref _onIdle)?.Invoke(idle.First);
+            return;
+        }
+        base.UserEventTriggered(context, evt);
     }
 
     public override void ChannelWritabilityChanged(IChannelHandlerContext context)
@@ -263,6 +297,7 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         catch (Exception e) when (e is SocketException or ObjectDisposedException or ClosedChannelException)
         {
         }
-        _closed.Dispose();
+        // _closed is left undisposed: it has no timer to free, and Closed must stay readable once the session has ended
+        // (a disposed source's Token throws ObjectDisposedException).
     }
 }

@@ -14,7 +14,7 @@ namespace OvsLb.Transport.DotNetty;
 /// The "dotnetty" transport (issue 10; not the default, selected by <c>Controller:Transport=dotnetty</c>, which
 /// <c>ovslb</c> registers): a DotNetty <see cref="ServerBootstrap"/> per listener, one accept loop and
 /// a worker event-loop group sized to the machine, and per switch the channel pipeline
-/// <see cref="OfpFrameDecoder"/> → <see cref="OfpMessageDecoder"/> → <see cref="OfpMessageEncoder"/> →
+/// <see cref="OfpFrameDecoder"/> → IdleStateHandler (the echo keepalive's clock, see <see cref="IIdleEvents"/>) → <see cref="OfpMessageDecoder"/> → <see cref="OfpMessageEncoder"/> →
 /// <see cref="DotNettyConnection"/>. Our HELLO (xid 1, as <c>EarlyHello</c> writes it) is written when the
 /// channel is initialised, before the session exists. An <c>ssl:</c> listener puts DotNetty.Handlers' TLS handler in front
 /// (<see cref="TlsAcceptance"/>): mutual TLS with the <c>Controller:Tls</c> credentials, and the HELLO right after the handshake.
@@ -95,6 +95,7 @@ public sealed class DotNettyTransport : ITransport
             var hello = HelloMessage.Offering() with { Xid = 1 };
             var connection = new DotNettyConnection(channel, frames, options, sentAtAccept: hello);
             channel.Pipeline.AddLast("frames", frames);
+            channel.Pipeline.AddLast("idle", connection.NewIdleHandler());
             channel.Pipeline.AddLast("decoder", new OfpMessageDecoder());
             channel.Pipeline.AddLast("encoder", new OfpMessageEncoder());
             channel.Pipeline.AddLast("session", connection);

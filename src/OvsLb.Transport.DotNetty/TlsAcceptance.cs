@@ -52,7 +52,8 @@ internal sealed class TlsAcceptance
         // Client certificate required: TlsHandler's server mode asks for it, the check refuses a peer that sends none. No revocation
         // check (as on the pipelines transport); the protocol versions are the system's (TLS 1.2 and 1.3).
         var settings = new ServerTlsSettings(credentials.Certificate, negotiateClientCertificate: true, checkCertificateRevocation: false, SslProtocols.None);
-        var tls = new TlsHandler(stream => _ssl = new SslStream(stream, leaveInnerStreamOpen: true, _check.Validate), settings);
+        // The stream presents our certificate with its intermediates (ChainSslStream), as the pipelines transport does.
+        var tls = new TlsHandler(stream => _ssl = new ChainSslStream(stream, credentials.ServerContext, _check.Validate), settings);
         channel.Pipeline.AddFirst("tls-gate", new Gate(this));
         channel.Pipeline.AddFirst("tls", tls);
         channel.Pipeline.AddFirst("tls-first-bytes", new FirstBytes(this));

@@ -17,10 +17,10 @@ public class RunCommandTests
     {
         using var ovs = OvsSandbox.Start();
         ovs.AddBridge("brrun", 0xd4);
-        // Status on a free port: the default 127.0.0.1:9100 may be taken by another controller on this machine.
+        // Port 0 for both, read back from the log: a port picked free beforehand could be taken by a parallel test first
+        // (and the default 127.0.0.1:9100 of the status endpoint by another controller on this machine).
         using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Status:Listen=127.0.0.1:0"],
             config: """{ "Controller": { "Listen": [ "127.0.0.1:0" ], "EchoInterval": "00:00:01" } }""");
-        // Port 0 and the port it logs: a port picked free beforehand may be taken by the time it binds.
         int port = run.OpenFlowPort();
         Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains($"Listening for OpenFlow 1.3 switches on 127.0.0.1:{port} with the pipelines transport")), TimeSpan.FromSeconds(20)),
             Is.True, run.Tail());
