@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using DotNetty.Codecs;
+using DotNetty.Common.Concurrency;
 using DotNetty.Handlers.Timeout;
 using DotNetty.Transport.Channels;
 using OvsLb.OpenFlow.Messages;
@@ -36,7 +37,7 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
     private long _lastReceiveTicks = Environment.TickCount64, _lastWriteTicks = Environment.TickCount64;
     private long _queuedBytes, _queuedMessages, _inboundBytes, _messagesIn, _messagesOut;
     private readonly ConcurrentQueue<OfpMessage> _outbound = new();
-    private readonly Action _drain;
+    private readonly Action _drain, _resumeReading;
     private int _drainScheduled, _watchdog;
     private readonly WriteProgress _progress = new();
     private CloseReason? _closing;
@@ -51,6 +52,7 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         _queueLimit = options.OutboundQueueLimit;
         Peer = channel.RemoteAddress is IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped ? new IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port) : channel.RemoteAddress;
         _drain = Drain;
+        _resumeReading = ResumeReading;
         if (sentAtAccept is not null) _messagesOut = 1;
     }
 
@@ -108,6 +110,30 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         if (Interlocked.Add(ref _inboundBytes, frame.Bytes.Length) > ReadPauseBytes) _channel.Configuration.AutoRead = false;
     }
 
+    /// <summary>
+    /// On the event loop, after the session's queue fell to half of <see cref="ReadPauseBytes"/>: reading resumes if it was paused.
+    /// The session asks for it on every such fall, whatever it sees of auto-read: the pause is decided on the event loop
+    /// (<see cref="ChannelRead"/>) and may land just after the session drained the queue; deciding the resume there too, after it,
+    /// means a pause never outlives the backlog that caused it (a channel paused with nothing queued never read again: a flooding
+    /// peer then sat unread until the handshake's request timed out, and no send stall was ever seen).
+    /// </summary>
+    private void ResumeReading()
+    {
+        if (Interlocked.Read(ref _inboundBytes) <= ReadPauseBytes / 2 && !_channel.Configuration.AutoRead) _channel.Configuration.AutoRead = true;
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the channel's event loop; nothing once the loop has shut down (the channel is gone with it).</summary>
+    private void OnEventLoop(Action action)
+    {
+        try
+        {
+            _channel.EventLoop.Execute(action);
+        }
+        catch (RejectedExecutionException)
+        {
+        }
+    }
+
     public override void ChannelInactive(IChannelHandlerContext context)
     {
         int pending = _frames.PendingAtClose;
@@ -122,9 +148,14 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         {
             NotOpenFlowPeerException n => new CloseReason(n.Message),
             OfpProtocolException p => new CloseReason("unframeable input", p),
+            _ when FromTls(inner) => new CloseReason($"TLS failed ({inner.GetType().Name} in {inner.TargetSite?.DeclaringType?.Name})", inner),
             _ => new CloseReason("receive failed", inner),
         });
     }
+
+    /// <summary>A failure of DotNetty.Handlers' TLS handler (or of the SslStream under it), not of the socket or of our handlers.</summary>
+    private static bool FromTls(Exception e) =>
+        e.TargetSite?.DeclaringType?.Namespace is { } ns && (ns.StartsWith("DotNetty.Handlers.Tls", StringComparison.Ordinal) || ns == "System.Net.Security");
 
     /// <summary>The idle handler's reader-idle events, on the event loop, go to the session's keepalive once it has started.</summary>
     public override void UserEventTriggered(IChannelHandlerContext context, object evt)
@@ -164,10 +195,8 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
                     finally
                     {
                         frame.Owner?.Release();
-                        if (Interlocked.Add(ref _inboundBytes, -frame.Bytes.Length) <= ReadPauseBytes / 2 && !_channel.Configuration.AutoRead)
-                        {
-                            _channel.Configuration.AutoRead = true;
-                        }
+                        long left = Interlocked.Add(ref _inboundBytes, -frame.Bytes.Length);
+                        if (left <= ReadPauseBytes / 2 && left + frame.Bytes.Length > ReadPauseBytes / 2) OnEventLoop(_resumeReading);
                     }
                 }
             }
@@ -292,9 +321,10 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         Close(new CloseReason("disposed"));
         try
         {
-            await _channel.CloseCompletion.ConfigureAwait(false);
+            // Bounded: a close that never completes (its event loop stopped first) must not hold the session, nor shutdown.
+            await _channel.CloseCompletion.WaitAsync(DotNettyTransport.ShutdownStep).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or ClosedChannelException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or ClosedChannelException or TimeoutException)
         {
         }
         // _closed is left undisposed: it has no timer to free, and Closed must stay readable once the session has ended

@@ -68,6 +68,44 @@ public class RunCommandTests
         Assert.That(r.Stderr, Does.Contain("Controller:Tls:PrivateKey: not set (an ssl: listener needs Controller:Tls:PrivateKey, Controller:Tls:Certificate and Controller:Tls:CaCertificate)"));
     }
 
+    [TestCase("pipelines"), TestCase("dotnetty")]
+    public async Task Stops_within_seconds_on_sigterm_while_peers_sit_in_the_tls_and_openflow_handshakes(string transport)
+    {
+        // Shutdown never waits on a peer: one peer stopped in the middle of its ClientHello record, one that never sent a byte,
+        // and one that finished TLS but never says HELLO (a session waiting in state Hello). SIGTERM with all three still there.
+        using var pki = OvsPki.Init("dx2");
+        var ctl = pki.Issue("ctl", "controller");
+        var sw = pki.Issue("sw1", "switch");
+        using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Status:Enabled=false", "--Controller:HandshakeTimeout=00:01:00",
+            "--Controller:Listen:0=ssl:127.0.0.1:0", $"--Controller:Tls:PrivateKey={ctl.PrivateKey}", $"--Controller:Tls:Certificate={ctl.Certificate}",
+            $"--Controller:Tls:CaCertificate={pki.SwitchCa}", $"--Controller:Transport={transport}"]);
+        int port = run.OpenFlowPort();
+        using var midRecord = new TcpClient();
+        await midRecord.ConnectAsync(IPAddress.Loopback, port);
+        await midRecord.GetStream().WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00 }); // a 512-byte handshake record, 2 bytes of it
+        using var silent = new TcpClient();
+        await silent.ConnectAsync(IPAddress.Loopback, port);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        using var me = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(sw.Certificate, sw.PrivateKey);
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "ovslb", ClientCertificates = [me], RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        // The session exists once our HELLO came (it follows the handshake).
+        var hello = new byte[8];
+        await tls.ReadExactlyAsync(hello).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int? exit = run.Stop(TimeSpan.FromSeconds(15));
+        TestContext.Out.WriteLine($"{transport}: exit {exit?.ToString() ?? "none"} {clock.ElapsedMilliseconds} ms after SIGTERM");
+        Assert.That(exit, Is.Zero, run.Tail());
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), run.Tail());
+        Assert.That(run.Lines.Any(l => l.Contains($"Connection from 127.0.0.1:{((IPEndPoint)tcp.Client.LocalEndPoint!).Port} closed before the handshake finished: controller stopping")), Is.True, run.Tail());
+        Assert.That(run.Lines.Any(l => l.Contains("Controller stopped; switch flows left in place")), Is.True, run.Tail());
+    }
+
     [Test]
     public void Runs_on_the_dotnetty_transport_when_the_setting_names_it_and_serves_a_bridge()
     {
