@@ -76,7 +76,7 @@ public class RunCommandTests
         using var pki = OvsPki.Init("dx2");
         var ctl = pki.Issue("ctl", "controller");
         var sw = pki.Issue("sw1", "switch");
-        using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Status:Enabled=false", "--Controller:HandshakeTimeout=00:01:00",
+        using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Logging:LogLevel:OvsLb.Controller=Debug", "--Status:Enabled=false", "--Controller:HandshakeTimeout=00:01:00",
             "--Controller:Listen:0=ssl:127.0.0.1:0", $"--Controller:Tls:PrivateKey={ctl.PrivateKey}", $"--Controller:Tls:Certificate={ctl.Certificate}",
             $"--Controller:Tls:CaCertificate={pki.SwitchCa}", $"--Controller:Transport={transport}"]);
         int port = run.OpenFlowPort();
@@ -93,16 +93,18 @@ public class RunCommandTests
         {
             TargetHost = "ovslb", ClientCertificates = [me], RemoteCertificateValidationCallback = (_, _, _, _) => true,
         });
-        // The session exists once our HELLO came (it follows the handshake).
+        // Our HELLO follows the handshake; the session exists once the accept loop has logged the TLS line (just before it starts it).
         var hello = new byte[8];
         await tls.ReadExactlyAsync(hello).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        int tlsPort = ((IPEndPoint)tcp.Client.LocalEndPoint!).Port;
+        Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains($"TLS from 127.0.0.1:{tlsPort}:")), TimeSpan.FromSeconds(20)), Is.True, run.Tail());
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int? exit = run.Stop(TimeSpan.FromSeconds(15));
         TestContext.Out.WriteLine($"{transport}: exit {exit?.ToString() ?? "none"} {clock.ElapsedMilliseconds} ms after SIGTERM");
         Assert.That(exit, Is.Zero, run.Tail());
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), run.Tail());
-        Assert.That(run.Lines.Any(l => l.Contains($"Connection from 127.0.0.1:{((IPEndPoint)tcp.Client.LocalEndPoint!).Port} closed before the handshake finished: controller stopping")), Is.True, run.Tail());
+        Assert.That(run.Lines.Any(l => l.Contains($"Connection from 127.0.0.1:{tlsPort} closed before the handshake finished: controller stopping")), Is.True, run.Tail());
         Assert.That(run.Lines.Any(l => l.Contains("Controller stopped; switch flows left in place")), Is.True, run.Tail());
     }
 
