@@ -68,11 +68,23 @@ public sealed class SwitchServer : IAsyncDisposable
 
     /// <summary>
     /// Binds the listeners, runs the accept-and-greet path once (<see cref="EarlyHello.WarmUpAsync"/>, a few
-    /// ms; a switch connecting meanwhile waits in the backlog), then accepts switches.
+    /// ms; a switch connecting meanwhile waits in the backlog), then accepts switches. When an endpoint cannot be bound,
+    /// the listeners already bound are disposed and the error is thrown.
     /// </summary>
     public async Task StartAsync(CancellationToken ct = default)
     {
-        foreach (var text in _options.EffectiveListen) _listeners.Add(_transport.Bind(text, _options));
+        try
+        {
+            foreach (var text in _options.EffectiveListen) _listeners.Add(_transport.Bind(text, _options));
+        }
+        catch
+        {
+            // A later endpoint failed to bind (in use, no such address): the ones bound before it are released, not left
+            // listening with nobody accepting.
+            foreach (var bound in _listeners) await bound.DisposeAsync().ConfigureAwait(false);
+            _listeners.Clear();
+            throw;
+        }
         await WarmUpAsync(ct).ConfigureAwait(false);
         foreach (var l in _listeners)
         {
@@ -264,13 +276,24 @@ public sealed class SwitchServer : IAsyncDisposable
     public ControllerRole Role => _options.Role;
     public ulong GenerationId => _options.GenerationId;
 
-    /// <summary>Stops listening and closes every connection; switch flows are left as they are.</summary>
+    /// <summary>How long <see cref="StopAsync"/> waits for the sessions to end after closing them.</summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>Stops listening and closes every connection; switch flows are left as they are. Never waits on a peer beyond <see cref="StopWait"/>.</summary>
     public async Task StopAsync()
     {
         if (_stopping.IsCancellationRequested) return;
         _stopping.Cancel();
         foreach (var l in _listeners) await l.DisposeAsync().ConfigureAwait(false);
-        await Task.WhenAll(_acceptLoops.Concat(_running.Keys)).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_acceptLoops.Concat(_running.Keys)).WaitAsync(StopWait).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Never reached when the transports keep their bounds; if it is, stopping goes on rather than waiting on a peer.
+            _log.LogWarning("{Count} connection(s) had not ended {Seconds} s after the stop; not waiting for them", _running.Count, StopWait.TotalSeconds);
+        }
         _log.LogInformation("Controller stopped; switch flows left in place");
     }
 

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using DotNetty.Codecs;
+using DotNetty.Common.Concurrency;
+using DotNetty.Handlers.Timeout;
 using DotNetty.Transport.Channels;
 using OvsLb.OpenFlow.Messages;
 using OvsLb.OpenFlow.Wire;
@@ -20,7 +22,7 @@ namespace OvsLb.Transport.DotNetty;
 /// requests (<see cref="SendReplyAsync"/>); an outbound queue that stays full (<see cref="ControllerOptions.OutboundQueueLimit"/>
 /// messages or <see cref="OutboundLimitBytes"/>) with no write completing for <see cref="ControllerOptions.SendStallTimeout"/> is closed.
 /// </summary>
-public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnection
+public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnection, IIdleEvents
 {
     /// <summary>Decoded bytes waiting for the session beyond which the channel stops reading.</summary>
     public const int ReadPauseBytes = 64 * 1024;
@@ -35,19 +37,22 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
     private long _lastReceiveTicks = Environment.TickCount64, _lastWriteTicks = Environment.TickCount64;
     private long _queuedBytes, _queuedMessages, _inboundBytes, _messagesIn, _messagesOut;
     private readonly ConcurrentQueue<OfpMessage> _outbound = new();
-    private readonly Action _drain;
+    private readonly Action _drain, _resumeReading;
     private int _drainScheduled, _watchdog;
     private readonly WriteProgress _progress = new();
     private CloseReason? _closing;
+    private Action<bool>? _onIdle;
 
     public DotNettyConnection(IChannel channel, OfpFrameDecoder frames, ControllerOptions options, OfpMessage? sentAtAccept = null)
     {
         _channel = channel;
+        ReaderIdleTime = options.EchoInterval;
         _frames = frames;
         _stallTimeout = options.SendStallTimeout;
         _queueLimit = options.OutboundQueueLimit;
         Peer = channel.RemoteAddress is IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped ? new IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port) : channel.RemoteAddress;
         _drain = Drain;
+        _resumeReading = ResumeReading;
         if (sentAtAccept is not null) _messagesOut = 1;
     }
 
@@ -58,6 +63,25 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
     public long MessagesIn => Interlocked.Read(ref _messagesIn);
     public long MessagesOut => Interlocked.Read(ref _messagesOut);
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>The pipeline's <see cref="IdleStateHandler"/> (<see cref="NewIdleHandler"/>) drives the session's echo keepalive.</summary>
+    public IIdleEvents Idle => this;
+
+    /// <summary><see cref="ControllerOptions.EchoInterval"/>: the reader-idle time of the channel's <see cref="IdleStateHandler"/>.</summary>
+    public TimeSpan ReaderIdleTime { get; }
+
+    /// <summary>Reader-idle events seen on this channel (delivered or not): the keepalive tests' proof that the handler drives it.</summary>
+    public long IdleEvents => Interlocked.Read(ref _idleEvents);
+
+    private long _idleEvents;
+
+    /// <summary>
+    /// The handler that times the keepalive, for the pipeline right after the frame decoder: there, a "read" is a complete
+    /// OpenFlow message, as for <see cref="MillisecondsSinceReceive"/>, and bytes of a message still arriving do not count.
+    /// </summary>
+    public IdleStateHandler NewIdleHandler() => new(ReaderIdleTime, TimeSpan.Zero, TimeSpan.Zero);
+
+    void IIdleEvents.Start(Action<bool> onIdle) => Volatile.Write(ref _onIdle, onIdle);
 
     /// <summary>Output bytes not yet written beyond which the connection counts as stalled, whatever the message count.</summary>
     public const int OutboundLimitBytes = 16 << 20;
@@ -86,6 +110,30 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         if (Interlocked.Add(ref _inboundBytes, frame.Bytes.Length) > ReadPauseBytes) _channel.Configuration.AutoRead = false;
     }
 
+    /// <summary>
+    /// On the event loop, after the session's queue fell to half of <see cref="ReadPauseBytes"/>: reading resumes if it was paused.
+    /// The session asks for it on every such fall, whatever it sees of auto-read: the pause is decided on the event loop
+    /// (<see cref="ChannelRead"/>) and may land just after the session drained the queue; deciding the resume there too, after it,
+    /// means a pause never outlives the backlog that caused it (a channel paused with nothing queued never read again: a flooding
+    /// peer then sat unread until the handshake's request timed out, and no send stall was ever seen).
+    /// </summary>
+    private void ResumeReading()
+    {
+        if (Interlocked.Read(ref _inboundBytes) <= ReadPauseBytes / 2 && !_channel.Configuration.AutoRead) _channel.Configuration.AutoRead = true;
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the channel's event loop; nothing once the loop has shut down (the channel is gone with it).</summary>
+    private void OnEventLoop(Action action)
+    {
+        try
+        {
+            _channel.EventLoop.Execute(action);
+        }
+        catch (RejectedExecutionException)
+        {
+        }
+    }
+
     public override void ChannelInactive(IChannelHandlerContext context)
     {
         int pending = _frames.PendingAtClose;
@@ -100,8 +148,25 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         {
             NotOpenFlowPeerException n => new CloseReason(n.Message),
             OfpProtocolException p => new CloseReason("unframeable input", p),
+            _ when FromTls(inner) => new CloseReason($"TLS failed ({inner.GetType().Name} in {inner.TargetSite?.DeclaringType?.Name})", inner),
             _ => new CloseReason("receive failed", inner),
         });
+    }
+
+    /// <summary>A failure of DotNetty.Handlers' TLS handler (or of the SslStream under it), not of the socket or of our handlers.</summary>
+    private static bool FromTls(Exception e) =>
+        e.TargetSite?.DeclaringType?.Namespace is { } ns && (ns.StartsWith("DotNetty.Handlers.Tls", StringComparison.Ordinal) || ns == "System.Net.Security");
+
+    /// <summary>The idle handler's reader-idle events, on the event loop, go to the session's keepalive once it has started.</summary>
+    public override void UserEventTriggered(IChannelHandlerContext context, object evt)
+    {
+        if (evt is IdleStateEvent { State: IdleState.ReaderIdle } idle)
+        {
+            Interlocked.Increment(ref _idleEvents);
+            if (!_closed.IsCancellationRequested) Volatile.Read(ref _onIdle)?.Invoke(idle.First);
+            return;
+        }
+        base.UserEventTriggered(context, evt);
     }
 
     public override void ChannelWritabilityChanged(IChannelHandlerContext context)
@@ -130,10 +195,8 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
                     finally
                     {
                         frame.Owner?.Release();
-                        if (Interlocked.Add(ref _inboundBytes, -frame.Bytes.Length) <= ReadPauseBytes / 2 && !_channel.Configuration.AutoRead)
-                        {
-                            _channel.Configuration.AutoRead = true;
-                        }
+                        long left = Interlocked.Add(ref _inboundBytes, -frame.Bytes.Length);
+                        if (left <= ReadPauseBytes / 2 && left + frame.Bytes.Length > ReadPauseBytes / 2) OnEventLoop(_resumeReading);
                     }
                 }
             }
@@ -258,11 +321,13 @@ public sealed class DotNettyConnection : ChannelHandlerAdapter, IOpenFlowConnect
         Close(new CloseReason("disposed"));
         try
         {
-            await _channel.CloseCompletion.ConfigureAwait(false);
+            // Bounded: a close that never completes (its event loop stopped first) must not hold the session, nor shutdown.
+            await _channel.CloseCompletion.WaitAsync(DotNettyTransport.ShutdownStep).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or ClosedChannelException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or ClosedChannelException or TimeoutException)
         {
         }
-        _closed.Dispose();
+        // _closed is left undisposed: it has no timer to free, and Closed must stay readable once the session has ended
+        // (a disposed source's Token throws ObjectDisposedException).
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Threading.Channels;
 using DotNetty.Buffers;
@@ -14,7 +15,7 @@ namespace OvsLb.Transport.DotNetty;
 /// The "dotnetty" transport (issue 10; not the default, selected by <c>Controller:Transport=dotnetty</c>, which
 /// <c>ovslb</c> registers): a DotNetty <see cref="ServerBootstrap"/> per listener, one accept loop and
 /// a worker event-loop group sized to the machine, and per switch the channel pipeline
-/// <see cref="OfpFrameDecoder"/> → <see cref="OfpMessageDecoder"/> → <see cref="OfpMessageEncoder"/> →
+/// <see cref="OfpFrameDecoder"/> → IdleStateHandler (the echo keepalive's clock, see <see cref="IIdleEvents"/>) → <see cref="OfpMessageDecoder"/> → <see cref="OfpMessageEncoder"/> →
 /// <see cref="DotNettyConnection"/>. Our HELLO (xid 1, as <c>EarlyHello</c> writes it) is written when the
 /// channel is initialised, before the session exists. An <c>ssl:</c> listener puts DotNetty.Handlers' TLS handler in front
 /// (<see cref="TlsAcceptance"/>): mutual TLS with the <c>Controller:Tls</c> credentials, and the HELLO right after the handshake.
@@ -25,6 +26,9 @@ public sealed class DotNettyTransport : ITransport
 
     /// <summary>Outbound bytes beyond which a channel is unwritable (replies wait, the stall watchdog runs), and below which it is writable again.</summary>
     public const int WriteHighWaterMark = 1 << 20, WriteLowWaterMark = 256 * 1024;
+
+    /// <summary>The longest each step of a listener's shutdown is waited for (closing the channels, stopping the event loops).</summary>
+    public static readonly TimeSpan ShutdownStep = TimeSpan.FromSeconds(2);
 
     private (TlsSettings Settings, TlsCredentials Credentials)? _tls; // loaded once for all the ssl: listeners of the same settings
 
@@ -54,6 +58,7 @@ public sealed class DotNettyTransport : ITransport
         private readonly MultithreadEventLoopGroup _boss = new(1);
         private readonly MultithreadEventLoopGroup _workers = new(Environment.ProcessorCount);
         private readonly Channel<Outcome> _incoming = Channel.CreateUnbounded<Outcome>();
+        private readonly ConcurrentDictionary<IChannel, byte> _children = new();
         private TlsCredentials? _tls;
         private IChannel? _server;
 
@@ -91,10 +96,18 @@ public sealed class DotNettyTransport : ITransport
 
         private void Accept(ISocketChannel channel, ControllerOptions options)
         {
+            // Every accepted channel, greeted or still in its TLS handshake, until it closes: the ones shutdown closes itself.
+            _children.TryAdd(channel, 0);
+            channel.CloseCompletion.ContinueWith(static (_, state) =>
+            {
+                var (children, ch) = ((ConcurrentDictionary<IChannel, byte>, IChannel))state!;
+                children.TryRemove(ch, out byte _);
+            }, (_children, (IChannel)channel), TaskScheduler.Default);
             var frames = new OfpFrameDecoder(options.MaxMessageLength);
             var hello = HelloMessage.Offering() with { Xid = 1 };
             var connection = new DotNettyConnection(channel, frames, options, sentAtAccept: hello);
             channel.Pipeline.AddLast("frames", frames);
+            channel.Pipeline.AddLast("idle", connection.NewIdleHandler());
             channel.Pipeline.AddLast("decoder", new OfpMessageDecoder());
             channel.Pipeline.AddLast("encoder", new OfpMessageEncoder());
             channel.Pipeline.AddLast("session", connection);
@@ -125,17 +138,49 @@ public sealed class DotNettyTransport : ITransport
             }
         }
 
+        /// <summary>
+        /// Stops listening and closes every channel still open, greeted or not (a peer in its TLS handshake has no session to
+        /// close it), then stops the event loops. Each wait is bounded (<see cref="ShutdownStep"/>): shutdown never waits on a
+        /// peer, whatever state its handshake is in.
+        /// </summary>
         public async ValueTask DisposeAsync()
         {
             _incoming.Writer.TryComplete();
-            if (_server is { } s) await s.CloseAsync().ConfigureAwait(false);
+            if (_server is { } s) await Bounded(s.CloseAsync()).ConfigureAwait(false);
             while (_incoming.Reader.TryRead(out var pending))
             {
-                if (pending.Accepted is { } a) await a.Connection.DisposeAsync().ConfigureAwait(false);
+                pending.Accepted?.Connection.Close(new CloseReason("controller stopping"));
             }
-            // Accepted channels are closed by their sessions (the server stops them); the loops end once they are idle.
+            var open = _children.Keys.ToList();
+            foreach (var child in open) _ = CloseQuietly(child);
+            await Bounded(Task.WhenAll(open.Select(c => c.CloseCompletion))).ConfigureAwait(false);
             var quiet = TimeSpan.Zero;
-            await Task.WhenAll(_boss.ShutdownGracefullyAsync(quiet, TimeSpan.FromSeconds(2)), _workers.ShutdownGracefullyAsync(quiet, TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+            await Bounded(Task.WhenAll(_boss.ShutdownGracefullyAsync(quiet, ShutdownStep), _workers.ShutdownGracefullyAsync(quiet, ShutdownStep))).ConfigureAwait(false);
+        }
+
+        private static async Task CloseQuietly(IChannel channel)
+        {
+            try
+            {
+                await channel.CloseAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Closed already, or its event loop is gone: either way nothing is left to close.
+            }
+        }
+
+        /// <summary>Waits for <paramref name="step"/> at most <see cref="ShutdownStep"/>, whatever it ends with.</summary>
+        private static async Task Bounded(Task step)
+        {
+            try
+            {
+                await step.WaitAsync(ShutdownStep).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // A close that failed or a loop that does not stop in time is not waited for: its threads are background ones.
+            }
         }
     }
 }

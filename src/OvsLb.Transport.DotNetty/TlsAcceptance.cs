@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using DotNetty.Buffers;
+using DotNetty.Codecs;
 using DotNetty.Common.Concurrency;
 using DotNetty.Handlers.Tls;
 using DotNetty.Transport.Channels;
@@ -52,14 +53,32 @@ internal sealed class TlsAcceptance
         // Client certificate required: TlsHandler's server mode asks for it, the check refuses a peer that sends none. No revocation
         // check (as on the pipelines transport); the protocol versions are the system's (TLS 1.2 and 1.3).
         var settings = new ServerTlsSettings(credentials.Certificate, negotiateClientCertificate: true, checkCertificateRevocation: false, SslProtocols.None);
-        var tls = new TlsHandler(stream => _ssl = new SslStream(stream, leaveInnerStreamOpen: true, _check.Validate), settings);
+        // The stream presents our certificate with its intermediates (ChainSslStream), as the pipelines transport does.
+        var tls = new TlsHandler(stream => _ssl = new ChainSslStream(stream, credentials.ServerContext, _check.Validate), settings);
         channel.Pipeline.AddFirst("tls-gate", new Gate(this));
         channel.Pipeline.AddFirst("tls", tls);
+        channel.Pipeline.AddFirst(RecordsName, NewRecordSplitter());
         channel.Pipeline.AddFirst("tls-first-bytes", new FirstBytes(this));
         _timeout = channel.EventLoop.Schedule(() => Refuse(TlsRefusals.NotFinishedWithin(timeout)), timeout);
     }
 
     private EndPoint? Remote => _connection.Peer;
+
+    private const string RecordsName = "tls-records";
+
+    /// <summary>
+    /// Until the handshake is done, the TLS handler gets one TLS record per read (length at offset 3 of the 5-byte header).
+    /// TlsHandler 0.7.6 fails with a NullReferenceException when, in one read, a record completes the handshake and another
+    /// record follows it (a TLS 1.3 switch's Finished and its first OpenFlow message, read together): when the handshake's
+    /// completion runs inside that read, its flush of the records held during the handshake releases the read's input, and
+    /// the next record of the same read is then fed to nothing. One record per read leaves no next record. Removed after the
+    /// handshake (<see cref="Accept"/>): from then on, reads go to the TLS handler whole.
+    /// </summary>
+    private static LengthFieldBasedFrameDecoder NewRecordSplitter() =>
+        new(maxFrameLength: TlsRecordHeader + MaxTlsRecordBody, lengthFieldOffset: 3, lengthFieldLength: 2, lengthAdjustment: 0, initialBytesToStrip: 0);
+
+    /// <summary>A TLS record's header, and the largest body a record may have (2^14 plus 2048 of expansion, RFC 5246 §6.2.3).</summary>
+    private const int TlsRecordHeader = 5, MaxTlsRecordBody = (1 << 14) + 2048;
 
     /// <summary>Refuses the peer with <paramref name="why"/> and closes it, unless the channel has reported already.</summary>
     private void Refuse(string why, Exception? inner = null)
@@ -77,6 +96,11 @@ internal sealed class TlsAcceptance
         _timeout.Cancel();
         var ssl = _ssl!;
         var session = new TlsSession(ssl.SslProtocol, ssl.NegotiatedCipherSuite, ssl.RemoteCertificate?.Subject, Environment.TickCount64 - _acceptedAt);
+        // Not from inside this event (the TLS handler is mid-read): the splitter hands what it holds on when removed.
+        _channel.EventLoop.Execute(() =>
+        {
+            if (_channel.Pipeline.Get(RecordsName) is { } splitter) _channel.Pipeline.Remove(splitter);
+        });
         _ = _channel.WriteAndFlushAsync(_hello);
         _report(new AcceptedConnection(_connection, _hello, session), null);
     }

@@ -114,8 +114,11 @@ public partial class FirstHelloTests
         using var ovs = OvsSandbox.Start();
         ovs.AddBridge("brhello", 0x4e11);
         ovs.Appctl("vlog/set", "vconn:file:dbg", "rconn:file:dbg");
-        string target = $"tcp:127.0.0.1:{FreePort()}";
-        string[] args = [.. Args.Skip(1).Prepend("--Controller:Listen:0=" + target[4..])];
+        // The first run binds port 0 and logs the port it got; the later runs listen on that same port, which the bridge's
+        // target names (the restart case measures the bridge reconnecting to it). No port is picked "free" beforehand, which a
+        // parallel test could take before the controller binds it.
+        string? target = null;
+        string[] args = Args;
         var cold = new List<Connect>();
         var warm = new List<Connect>();
         var restart = new List<Connect>();
@@ -123,10 +126,16 @@ public partial class FirstHelloTests
         {
             using (var run = OvslbRun.Start(args))
             {
-                run.OpenFlowPort();
-                cold.Add(Measure(ovs, run, () => ovs.SetController("brhello", target)));
+                int port = run.OpenFlowPort();
+                if (target is null)
+                {
+                    target = $"tcp:127.0.0.1:{port}";
+                    args = [.. Args.Skip(1).Prepend("--Controller:Listen:0=" + target[4..])];
+                }
+                string to = target;
+                cold.Add(Measure(ovs, run, () => ovs.SetController("brhello", to)));
                 ovs.Vsctl("del-controller", "brhello");
-                warm.Add(Measure(ovs, run, () => ovs.SetController("brhello", target)));
+                warm.Add(Measure(ovs, run, () => ovs.SetController("brhello", to)));
                 Assert.That(run.Stop(TimeSpan.FromSeconds(15)), Is.Zero, run.Tail());
             }
             // The bridge keeps the controller and reconnects by itself (max_backoff 1 s) to a new process.
@@ -147,15 +156,6 @@ public partial class FirstHelloTests
         }
         // A sanity bound only: the figures are printed, and vary with OVS's own wakeups (see the class comment).
         Assert.That(cold.Concat(warm).Concat(restart).Select(c => c.Ready), Is.All.LessThan(3000));
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     /// <summary>Milliseconds from OVS's connection attempt (rconn "entering CONNECTING") to: OVS reading our HELLO, OVS sending FEATURES_REPLY, the controller logging "Reconciled".</summary>

@@ -17,10 +17,10 @@ public class RunCommandTests
     {
         using var ovs = OvsSandbox.Start();
         ovs.AddBridge("brrun", 0xd4);
-        // Status on a free port: the default 127.0.0.1:9100 may be taken by another controller on this machine.
+        // Port 0 for both, read back from the log: a port picked free beforehand could be taken by a parallel test first
+        // (and the default 127.0.0.1:9100 of the status endpoint by another controller on this machine).
         using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Status:Listen=127.0.0.1:0"],
             config: """{ "Controller": { "Listen": [ "127.0.0.1:0" ], "EchoInterval": "00:00:01" } }""");
-        // Port 0 and the port it logs: a port picked free beforehand may be taken by the time it binds.
         int port = run.OpenFlowPort();
         Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains($"Listening for OpenFlow 1.3 switches on 127.0.0.1:{port} with the pipelines transport")), TimeSpan.FromSeconds(20)),
             Is.True, run.Tail());
@@ -66,6 +66,46 @@ public class RunCommandTests
         Assert.That(r.ExitCode, Is.EqualTo(64), r.Stderr);
         Assert.That(r.Stderr, Does.Not.Contain("internal error"));
         Assert.That(r.Stderr, Does.Contain("Controller:Tls:PrivateKey: not set (an ssl: listener needs Controller:Tls:PrivateKey, Controller:Tls:Certificate and Controller:Tls:CaCertificate)"));
+    }
+
+    [TestCase("pipelines"), TestCase("dotnetty")]
+    public async Task Stops_within_seconds_on_sigterm_while_peers_sit_in_the_tls_and_openflow_handshakes(string transport)
+    {
+        // Shutdown never waits on a peer: one peer stopped in the middle of its ClientHello record, one that never sent a byte,
+        // and one that finished TLS but never says HELLO (a session waiting in state Hello). SIGTERM with all three still there.
+        using var pki = OvsPki.Init("dx2");
+        var ctl = pki.Issue("ctl", "controller");
+        var sw = pki.Issue("sw1", "switch");
+        using var run = OvslbRun.Start(["--Logging:LogLevel:Default=Information", "--Logging:LogLevel:OvsLb.Controller=Debug", "--Status:Enabled=false", "--Controller:HandshakeTimeout=00:01:00",
+            "--Controller:Listen:0=ssl:127.0.0.1:0", $"--Controller:Tls:PrivateKey={ctl.PrivateKey}", $"--Controller:Tls:Certificate={ctl.Certificate}",
+            $"--Controller:Tls:CaCertificate={pki.SwitchCa}", $"--Controller:Transport={transport}"]);
+        int port = run.OpenFlowPort();
+        using var midRecord = new TcpClient();
+        await midRecord.ConnectAsync(IPAddress.Loopback, port);
+        await midRecord.GetStream().WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00 }); // a 512-byte handshake record, 2 bytes of it
+        using var silent = new TcpClient();
+        await silent.ConnectAsync(IPAddress.Loopback, port);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        using var me = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(sw.Certificate, sw.PrivateKey);
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "ovslb", ClientCertificates = [me], RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        // Our HELLO follows the handshake; the session exists once the accept loop has logged the TLS line (just before it starts it).
+        var hello = new byte[8];
+        await tls.ReadExactlyAsync(hello).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        int tlsPort = ((IPEndPoint)tcp.Client.LocalEndPoint!).Port;
+        Assert.That(ProcessRunner.WaitUntil(() => run.Lines.Any(l => l.Contains($"TLS from 127.0.0.1:{tlsPort}:")), TimeSpan.FromSeconds(20)), Is.True, run.Tail());
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int? exit = run.Stop(TimeSpan.FromSeconds(15));
+        TestContext.Out.WriteLine($"{transport}: exit {exit?.ToString() ?? "none"} {clock.ElapsedMilliseconds} ms after SIGTERM");
+        Assert.That(exit, Is.Zero, run.Tail());
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), run.Tail());
+        Assert.That(run.Lines.Any(l => l.Contains($"Connection from 127.0.0.1:{tlsPort} closed before the handshake finished: controller stopping")), Is.True, run.Tail());
+        Assert.That(run.Lines.Any(l => l.Contains("Controller stopped; switch flows left in place")), Is.True, run.Tail());
     }
 
     [Test]

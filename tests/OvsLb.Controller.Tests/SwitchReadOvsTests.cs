@@ -30,8 +30,9 @@ public class SwitchReadOvsTests
         ovs.Ofctl("add-flows", "br-rd", flowFile.Path);
         ovs.Ofctl("add-group", "br-rd", "group_id=7,type=select,bucket=weight:100,actions=output:1,bucket=weight:100,actions=output:2");
         ovs.Ofctl("add-group", "br-rd", "group_id=268435456,type=all,bucket=actions=output:2");
-        int port = FreePort();
-        ovs.SetController("br-rd", $"ptcp:{port}:127.0.0.1");
+        // Port 0: OVS binds a port of its own and logs it (a port picked free here could be taken by a parallel test first).
+        ovs.SetController("br-rd", "ptcp:0:127.0.0.1");
+        int port = ovs.PassiveControllerPort("br-rd", "ptcp:0:127.0.0.1", TimeSpan.FromSeconds(10));
         Assert.That(ProcessRunner.WaitUntil(() => Listening(port), TimeSpan.FromSeconds(10)), "ovs-vswitchd listens on the ptcp port");
 
         var expectedFlows = ovs.DumpFlows("br-rd");
@@ -71,13 +72,6 @@ public class SwitchReadOvsTests
         var r = Ovslb.Run("diff", "--config", Ovslb.Config("translate"), "--switch", target);
         Assert.That((r.Code, r.Err), Is.EqualTo((CommandLine.ExitError,
             $"ovslb diff: switch {target} did not complete the OpenFlow 1.3 handshake: refused: no OpenFlow 1.3 (OpenFlow 1.0); set it with: ovs-vsctl set bridge BRIDGE protocols=OpenFlow13\n")));
-    }
-
-    private static int FreePort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 
     private static bool Listening(int port)

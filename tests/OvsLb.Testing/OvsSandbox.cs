@@ -146,6 +146,45 @@ public sealed class OvsSandbox : IDisposable
         Vsctl("set-controller", bridge, target, "--", "set", "controller", bridge, "max_backoff=1000", $"inactivity_probe={inactivityProbeMs}");
 
     /// <summary>
+    /// The port ovs-vswitchd bound for a bridge's passive controller target with port 0 (<c>ptcp:0:ADDRESS</c>, set with
+    /// <see cref="SetController"/>), so a test never picks a "free" port that another test may take before OVS binds it.
+    /// OVS 3.1 leaves the Controller row's <c>status</c> empty for a passive target; its log names the port: the line
+    /// <c>0:ADDRESS: listening on port N</c> right before <c>BRIDGE: added service controller "ptcp:0:ADDRESS"</c>.
+    /// Waits up to <paramref name="timeout"/> for them.
+    /// </summary>
+    public int PassiveControllerPort(string bridge, string target, TimeSpan timeout)
+    {
+        string added = $"|{bridge}: added service controller \"{target}\"";
+        int port = 0;
+        ProcessRunner.WaitUntil(() => (port = FindPassivePort(added)) != 0, timeout);
+        return port != 0 ? port : throw new TimeoutException($"ovs-vswitchd did not log the port of {bridge}'s {target} within {timeout.TotalSeconds:0.#} s; see {VswitchdLog}");
+    }
+
+    private int FindPassivePort(string added)
+    {
+        string[] lines;
+        try
+        {
+            using var f = new FileStream(VswitchdLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            lines = new StreamReader(f).ReadToEnd().Split('\n');
+        }
+        catch (FileNotFoundException)
+        {
+            return 0;
+        }
+        int at = Array.FindLastIndex(lines, l => l.EndsWith(added, StringComparison.Ordinal));
+        for (int i = at - 1; i >= 0 && i >= at - 3; i--)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(lines[i], @"\|socket_util\|INFO\|\S+: listening on port (\d+)$");
+            if (m.Success) return int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return 0;
+    }
+
+    /// <summary>ovs-vswitchd's log file.</summary>
+    public string VswitchdLog => Path.Combine(Dir, "ovs-vswitchd.log");
+
+    /// <summary>
     /// <c>ovs-vsctl set-ssl KEY CERT CACERT</c>: the key and certificate ovs-vswitchd presents on every <c>ssl:</c> connection,
     /// and the CA certificate it checks the controller's against (one setting for the whole daemon, all bridges).
     /// </summary>

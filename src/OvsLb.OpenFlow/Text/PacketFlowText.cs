@@ -13,7 +13,7 @@ namespace OvsLb.OpenFlow.Text;
 /// fields flow_wildcards_init_for_packet (lib/flow.c) selects for the packet, without the all-zero
 /// metadata; the fields go to <see cref="MatchFormatter"/> so the ordering and spelling live there.
 /// Which fields exist is OVS's flow extraction (<see cref="PacketParser"/>); the header values PacketDotNet
-/// knows (Ethernet, IPv4/IPv6, ARP, TCP/UDP/ICMP) are its reading, <see cref="PacketHeaders"/>.
+/// knows (Ethernet, IPv4/IPv6, ARP, TCP/UDP/ICMP/ICMPv6) are its reading, <see cref="PacketHeaders"/>.
 /// </summary>
 /// <remarks>NSH frames (EtherType 0x894f) are not decoded: their nsh_* fields are not printed.</remarks>
 public static class PacketFlowText
@@ -101,7 +101,8 @@ public static class PacketFlowText
 
     /// <summary>
     /// The checksum ofp_packet_to_string appends, chosen by nw_proto when the transport header fits: PacketDotNet's
-    /// reading (<paramref name="read"/>) for TCP, UDP and ICMP; SCTP and ICMPv6 from the bytes.
+    /// reading (<paramref name="read"/>) for TCP, UDP, ICMP and ICMPv6; SCTP's from the bytes, as PacketDotNet (1.4.8) has no
+    /// SCTP packet to read it.
     /// </summary>
     private static void AppendChecksum(StringBuilder s, in ParsedPacket p, ReadOnlySpan<byte> frame, uint? read)
     {
@@ -121,7 +122,7 @@ public static class PacketFlowText
                 s.Append(" icmp_csum:").Append((read ?? 0).ToString("x", CultureInfo.InvariantCulture));
                 break;
             case IpProtocol.Icmpv6 when l4.Length >= 4:
-                s.Append(" icmp6_csum:").Append(BinaryPrimitives.ReadUInt16BigEndian(l4[2..]).ToString("x", CultureInfo.InvariantCulture));
+                s.Append(" icmp6_csum:").Append((read ?? 0).ToString("x", CultureInfo.InvariantCulture));
                 break;
         }
     }

@@ -15,7 +15,10 @@ namespace OvsLb.OpenFlow.Text;
 /// </summary>
 internal static class PacketHeaders
 {
-    /// <summary><paramref name="p"/> with the Ethernet, IPv4/IPv6, ARP and TCP/UDP fields as PacketDotNet reads them; the transport checksum in <paramref name="checksum"/>.</summary>
+    /// <summary>
+    /// <paramref name="p"/> with the Ethernet, IPv4/IPv6, ARP and TCP/UDP fields as PacketDotNet reads them; the transport checksum
+    /// (TCP, UDP, ICMP, ICMPv6) in <paramref name="checksum"/>. PacketDotNet has no SCTP packet: that checksum stays the caller's.
+    /// </summary>
     public static ParsedPacket Read(ReadOnlySpan<byte> frame, ParsedPacket p, out uint? checksum)
     {
         checksum = null;
@@ -60,6 +63,9 @@ internal static class PacketHeaders
                 break;
             case IpProtocol.Icmp when p.L4Length >= 8:
                 checksum = new IcmpV4Packet(l4).Checksum;
+                break;
+            case IpProtocol.Icmpv6 when p.L4Length >= 4:
+                checksum = new IcmpV6Packet(l4).Checksum;
                 break;
         }
         return p;

@@ -340,34 +340,5 @@ public sealed partial class SwitchSession : ISwitchHandle
         }
     }
 
-    /// <summary>Sends ECHO_REQUEST after one idle interval; closes after two without any message.</summary>
-    private async Task KeepaliveLoopAsync()
-    {
-        var interval = _options.EchoInterval;
-        var tick = TimeSpan.FromTicks(Math.Max(interval.Ticks / 20, TimeSpan.FromMilliseconds(5).Ticks));
-        long echoSentAt = 0;
-        using var timer = new PeriodicTimer(tick);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_conn.Closed).ConfigureAwait(false))
-            {
-                long idle = _conn.MillisecondsSinceReceive;
-                if (idle >= (long)(2 * interval - tick).TotalMilliseconds)
-                {
-                    _conn.Close(new CloseReason($"switch silent for {idle} ms: echo request unanswered (echo interval {interval.TotalMilliseconds:0} ms)"));
-                    return;
-                }
-                if (idle >= (long)interval.TotalMilliseconds && Environment.TickCount64 - echoSentAt >= idle)
-                {
-                    echoSentAt = Environment.TickCount64;
-                    Send(new EchoMessage(false, Bytes.Empty));
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
     public override string ToString() => $"{DatapathIdText} ({BridgeName ?? "?"}, {Peer})";
 }

@@ -24,7 +24,7 @@ public interface IOpenFlowConnection : IAsyncDisposable
     /// <summary>The peer's IP address and port; null when the peer has none.</summary>
     IPEndPoint? Remote => Peer as IPEndPoint;
 
-    /// <summary>Cancelled when the connection closes for any reason.</summary>
+    /// <summary>Cancelled when the connection closes for any reason; readable after disposal too (then cancelled).</summary>
     CancellationToken Closed { get; }
 
     /// <summary>Completes with the reason once the connection has closed.</summary>
@@ -32,6 +32,12 @@ public interface IOpenFlowConnection : IAsyncDisposable
 
     /// <summary>Milliseconds since the last complete message arrived (drives the echo keepalive).</summary>
     long MillisecondsSinceReceive { get; }
+
+    /// <summary>
+    /// The transport's own idle detection, which then drives the echo keepalive (the DotNetty pipeline's <c>IdleStateHandler</c>);
+    /// null when the session times the keepalive itself from <see cref="MillisecondsSinceReceive"/>.
+    /// </summary>
+    IIdleEvents? Idle => null;
 
     long MessagesIn { get; }
     long MessagesOut { get; }

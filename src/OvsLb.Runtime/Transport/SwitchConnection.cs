@@ -300,6 +300,7 @@ public sealed class SwitchConnection : IOpenFlowConnection
     {
         Close(new CloseReason("disposed"));
         await _reader.CompleteAsync().ConfigureAwait(false);
-        _closed.Dispose();
+        // _closed is left undisposed: it has no timer to free, and Closed must stay readable once the session has ended
+        // (a disposed source's Token throws ObjectDisposedException).
     }
 }

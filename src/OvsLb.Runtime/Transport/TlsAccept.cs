@@ -24,8 +24,7 @@ internal sealed class TlsAccept
     public TlsAccept(TlsCredentials credentials)
     {
         _credentials = credentials;
-        // Built once: the chain we send is the same for every switch. offline: no download of missing intermediates.
-        _context = SslStreamCertificateContext.Create(credentials.Certificate, credentials.Chain, offline: true);
+        _context = credentials.ServerContext; // our certificate and its intermediates, the same for every switch
     }
 
     /// <summary>Where switch certificates must chain to, for the log (the setting's file).</summary>
@@ -54,6 +53,7 @@ internal sealed class TlsAccept
                 ServerCertificateContext = _context,
                 ClientCertificateRequired = true,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                AllowTlsResume = false, // see TlsCredentials.ServerContext: every connection's certificate is checked in full
                 RemoteCertificateValidationCallback = check.Validate,
             }, deadline.Token).ConfigureAwait(false);
             if (check.Refusal is { } late) throw new TlsRefusedException(late); // never when the callback ran; defensive

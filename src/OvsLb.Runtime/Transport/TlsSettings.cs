@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -154,4 +155,16 @@ public sealed class TlsSettings
 }
 
 /// <summary>What <see cref="TlsSettings.Load"/> read: the controller's certificate with its key, its chain, the switches' CA(s), the optional pin.</summary>
-internal sealed record TlsCredentials(X509Certificate2 Certificate, X509Certificate2Collection Chain, X509Certificate2Collection SwitchCas, byte[]? SwitchPinSha256, string CaPath);
+internal sealed record TlsCredentials(X509Certificate2 Certificate, X509Certificate2Collection Chain, X509Certificate2Collection SwitchCas, byte[]? SwitchPinSha256, string CaPath)
+{
+    /// <summary>
+    /// What both transports present in the handshake: <see cref="Certificate"/> followed by the intermediates of <see cref="Chain"/>
+    /// (the certificates after the first in <c>Controller:Tls:Certificate</c>), so a switch whose CA file holds only the root
+    /// accepts a controller certificate issued by an intermediate. Built once, offline (no download of missing intermediates).
+    /// Both transports also turn TLS session resumption off: a resumed session gives the certificate check the switch's
+    /// certificate without the intermediates it sent in the full handshake, so the same switch would be refused on its next
+    /// connection; and each connection's certificate (and pin) is checked in full, at the cost of a full handshake per
+    /// (long-lived) connection.
+    /// </summary>
+    public SslStreamCertificateContext ServerContext => field ??= SslStreamCertificateContext.Create(Certificate, Chain, offline: true);
+}
