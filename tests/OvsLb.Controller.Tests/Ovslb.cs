@@ -9,11 +9,18 @@ internal static class Ovslb
 {
     public static readonly string[] Scenarios = ["direct", "translate", "portgroup", "distributed"];
 
+    /// <summary>How long an in-process verb may run before the test calls it hung.</summary>
+    private static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(2);
+
     public static (int Code, string Out, string Err) Run(params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = CommandLine.RunAsync(args, stdout, stderr).GetAwaiter().GetResult();
+        var run = CommandLine.RunAsync(args, stdout, stderr);
+        // A verb that hangs fails its test instead of the whole run (a probe once waited for ever: ProbeCapture.Left).
+        if (!((IAsyncResult)run).AsyncWaitHandle.WaitOne(HangLimit))
+            throw new TimeoutException($"ovslb {string.Join(' ', args)} did not finish within {HangLimit.TotalSeconds:0} s; stdout so far:\n{stdout}\nstderr:\n{stderr}");
+        int code = run.GetAwaiter().GetResult();
         return (code, stdout.ToString(), stderr.ToString());
     }
 

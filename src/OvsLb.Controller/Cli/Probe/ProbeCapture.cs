@@ -55,9 +55,9 @@ internal static class ProbeCapture
             lock (seen)
             {
                 var clock = Stopwatch.StartNew();
-                while (seen.Count == 0 && errors.Count == 0 && clock.Elapsed < timeout) Monitor.Wait(seen, timeout - clock.Elapsed);
+                while (seen.Count == 0 && errors.Count == 0 && Left(timeout, clock) is { } left) Monitor.Wait(seen, left);
                 var grace = clock.Elapsed + Grace;
-                while (seen.Count > 0 && clock.Elapsed < grace) Monitor.Wait(seen, grace - clock.Elapsed);
+                while (seen.Count > 0 && Left(grace, clock) is { } left) Monitor.Wait(seen, left);
                 stopping = true;
             }
             if (probe.Reset() is { } rst) Send(sender, rst, from);
@@ -125,6 +125,18 @@ internal static class ProbeCapture
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The time left until <paramref name="until"/> on <paramref name="clock"/>, in whole milliseconds and at least one, or
+    /// null when it has passed. Computed once per wait: <c>Monitor.Wait(o, TimeSpan)</c> truncates to milliseconds and
+    /// takes -1 ms as "forever", so a remainder computed a moment after the check (between -1 and -2 ms on a preempted
+    /// thread) once made a probe wait for ever.
+    /// </summary>
+    internal static int? Left(TimeSpan until, Stopwatch clock)
+    {
+        double ms = (until - clock.Elapsed).TotalMilliseconds;
+        return ms <= 0 ? null : (int)Math.Ceiling(Math.Min(ms, int.MaxValue));
     }
 
     /// <summary>Opens <paramref name="iface"/> of the calling thread's namespace (immediate mode) with <paramref name="filter"/>.</summary>
