@@ -20,30 +20,7 @@ public class GroupMod15Tests
     private static byte[] Hex(string h) => Convert.FromHexString(h.Replace(" ", "", StringComparison.Ordinal));
 
     /// <summary>OVS's text (header line + body) and bytes for a group text.</summary>
-    private static (string Text, byte[] Bytes) Ovs(string group)
-    {
-        var r = ProcessRunner.Run("ovs-ofctl", ["-O", "OpenFlow15", "-mmmmm", "parse-group", group]).EnsureSuccess();
-        var lines = r.Stdout.Split('\n');
-        int start = Array.FindIndex(lines, l => l.StartsWith("OFPT_GROUP_MOD", StringComparison.Ordinal));
-        Assert.That(start, Is.GreaterThanOrEqualTo(0), r.Stdout);
-        var text = new List<string>();
-        var bytes = new List<byte>();
-        foreach (var line in lines.Skip(start))
-        {
-            if (line.Length > 10 && line[8] == ' ' && line[9] == ' ' && uint.TryParse(line[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out _))
-            {
-                foreach (var tok in line[10..Math.Min(line.Length, 58)].Replace('-', ' ').Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    bytes.Add(byte.Parse(tok, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
-                }
-            }
-            else if (bytes.Count == 0 && line.Length > 0)
-            {
-                text.Add(line);
-            }
-        }
-        return (string.Join('\n', text), bytes.ToArray());
-    }
+    private static (string Text, byte[] Bytes) Ovs(string group) => OfctlDump.Read("OpenFlow15", "parse-group", group, "OFPT_GROUP_MOD");
 
     private static Bucket15 Backend(uint id, uint port) =>
         Bucket15.Select(id, 1, port, SetFieldAction.Of(MfId.EthDst, 0x020000000000UL + port), new OutputAction(port, 0));

@@ -52,30 +52,7 @@ public class NdpResponderFlowTests
         + "move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],set_field:" + Vip + "->ipv6_src,set_field:136->icmpv6_type,";
 
     /// <summary>OVS's text (header line + body) and bytes for a flow text.</summary>
-    private static (string Text, byte[] Bytes) Ovs(string flow)
-    {
-        var r = ProcessRunner.Run("ovs-ofctl", ["-O", "OpenFlow13", "-mmmmm", "parse-flow", flow]).EnsureSuccess();
-        var lines = r.Stdout.Split('\n');
-        int start = Array.FindIndex(lines, l => l.StartsWith("OFPT_FLOW_MOD", StringComparison.Ordinal));
-        Assert.That(start, Is.GreaterThanOrEqualTo(0), r.Stdout);
-        var text = new List<string>();
-        var bytes = new List<byte>();
-        foreach (var line in lines.Skip(start))
-        {
-            if (line.Length > 10 && line[8] == ' ' && line[9] == ' ' && uint.TryParse(line[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out _))
-            {
-                foreach (var tok in line[10..Math.Min(line.Length, 58)].Replace('-', ' ').Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    bytes.Add(byte.Parse(tok, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
-                }
-            }
-            else if (bytes.Count == 0 && line.Length > 0)
-            {
-                text.Add(line);
-            }
-        }
-        return (string.Join('\n', text), bytes.ToArray());
-    }
+    private static (string Text, byte[] Bytes) Ovs(string flow) => OfctlDump.Read("OpenFlow13", "parse-flow", flow, "OFPT_FLOW_MOD");
 
     private static void AssertSameAsOvs(FlowMod ours, string flow)
     {
