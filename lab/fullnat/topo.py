@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Fullnat mode (DNAT + SNAT to the bridge's snatIp by conntrack, seed 001): backends behind a router
+"""Fullnat mode (DNAT + SNAT to the bridge's snatIp by the connection tracker, seed 001): backends behind a router
 that has no route back to the clients.
 
     c1 172.16.0.2 ─2┐                                     ┌─ b1 10.1.1.2 :8080 (r0 10.1.1.1)

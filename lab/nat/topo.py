@@ -6,9 +6,9 @@
                   │            └13─ b3 10.0.0.13  :8080 (not configured: the `add` check adds it)
                   └ VIP 10.0.0.100:80, lbMac ..:03:fe
 
-The clients' ARP for the VIP is answered by lbnat. A connection's first packet passes conntrack
+The clients' ARP for the VIP is answered by lbnat. A connection's first packet passes the connection tracker
 (zone 0xfb00), the select group loads its backend's tag into reg1, and the pick flow commits it with
-nat(dst=BACKEND:8080); every later packet follows its conntrack entry. The backends answer the
+nat(dst=BACKEND:8080); every later packet follows its connection-tracker entry. The backends answer the
 client directly (one segment); lbnat's return flows pass their replies through the same zone, which
 restores VIP:80 as their source. Failover: b1's link goes down on lbnat. The `add` check rewrites the
 controller's configuration (run.sh's copy) to add b3 while long-lived connections are open.

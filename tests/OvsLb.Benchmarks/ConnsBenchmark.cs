@@ -100,7 +100,7 @@ public sealed record ConnsCaseResult
 /// several source addresses, four backend namespaces, ovs-vswitchd in a switch namespace. The client and the
 /// backends' servers are sockets of this process, created inside their namespaces; all N connections stay open
 /// at once. Measured: connect rate, one request/response per connection, ovs-vswitchd RSS, datapath megaflows,
-/// conntrack entries and OpenFlow flows, idle and with N open.
+/// connection-tracker entries and OpenFlow flows, idle and with N open.
 /// </summary>
 public static partial class ConnsBenchmark
 {
@@ -403,7 +403,7 @@ public static partial class ConnsBenchmark
     [GeneratedRegex(@"flow_count=(\d+)")]
     private static partial Regex FlowCount();
 
-    /// <summary>ovs-vswitchd's RSS, its datapath flows (megaflows), conntrack entries and the bridge's OpenFlow flows.</summary>
+    /// <summary>ovs-vswitchd's RSS, its datapath flows (megaflows), connection-tracker entries and the bridge's OpenFlow flows.</summary>
     public static SwitchSample Sample(OvsSandbox ovs, OvsUnixctl ctl, Process vswitchd)
     {
         long rss = -1;
@@ -427,7 +427,7 @@ public static partial class ConnsBenchmark
         UpcallRe().Matches(ctl.Call("dpif-netdev/pmd-stats-show")).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
 
     private static string Describe(SwitchSample s) =>
-        $"ovs-vswitchd RSS {Table.Mb(s.RssBytes)}, {s.Megaflows} megaflows, {s.Conntrack} conntrack entries, {s.OpenFlowFlows} OpenFlow flows";
+        $"ovs-vswitchd RSS {Table.Mb(s.RssBytes)}, {s.Megaflows} megaflows, {s.Conntrack} connection-tracker entries, {s.OpenFlowFlows} OpenFlow flows";
 
     public static void Print(IReadOnlyList<ConnsCaseResult> results, ConnsOptions o, TextWriter w)
     {

@@ -173,7 +173,7 @@ public class ValidateCommandTests
         Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
         Assert.That(Ovslb.Lines(r.Out), Is.EquivalentTo(new[]
         {
-            $"{f.Path}:{At(text, "\"none\"")}: services[0].persistence: nat mode always keeps a connection on its backend (its conntrack entry holds the translation): remove 'persistence' or use \"connection\"",
+            $"{f.Path}:{At(text, "\"none\"")}: services[0].persistence: nat mode always keeps a connection on its backend (its connection-tracker entry holds the translation): remove 'persistence' or use \"connection\"",
             $"{f.Path}:{At(text, "8080")}: services[1].backends[0].targetPort: 'targetPort' needs a NAT mode (nat or fullnat): direct mode does not rewrite ports",
             $"{f.Path}:{At(text, "8443")}: services[3].backends[0].targetPort: 'targetPort' needs a service port: a service balancing all ports keeps each connection's port",
             $"{f.Path}: 3 errors",

@@ -6,7 +6,7 @@ using OvsLb.Testing;
 namespace OvsLb.Pipeline.Tests;
 
 /// <summary>
-/// A NAT backend that stops being live gets its conntrack entries flushed once the plan without it commits
+/// A NAT backend that stops being live gets its connection-tracker entries flushed once the plan without it commits
 /// (<see cref="ConnectionFlush"/>): which backends, which zones, and the NXT_CT_FLUSH as OVS itself reads it.
 /// </summary>
 public sealed class ConnectionFlushTests
@@ -64,7 +64,7 @@ public sealed class ConnectionFlushTests
         {
             "zone 64256, replies from 10.9.2.2:53/udp",
             "zone 64257, replies from 10.9.2.2:53/udp",
-        }), "the direct-mode backend has no conntrack entries to flush");
+        }), "the direct-mode backend has no connection-tracker entries to flush");
     }
 
     [Test]

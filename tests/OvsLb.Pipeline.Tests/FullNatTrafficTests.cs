@@ -70,10 +70,10 @@ public sealed class FullNatTrafficTests : LiveLbFixture
         // OVS credits datapath hits to OpenFlow flows when its revalidators next dump the datapath: poll.
         long unsnatHits = 0;
         ProcessRunner.WaitUntil(() => (unsnatHits = Topo.Ovs.FlowPackets("ntt-fl", "table=44")) >= 2 * 300, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
-        var conntrack = Topo.Ovs.Appctl("dpctl/dump-conntrack").Stdout.Split('\n').Where(l => l.Contains(SnatIp, StringComparison.Ordinal)).Take(3).ToList();
+        var tracked = Topo.Ovs.Appctl("dpctl/dump-conntrack").Stdout.Split('\n').Where(l => l.Contains(SnatIp, StringComparison.Ordinal)).Take(3).ToList();
         TestContext.Out.WriteLine($"fullnat: {report.Summary()}; {unsnatHits} packets through table 44 (unsnat); {Live.PacketIns} packet-ins");
         TestContext.Out.WriteLine($"router r's routes:\n{routes}\nb1 → client ping answered: {direct}");
-        TestContext.Out.WriteLine("conntrack (first 3 with the snatIp):\n" + string.Join("\n", conntrack));
+        TestContext.Out.WriteLine("tracked connections (first 3 with the snatIp):\n" + string.Join("\n", tracked));
         Assert.Multiple(() =>
         {
             Assert.That(report.Failures, Is.Zero, report.Summary());

@@ -17,7 +17,7 @@ namespace OvsLb.Pipeline.Tests;
 ///  VIP 10.61.0.100:80 (tcp) → targetPort 8080        the bridge learns them by ARP like next hops)
 ///  VIP 10.61.0.100:53 (udp) → targetPort 5353
 /// </code>
-/// The client connects to VIP:80; conntrack picks a backend once (select group → reg1 → ct(commit,nat(dst=IP:8080)))
+/// The client connects to VIP:80; the connection tracker picks a backend once (select group → reg1 → ct(commit,nat(dst=IP:8080)))
 /// and un-NATs every reply, so the client only ever sees VIP:80 and the backend sees the client's own address.
 /// </summary>
 [TestFixture, Category("Ovs"), NonParallelizable]
@@ -83,9 +83,9 @@ public sealed class NatModeTrafficTests : LiveLbFixture
         double spread = report.MaxOverMean(Backends);
         long hits = 0;
         ProcessRunner.WaitUntil(() => (hits = Topo.Ovs.FlowPackets(Bridge, "table=24") - pickHits) >= 1000, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
-        var conntrack = Topo.Ovs.Appctl("dpctl/dump-conntrack").Stdout.Split('\n').Where(l => l.Contains($"dst={Vip}", StringComparison.Ordinal)).ToList();
+        var tracked = Topo.Ovs.Appctl("dpctl/dump-conntrack").Stdout.Split('\n').Where(l => l.Contains($"dst={Vip}", StringComparison.Ordinal)).ToList();
         TestContext.Out.WriteLine($"nat: {report.Summary()}; max/mean {spread:0.000}; {hits} packets through table 24 (pick); {Live.PacketIns} packet-ins");
-        TestContext.Out.WriteLine("conntrack (first 3 of " + conntrack.Count + "):\n" + string.Join("\n", conntrack.Take(3)));
+        TestContext.Out.WriteLine("tracked connections (first 3 of " + tracked.Count + "):\n" + string.Join("\n", tracked.Take(3)));
         TestContext.Out.WriteLine("captured on the client's eth0 (first 8):\n" + string.Join("\n", captured.Take(8).Select(CapturedFrames.Describe)));
         Assert.Multiple(() =>
         {
@@ -95,7 +95,7 @@ public sealed class NatModeTrafficTests : LiveLbFixture
             Assert.That(spread, Is.LessThanOrEqualTo(1.10), "equal weights: max/mean backend load (deterministic for these source ports)");
             Assert.That(report.Connections.Where(c => c.Ok && c.Peer != $"{ClientIp}:{c.SourcePort}").Select(c => c.Peer), Is.Empty,
                 "every backend saw the client's own address and port (nat mode translates only the destination)");
-            Assert.That(hits, Is.InRange(2000, 2100), "only each connection's first packet went through pick (twice: reg1=0 → group, whose bucket resubmits with reg1=TAG); the rest followed conntrack");
+            Assert.That(hits, Is.InRange(2000, 2100), "only each connection's first packet went through pick (twice: reg1=0 → group, whose bucket resubmits with reg1=TAG); the rest followed their connection-tracker entries");
             Assert.That(captured, Has.Count.EqualTo(40));
             Assert.That(captured, Has.All.Matches<EthernetPacket>(p => p.Ipv4() is { } ip && p.Tcp() is { } tcp && (
                     (ip.SourceAddress.Is(ClientIp) && ip.DestinationAddress.Is(Vip) && tcp.DestinationPort == 80 && p.DestinationHardwareAddress.Is(LbMac)) ||
@@ -110,7 +110,7 @@ public sealed class NatModeTrafficTests : LiveLbFixture
     /// <summary>
     /// UDP flows from fixed 5-tuples (8 client addresses: OVS leaves UDP ports out of the select group's hash, so
     /// flows spread by address) to VIP:53. The backend holding the most flows is stopped and removed from the
-    /// service; conntrack would keep sending each flow's datagrams to it for as long as they keep coming, unless
+    /// service; the connection tracker would keep sending each flow's datagrams to it for as long as they keep coming, unless
     /// the controller flushes that backend's entries (NXT_CT_FLUSH zone=Z, ct_nw_src=BACKEND) after the change.
     /// Every flow must be answered again, by a remaining backend, within 1 s of the change.
     /// </summary>
@@ -120,7 +120,7 @@ public sealed class NatModeTrafficTests : LiveLbFixture
         var addresses = Enumerable.Range(0, 8).Select(i => $"10.61.0.{150 + i}").ToList();
         Client.AddAddresses(addresses.Select(a => a + "/24"));
         using var flows = UdpFlowStream.Start(Client.Namespace, Vip, 53, addresses, 33000, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(60));
-        // Each flow answered 5 times in a row before the change: its backend is the one conntrack holds.
+        // Each flow answered 5 times in a row before the change: its backend is the one the connection tracker holds.
         bool steady = ProcessRunner.WaitUntil(() => addresses.All(a => flows.Probes.Where(p => p.Flow == a).TakeLast(5) is var l && l.Count() == 5 && l.All(p => p.Ok)),
             TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
         var byFlow = addresses.ToDictionary(a => a, a => flows.Probes.Last(p => p.Flow == a && p.Ok).Backend!);
@@ -140,7 +140,7 @@ public sealed class NatModeTrafficTests : LiveLbFixture
         double stopping = TrafficStream.Now();
         // The datagrams in flight when the stream stops are cut short: judge only those sent 200 ms before.
         var all = flows.Stop().Where(p => p.Sent < stopping - 0.2).ToList();
-        var conntrack = UdpConntrack();
+        var tracked = UdpConntrack();
 
         // Per flow: when it was first answered by a remaining backend after the change (send time of that datagram).
         var recovery = victimFlows.ToDictionary(a => a, a => all.FirstOrDefault(p => p.Flow == a && p.Sent > t0 && p.Ok && p.Backend != victim) is { } p
@@ -153,7 +153,7 @@ public sealed class NatModeTrafficTests : LiveLbFixture
             $"{r.Key} {(r.Value is { } v ? $"{v.TotalMilliseconds:0} ms ({all.First(p => p.Flow == r.Key && p.Sent > t0 && p.Ok).Backend})" : "never")}")));
         TestContext.Out.WriteLine($"other flows: {lostAfter.Count} lost or moved datagrams after the change; last 5 rounds: {tail.Count(p => p.Ok)} of {tail.Count} answered, " +
             $"backends {string.Join(",", tail.Where(p => p.Ok).Select(p => p.Backend).Distinct().Order())}");
-        TestContext.Out.WriteLine($"udp conntrack before:\n{string.Join("\n", conntrackBefore)}\nafter:\n{string.Join("\n", conntrack)}");
+        TestContext.Out.WriteLine($"udp tracked connections before:\n{string.Join("\n", conntrackBefore)}\nafter:\n{string.Join("\n", tracked)}");
         Assert.Multiple(() =>
         {
             Assert.That(steady, Is.True, "every flow answered before the change: " + flows.Output);
@@ -305,12 +305,12 @@ public sealed class NatPersistenceTrafficTests
             ProcessRunner.WaitUntil(() => capture.Packets.Count >= 2, TimeSpan.FromSeconds(2));
             capture.Dispose();
             log.Add($"client's wire for one of b2's connections (port {b2Ports[0]}) during the first exchange after the removal:\n  " + string.Join("\n  ", capture.Packets.Select(CapturedFrames.Describe)));
-            // What became of b2's connections: their conntrack entries (zone 64256) after the flush and one more exchange.
-            log.Add("conntrack of two of b2's connections after its removal:\n  " + string.Join("\n  ", topo.Ovs.Appctl("dpctl/dump-conntrack").Stdout.Split('\n')
+            // What became of b2's connections: their connection-tracker entries (zone 64256) after the flush and one more exchange.
+            log.Add("connection-tracker entries of two of b2's connections after its removal:\n  " + string.Join("\n  ", topo.Ovs.Appctl("dpctl/dump-conntrack").Stdout.Split('\n')
                 .Where(l => b2Ports.Any(p => l.Contains($"sport={p},", StringComparison.Ordinal)))));
             log.Add($"table 22 drops (n_packets of its default flow): {string.Join(" ", topo.Ovs.Ofctl("dump-flows", Bridge, "table=22").Stdout.Split('\n').Where(l => l.Contains("priority=0 ", StringComparison.Ordinal)).Select(l => l.Trim()))}");
 
-            // (d) the controller restarted (flows and conntrack stay in OVS meanwhile).
+            // (d) the controller restarted (flows and the connection tracker stay in OVS meanwhile).
             long packetIns = live.PacketIns;
             running = null;
             await live.DisposeAsync();

@@ -5,7 +5,7 @@ using OvsLb.State;
 
 namespace OvsLb.Pipeline.Tests;
 
-/// <summary>A switch handle that records what the load balancer sends it (packet-outs, conntrack flushes) instead of sending.</summary>
+/// <summary>A switch handle that records what the load balancer sends it (packet-outs, connection-tracker flushes) instead of sending.</summary>
 internal sealed class RecordingSwitch(SwitchInfo info) : ISwitchHandle
 {
     public SwitchInfo Info { get; set; } = info;

@@ -26,7 +26,7 @@ internal sealed partial class ConfigBinder
             if (nat && p == Persistence.None)
             {
                 Error(svc.At("persistence"), svc["persistence"], "none",
-                    $"{ModeName(m)} mode always keeps a connection on its backend (its conntrack entry holds the translation): remove 'persistence' or use \"connection\"");
+                    $"{ModeName(m)} mode always keeps a connection on its backend (its connection-tracker entry holds the translation): remove 'persistence' or use \"connection\"");
             }
 
         }
