@@ -68,6 +68,66 @@ public sealed class EstablishedEntryRelearnTests
         }
     }
 
+    /// <summary>
+    /// The UDP counterpart has no SYN bit to set the first datagram apart, and needs none: a UDP service picks with
+    /// <c>multipath</c> and the slot table (27) into fast-failover groups, all translated in one pass (no
+    /// <c>recirc</c>, unlike the select group's dp_hash). A datapath flow left by the flow's first datagram is
+    /// translated again from table 0 when the slot flows change, finds the entry the first datagram learned in
+    /// table 21, and learns the same backend again. Same conditions as above: revalidators paused from before the
+    /// first datagram to after every slot flow of the service is repointed to another backend's group.
+    /// </summary>
+    [Test]
+    public void A_udp_flows_entry_survives_a_slot_change_that_lands_before_its_statistics_are_pushed()
+    {
+        var s = Scenario.Load("udp");
+        var b = s.Config.Bridges.Single();
+        using var ovs = OvsSandbox.Start(dummy: true);
+        ovs.AddBridge(b.Name, s.DatapathId(b));
+        foreach (var (no, name) in s.Ports[b.Name]) ovs.AddDummyPort(b.Name, name, (int)no);
+        ovs.Ofctl("add-groups", b.Name, s.GroupsFile(b));
+        ovs.Ofctl("add-flows", b.Name, s.FlowsFile(b));
+
+        ovs.Appctl("revalidator/pause");
+        bool paused = true;
+        try
+        {
+            SendUdp(ovs, 40000);
+            string? before = null;
+            Assert.That(ProcessRunner.WaitUntil(() => (before = EntryTag(ovs, b.Name, "udp", 40000)) is not null, TimeSpan.FromSeconds(5)), Is.True, "the first datagram's learn wrote the flow's entry");
+            for (int i = 0; i < 3; i++) SendUdp(ovs, 40000);
+            Assert.That(ProcessRunner.WaitUntil(() => PacketsOnVip(ovs) >= 2, TimeSpan.FromSeconds(5)), Is.True, "the datagrams after the first passed datapath flows");
+
+            // Every slot of the service (port 53: the groups that hand the pick back to table 24) now names the
+            // fast-failover group of a backend other than the entry's.
+            var groups = ovs.DumpGroups(b.Name).Where(g => g.Contains("resubmit(,24)", StringComparison.Ordinal));
+            var (group, other) = groups.Select(g => (Id: Regex.Match(g, @"group_id=(\d+)").Groups[1].Value, First: Regex.Match(g, @"load:(0x[0-9a-f]+)->NXM_NX_REG1\[\]").Groups[1].Value))
+                .First(g => g.First != before);
+            ovs.Ofctl("mod-flows", b.Name, $"table=27,udp,nw_dst=10.0.0.100,tp_dst=53 actions=group:{group}");
+            ovs.Appctl("revalidator/resume");
+            paused = false;
+            ovs.Appctl("revalidator/wait");
+            ovs.Appctl("revalidator/wait");
+
+            string? after = EntryTag(ovs, b.Name, "udp", 40000);
+            SendUdp(ovs, 40001);
+            string? fresh = null;
+            Assert.That(ProcessRunner.WaitUntil(() => (fresh = EntryTag(ovs, b.Name, "udp", 40001)) is not null, TimeSpan.FromSeconds(5)), Is.True, "a new flow learns an entry");
+            TestContext.Out.WriteLine($"udp: entry {before} before the slot change, {after} after; a new flow after it: {fresh} (every slot to group {group}, first bucket {other})");
+            Assert.That(fresh, Is.EqualTo(other), "the slot change is in force: a new flow goes to the new backend");
+            Assert.That(after, Is.EqualTo(before), "the established flow's entry keeps its backend");
+        }
+        finally
+        {
+            if (paused) ovs.Appctl("revalidator/resume");
+        }
+    }
+
+    /// <summary>One datagram 10.1.0.5:<paramref name="srcPort"/> → VIP 10.0.0.100:53, from the uplink to the LB MAC.</summary>
+    private static void SendUdp(OvsSandbox ovs, int srcPort) =>
+        ovs.Appctl("netdev-dummy/receive", Uplink,
+            "in_port(1),eth(src=02:00:00:00:aa:01,dst=02:00:00:00:00:fe),eth_type(0x0800),ipv4(src=10.1.0.5,dst=10.0.0.100,proto=17,tos=0,ttl=64,frag=no)," +
+            $"udp(src={srcPort},dst=53)");
+
     /// <summary>One TCP packet of the connection 10.1.0.5:40000 → VIP 10.0.0.100:80, from the uplink to the LB MAC.</summary>
     private static void Send(OvsSandbox ovs, string bridge, string flags) =>
         ovs.Appctl("netdev-dummy/receive", Uplink,
@@ -75,9 +135,9 @@ public sealed class EstablishedEntryRelearnTests
             $"tcp(src=40000,dst=80),tcp_flags({flags})");
 
     /// <summary>The tag (reg1 value) of the connection's learned entry in table 21, or null while there is none.</summary>
-    private static string? EntryTag(OvsSandbox ovs, string bridge)
+    private static string? EntryTag(OvsSandbox ovs, string bridge, string proto = "tcp", int srcPort = 40000)
     {
-        var m = Regex.Match(ovs.Ofctl("dump-flows", bridge, "table=21,tcp,tp_src=40000").Stdout, @"load:(0x[0-9a-f]+)->NXM_NX_REG1\[\]");
+        var m = Regex.Match(ovs.Ofctl("dump-flows", bridge, $"table=21,{proto},tp_src={srcPort}").Stdout, @"load:(0x[0-9a-f]+)->NXM_NX_REG1\[\]");
         return m.Success ? m.Groups[1].Value : null;
     }
 
