@@ -29,15 +29,18 @@ public sealed class SwitchServer : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
+    private readonly ISwitchRoles _roles;
 
     /// <summary>
     /// A controller for <paramref name="desired"/>; <paramref name="switches"/> is the registry of connected
     /// switches it keeps: the one the application reads (e.g. the load balancer's), or null for a private one.
     /// <paramref name="transport"/> carries the connections; null for the one <see cref="ControllerOptions.Transport"/> names.
+    /// <paramref name="roles"/> says which role to ask each switch for at its handshake; null for <see cref="ControllerOptions.Role"/> on every switch.
     /// </summary>
     public SwitchServer(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null,
-        SwitchDirectory? switches = null, ITransport? transport = null)
+        SwitchDirectory? switches = null, ITransport? transport = null, ISwitchRoles? roles = null)
     {
+        _roles = roles ?? new OptionsRoles(options);
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
         _options = options;
@@ -167,7 +170,7 @@ public sealed class SwitchServer : IAsyncDisposable
         using var stopReg = _stopping.Token.Register(() => conn.Close(new CloseReason("controller stopping")));
         var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
         using var remoteScope = sessionLog.BeginScope(new LogScope("Remote", remote?.ToString() ?? "?"));
-        var session = new SwitchSession(conn, hello, _options, sessionLog, _events, Metrics);
+        var session = new SwitchSession(conn, hello, _options, sessionLog, _events, Metrics, roles: _roles);
         var reason = await session.RunAsync(
             onIdentified: s =>
             {
@@ -269,6 +272,28 @@ public sealed class SwitchServer : IAsyncDisposable
             {
                 _log.LogError("Role change on {Dpid} failed: {Error}", s.DatapathIdText, e.Message);
             }
+        }
+    }
+
+    /// <summary>
+    /// Changes this instance's role on one switch (an elected cluster: each bridge has its own master), and
+    /// reconciles it, reading it back, when this instance may now write to it: a new master whose desired state the
+    /// switch already holds sends no FLOW_MOD or GROUP_MOD. Returns the role the switch granted, or null when the
+    /// switch is not connected. A stale generation id leaves this instance SLAVE (logged).
+    /// </summary>
+    public async Task<ControllerRole?> SetRoleAsync(ulong datapathId, RoleRequest request)
+    {
+        if (!Sessions.TryGetValue(datapathId, out var s)) return null;
+        try
+        {
+            await s.NegotiateRoleAsync(request, s.Closed).ConfigureAwait(false);
+            if (s.CanWrite) await ReconcileOneAsync(s, readBack: true).ConfigureAwait(false);
+            return s.Role;
+        }
+        catch (Exception e) when (e is OpenFlowErrorException or TimeoutException or IOException or OperationCanceledException)
+        {
+            _log.LogError("Role change on {Dpid} to {Request} failed: {Error}", s.DatapathIdText, request, e.Message);
+            return null;
         }
     }
 

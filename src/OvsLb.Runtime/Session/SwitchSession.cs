@@ -28,13 +28,17 @@ public sealed partial class SwitchSession : ISwitchHandle
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Dictionary<uint, PortDescription> _ports = [];
     private LogScope? _scope;
+    private readonly ISwitchRoles _roles;
+    private volatile string? _writesStopped;
 
     /// <summary>
     /// A session for a connection on which <paramref name="sentHello"/>, our OFPT_HELLO, was already written (see <see cref="EarlyHello"/>).
     /// A <paramref name="readOnly"/> session (a tool reading the switch) neither configures the switch nor asks for a role, and never writes.
     /// </summary>
-    internal SwitchSession(IOpenFlowConnection conn, HelloMessage sentHello, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics, bool readOnly = false)
+    internal SwitchSession(IOpenFlowConnection conn, HelloMessage sentHello, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics, bool readOnly = false,
+        ISwitchRoles? roles = null)
     {
+        _roles = roles ?? new OptionsRoles(options);
         ReadOnly = readOnly;
         _conn = conn;
         _sentHello = sentHello;
@@ -75,8 +79,31 @@ public sealed partial class SwitchSession : ISwitchHandle
 
     public SwitchInfo Info => new(DatapathId, BridgeName, _ports.ToFrozenDictionary());
 
-    /// <summary>Whether this instance may write to the switch (Equal or Master).</summary>
-    public bool CanWrite => !ReadOnly && Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
+    /// <summary>Whether this instance may write to the switch (Equal or Master, and writes not stopped by <see cref="StopWriting"/>).</summary>
+    public bool CanWrite => !ReadOnly && _writesStopped is null && Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
+
+    /// <summary>Why writes are stopped (<see cref="StopWriting"/>), or null while they are allowed.</summary>
+    public string? WritesStopped => _writesStopped;
+
+    /// <summary>
+    /// Stops every write to this switch at once, before any OpenFlow exchange: from this call on, a FLOW_MOD,
+    /// GROUP_MOD, METER_MOD, PACKET_OUT, PORT_MOD, TABLE_MOD or experimenter message (bundles, connection-tracker
+    /// flushes) throws <see cref="WritesStoppedException"/> instead of being sent, and a bundle being built is never
+    /// committed. For an instance that has lost its mastership (e.g. its etcd lease) and may not reach the switch to
+    /// say so; the switch's role for this connection is left as it is. Reads (multipart, barrier, echo, role) go on.
+    /// </summary>
+    public void StopWriting(string why)
+    {
+        if (_writesStopped is null) _log.LogWarning("Writes stopped: {Why}", why);
+        _writesStopped = why;
+    }
+
+    /// <summary>Lets writes through again after <see cref="StopWriting"/>; the role decides as before.</summary>
+    public void AllowWriting(string why)
+    {
+        if (_writesStopped is not null) _log.LogInformation("Writes allowed again: {Why}", why);
+        _writesStopped = null;
+    }
 
     public CancellationToken Closed => _conn.Closed;
     public Task<CloseReason> Completion => _conn.Completion;
@@ -101,6 +128,7 @@ public sealed partial class SwitchSession : ISwitchHandle
     /// <summary>Sends a message without waiting for a reply; assigns an xid when it has none.</summary>
     public OfpMessage Send(OfpMessage m)
     {
+        if (_writesStopped is { } why && IsWrite(m)) throw new WritesStoppedException($"{DatapathIdText}: {m.OvsName} not sent: writes are stopped ({why})");
         if (m.Xid == 0) m = m with { Xid = _pending.NextXid() };
         _pending.Sent(m);
         _conn.Send(m);
@@ -185,7 +213,7 @@ public sealed partial class SwitchSession : ISwitchHandle
 
             // A reader asks for no role: a MASTER request from it would demote the running controller to SLAVE.
             State = ReadOnly ? SessionState.Ready : SessionState.Role;
-            if (!ReadOnly) await NegotiateRoleAsync(_options.Role, _options.GenerationId, timeout.Token).ConfigureAwait(false);
+            if (!ReadOnly) await NegotiateRoleAsync(_roles.InitialRole(Info), timeout.Token).ConfigureAwait(false);
             ConnectedAt = DateTimeOffset.UtcNow;
             await onIdentified(this).ConfigureAwait(false);
         }
@@ -216,9 +244,18 @@ public sealed partial class SwitchSession : ISwitchHandle
     }
 
     /// <summary>Asks for a role. A stale generation id (another master is newer) leaves this instance SLAVE.</summary>
-    public async Task NegotiateRoleAsync(ControllerRole role, ulong generationId, CancellationToken ct = default)
+    public Task NegotiateRoleAsync(ControllerRole role, ulong generationId, CancellationToken ct = default) =>
+        NegotiateRoleAsync(new RoleRequest(role, generationId), ct);
+
+    /// <summary>
+    /// Asks for <paramref name="request"/>; a null generation id is the switch's current one (see <see cref="RoleRequest"/>).
+    /// A stale generation id (another master is newer) leaves this instance SLAVE.
+    /// </summary>
+    public async Task NegotiateRoleAsync(RoleRequest request, CancellationToken ct = default)
     {
+        var role = request.Role;
         if (role == ControllerRole.Equal && Role == ControllerRole.Equal) return;
+        ulong generationId = request.GenerationId ?? await CurrentGenerationAsync(ct).ConfigureAwait(false);
         try
         {
             var reply = await RequestAsync<RoleMessage>(RoleMessage.Request(role, generationId), ct).ConfigureAwait(false);
@@ -238,6 +275,17 @@ public sealed partial class SwitchSession : ISwitchHandle
             SetRole(ControllerRole.Slave, "stale generation id");
         }
     }
+
+    /// <summary>The bridge's generation id as the switch holds it (a NOCHANGE request); 0 while none is defined.</summary>
+    private async Task<ulong> CurrentGenerationAsync(CancellationToken ct)
+    {
+        var current = await RequestAsync<RoleMessage>(RoleMessage.Request(ControllerRole.NoChange, 0), ct).ConfigureAwait(false);
+        return current.GenerationId == ulong.MaxValue ? 0 : current.GenerationId;
+    }
+
+    /// <summary>Messages that change the switch (OVS refuses them from a SLAVE, ofproto.c reject_secondary_controller), and experimenter messages (bundles, NXT_CT_FLUSH).</summary>
+    private static bool IsWrite(OfpMessage m) => m.Type is OfpType.FlowMod or OfpType.GroupMod or OfpType.PortMod or OfpType.TableMod
+        or OfpType.MeterMod or OfpType.PacketOut or OfpType.Experimenter;
 
     private void SetRole(ControllerRole role, string why)
     {
