@@ -27,13 +27,7 @@ public sealed class EstablishedEntryRelearnTests
     [TestCase(false)]
     public void An_established_connections_entry_survives_a_group_change_that_lands_before_its_statistics_are_pushed(bool synFlow)
     {
-        var s = Scenario.Load("direct");
-        var b = s.Config.Bridges.Single();
-        using var ovs = OvsSandbox.Start(dummy: true);
-        ovs.AddBridge(b.Name, s.DatapathId(b));
-        foreach (var (no, name) in s.Ports[b.Name]) ovs.AddDummyPort(b.Name, name, (int)no);
-        ovs.Ofctl("add-groups", b.Name, s.GroupsFile(b));
-        ovs.Ofctl("add-flows", b.Name, s.FlowsFile(b));
+        using var ovs = Load("direct", out var b);
         const string synMatch = "table=25,tcp,tcp_flags=+syn";
         Assert.That(ovs.Ofctl("dump-flows", b.Name, synMatch).Stdout, Does.Contain("priority=90,tcp,tcp_flags=+syn actions=drop"), "the golden flows have table 25's SYN flow");
         if (!synFlow) ovs.Ofctl("del-flows", "--strict", b.Name, "table=25,priority=90,tcp,tcp_flags=+syn");
@@ -79,13 +73,7 @@ public sealed class EstablishedEntryRelearnTests
     [Test]
     public void A_udp_flows_entry_survives_a_slot_change_that_lands_before_its_statistics_are_pushed()
     {
-        var s = Scenario.Load("udp");
-        var b = s.Config.Bridges.Single();
-        using var ovs = OvsSandbox.Start(dummy: true);
-        ovs.AddBridge(b.Name, s.DatapathId(b));
-        foreach (var (no, name) in s.Ports[b.Name]) ovs.AddDummyPort(b.Name, name, (int)no);
-        ovs.Ofctl("add-groups", b.Name, s.GroupsFile(b));
-        ovs.Ofctl("add-flows", b.Name, s.FlowsFile(b));
+        using var ovs = Load("udp", out var b);
 
         ovs.Appctl("revalidator/pause");
         bool paused = true;
@@ -127,6 +115,19 @@ public sealed class EstablishedEntryRelearnTests
         ovs.Appctl("netdev-dummy/receive", Uplink,
             "in_port(1),eth(src=02:00:00:00:aa:01,dst=02:00:00:00:00:fe),eth_type(0x0800),ipv4(src=10.1.0.5,dst=10.0.0.100,proto=17,tos=0,ttl=64,frag=no)," +
             $"udp(src={srcPort},dst=53)");
+
+    /// <summary>A dummy-datapath OVS holding a golden scenario's one bridge, its ports, groups and flows.</summary>
+    private static OvsSandbox Load(string scenario, out Config.BridgeConfig bridge)
+    {
+        var s = Scenario.Load(scenario);
+        var b = bridge = s.Config.Bridges.Single();
+        var ovs = OvsSandbox.Start(dummy: true);
+        ovs.AddBridge(b.Name, s.DatapathId(b));
+        foreach (var (no, name) in s.Ports[b.Name]) ovs.AddDummyPort(b.Name, name, (int)no);
+        ovs.Ofctl("add-groups", b.Name, s.GroupsFile(b));
+        ovs.Ofctl("add-flows", b.Name, s.FlowsFile(b));
+        return ovs;
+    }
 
     /// <summary>One TCP packet of the connection 10.1.0.5:40000 → VIP 10.0.0.100:80, from the uplink to the LB MAC.</summary>
     private static void Send(OvsSandbox ovs, string bridge, string flags) =>

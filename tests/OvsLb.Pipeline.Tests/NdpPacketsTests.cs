@@ -4,6 +4,7 @@ using OvsLb.OpenFlow.Packets;
 using OvsLb.Testing;
 using PacketDotNet;
 using PacketDotNet.Utils;
+using static OvsLb.Testing.Frames.CapturedNdp;
 
 namespace OvsLb.Pipeline.Tests;
 
@@ -16,15 +17,6 @@ public sealed class NdpPacketsTests
 {
     private static readonly MacAddress Lb = MacAddress.Parse("02:00:00:00:01:fe");
 
-    // Captured (tcpdump -xx): Linux's multicast NS from fd00::2 for fd00::100, the NA OVS's responder flows wrote
-    // (S|O, TLL = 02:00:00:00:00:fe), and the DAD-answer variant's NA to ff02::1 (O only, a nonce option, no TLL).
-    private const string LinuxNs = "3333ff0001000200000000" + "0286dd6000000000203afffd000000000000000000000000000002ff0200000000000000000001ff000100"
-        + "87007b9900000000fd000000000000000000000000000100" + "01010200000000" + "02";
-    private const string Na = "0200000000020200000000fe86dd6000000000203afffd000000000000000000000000000100fd000000000000000000000000000002"
-        + "880019a160000000fd000000000000000000000000000100" + "02010200000000fe";
-    private const string DadNa = "3333000000010200000000fe86dd6000000000203afffd000000000000000000000000000100ff020000000000000000000000000001"
-        + "8800892d20000000fd0000000000000000000000000001000e01d2d6036aef2f";
-
     [Test]
     public void The_link_local_source_is_the_modified_eui_64_linux_derives()
     {
@@ -36,7 +28,7 @@ public sealed class NdpPacketsTests
     [Test]
     public void The_checksum_is_the_one_linux_wrote()
     {
-        var f = Convert.FromHexString(LinuxNs);
+        var f = Convert.FromHexString(Ns);
         var icmp = f.AsSpan(54).ToArray();
         ushort linux = (ushort)(icmp[2] << 8 | icmp[3]);
         icmp[2] = icmp[3] = 0;
@@ -61,7 +53,7 @@ public sealed class NdpPacketsTests
             Assert.That(ip.HopLimit, Is.EqualTo(255));
             Assert.That(((IcmpV6Packet)ip.PayloadPacket).ValidIcmpChecksum, Is.True);
             // Linux's own solicitation has the same layout after the addresses: type, code, reserved, target, SLL option.
-            Assert.That(Convert.ToHexString(f.AsSpan(12, 10)), Is.EqualTo(LinuxNs[24..44].ToUpperInvariant()));
+            Assert.That(Convert.ToHexString(f.AsSpan(12, 10)), Is.EqualTo(Ns[24..44].ToUpperInvariant()));
         });
         var po = NdpPackets.NeighborSolicitation(Lb, target, 7);
         Assert.That(po.Data.Span.ToArray(), Is.EqualTo(f));
@@ -89,7 +81,7 @@ public sealed class NdpPacketsTests
             var code = (byte[])whole.Clone();
             code[55] = 1;
             Assert.That(NdpPackets.TryReadNeighborAdvertisement(code, out _), Is.False, "code 1");
-            Assert.That(NdpPackets.TryReadNeighborAdvertisement(Convert.FromHexString(LinuxNs), out _), Is.False, "a solicitation");
+            Assert.That(NdpPackets.TryReadNeighborAdvertisement(Convert.FromHexString(Ns), out _), Is.False, "a solicitation");
             Assert.That(NdpPackets.TryReadNeighborAdvertisement(NdpPackets.NeighborSolicitationFrame(Lb, Ipv6Address.Parse("fd00::1")), out _), Is.False, "our solicitation");
         });
     }

@@ -29,10 +29,6 @@ public class SwitchRoleTests
 
     private static async Task<RoleMessage> SwitchSide(SwitchSession s) => await s.RequestAsync<RoleMessage>(RoleMessage.Request(ControllerRole.NoChange, 0));
 
-    private static void SetControllers(OvsSandbox ovs, string bridge, params RunningController[] cs) =>
-        ovs.Vsctl([.. cs.SelectMany((c, i) => new[] { "--", $"--id=@c{i}", "create", "controller", $"target=\"{c.Target}\"", "max_backoff=1000" }),
-            "--", "set", "bridge", bridge, "controller=" + string.Join(",", cs.Select((_, i) => $"@c{i}"))]);
-
     [Test]
     public async Task Each_bridge_has_its_own_master_standbys_never_raise_the_generation_and_stopped_writes_send_nothing()
     {
@@ -42,8 +38,8 @@ public class SwitchRoleTests
         var witness = new OvsReceivedLog(ovs);
         await using var a = Instance();
         await using var b = Instance();
-        SetControllers(ovs, "br1", a, b);
-        SetControllers(ovs, "br2", a, b);
+        RoleTests.SetControllers(ovs, "br1", a, b);
+        RoleTests.SetControllers(ovs, "br2", a, b);
         var (a1, a2, b1, b2) = (a.WaitReady(D1), a.WaitReady(D2), b.WaitReady(D1), b.WaitReady(D2));
 
         // Everyone joined as SLAVE; the bridges' generation ids were undefined and are now 0, never higher; nothing written.

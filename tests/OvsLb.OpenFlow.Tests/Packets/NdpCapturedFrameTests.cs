@@ -1,6 +1,7 @@
 using OvsLb.OpenFlow.Packets;
 using PacketDotNet;
 using PacketDotNet.Ndp;
+using static OvsLb.Testing.Frames.CapturedNdp;
 
 namespace OvsLb.OpenFlow.Tests.Packets;
 
@@ -15,20 +16,6 @@ public class NdpCapturedFrameTests
 {
     private static readonly Ipv6Address Vip = Ipv6Address.Parse("fd00::100");
     private static readonly MacAddress LbMac = new(0x0200_0000_00feUL);
-
-    // Multicast NS from fd00::2 (SLL 02:00:00:00:00:02) and the NA the flows returned (S|O, TLL = LB MAC).
-    private const string Ns = "3333ff0001000200000000" + "0286dd6000000000203afffd000000000000000000000000000002ff0200000000000000000001ff000100"
-        + "87007b9900000000fd000000000000000000000000000100" + "01010200000000" + "02";
-    private const string Na = "0200000000020200000000fe86dd6000000000203afffd000000000000000000000000000100fd000000000000000000000000000002"
-        + "880019a160000000fd000000000000000000000000000100" + "02010200000000fe";
-    // Unicast NUD probe from the link-local address and its answer.
-    private const string NudNa = "0200000000020200000000fe86dd6000000000203afffd000000000000000000000000000100fe80000000000000000000fffe000002"
-        + "8800192160000000fd00000000000000000000000000010002010200000000fe";
-    // DAD probe (from ::, nonce option 14 per RFC 7527) and the DAD-answer variant's NA to ff02::1 (O only; the nonce stays).
-    private const string DadNs = "3333ff00010002000000000286dd6000000000203aff00000000000000000000000000000000ff0200000000000000000001ff000100"
-        + "8700a82d00000000fd0000000000000000000000000001000e01d2d6036aef2f";
-    private const string DadNa = "3333000000010200000000fe86dd6000000000203afffd000000000000000000000000000100ff020000000000000000000000000001"
-        + "8800892d20000000fd0000000000000000000000000001000e01d2d6036aef2f";
 
     private static byte[] Hex(string h) => Convert.FromHexString(h);
 
