@@ -19,6 +19,7 @@ namespace OvsLb.Runtime;
 public sealed class SwitchServer : IAsyncDisposable
 {
     private readonly ControllerOptions _options;
+    private readonly ISwitchRoles _roles;
     private readonly IDesiredStateProvider _desired;
     private readonly ISwitchEvents _events;
     private readonly ILoggerFactory _loggers;
@@ -36,8 +37,9 @@ public sealed class SwitchServer : IAsyncDisposable
     /// <paramref name="transport"/> carries the connections; null for the one <see cref="ControllerOptions.Transport"/> names.
     /// </summary>
     public SwitchServer(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null,
-        SwitchDirectory? switches = null, ITransport? transport = null)
+        SwitchDirectory? switches = null, ITransport? transport = null, ISwitchRoles? roles = null)
     {
+        _roles = roles ?? new FixedRoles(options);
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
         _options = options;
@@ -167,7 +169,7 @@ public sealed class SwitchServer : IAsyncDisposable
         using var stopReg = _stopping.Token.Register(() => conn.Close(new CloseReason("controller stopping")));
         var sessionLog = _loggers.CreateLogger("OvsLb.Switch");
         using var remoteScope = sessionLog.BeginScope(new LogScope("Remote", remote?.ToString() ?? "?"));
-        var session = new SwitchSession(conn, hello, _options, sessionLog, _events, Metrics);
+        var session = new SwitchSession(conn, hello, _options, sessionLog, _events, Metrics, roles: _roles);
         var reason = await session.RunAsync(
             onIdentified: s =>
             {
@@ -270,6 +272,33 @@ public sealed class SwitchServer : IAsyncDisposable
                 _log.LogError("Role change on {Dpid} failed: {Error}", s.DatapathIdText, e.Message);
             }
         }
+    }
+
+    /// <summary>
+    /// Changes this instance's role on one switch (cluster mode: its election was won or lost). MASTER opens the
+    /// switch's write gate, asks for MASTER with <paramref name="generationId"/> and reconciles reading the switch back
+    /// (nothing is sent when it already holds the desired state). SLAVE closes the gate first, at once, then asks
+    /// for SLAVE (null generation: at the switch's own id). False when the switch is not connected.
+    /// </summary>
+    public async Task<bool> SetRoleAsync(ulong datapathId, ControllerRole role, ulong? generationId)
+    {
+        if (!Sessions.TryGetValue(datapathId, out var s)) return false;
+        if (role == ControllerRole.Slave) s.AllowWrites(false);
+        try
+        {
+            await s.NegotiateRoleAsync(role, generationId, s.Closed).ConfigureAwait(false);
+            if (role != ControllerRole.Slave)
+            {
+                // Only once the switch has answered: a gate opened before would let the session write as EQUAL.
+                s.AllowWrites(true);
+                if (s.CanWrite) await ReconcileOneAsync(s, readBack: true).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OpenFlowErrorException or TimeoutException or IOException or OperationCanceledException)
+        {
+            _log.LogError("Role change of {Dpid} to {Role} failed: {Error}", s.DatapathIdText, role, e.Message);
+        }
+        return true;
     }
 
     /// <summary>The role this instance asks for (on switches that connect from now on, too).</summary>

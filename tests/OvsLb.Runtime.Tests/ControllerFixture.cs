@@ -15,13 +15,14 @@ namespace OvsLb.Runtime.Tests;
 /// </summary>
 public sealed class RunningController : IAsyncDisposable
 {
-    public RunningController(SwitchState desired, Action<ControllerOptions>? configure = null, ISwitchEvents? events = null, bool inMemory = false, ITransport? transport = null)
+    public RunningController(SwitchState desired, Action<ControllerOptions>? configure = null, ISwitchEvents? events = null, bool inMemory = false, ITransport? transport = null,
+        ISwitchRoles? roles = null)
     {
         Options = new ControllerOptions { Listen = ["127.0.0.1:0"], EchoInterval = TimeSpan.FromSeconds(3), HandshakeTimeout = TimeSpan.FromSeconds(5) };
         configure?.Invoke(Options);
         Desired = new StaticDesiredState(desired);
         Memory = inMemory ? new InMemoryTransport() : null;
-        Controller = new SwitchServer(Options, Desired, events, Log.Factory(), transport: Memory ?? transport);
+        Controller = new SwitchServer(Options, Desired, events, Log.Factory(), transport: Memory ?? transport, roles: roles);
         Controller.StartAsync().GetAwaiter().GetResult();
     }
 

@@ -20,7 +20,7 @@ public class RoleTests
         new(desired, o => { o.Role = role; o.GenerationId = generation; });
 
     /// <summary>Points the bridge at several controllers, each reconnecting within a second.</summary>
-    private static void SetControllers(OvsSandbox ovs, string bridge, params RunningController[] controllers)
+    internal static void SetControllers(OvsSandbox ovs, string bridge, params RunningController[] controllers)
     {
         var args = new List<string>();
         for (int i = 0; i < controllers.Length; i++)

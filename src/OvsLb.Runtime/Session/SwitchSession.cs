@@ -20,6 +20,7 @@ public sealed partial class SwitchSession : ISwitchHandle
 {
     private readonly IOpenFlowConnection _conn;
     private readonly ControllerOptions _options;
+    private readonly ISwitchRoles _roles;
     private readonly ILogger _log;
     private readonly ISwitchEvents _events;
     private readonly ControllerMetrics _metrics;
@@ -33,9 +34,11 @@ public sealed partial class SwitchSession : ISwitchHandle
     /// A session for a connection on which <paramref name="sentHello"/>, our OFPT_HELLO, was already written (see <see cref="EarlyHello"/>).
     /// A <paramref name="readOnly"/> session (a tool reading the switch) neither configures the switch nor asks for a role, and never writes.
     /// </summary>
-    internal SwitchSession(IOpenFlowConnection conn, HelloMessage sentHello, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics, bool readOnly = false)
+    internal SwitchSession(IOpenFlowConnection conn, HelloMessage sentHello, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics, bool readOnly = false,
+        ISwitchRoles? roles = null)
     {
         ReadOnly = readOnly;
+        _roles = roles ?? new FixedRoles(options);
         _conn = conn;
         _sentHello = sentHello;
         _pending = new PendingRequests(lastXid: sentHello.Xid);
@@ -76,7 +79,7 @@ public sealed partial class SwitchSession : ISwitchHandle
     public SwitchInfo Info => new(DatapathId, BridgeName, _ports.ToFrozenDictionary());
 
     /// <summary>Whether this instance may write to the switch (Equal or Master).</summary>
-    public bool CanWrite => !ReadOnly && Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
+    public bool CanWrite => !ReadOnly && _writesAllowed && Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
 
     public CancellationToken Closed => _conn.Closed;
     public Task<CloseReason> Completion => _conn.Completion;
@@ -87,7 +90,7 @@ public sealed partial class SwitchSession : ISwitchHandle
     /// <summary>Closes the connection (the switch will reconnect on its own).</summary>
     public void Close(string reason) => _conn.Close(new CloseReason(reason));
 
-    void ISwitchHandle.Send(PacketOut packetOut) => Send(packetOut);
+    void ISwitchHandle.Send(PacketOut packetOut) => Send(packetOut);   // Send checks the write gate
 
     void ISwitchHandle.Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush) => Send(flush);
 
@@ -98,9 +101,13 @@ public sealed partial class SwitchSession : ISwitchHandle
         Send(learned.ToAdd());
     }
 
-    /// <summary>Sends a message without waiting for a reply; assigns an xid when it has none.</summary>
+    /// <summary>
+    /// Sends a message without waiting for a reply; assigns an xid when it has none. A write while the write gate is
+    /// closed throws <see cref="WriteGateClosedException"/> and sends nothing.
+    /// </summary>
     public OfpMessage Send(OfpMessage m)
     {
+        CheckWriteGate(m);
         if (m.Xid == 0) m = m with { Xid = _pending.NextXid() };
         _pending.Sent(m);
         _conn.Send(m);
@@ -185,7 +192,14 @@ public sealed partial class SwitchSession : ISwitchHandle
 
             // A reader asks for no role: a MASTER request from it would demote the running controller to SLAVE.
             State = ReadOnly ? SessionState.Ready : SessionState.Role;
-            if (!ReadOnly) await NegotiateRoleAsync(_options.Role, _options.GenerationId, timeout.Token).ConfigureAwait(false);
+            if (!ReadOnly)
+            {
+                var initial = _roles.InitialRole(DatapathId);
+                // A standby waiting for mastership (cluster mode) writes nothing until it is made master, not even
+                // as the EQUAL that OVS makes every new connection.
+                if (initial.GenerationId is null) _writesAllowed = false;
+                await NegotiateRoleAsync(initial.Role, initial.GenerationId, timeout.Token).ConfigureAwait(false);
+            }
             ConnectedAt = DateTimeOffset.UtcNow;
             await onIdentified(this).ConfigureAwait(false);
         }
@@ -215,13 +229,23 @@ public sealed partial class SwitchSession : ISwitchHandle
         return v.Count == 0 ? $"version 0x{h.HeaderVersion:x2}" : string.Join(", ", v);
     }
 
-    /// <summary>Asks for a role. A stale generation id (another master is newer) leaves this instance SLAVE.</summary>
-    public async Task NegotiateRoleAsync(ControllerRole role, ulong generationId, CancellationToken ct = default)
+    /// <summary>
+    /// Asks for a role. A stale generation id (another master is newer) leaves this instance SLAVE.
+    /// <paramref name="generationId"/> null (SLAVE only): the switch's current generation id, read first with NOCHANGE
+    /// (0 when it holds none), so asking for SLAVE never raises it.
+    /// </summary>
+    public async Task NegotiateRoleAsync(ControllerRole role, ulong? generationId, CancellationToken ct = default)
     {
         if (role == ControllerRole.Equal && Role == ControllerRole.Equal) return;
+        if (generationId is null && role != ControllerRole.Slave) throw new ArgumentException($"only SLAVE can be asked at the switch's generation id, not {role}", nameof(generationId));
         try
         {
-            var reply = await RequestAsync<RoleMessage>(RoleMessage.Request(role, generationId), ct).ConfigureAwait(false);
+            if (generationId is null)
+            {
+                var held = await RequestAsync<RoleMessage>(RoleMessage.Request(ControllerRole.NoChange, 0), ct).ConfigureAwait(false);
+                generationId = held.GenerationId == ulong.MaxValue ? 0 : held.GenerationId;   // UINT64_MAX: none defined yet
+            }
+            var reply = await RequestAsync<RoleMessage>(RoleMessage.Request(role, generationId.Value), ct).ConfigureAwait(false);
             SetRole(reply.Role, $"role reply (generation {reply.GenerationId})");
         }
         catch (OpenFlowErrorException e) when (e.Error is { ErrorType: 11, Code: 0 }) // OFPET_ROLE_REQUEST_FAILED / OFPRRFC_STALE
