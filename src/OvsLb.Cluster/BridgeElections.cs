@@ -9,9 +9,9 @@ namespace OvsLb.Cluster;
 /// One etcd election per bridge (datapath id), all under <c>PREFIX/elect/</c>, for one instance. To campaign is to
 /// create the key <c>PREFIX/elect/DPID/LEASE</c> on the instance's lease if it is absent (etcd's election recipe,
 /// done client-side); the leader is the bridge's key with the lowest create_revision, and that revision is the
-/// OpenFlow generation_id its master uses. One read of the prefix and one watch on it keep an
-/// <see cref="ElectionView"/> of every bridge (one stream per instance, not one blocked Campaign call per bridge).
-/// The watch is restarted after any break from the last revision seen, or re-read after a compaction.
+/// OpenFlow generation_id its master uses. One read of the prefix and one watch on it (<see cref="PrefixWatch"/>:
+/// resumed after breaks, probed for silent members) keep an <see cref="ElectionView"/> of every bridge: one stream
+/// per instance, not one blocked Campaign call per bridge.
 /// </summary>
 public sealed class BridgeElections : IAsyncDisposable
 {
@@ -23,9 +23,7 @@ public sealed class BridgeElections : IAsyncDisposable
     private readonly object _gate = new();
     private readonly HashSet<ulong> _campaigns = [];
     private readonly CancellationTokenSource _stop = new();
-    private Task _watch = Task.CompletedTask;
-    // The revision the watch resumes at after a break: one past the last event applied.
-    private long _resumeAt;
+    private PrefixWatch? _watch;
     private bool _disposed;
 
     private BridgeElections(EtcdConnection etcd, InstanceLease lease, ILogger log)
@@ -40,6 +38,9 @@ public sealed class BridgeElections : IAsyncDisposable
 
     public string Instance => _etcd.Options.Instance;
 
+    /// <summary>How often the election watch was opened again after a break or a silent member.</summary>
+    public int WatchRestarts => _watch?.Restarts ?? 0;
+
     /// <summary>A bridge's leader changed (null: no candidate left). Raised from the watch loop, in etcd's order.</summary>
     public event Action<ulong, ElectionCandidate?>? LeaderChanged;
 
@@ -47,8 +48,9 @@ public sealed class BridgeElections : IAsyncDisposable
     public static async Task<BridgeElections> StartAsync(EtcdConnection etcd, InstanceLease lease, ILogger log, CancellationToken ct = default)
     {
         var e = new BridgeElections(etcd, lease, log);
-        e._resumeAt = await e.ReadAllAsync(ct).ConfigureAwait(false) + 1;
-        e._watch = Task.Run(e.WatchLoopAsync);
+        long revision = await e.ReadAllAsync(ct).ConfigureAwait(false);
+        e._watch = new PrefixWatch(etcd, e._electPrefix, revision + 1, e.OnEvents, e.ReadAllAsync, log);
+        e._watch.Start();
         return e;
     }
 
@@ -111,67 +113,11 @@ public sealed class BridgeElections : IAsyncDisposable
         return r.Header.Revision;
     }
 
-    private async Task WatchLoopAsync()
+    private void OnEvents(IReadOnlyList<Event> events)
     {
-        var ct = _stop.Token;
-        var backoff = TimeSpan.FromMilliseconds(100);
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await WatchOnceAsync(ct).ConfigureAwait(false);
-                backoff = TimeSpan.FromMilliseconds(100);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // Any failure restarts the watch from the last revision applied (events seen twice are ignored by the view).
-                if (EtcdConnection.IsUnavailable(e) || e is Grpc.Core.RpcException or EtcdUnavailableException)
-                {
-                    _log.LogDebug("election watch from revision {Revision} broke: {Error}", _resumeAt, e.Message);
-                }
-                else
-                {
-                    _log.LogError(e, "election watch from revision {Revision} failed", _resumeAt);
-                }
-                try { await Task.Delay(backoff, ct).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, _etcd.Options.RequestTimeout.TotalMilliseconds));
-            }
-        }
-    }
-
-    /// <summary>One watch stream from <see cref="_resumeAt"/>, until etcd or the connection ends it.</summary>
-    private async Task WatchOnceAsync(CancellationToken ct)
-    {
-        using var call = _etcd.Raw.WatchClient.Watch(cancellationToken: ct);
-        await call.RequestStream.WriteAsync(new WatchRequest
-        {
-            CreateRequest = new WatchCreateRequest
-            {
-                Key = ByteString.CopyFromUtf8(_electPrefix),
-                RangeEnd = EtcdConnection.RangeEnd(_electPrefix),
-                StartRevision = _resumeAt,
-            },
-        }, ct).ConfigureAwait(false);
-        while (await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
-        {
-            var w = call.ResponseStream.Current;
-            if (w.CompactRevision > 0 || w.Canceled)
-            {
-                // The revisions we need are compacted away (or etcd ended the watch): read everything again.
-                _log.LogInformation("election watch from revision {Revision} cancelled (compacted to {Compact}); reading the elections again", _resumeAt, w.CompactRevision);
-                _resumeAt = await ReadAllAsync(ct).ConfigureAwait(false) + 1;
-                return;
-            }
-            if (w.Events.Count == 0) continue;
-            IReadOnlyList<ulong> changed;
-            lock (_gate) changed = _view.Apply(w.Events.Select(e => ToEvent(e.Kv, e.Type == Event.Types.EventType.Delete)));
-            _resumeAt = Math.Max(_resumeAt, w.Events.Max(e => e.Kv.ModRevision) + 1);
-            Raise(changed);
-        }
+        IReadOnlyList<ulong> changed;
+        lock (_gate) changed = _view.Apply(events.Select(e => ToEvent(e.Kv, e.Type == Event.Types.EventType.Delete)));
+        Raise(changed);
     }
 
     private static ElectionKeyEvent ToEvent(KeyValue kv, bool deleted) =>
@@ -218,7 +164,7 @@ public sealed class BridgeElections : IAsyncDisposable
         _disposed = true;
         _lease.Replaced -= OnLeaseReplaced;
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _watch.ConfigureAwait(false);
+        if (_watch is not null) await _watch.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 }

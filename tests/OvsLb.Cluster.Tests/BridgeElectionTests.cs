@@ -125,6 +125,8 @@ public class BridgeElectionTests
         WaitFor(() => a.Elections.Leader(Dpid)?.Instance == "instB", TimeSpan.FromSeconds(2), "instA's own view shows instB leading");
         Assert.That(EtcdctlCandidates(etcd, prefix).Select(k => (k.Value, k.Create)), Is.EqualTo(new[] { ("instB", r2) }), "instA's key expired with its lease");
         Assert.That(await b.Etcd.LeaseTimeToLiveAsync(a.Lease.Id), Is.EqualTo(-1));
+        // The watch's liveness probes were answered for the whole test (longer than two probe intervals): never reopened.
+        Assert.That((a.Elections.WatchRestarts, b.Elections.WatchRestarts), Is.EqualTo((0, 0)));
     }
 
     [Test]
