@@ -130,6 +130,32 @@ public class BridgeElectionTests
     }
 
     [Test]
+    public async Task A_lease_revoked_behind_the_instance_s_back_is_replaced_and_its_campaigns_are_renewed_behind_the_new_leader()
+    {
+        using var etcd = EtcdCluster.Start();
+        string prefix = Prefix();
+        await using var a = await StartNode(etcd, prefix, "instA");
+        await using var b = await StartNode(etcd, prefix, "instB");
+        long r1 = await a.Elections.CampaignAsync(Dpid);
+        long r2 = await b.Elections.CampaignAsync(Dpid);
+        WaitFor(() => b.Elections.Candidates(Dpid).Count == 2 && a.Elections.IsLeader(Dpid), TimeSpan.FromSeconds(5), "instA leads, seen by both");
+        long oldLease = a.Lease.Id;
+
+        etcd.Etcdctl("lease", "revoke", $"{oldLease:x}").EnsureSuccess();
+
+        // instB leads at once (the revoke deleted instA's key); instA's next keepalive learns its lease is gone, gets a
+        // new one and campaigns again: a new key, behind instB.
+        WaitFor(() => b.Elections.IsLeader(Dpid), TimeSpan.FromSeconds(2), "instB leads after the revoke");
+        WaitFor(() => a.Lease.Id != oldLease && a.Elections.Candidates(Dpid).Count == 2, TimeSpan.FromSeconds(Ttl), "instA campaigns again on a new lease");
+        var candidates = a.Elections.Candidates(Dpid);
+        Assert.That(candidates.Select(c => (c.Instance, c.Lease)), Is.EqualTo(new[] { ("instB", b.Lease.Id), ("instA", a.Lease.Id) }));
+        Assert.That(candidates[0].CreateRevision, Is.EqualTo(r2));
+        Assert.That(candidates[1].CreateRevision, Is.GreaterThan(r2).And.GreaterThan(r1));
+        Assert.That(a.Lease.IsValid && !a.Elections.IsLeader(Dpid), Is.True);
+        Assert.That(a.Log.WaitFor(TimeSpan.FromSeconds(1), $"etcd lease {oldLease:x} expired in etcd; granted lease {a.Lease.Id:x}"), Is.Not.Null);
+    }
+
+    [Test]
     public async Task A_leader_keeping_its_lease_alive_keeps_its_generation_across_a_stop_of_every_etcd_member_longer_than_the_ttl()
     {
         using var etcd = EtcdCluster.Start();
