@@ -51,6 +51,10 @@ readonly PACKAGES=(
   openvswitch-testcontroller:ovs-testcontroller
   shellcheck:shellcheck
   iperf3:iperf3
+  # controller high availability (issue 13): the tests start private 3-member etcd clusters on loopback
+  # ports of their own; etcdctl is their referee. The package's own service is switched off (etcd_service_off).
+  etcd-server:etcd
+  etcd-client:etcdctl
   vagrant:vagrant:optional
 )
 readonly DOTNET_CHANNEL=10.0
@@ -151,7 +155,22 @@ step_packages() {
   if ((${#install[@]})); then
     apt_install "${install[@]}"
     echo "     installed ${install[*]}"
+    if [[ " ${install[*]} " == *" etcd-server "* ]]; then etcd_service_off; fi
   fi
+}
+
+# etcd-server's postinst enables etcd.service and, where systemd runs, starts a default single member
+# on 127.0.0.1:2379/2380 with data in /var/lib/etcd. Nothing here uses it (tests and the cluster mode
+# run their own members), so it is disabled and stopped; where systemd does not run (containers, CI),
+# policy-rc.d already kept it from starting and only the enablement link is removed.
+etcd_service_off() {
+  have systemctl || return 0
+  if [[ -d /run/systemd/system ]]; then
+    systemctl disable --now etcd.service >/dev/null 2>&1 || true
+  else
+    systemctl disable etcd.service >/dev/null 2>&1 || true
+  fi
+  echo "     etcd.service disabled (the tests start their own etcd members)"
 }
 
 dotnet_sdk() { have dotnet && dotnet --list-sdks 2>/dev/null | awk -v c="${DOTNET_CHANNEL%.*}." 'index($1, c) == 1 { v = $1 } END { if (v == "") exit 1; print v }'; }

@@ -19,6 +19,7 @@ namespace OvsLb.Runtime;
 public sealed class SwitchServer : IAsyncDisposable
 {
     private readonly ControllerOptions _options;
+    private readonly ISwitchRoles _roles;
     private readonly IDesiredStateProvider _desired;
     private readonly ISwitchEvents _events;
     private readonly ILoggerFactory _loggers;
@@ -29,18 +30,16 @@ public sealed class SwitchServer : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
-    private readonly ISwitchRoles _roles;
 
     /// <summary>
     /// A controller for <paramref name="desired"/>; <paramref name="switches"/> is the registry of connected
     /// switches it keeps: the one the application reads (e.g. the load balancer's), or null for a private one.
     /// <paramref name="transport"/> carries the connections; null for the one <see cref="ControllerOptions.Transport"/> names.
-    /// <paramref name="roles"/> says which role to ask each switch for at its handshake; null for <see cref="ControllerOptions.Role"/> on every switch.
     /// </summary>
     public SwitchServer(ControllerOptions options, IDesiredStateProvider desired, ISwitchEvents? events = null, ILoggerFactory? loggers = null, ControllerMetrics? metrics = null,
         SwitchDirectory? switches = null, ITransport? transport = null, ISwitchRoles? roles = null)
     {
-        _roles = roles ?? new OptionsRoles(options);
+        _roles = roles ?? new FixedRoles(options);
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException("invalid controller settings:\n  " + string.Join("\n  ", errors));
         _options = options;
@@ -276,25 +275,30 @@ public sealed class SwitchServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Changes this instance's role on one switch (an elected cluster: each bridge has its own master), and
-    /// reconciles it, reading it back, when this instance may now write to it: a new master whose desired state the
-    /// switch already holds sends no FLOW_MOD or GROUP_MOD. Returns the role the switch granted, or null when the
-    /// switch is not connected. A stale generation id leaves this instance SLAVE (logged).
+    /// Changes this instance's role on one switch (cluster mode: its election was won or lost). MASTER opens the
+    /// switch's write gate, asks for MASTER with <paramref name="generationId"/> and reconciles reading the switch back
+    /// (nothing is sent when it already holds the desired state). SLAVE closes the gate first, at once, then asks
+    /// for SLAVE (null generation: at the switch's own id). False when the switch is not connected.
     /// </summary>
-    public async Task<ControllerRole?> SetRoleAsync(ulong datapathId, RoleRequest request)
+    public async Task<bool> SetRoleAsync(ulong datapathId, ControllerRole role, ulong? generationId)
     {
-        if (!Sessions.TryGetValue(datapathId, out var s)) return null;
+        if (!Sessions.TryGetValue(datapathId, out var s)) return false;
+        if (role == ControllerRole.Slave) s.AllowWrites(false);
         try
         {
-            await s.NegotiateRoleAsync(request, s.Closed).ConfigureAwait(false);
-            if (s.CanWrite) await ReconcileOneAsync(s, readBack: true).ConfigureAwait(false);
-            return s.Role;
+            await s.NegotiateRoleAsync(role, generationId, s.Closed).ConfigureAwait(false);
+            if (role != ControllerRole.Slave)
+            {
+                // Only once the switch has answered: a gate opened before would let the session write as EQUAL.
+                s.AllowWrites(true);
+                if (s.CanWrite) await ReconcileOneAsync(s, readBack: true).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is OpenFlowErrorException or TimeoutException or IOException or OperationCanceledException)
         {
-            _log.LogError("Role change on {Dpid} to {Request} failed: {Error}", s.DatapathIdText, request, e.Message);
-            return null;
+            _log.LogError("Role change of {Dpid} to {Role} failed: {Error}", s.DatapathIdText, role, e.Message);
         }
+        return true;
     }
 
     /// <summary>The role this instance asks for (on switches that connect from now on, too).</summary>

@@ -20,6 +20,7 @@ public sealed partial class SwitchSession : ISwitchHandle
 {
     private readonly IOpenFlowConnection _conn;
     private readonly ControllerOptions _options;
+    private readonly ISwitchRoles _roles;
     private readonly ILogger _log;
     private readonly ISwitchEvents _events;
     private readonly ControllerMetrics _metrics;
@@ -28,8 +29,6 @@ public sealed partial class SwitchSession : ISwitchHandle
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Dictionary<uint, PortDescription> _ports = [];
     private LogScope? _scope;
-    private readonly ISwitchRoles _roles;
-    private volatile string? _writesStopped;
 
     /// <summary>
     /// A session for a connection on which <paramref name="sentHello"/>, our OFPT_HELLO, was already written (see <see cref="EarlyHello"/>).
@@ -38,8 +37,8 @@ public sealed partial class SwitchSession : ISwitchHandle
     internal SwitchSession(IOpenFlowConnection conn, HelloMessage sentHello, ControllerOptions options, ILogger log, ISwitchEvents events, ControllerMetrics metrics, bool readOnly = false,
         ISwitchRoles? roles = null)
     {
-        _roles = roles ?? new OptionsRoles(options);
         ReadOnly = readOnly;
+        _roles = roles ?? new FixedRoles(options);
         _conn = conn;
         _sentHello = sentHello;
         _pending = new PendingRequests(lastXid: sentHello.Xid);
@@ -79,31 +78,8 @@ public sealed partial class SwitchSession : ISwitchHandle
 
     public SwitchInfo Info => new(DatapathId, BridgeName, _ports.ToFrozenDictionary());
 
-    /// <summary>Whether this instance may write to the switch (Equal or Master, and writes not stopped by <see cref="StopWriting"/>).</summary>
-    public bool CanWrite => !ReadOnly && _writesStopped is null && Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
-
-    /// <summary>Why writes are stopped (<see cref="StopWriting"/>), or null while they are allowed.</summary>
-    public string? WritesStopped => _writesStopped;
-
-    /// <summary>
-    /// Stops every write to this switch at once, before any OpenFlow exchange: from this call on, a FLOW_MOD,
-    /// GROUP_MOD, METER_MOD, PACKET_OUT, PORT_MOD, TABLE_MOD or experimenter message (bundles, connection-tracker
-    /// flushes) throws <see cref="WritesStoppedException"/> instead of being sent, and a bundle being built is never
-    /// committed. For an instance that has lost its mastership (e.g. its etcd lease) and may not reach the switch to
-    /// say so; the switch's role for this connection is left as it is. Reads (multipart, barrier, echo, role) go on.
-    /// </summary>
-    public void StopWriting(string why)
-    {
-        if (_writesStopped is null) _log.LogWarning("Writes stopped: {Why}", why);
-        _writesStopped = why;
-    }
-
-    /// <summary>Lets writes through again after <see cref="StopWriting"/>; the role decides as before.</summary>
-    public void AllowWriting(string why)
-    {
-        if (_writesStopped is not null) _log.LogInformation("Writes allowed again: {Why}", why);
-        _writesStopped = null;
-    }
+    /// <summary>Whether this instance may write to the switch (Equal or Master).</summary>
+    public bool CanWrite => !ReadOnly && _writesAllowed && Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
 
     public CancellationToken Closed => _conn.Closed;
     public Task<CloseReason> Completion => _conn.Completion;
@@ -114,7 +90,7 @@ public sealed partial class SwitchSession : ISwitchHandle
     /// <summary>Closes the connection (the switch will reconnect on its own).</summary>
     public void Close(string reason) => _conn.Close(new CloseReason(reason));
 
-    void ISwitchHandle.Send(PacketOut packetOut) => Send(packetOut);
+    void ISwitchHandle.Send(PacketOut packetOut) => Send(packetOut);   // Send checks the write gate
 
     void ISwitchHandle.Send(OvsLb.OpenFlow.Messages.Nicira.CtFlush flush) => Send(flush);
 
@@ -125,10 +101,13 @@ public sealed partial class SwitchSession : ISwitchHandle
         Send(learned.ToAdd());
     }
 
-    /// <summary>Sends a message without waiting for a reply; assigns an xid when it has none.</summary>
+    /// <summary>
+    /// Sends a message without waiting for a reply; assigns an xid when it has none. A write while the write gate is
+    /// closed throws <see cref="WriteGateClosedException"/> and sends nothing.
+    /// </summary>
     public OfpMessage Send(OfpMessage m)
     {
-        if (_writesStopped is { } why && IsWrite(m)) throw new WritesStoppedException($"{DatapathIdText}: {m.OvsName} not sent: writes are stopped ({why})");
+        CheckWriteGate(m);
         if (m.Xid == 0) m = m with { Xid = _pending.NextXid() };
         _pending.Sent(m);
         _conn.Send(m);
@@ -213,7 +192,14 @@ public sealed partial class SwitchSession : ISwitchHandle
 
             // A reader asks for no role: a MASTER request from it would demote the running controller to SLAVE.
             State = ReadOnly ? SessionState.Ready : SessionState.Role;
-            if (!ReadOnly) await NegotiateRoleAsync(_roles.InitialRole(Info), timeout.Token).ConfigureAwait(false);
+            if (!ReadOnly)
+            {
+                var initial = _roles.InitialRole(DatapathId);
+                // A standby waiting for mastership (cluster mode) writes nothing until it is made master, not even
+                // as the EQUAL that OVS makes every new connection.
+                if (initial.GenerationId is null) _writesAllowed = false;
+                await NegotiateRoleAsync(initial.Role, initial.GenerationId, timeout.Token).ConfigureAwait(false);
+            }
             ConnectedAt = DateTimeOffset.UtcNow;
             await onIdentified(this).ConfigureAwait(false);
         }
@@ -243,22 +229,23 @@ public sealed partial class SwitchSession : ISwitchHandle
         return v.Count == 0 ? $"version 0x{h.HeaderVersion:x2}" : string.Join(", ", v);
     }
 
-    /// <summary>Asks for a role. A stale generation id (another master is newer) leaves this instance SLAVE.</summary>
-    public Task NegotiateRoleAsync(ControllerRole role, ulong generationId, CancellationToken ct = default) =>
-        NegotiateRoleAsync(new RoleRequest(role, generationId), ct);
-
     /// <summary>
-    /// Asks for <paramref name="request"/>; a null generation id is the switch's current one (see <see cref="RoleRequest"/>).
-    /// A stale generation id (another master is newer) leaves this instance SLAVE.
+    /// Asks for a role. A stale generation id (another master is newer) leaves this instance SLAVE.
+    /// <paramref name="generationId"/> null (SLAVE only): the switch's current generation id, read first with NOCHANGE
+    /// (0 when it holds none), so asking for SLAVE never raises it.
     /// </summary>
-    public async Task NegotiateRoleAsync(RoleRequest request, CancellationToken ct = default)
+    public async Task NegotiateRoleAsync(ControllerRole role, ulong? generationId, CancellationToken ct = default)
     {
-        var role = request.Role;
         if (role == ControllerRole.Equal && Role == ControllerRole.Equal) return;
-        ulong generationId = request.GenerationId ?? await CurrentGenerationAsync(ct).ConfigureAwait(false);
+        if (generationId is null && role != ControllerRole.Slave) throw new ArgumentException($"only SLAVE can be asked at the switch's generation id, not {role}", nameof(generationId));
         try
         {
-            var reply = await RequestAsync<RoleMessage>(RoleMessage.Request(role, generationId), ct).ConfigureAwait(false);
+            if (generationId is null)
+            {
+                var held = await RequestAsync<RoleMessage>(RoleMessage.Request(ControllerRole.NoChange, 0), ct).ConfigureAwait(false);
+                generationId = held.GenerationId == ulong.MaxValue ? 0 : held.GenerationId;   // UINT64_MAX: none defined yet
+            }
+            var reply = await RequestAsync<RoleMessage>(RoleMessage.Request(role, generationId.Value), ct).ConfigureAwait(false);
             SetRole(reply.Role, $"role reply (generation {reply.GenerationId})");
         }
         catch (OpenFlowErrorException e) when (e.Error is { ErrorType: 11, Code: 0 }) // OFPET_ROLE_REQUEST_FAILED / OFPRRFC_STALE
@@ -275,17 +262,6 @@ public sealed partial class SwitchSession : ISwitchHandle
             SetRole(ControllerRole.Slave, "stale generation id");
         }
     }
-
-    /// <summary>The bridge's generation id as the switch holds it (a NOCHANGE request); 0 while none is defined.</summary>
-    private async Task<ulong> CurrentGenerationAsync(CancellationToken ct)
-    {
-        var current = await RequestAsync<RoleMessage>(RoleMessage.Request(ControllerRole.NoChange, 0), ct).ConfigureAwait(false);
-        return current.GenerationId == ulong.MaxValue ? 0 : current.GenerationId;
-    }
-
-    /// <summary>Messages that change the switch (OVS refuses them from a SLAVE, ofproto.c reject_secondary_controller), and experimenter messages (bundles, NXT_CT_FLUSH).</summary>
-    private static bool IsWrite(OfpMessage m) => m.Type is OfpType.FlowMod or OfpType.GroupMod or OfpType.PortMod or OfpType.TableMod
-        or OfpType.MeterMod or OfpType.PacketOut or OfpType.Experimenter;
 
     private void SetRole(ControllerRole role, string why)
     {
