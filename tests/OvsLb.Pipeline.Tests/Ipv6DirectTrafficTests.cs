@@ -163,6 +163,38 @@ public sealed class Ipv6DirectTrafficTests : LiveLbFixture
     }
 
     /// <summary>
+    /// Duplicate address detection: a host that tries to take the VIP on the wire (here the client, with detection on
+    /// for the moment) probes for it from ::; the bridge's priority-310 flow answers to all nodes, so the address ends
+    /// <c>dadfailed</c> and the host never uses it. The address is removed again afterwards.
+    /// </summary>
+    [Test]
+    public void A_host_trying_to_take_the_ipv6_vip_sees_it_taken()
+    {
+        long dad = FlowPackets($"table=11,icmp6,ipv6_src=::,icmp_type=135,nd_target={Vip6}");
+        Client.Exec("sysctl", "-q", "-w", $"net.ipv6.conf.{TopologyHost.Interface}.accept_dad=1");
+        try
+        {
+            Client.Exec("ip", "-6", "addr", "add", Vip6 + "/64", "dev", TopologyHost.Interface);
+            string shown = "";
+            bool failed = ProcessRunner.WaitUntil(() => (shown = Client.Exec("ip", "-6", "addr", "show", "dev", TopologyHost.Interface).Stdout).Contains("dadfailed", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+            string line = shown.Split('\n').FirstOrDefault(l => l.Contains(Vip6 + "/64", StringComparison.Ordinal))?.Trim() ?? "";
+            TestContext.Out.WriteLine($"client: {line}");
+            Assert.Multiple(() =>
+            {
+                Assert.That(failed, Is.True, $"the VIP became dadfailed on the client:\n{shown}");
+                Assert.That(ProcessRunner.WaitUntil(() => FlowPackets($"table=11,icmp6,ipv6_src=::,icmp_type=135,nd_target={Vip6}") > dad, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)),
+                    Is.True, "the DAD flow (priority 310) answered the probe");
+            });
+        }
+        finally
+        {
+            Client.Namespace.Ip("-6", "addr", "del", Vip6 + "/64", "dev", TopologyHost.Interface);
+            Client.Exec("sysctl", "-q", "-w", $"net.ipv6.conf.{TopologyHost.Interface}.accept_dad=0");
+        }
+    }
+
+    /// <summary>
     /// The reuse path over IPv6 (table 25's tcp6 twin and the controller's IPv6 renewal): 20 connections, then 20 more from
     /// the same source ports at once (the servers close first, so the client may reuse its ports). Each second SYN finds
     /// its first connection's entry, whose idle timeout the FIN lowered to 2 s; the reuse flow copies it to the controller,
