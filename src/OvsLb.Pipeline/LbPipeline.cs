@@ -68,7 +68,7 @@ public static class LbPipeline
     };
 
     public static readonly PipelineTable Service = new(20, "service",
-        "VIP (protocol, port) → the service's select group (persistence none), or its 'connections', 'affinity' and 'pick' lookups (persistence, affinity), or the tracker (NAT modes); fullnat replies to the snatIp → the tracker; other IPv4 to a port-group VIP → the master server; a service with no live backend and onEmpty \"reject\" → meter, then the controller (which answers with a TCP reset or ICMP port unreachable); other traffic to the LB MAC is dropped.")
+        "VIP (IPv4 or IPv6; protocol, port) → the service's select group (persistence none), or its 'connections', 'affinity' and 'pick' lookups (persistence, affinity), or the tracker (NAT modes); fullnat replies to the snatIp → the tracker; other IPv4 to a port-group VIP → the master server; a service with no live backend and onEmpty \"reject\" → meter, then the controller (which answers with a TCP reset or ICMP port unreachable); other traffic to the LB MAC is dropped.")
     {
         Matches = Fields(EthType, IpProto, Ipv4Dst, Ipv6Dst, TcpDst, UdpDst),
         Sets = Fields(EthSrc, EthDst, SlotRegister),
