@@ -37,7 +37,7 @@ public sealed class ArpHealthCheck(SwitchDirectory switches, CookieLayout cookie
     /// <summary>One check of backend <paramref name="b"/>; null when it cannot be checked now (no bridge connected to send from).</summary>
     public async Task<bool?> CheckAsync(LoadBalancerConfig config, ServiceConfig s, BackendConfig b, TimeSpan timeout, CancellationToken ct)
     {
-        var ip = b.Ip ?? s.Vip;
+        var ip = b.Ip ?? s.Ipv4Vip;   // checks are IPv4: a direct-mode backend with a check has its own ip (validated)
         // Send from the backend's own bridge when it has one, else from one connected bridge carrying the service.
         ISwitchHandle? sw = null;
         BridgeConfig? bridge = null;

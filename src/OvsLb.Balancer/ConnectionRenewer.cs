@@ -56,13 +56,14 @@ public sealed class ConnectionRenewer(Func<LoadBalancerConfig> config, CookieLay
         }
         if (Syn(packetIn.Data.Span) is not var (client, clientPort, vip, port))
         {
-            Ignore(sw, "not an IPv4 TCP SYN");
+            Ignore(sw, "not a TCP SYN over IPv4 or IPv6");
             return;
         }
         var c = config();
         var bridge = PipelineBuilder.FindBridge(c, sw.DatapathId, sw.BridgeName);
         var service = bridge is null ? null : PipelineBuilder.ServicesOn(c, bridge).FirstOrDefault(s =>
-            s.Protocol == ServiceProtocol.Tcp && PickFlows.LearnsConnections(s) && s.Vip == vip && (s.AllPorts || s.Port == port));
+            s.Protocol == ServiceProtocol.Tcp && PickFlows.LearnsConnections(s) && (s.Vip?.ToString() == vip.ToString() || s.Vip6?.ToString() == vip.ToString())
+            && (s.AllPorts || s.Port == port));
         if (service is null)
         {
             Ignore(sw, $"{vip}:{port} is no TCP service with learned connections on this bridge (reloaded meanwhile?)");
@@ -70,7 +71,9 @@ public sealed class ConnectionRenewer(Func<LoadBalancerConfig> config, CookieLay
         }
         // The tag may name a backend that has gone since: the entry then sends the next packet to the group, and
         // learn rewrites it for the new backend, keeping the full timeout this adds.
-        var entry = RenewFlows.RenewedConnectionEntry(cookies, tag, client, clientPort, vip, port, c.Options.ConnectionIdleSeconds);
+        var entry = vip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? RenewFlows.RenewedConnectionEntry(cookies, tag, Ipv6Address.Read(client.GetAddressBytes()), clientPort, Ipv6Address.Read(vip.GetAddressBytes()), port, c.Options.ConnectionIdleSeconds)
+            : RenewFlows.RenewedConnectionEntry(cookies, tag, PacketAddresses.ToIpv4(client), clientPort, PacketAddresses.ToIpv4(vip), port, c.Options.ConnectionIdleSeconds);
         try
         {
             if (!sw.CanWrite) return;
@@ -86,15 +89,16 @@ public sealed class ConnectionRenewer(Func<LoadBalancerConfig> config, CookieLay
             service.Name, client, clientPort, vip, port, tag, sw.DatapathIdText);
     }
 
-    /// <summary>The SYN's addresses and ports (PacketDotNet's parse), or null for anything else.</summary>
-    private static (Ipv4Address Client, ushort ClientPort, Ipv4Address Vip, ushort Port)? Syn(ReadOnlySpan<byte> frame)
+    /// <summary>The SYN's addresses (IPv4 or IPv6) and ports (PacketDotNet's parse), or null for anything else.</summary>
+    private static (System.Net.IPAddress Client, ushort ClientPort, System.Net.IPAddress Vip, ushort Port)? Syn(ReadOnlySpan<byte> frame)
     {
         try
         {
             var eth = new EthernetPacket(new ByteArraySegment(frame.ToArray()));
-            if (eth.PayloadPacket is not IPv4Packet ip || ip.FragmentOffset != 0 || ip.PayloadPacket is not TcpPacket tcp) return null;
+            if (eth.PayloadPacket is IPv4Packet v4 && v4.FragmentOffset != 0) return null;
+            if (eth.PayloadPacket is not (IPv4Packet or IPv6Packet) || eth.PayloadPacket is not IPPacket ip || ip.PayloadPacket is not TcpPacket tcp) return null;
             if (!tcp.Synchronize || tcp.Acknowledgment) return null;
-            return (PacketAddresses.ToIpv4(ip.SourceAddress), tcp.SourcePort, PacketAddresses.ToIpv4(ip.DestinationAddress), tcp.DestinationPort);
+            return (ip.SourceAddress, tcp.SourcePort, ip.DestinationAddress, tcp.DestinationPort);
         }
         catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or OverflowException or NullReferenceException)
         {

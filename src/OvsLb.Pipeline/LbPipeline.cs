@@ -11,7 +11,8 @@ namespace OvsLb.Pipeline;
 /// <code>
 ///  packet ─► 0 classify ─┬─ arp ──────────► 10 arp ── VIP request: reply in place (IN_PORT)
 ///                        │                          gateway ARP: learn into 50, then NORMAL
-///                        ├─ ip to lbMac ──► 20 service ── group ─► bucket ─┬─ direct: eth_dst, output
+///                        ├─ icmp6 NS ─────► 11 ndp ── NS for an IPv6 VIP: NA in place ─► 12 ndp_tll ── nd_tll ← lbMac, IN_PORT
+///                        ├─ ip/ipv6 to lbMac ► 20 service ── group ─► bucket ─┬─ direct: eth_dst, output
 ///                        │                                                  ├─ portgroup: eth_dst/src, output
 ///                        │                                                  └─ translate: fake MAC ─► 30 translate
 ///                        │                                                        ip_dst ← eth_dst[0..31] ─► 50 nexthop ─► output
@@ -35,9 +36,9 @@ namespace OvsLb.Pipeline;
 public static class LbPipeline
 {
     public static readonly PipelineTable Classify = new(0, "classify",
-        "Entry: sends ARP to 'arp', IPv4 to this bridge's LB MAC to 'service', IPv4 from known backends to 'return'; everything else is switched by NORMAL.")
+        "Entry: sends ARP to 'arp', neighbour solicitations to 'ndp', IPv4 and IPv6 to this bridge's LB MAC to 'service', IPv4 from known backends to 'return'; everything else is switched by NORMAL.")
     {
-        Matches = Fields(EthType, EthDst, InPortOxm),
+        Matches = Fields(EthType, EthDst, InPortOxm, IpProto, Icmpv6Type),
         Sets = Fields(),
         Exits = TableExit.Normal,
     };
@@ -50,10 +51,26 @@ public static class LbPipeline
         Exits = TableExit.InPort | TableExit.Normal | TableExit.Controller | TableExit.Drop | TableExit.Learn,
     };
 
-    public static readonly PipelineTable Service = new(20, "service",
-        "VIP (protocol, port) → the service's select group (persistence none), or its 'connections', 'affinity' and 'pick' lookups (persistence, affinity), or the tracker (NAT modes); fullnat replies to the snatIp → the tracker; other IPv4 to a port-group VIP → the master server; a service with no live backend and onEmpty \"reject\" → meter, then the controller (which answers with a TCP reset or ICMP port unreachable); other traffic to the LB MAC is dropped.")
+    public static readonly PipelineTable Ndp = new(11, "ndp",
+        "Neighbour discovery in the datapath: a solicitation for an IPv6 VIP becomes the advertisement in place (eth and ipv6 addresses swapped, source the LB MAC and the VIP, type 136, flags S|O; a DAD probe's answer goes to all nodes with O only); with a source link-layer option, its type becomes 2 and 'ndp_tll' writes the LB MAC into it; without, the answer leaves at once (IN_PORT). Other solicitations: NORMAL.")
     {
-        Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst),
+        Matches = Fields(InPortOxm, EthType, Ipv6Src, IpProto, Icmpv6Type, Icmpv6Code, NdTarget, NdOptionsType),
+        Sets = Fields(EthSrc, EthDst, Ipv6Src, Ipv6Dst, Icmpv6Type, NdReserved, NdOptionsType),
+        Exits = TableExit.InPort | TableExit.Normal | TableExit.Drop,
+    };
+
+    public static readonly PipelineTable NdpTll = new(12, "ndp_tll",
+        "The advertisement 'ndp' made from a solicitation with a source link-layer option: nd_tll ← the LB MAC (OVS accepts set_field nd_tll only on a flow that matches icmp_type=136, so it takes a table after the type is rewritten), out of the port the solicitation came in on.")
+    {
+        Matches = Fields(EthType, IpProto, Icmpv6Type, Icmpv6Code, NdTarget),
+        Sets = Fields(NdTll),
+        Exits = TableExit.InPort | TableExit.Drop,
+    };
+
+    public static readonly PipelineTable Service = new(20, "service",
+        "VIP (IPv4 or IPv6; protocol, port) → the service's select group (persistence none), or its 'connections', 'affinity' and 'pick' lookups (persistence, affinity), or the tracker (NAT modes); fullnat replies to the snatIp → the tracker; other IPv4 to a port-group VIP → the master server; a service with no live backend and onEmpty \"reject\" → meter, then the controller (which answers with a TCP reset or ICMP port unreachable); other traffic to the LB MAC is dropped.")
+    {
+        Matches = Fields(EthType, IpProto, Ipv4Dst, Ipv6Dst, TcpDst, UdpDst),
         Sets = Fields(EthSrc, EthDst, SlotRegister),
         Exits = TableExit.Group | TableExit.Output | TableExit.Normal | TableExit.Controller | TableExit.Drop,
         Meters = true,
@@ -102,7 +119,7 @@ public static class LbPipeline
     public static readonly PipelineTable Connections = new(21, "connections",
         "Connection persistence (stateless modes): learned entries, one per live connection's 5-tuple → reg1 = the backend it was given; idle timeout, and 2 s after the client's FIN or RST.")
     {
-        Matches = Fields(EthType, IpProto, Ipv4Src, Ipv4Dst, TcpSrc, TcpDst, UdpSrc, UdpDst),
+        Matches = Fields(EthType, IpProto, Ipv4Src, Ipv4Dst, Ipv6Src, Ipv6Dst, TcpSrc, TcpDst, UdpSrc, UdpDst),
         Sets = Fields(BackendRegister),
         Exits = TableExit.Drop,
     };
@@ -119,7 +136,7 @@ public static class LbPipeline
     public static readonly PipelineTable Affinity = new(23, "affinity",
         "Client affinity: learned entries client IP + VIP:port (while reg1 = 0) → reg1 = the backend it had; expire after the service's affinity timeout without a new connection.")
     {
-        Matches = Fields(EthType, IpProto, Ipv4Src, Ipv4Dst, TcpDst, UdpDst, BackendRegister),
+        Matches = Fields(EthType, IpProto, Ipv4Src, Ipv4Dst, Ipv6Src, Ipv6Dst, TcpDst, UdpDst, BackendRegister),
         Sets = Fields(BackendRegister),
         Exits = TableExit.Drop,
     };
@@ -127,7 +144,7 @@ public static class LbPipeline
     public static readonly PipelineTable Pick = new(24, "pick",
         "A flow's backend, named in reg1 (by a connection or affinity entry, or a bucket): reg1 = a live backend → (learn the connection and affinity entries,) on to it — NAT: commit with DNAT to its IP:port; other modes: the mode's bucket actions. Otherwise → the service's select group, whose bucket sets reg1 and comes back here.")
     {
-        Matches = Fields(EthType, IpProto, Ipv4Dst, TcpDst, UdpDst, BackendRegister),
+        Matches = Fields(EthType, IpProto, Ipv4Dst, Ipv6Dst, TcpDst, UdpDst, BackendRegister),
         Sets = Fields(BackendRegister, EthSrc, EthDst, SlotRegister),
         Exits = TableExit.Group | TableExit.Learn | TableExit.Output | TableExit.Normal | TableExit.Drop,
     };
@@ -175,8 +192,10 @@ public static class LbPipeline
     /// <summary>The edges between tables, declared once: where each table's flows may continue, and which tables learn actions write.</summary>
     static LbPipeline()
     {
-        Classify.Connect([Arp, Service, Return]);
+        Classify.Connect([Arp, Ndp, Service, Return]);
         Arp.Connect([], learnsInto: [NextHop]);
+        Ndp.Connect([NdpTll]);
+        NdpTll.Connect([]);
         Service.Connect([Translate, Connections, Reuse, Affinity, Pick, Conntrack, Unsnat, Slot]);   // a translate-mode bucket resubmits; NAT services pass the tracker; UDP services pass the slot table
         Slot.Connect([Pick, Translate]);   // a slot owner's pick bucket or translate bucket resubmits
         Connections.Connect([]);
@@ -197,7 +216,7 @@ public static class LbPipeline
     private static HashSet<MfId> Fields(params MfId[] ids) => [.. ids];
 
     /// <summary>All tables in pipeline order.</summary>
-    public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Service, Connections, Conntrack, Affinity, Pick, Slot, Reuse, Snat, ToBackend, Translate, Return, Unnat, Unsnat, Client, NextHop];
+    public static readonly IReadOnlyList<PipelineTable> Tables = [Classify, Arp, Ndp, NdpTll, Service, Connections, Conntrack, Affinity, Pick, Slot, Reuse, Snat, ToBackend, Translate, Return, Unnat, Unsnat, Client, NextHop];
 
     /// <summary>The table with id <paramref name="id"/>, or null.</summary>
     public static PipelineTable? ById(byte id) => Tables.FirstOrDefault(t => t.Id == id);
@@ -217,6 +236,11 @@ public static class LbPipeline
         public const ushort Default = 0;
         public const ushort ClassifyArp = 100;
         public const ushort ClassifyToService = 100;
+        public const ushort ClassifyNdp = 110;
+        public const ushort VipNdpNotAnswered = 320;
+        public const ushort NdpDad = 310;
+        public const ushort NdpResponder = 300;
+        public const ushort NdpOptionless = 290;
         public const ushort ClassifyFromBackend = 90;
         public const ushort VipArpNotAnswered = 310;
         public const ushort ArpResponder = 300;

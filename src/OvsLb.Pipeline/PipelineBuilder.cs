@@ -72,6 +72,7 @@ public static class PipelineBuilder
         var groupIds = AssignGroupIds(config, set.GroupIdFirst, set.GroupIdLast);
         var failoverIds = config.Services.Any(SlotFlows.UsesSlots) ? AssignFailoverGroupIds(config, set.GroupIdFirst, set.GroupIdLast) : null;
         var answered = new HashSet<Ipv4Address>();
+        var answered6 = new HashSet<Ipv6Address>();
         bool translates = false;
         var returnFlows = new Dictionary<FlowKey, FlowEntry>();
         uint? uplink = bridge.Uplink is PortRef u ? view.Resolve(u) : null;
@@ -89,7 +90,8 @@ public static class PipelineBuilder
             warnings.AddRange(parts.Warnings);
             groups.AddRange(parts.Groups);
             flows.AddRange(parts.ServiceTableFlows);
-            if (parts.Plan.Answered && answered.Add(s.Vip)) flows.AddRange(parts.VipArpFlows);
+            if (parts.Plan.Answered && s.Vip is Ipv4Address v4 && answered.Add(v4)) flows.AddRange(parts.VipArpFlows);
+            if (parts.Plan.Answered && s.Vip6 is Ipv6Address v6 && answered6.Add(v6)) flows.AddRange(parts.VipNdpFlows);
             flows.AddRange(parts.PortGroupFlows);
             foreach (var f in parts.PortGroupReturnFlows) returnFlows.TryAdd(f.Key, f);
             translates |= parts.Translates;
@@ -115,6 +117,13 @@ public static class PipelineBuilder
         }
 
         var carried = ServicesOn(config, bridge).ToList();
+        if (carried.Any(s => s.Vip6 is not null))
+        {
+            flows.Add(NdpFlows.ClassifyNdpFlow(c));
+            flows.Add(NdpFlows.ClassifyIpv6ToServiceFlow(c, bridge.LbMac));
+            flows.Add(NdpFlows.NdpDefaultFlow(c));
+            flows.Add(RoutingFlows.DefaultFlow(c, NdpTll, normal: false));
+        }
         if (carried.Any(PickFlows.LearnsConnections)) flows.Add(RoutingFlows.DefaultFlow(c, Connections, normal: false));
         bool renews = RenewFlows.Needed(carried);
         if (renews)
@@ -124,6 +133,13 @@ public static class PipelineBuilder
             flows.Add(RenewFlows.ClosingPacketFlow(c, rst: true));
             flows.Add(RenewFlows.OpeningPacketFlow(c));
             flows.Add(RoutingFlows.DefaultFlow(c, Reuse, normal: false));
+        }
+        if (RenewFlows.NeededForIpv6(carried))
+        {
+            flows.Add(RenewFlows.ReusedSynFlow(c, set.RenewMeterId, ipv6: true));
+            flows.Add(RenewFlows.ClosingPacketFlow(c, rst: false, ipv6: true));
+            flows.Add(RenewFlows.ClosingPacketFlow(c, rst: true, ipv6: true));
+            flows.Add(RenewFlows.OpeningPacketFlow(c, ipv6: true));
         }
         if (carried.Any(s => s.AffinityTimeout is not null)) flows.Add(RoutingFlows.DefaultFlow(c, Affinity, normal: false));
         if (carried.Any(SlotFlows.UsesSlots)) flows.Add(RoutingFlows.DefaultFlow(c, Slot, normal: false));

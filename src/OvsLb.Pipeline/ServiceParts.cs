@@ -53,14 +53,16 @@ internal readonly record struct ReturnFlow(FlowEntry Flow, Ipv4Address BackendIp
 /// <summary>
 /// One service's part of a bridge plan, in the order the builder adds it: its groups (the select group; for a UDP
 /// service, its backends' fast-failover groups instead), the
-/// service-table flows, the VIP's ARP flows (added only by the first service on the VIP that answers
-/// it), the port-group flows and return flows, and the warnings.
+/// service-table flows, the VIP's ARP flows and the IPv6 VIP's NDP flows (each added only by the first service on the
+/// VIP that answers it), the port-group flows and return flows, and the warnings. A dual-stack service builds every flow
+/// that matches its VIP once per address family (<see cref="ServiceConfig.Views"/>); both share its group and backend tags.
 /// </summary>
 internal sealed record ServiceParts(
     ServicePlan Plan,
     GroupEntry[] Groups,
     FlowEntry[] ServiceTableFlows,
     FlowEntry[] VipArpFlows,
+    FlowEntry[] VipNdpFlows,
     FlowEntry[] PortGroupFlows,
     FlowEntry[] PortGroupReturnFlows,
     string[] Warnings)
@@ -72,6 +74,7 @@ internal sealed record ServiceParts(
     public static ServiceParts Build(ServiceInputs x)
     {
         var (s, o, bridge, c) = (x.Service, x.Options, x.Bridge, x.Cookies);
+        var views = s.Views().ToList();
         var warnings = new List<string>();
         var live = new List<BackendConfig>();
         var buckets = new List<BackendBucket>();
@@ -99,9 +102,11 @@ internal sealed record ServiceParts(
             };
             // With pick, the bucket only names the backend; its actions move to pick's flow for it.
             buckets.Add(PickFlows.Picks(s) ? PickFlows.TagBucket(s, b, direct?.WatchPort) : direct!);
-            if (PickFlows.Picks(s)) picks.Add(s.IsNat
-                ? NatFlows.PickBackendFlow(c, s, b, o.ConntrackZone)
-                : PickFlows.PickBackendFlow(c, s, b, o.ConnectionIdleSeconds, [.. direct!.Actions]));
+            if (PickFlows.Picks(s))
+            {
+                if (s.IsNat) picks.Add(NatFlows.PickBackendFlow(c, s, b, o.ConntrackZone));
+                else foreach (var v in views) picks.Add(PickFlows.PickBackendFlow(c, v, b, o.ConnectionIdleSeconds, [.. direct!.Actions]));
+            }
         }
         // With onEmpty "reject" the VIP stays answered: a client must reach the bridge to be refused.
         bool rejects = live.Count == 0 && s.OnEmpty == OnEmpty.Reject;
@@ -124,11 +129,11 @@ internal sealed record ServiceParts(
             if (slotted) AddSlotFlows(x, slots, buckets, liveIndex, groups, flows);
             else groups.Add(BackendSelectGroup.Build(x.GroupId, slots, buckets));
             if (s.IsNat) flows.AddRange(NatServiceFlows(s, o, c));
-            else if (PickFlows.Picks(s)) flows.Add(PickFlows.PersistentServiceFlow(c, s, x.Capped));
-            else flows.Add(slotted ? SlotFlows.ServiceFlow(c, s, slots.Length) : ServiceFlows.ServiceFlow(c, s, x.GroupId));
+            else if (PickFlows.Picks(s)) flows.AddRange(views.Select(v => PickFlows.PersistentServiceFlow(c, v, x.Capped)));
+            else flows.AddRange(views.Select(v => slotted ? SlotFlows.ServiceFlow(c, v, slots.Length) : ServiceFlows.ServiceFlow(c, v, x.GroupId)));
             if (PickFlows.Picks(s))
             {
-                flows.Add(x.Capped ? PickFlows.CapReachedFlow(c, s) : slotted ? SlotFlows.PickSlotFlow(c, s, slots.Length) : PickFlows.PickGroupFlow(c, s, x.GroupId));
+                flows.AddRange(views.Select(v => x.Capped ? PickFlows.CapReachedFlow(c, v) : slotted ? SlotFlows.PickSlotFlow(c, v, slots.Length) : PickFlows.PickGroupFlow(c, v, x.GroupId)));
                 flows.AddRange(picks);
             }
             if (master is not null)
@@ -136,12 +141,21 @@ internal sealed record ServiceParts(
                 flows.Add(ServiceFlows.PortGroupMasterFlow(c, s, bridge.LbMac, master.Mac!.Value, firstLivePort!.Value));
             }
         }
-        else if (rejects) flows.Add(RejectFlows.RejectFlow(c, s, x.RejectMeterId));
+        else if (rejects) flows.Add(RejectFlows.RejectFlow(c, s, x.RejectMeterId));   // IPv4 only (validated)
         var arp = new List<FlowEntry>();
-        if (answer)
+        var ndp = new List<FlowEntry>();
+        if (answer && s.Vip is Ipv4Address vip)
         {
-            arp.Add(ArpFlows.ArpResponderFlow(c, s.Vip, bridge.LbMac, s.Vip.Value));
-            if (bridge.Role == BridgeRole.Distributed && x.Uplink is uint up) arp.Add(ArpFlows.UplinkVipArpFlow(c, up, s.Vip));
+            arp.Add(ArpFlows.ArpResponderFlow(c, vip, bridge.LbMac, vip.Value));
+            if (bridge.Role == BridgeRole.Distributed && x.Uplink is uint up) arp.Add(ArpFlows.UplinkVipArpFlow(c, up, vip));
+        }
+        if (answer && s.Vip6 is Ipv6Address vip6)
+        {
+            ndp.Add(NdpFlows.NdpDadResponderFlow(c, vip6, bridge.LbMac));
+            ndp.Add(NdpFlows.NdpResponderFlow(c, vip6, bridge.LbMac));
+            ndp.Add(NdpFlows.NdpOptionlessResponderFlow(c, vip6, bridge.LbMac));
+            ndp.Add(NdpFlows.NdpTargetLinkLayerFlow(c, vip6, bridge.LbMac));
+            if (bridge.Role == BridgeRole.Distributed && x.Uplink is uint up) ndp.Add(NdpFlows.UplinkVipNdpFlow(c, up, vip6));
         }
         var portGroup = new List<FlowEntry>();
         var portGroupReturn = new List<FlowEntry>();
@@ -153,7 +167,7 @@ internal sealed record ServiceParts(
             foreach (var b in s.Backends) portGroupReturn.Add(NatFlows.BackendReplyFlow(c, s, b, o.ConntrackZone));
         }
         return new ServiceParts(new ServicePlan(s, x.GroupId, live, keys, answer, master, rejects), [.. groups],
-            [.. flows], [.. arp], [.. portGroup], [.. portGroupReturn], [.. warnings]);
+            [.. flows], [.. arp], [.. ndp], [.. portGroup], [.. portGroupReturn], [.. warnings]);
     }
 
     /// <summary>
@@ -201,7 +215,7 @@ internal sealed record ServiceParts(
             returnFlows.Add(RoutingFlows.PortGroupReturnFlow(c, port, bridge.LbMac, bridge.Gateways[0]));
             foreach (var g in bridge.Gateways) flows.Add(ArpFlows.PortGroupGatewayResponderFlow(c, port, g, bridge.LbMac, port));
             flows.Add(ArpFlows.PortGroupArpIsolationFlow(c, port));
-            flows.Add(ArpFlows.PortGroupServerVipArpFlow(c, port, s.Vip));
+            flows.Add(ArpFlows.PortGroupServerVipArpFlow(c, port, s.Ipv4Vip));
         }
     }
 

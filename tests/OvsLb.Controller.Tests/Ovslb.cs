@@ -7,7 +7,7 @@ namespace OvsLb.Controller.Tests;
 /// and reads the golden scenarios under <c>flows/</c> copied next to the test binaries.</summary>
 internal static class Ovslb
 {
-    public static readonly string[] Scenarios = ["direct", "translate", "portgroup", "distributed"];
+    public static readonly string[] Scenarios = ["direct", "translate", "portgroup", "distributed", "ipv6", "dualstack"];
 
     /// <summary>How long an in-process verb may run before the test calls it hung.</summary>
     private static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(2);

@@ -46,7 +46,8 @@ public sealed class ProbeErrorTests
 
     [TestCase(new[] { "tcp", "10.0.0.9", "10.0.0.100:80" }, "'10.0.0.9' is not IPV4:PORT")]
     [TestCase(new[] { "icmp", "10.0.0.9:1", "10.0.0.100:80" }, "'icmp' is not a protocol the pipeline balances (tcp or udp)")]
-    [TestCase(new[] { "tcp", "10.0.0.9:1" }, "expected PROTO SRC_IP:SRC_PORT DST_IP:DST_PORT, e.g. tcp 192.0.2.7:40000 10.0.0.100:80")]
+    [TestCase(new[] { "tcp", "10.0.0.9:1" }, "expected PROTO SRC_IP:SRC_PORT DST_IP:DST_PORT, e.g. tcp 192.0.2.7:40000 10.0.0.100:80 or tcp [fd00::2]:40000 [fd00::100]:80")]
+    [TestCase(new[] { "tcp", "[fd00::2]:1", "[fd00::100]:80" }, "probe sends IPv4 frames only in this version (IPv6 VIPs: use which, or real IPv6 traffic)")]
     public void A_bad_tuple_is_a_usage_error(string[] tuple, string message)
     {
         var r = Ovslb.Run(["probe", .. Switch, "--port", "pbc", .. tuple]);

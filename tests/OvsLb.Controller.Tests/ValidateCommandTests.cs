@@ -29,6 +29,7 @@ public class ValidateCommandTests
             "direct" => "1 service (direct 1), 3 backends, 1 bridge (standalone 1), 256 buckets per group",
             "translate" => "2 services (translate 2), 5 backends, 1 bridge (standalone 1), 256 buckets per group",
             "portgroup" => "1 service (portgroup 1), 3 backends, 1 bridge (standalone 1), 64 buckets per group",
+            "ipv6" or "dualstack" => "1 service (direct 1), 3 backends, 1 bridge (standalone 1), 256 buckets per group",
             _ => "1 service (direct 1), 2 backends, 2 bridges (distributed 2), 256 buckets per group",
         };
         Assert.That(r.Out, Is.EqualTo($"{Ovslb.Config(scenario)}: valid: {expected}\n"));
@@ -53,10 +54,37 @@ public class ValidateCommandTests
         Assert.That(Ovslb.Lines(r.Out), Is.EquivalentTo(new[]
         {
             $"{f.Path}:{At(text, "\"not-a-mac\"")}: bridges[0].lbMac: 'not-a-mac' is not a MAC address (expected aa:bb:cc:dd:ee:ff)",
-            $"{f.Path}:{At(text, "\"10.0.0.300\"")}: services[0].vip: '10.0.0.300' is not an IPv4 address",
+            $"{f.Path}:{At(text, "\"10.0.0.300\"")}: services[0].vip: '10.0.0.300' is not an IPv4 or IPv6 address",
             $"{f.Path}:{At(text, "0 }")}: services[0].backends[0].weight: '0' is out of range: the weight must be between 1 and 1000",
             $"{f.Path}:{At(text, "100 }")}: options.buckets: '100' is not a power of two",
             $"{f.Path}: 4 errors",
+        }));
+    }
+
+    [Test]
+    public void An_ipv6_vip_where_ipv6_is_not_built_is_refused_at_the_address()
+    {
+        const string text = """
+            {
+              "bridges": [ { "name": "br0", "lbMac": "02:00:00:00:00:fe", "snatIp": "10.0.0.250" } ],
+              "services": [
+                { "name": "web", "vip": ["10.0.0.100", "fd00::100"], "port": 80, "mode": "fullnat",
+                  "backends": [ { "ip": "10.1.0.11" } ] },
+                { "name": "dns", "vip": "fd00::53", "protocol": "udp", "port": 53, "mode": "direct",
+                  "backends": [ { "mac": "02:00:00:00:00:11" } ] },
+                { "name": "ok", "vip": ["fd00::80", "10.0.0.80"], "port": 80, "mode": "direct",
+                  "backends": [ { "mac": "02:00:00:00:00:11" } ] }
+              ]
+            }
+            """;
+        using var f = new Ovslb.TempFile(text);
+        var r = Ovslb.Run("validate", f.Path);
+        Assert.That(r.Code, Is.EqualTo(CommandLine.ExitError));
+        Assert.That(Ovslb.Lines(r.Out), Is.EquivalentTo(new[]
+        {
+            $"{f.Path}:{At(text, "\"fd00::100\"")}: services[0].vip[1]: 'fd00::100' is an IPv6 VIP, and fullnat mode does not carry IPv6 yet: only direct mode does (use an IPv4 VIP for this service, or mode \"direct\")",
+            $"{f.Path}:{At(text, "\"fd00::53\"")}: services[1].vip: 'fd00::53' is an IPv6 VIP, and udp services do not carry IPv6 yet: only tcp services do (their UDP slot table is IPv4 only)",
+            $"{f.Path}: 2 errors",
         }));
     }
 

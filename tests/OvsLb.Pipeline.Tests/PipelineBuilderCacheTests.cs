@@ -137,7 +137,13 @@ public sealed class PipelineBuilderCacheTests
                         break;
                     }
                     int n = ++_added;
-                    services.Add(model with { Name = $"added{n}", Vip = Ipv4Address.Parse(string.Create(CultureInfo.InvariantCulture, $"10.9.{n / 250}.{n % 250 + 1}")) });
+                    // New VIPs of the model's families (validation refuses two services on one VIP, protocol and port).
+                    services.Add(model with
+                    {
+                        Name = $"added{n}",
+                        Vip = model.Vip is null ? null : Ipv4Address.Parse(string.Create(CultureInfo.InvariantCulture, $"10.9.{n / 250}.{n % 250 + 1}")),
+                        Vip6 = model.Vip6 is null ? null : Ipv6Address.Parse(string.Create(CultureInfo.InvariantCulture, $"fd09::{n:x}")),
+                    });
                     break;
                 case 5: // a reload changes the bucket count (previous slot tables no longer fit)
                     int[] sizes = [16, 64, 256];

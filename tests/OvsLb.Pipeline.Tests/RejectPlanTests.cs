@@ -14,7 +14,11 @@ public sealed class RejectPlanTests
     private static HashSet<string> AllDown(LoadBalancerConfig c) =>
         c.Services.SelectMany(s => s.Backends.Select(b => PipelineBuilder.BackendId(s, b))).ToHashSet();
 
-    [TestCaseSource(typeof(Scenario), nameof(Scenario.Names))]
+    /// <summary>The scenarios whose services may reject: onEmpty "reject" is refused on an IPv6 VIP (ConfigIpv6Tests), so
+    /// the IPv6-only scenario is left out; the dual-stack one (forced to reject here, past validation) builds the reject flow on its IPv4 VIP only.</summary>
+    public static IEnumerable<string> RejectingScenarios => Scenario.Names.Where(n => n != "ipv6");
+
+    [TestCaseSource(nameof(RejectingScenarios))]
     public void Every_mode_sends_an_empty_rejecting_services_packets_through_the_meter_to_the_controller(string name)
     {
         var sc = Scenario.Load(name);

@@ -13,7 +13,7 @@ namespace OvsLb.Pipeline.Tests;
 /// </summary>
 public sealed class Scenario
 {
-    public static readonly string[] Names = ["direct", "translate", "portgroup", "distributed", "nat", "fullnat", "udp"];
+    public static readonly string[] Names = ["direct", "translate", "portgroup", "distributed", "nat", "fullnat", "udp", "ipv6", "dualstack"];
 
     public string Name { get; }
     public string Dir { get; }

@@ -149,7 +149,7 @@ public sealed class StatelessPersistenceTrafficTests
         // Each entry, as OVS dumps it, is exactly the flow learn writes for the backend that connection talks to.
         var web = live.Lb.Config.Services.Single();
         var expected = start.Select(kv => RenewFlows.RenewedConnectionEntry(live.Lb.Settings.Cookies, PickFlows.BackendTag(web, web.Backends.Single(b => b.Name == kv.Value)),
-            OvsLb.OpenFlow.Packets.Ipv4Address.Parse("10.66.0.2"), (ushort)kv.Key, web.Vip, 80, 300).Text).Order(StringComparer.Ordinal).ToArray();
+            OvsLb.OpenFlow.Packets.Ipv4Address.Parse("10.66.0.2"), (ushort)kv.Key, web.Ipv4Vip, 80, 300).Text).Order(StringComparer.Ordinal).ToArray();
 
         // The silence under test: longer than the 2 s a closed connection's entry lives.
         Thread.Sleep(TimeSpan.FromSeconds(3));

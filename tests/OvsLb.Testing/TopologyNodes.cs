@@ -54,6 +54,24 @@ public sealed partial class TopologyHost
             $"net.ipv4.conf.{Interface}.arp_ignore=1", $"net.ipv4.conf.{Interface}.arp_announce=2");
     }
 
+    /// <summary>
+    /// Turns IPv6 on in this host (namespaces start with it off: <see cref="NetNamespace.Create"/>) and adds
+    /// <paramref name="cidr"/> (e.g. <c>fd00::2/64</c>) to eth0, without duplicate address detection on any address
+    /// (so nothing is tentative, and no host ever probes for a VIP), nor router solicitations.
+    /// </summary>
+    public void EnableIpv6(string cidr)
+    {
+        string[] quiet = ["all", "default", Interface, "lo"];
+        Namespace.Exec(["sysctl", "-q", "-w", .. quiet.Select(i => $"net.ipv6.conf.{i}.accept_dad=0"), .. quiet.Select(i => $"net.ipv6.conf.{i}.router_solicitations=0"),
+            .. quiet.Select(i => $"net.ipv6.conf.{i}.disable_ipv6=0")]);
+        Namespace.Exec("ip", "-6", "addr", "add", cidr, "dev", Interface, "nodad");
+    }
+
+    /// <summary>Direct-routing backend set-up for an IPv6 VIP: <paramref name="vip"/>/128 on <c>lo</c>. Linux answers a
+    /// neighbour solicitation only for an address of the interface it arrives on, so the host never claims the VIP on eth0.
+    /// Needs <see cref="EnableIpv6"/> first.</summary>
+    public void HoldVip6(string vip) => Namespace.Exec("ip", "-6", "addr", "add", vip + "/128", "dev", "lo", "nodad");
+
     /// <summary>Adds more IPv4 addresses (<c>A.B.C.D/PREFIX</c>) to eth0 in one <c>ip -batch</c> (e.g. many client addresses on one host).</summary>
     public void AddAddresses(IEnumerable<string> cidrs) =>
         ProcessRunner.Run("ip", ["-n", Namespace.Name, "-batch", "-"], stdin: string.Concat(cidrs.Select(c => $"addr add {c} dev {Interface}\n"))).EnsureSuccess();

@@ -64,7 +64,7 @@ public static class FlowsCommand
                 var shares = sp.SlotKeys.GroupBy(k => k).ToDictionary(x => x.Key, x => x.Count());
                 string owners = string.Join(", ", sp.LiveBackends.Select(b => $"{b.Name} ×{shares.GetValueOrDefault(PipelineBuilder.BackendKey(s, b))}"));
                 sb.Append("# group ").Append(g.GroupId).Append(": service '").Append(s.Name).Append("' (")
-                  .Append(s.Protocol.ToString().ToLowerInvariant()).Append(' ').Append(s.Vip).Append(':').Append(s.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "*")
+                  .Append(s.Protocol.ToString().ToLowerInvariant()).Append(' ').Append(string.Join(" and ", s.Views().Select(v => v.IsIpv6 ? $"[{v.Vip6}]" : v.Vip.ToString()).Select(x => x + ":" + (s.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "*"))))
                   .Append(", ").Append(s.Mode.ToString().ToLowerInvariant()).Append("), ").Append(g.Buckets.Length).Append(" buckets: ").Append(owners).Append('\n');
             }
             else if (g.Type == OpenFlow.Messages.Groups.GroupType.FastFailover && g.Buckets.Length > 0

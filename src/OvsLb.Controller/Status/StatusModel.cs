@@ -71,6 +71,7 @@ public sealed record DesiredInstalled(int? Desired, int? Installed);
 public sealed record SessionTotals(long FlowMods, long GroupMods, long BundleCommits, long MessagesIn, long MessagesOut);
 
 /// <summary>A configured service and what each connected bridge does for it.</summary>
+/// <param name="Vip">The VIP; a dual-stack service's two, IPv4 first, as "10.0.0.100, fd00::100".</param>
 /// <param name="Port">Transport port; null when it balances every port of the protocol.</param>
 /// <param name="HealthCheck">Active check kind: none, arp, tcp.</param>
 public sealed record ServiceStatus(

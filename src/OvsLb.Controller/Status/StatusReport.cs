@@ -106,7 +106,7 @@ public static class StatusReport
             b.Name, b.Ip?.ToString(), b.Mac?.ToString(), b.Port?.ToString(), b.Bridge, b.Weight,
             s.HealthCheck.Kind == HealthCheckKind.None ? "unchecked" : lb.Health.IsUp(PipelineBuilder.BackendId(s, b)) ? "up" : "down",
             BackendPortState(config, b, sessions), live.Contains(b.Name))).ToList();
-        return new ServiceStatus(s.Name, s.Vip.ToString(), Lower(s.Protocol), s.Port, Lower(s.Mode), Lower(s.HealthCheck.Kind), onBridges, backends);
+        return new ServiceStatus(s.Name, s.VipText, Lower(s.Protocol), s.Port, Lower(s.Mode), Lower(s.HealthCheck.Kind), onBridges, backends);
     }
 
     /// <summary>Buckets per live backend name (from the plan's slot keys: MAC, or IP in translate mode).</summary>

@@ -179,7 +179,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
         var items = Array(root, "services");
         if (items is null) return result;
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var endpoints = new Dictionary<(Ipv4Address, ServiceProtocol, ushort?), string>();
+        var endpoints = new Dictionary<(string Vip, ServiceProtocol, ushort?), string>();
         foreach (var (node, path) in items)
         {
             var o = Open(node, path, "name", "vip", "protocol", "port", "mode", "backends", "bridges", "healthCheck", "persistence", "affinity", "onEmpty");
@@ -191,21 +191,22 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
                 Error(o.At("name"), o["name"], name, $"duplicate service name '{name}'");
                 ok = false;
             }
-            Ipv4Address? vip = Required(o, "vip") ? Ip(o["vip"], o.At("vip")) : null;
+            var (vip, vip6) = Vips(o);
             var protocol = Enum(o, "protocol", ("tcp", ServiceProtocol.Tcp), ("udp", ServiceProtocol.Udp)) ?? ServiceProtocol.Tcp;
             var (port, portOk) = ServicePort(o);
             var mode = Required(o, "mode") ? Enum(o, "mode", ("direct", ServiceMode.Direct), ("translate", ServiceMode.Translate), ("portgroup", ServiceMode.PortGroup),
                 ("nat", ServiceMode.Nat), ("fullnat", ServiceMode.FullNat)) : null;
 
-            if (vip is Ipv4Address v && portOk && name is not null)
+            foreach (var v in new[] { vip?.ToString(), vip6?.ToString() })
             {
+                if (v is null || !portOk || name is null) continue;
                 string? clash = endpoints.TryGetValue((v, protocol, port), out var other) ? other
-                    : port is null ? endpoints.FirstOrDefault(e => e.Key.Item1 == v && e.Key.Item2 == protocol).Value
+                    : port is null ? endpoints.FirstOrDefault(e => e.Key.Vip == v && e.Key.Item2 == protocol).Value
                     : endpoints.TryGetValue((v, protocol, null), out var all) ? all : null;
-                string ep = $"{v}:{(port?.ToString(CultureInfo.InvariantCulture) ?? "all")}/{protocol.ToString().ToLowerInvariant()}";
+                string ep = $"{(v.Contains(':') ? "[" + v + "]" : v)}:{(port?.ToString(CultureInfo.InvariantCulture) ?? "all")}/{protocol.ToString().ToLowerInvariant()}";
                 if (clash is not null)
                 {
-                    Error(o.At("vip"), o["vip"], v.ToString(), $"'{ep}' overlaps service '{clash}' (same VIP, protocol and port)");
+                    Error(o.At("vip"), o["vip"], v, $"'{ep}' overlaps service '{clash}' (same VIP, protocol and port)");
                     ok = false;
                 }
                 else endpoints[(v, protocol, port)] = name;
@@ -233,15 +234,17 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
 
             var stateful = BindStateful(o, mode, port);
             if (stateful is null) ok = false;
+            if (!CheckIpv6Fits(o, vip6, mode, protocol, stateful)) ok = false;
             var backends = BindBackends(o, mode, vip, bridgeNames, bridges.Count, options, served, bridges);
             if (backends is not null && mode is ServiceMode.Nat or ServiceMode.FullNat && !CheckNat(o, mode.Value, port, backends, served, bridges)) ok = false;
             if (backends is not null && mode is ServiceMode m && !CheckHealthFits(o, m, port, health, backends)) ok = false;
-            if (backends is null || name is null || vip is null || mode is null || !portOk) ok = false;
+            if (backends is null || name is null || (vip is null && vip6 is null) || mode is null || !portOk) ok = false;
             if (ok)
             {
-                result.Add(new ServiceConfig(name!, vip!.Value, protocol, port, mode!.Value,
+                result.Add(new ServiceConfig(name!, vip, protocol, port, mode!.Value,
                     backends!.Select(d => d.Config).ToArray(), served.ToArray(), health)
                 {
+                    Vip6 = vip6,
                     Persistence = stateful!.Value.Persistence, AffinityTimeout = stateful.Value.Affinity, OnEmpty = stateful.Value.OnEmpty,
                 });
             }

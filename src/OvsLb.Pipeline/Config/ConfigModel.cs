@@ -89,10 +89,10 @@ public sealed record HealthCheckConfig(
         new(HealthCheckKind.None, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), 2, 3, null);
 }
 
-/// <summary>A load-balanced service: VIP, protocol, port (null = all ports), mode and backends.</summary>
+/// <summary>A load-balanced service: VIP(s), protocol, port (null = all ports), mode and backends.</summary>
 public sealed record ServiceConfig(
     string Name,
-    Ipv4Address Vip,
+    Ipv4Address? Vip,
     ServiceProtocol Protocol,
     ushort? Port,
     ServiceMode Mode,
@@ -100,6 +100,31 @@ public sealed record ServiceConfig(
     EquatableArray<string> Bridges,
     HealthCheckConfig HealthCheck)
 {
+    /// <summary>The IPv6 VIP, alone (<see cref="Vip"/> null) or beside the IPv4 one (dual stack); null: none. Direct mode, TCP only (validated).</summary>
+    public Ipv6Address? Vip6 { get; init; }
+
+    /// <summary>The service's address family <paramref name="v6"/> alone: the same service with only that VIP (null when it has none).
+    /// The flows that match the VIP are built once per view; the backends, groups and cookies are the service's.</summary>
+    public ServiceConfig? View(bool v6) =>
+        v6 ? (Vip6 is null ? null : Vip is null ? this : this with { Vip = null })
+           : (Vip is null ? null : Vip6 is null ? this : this with { Vip6 = null });
+
+    /// <summary>One view per VIP: IPv4 first, then IPv6.</summary>
+    public IEnumerable<ServiceConfig> Views()
+    {
+        if (View(false) is { } four) yield return four;
+        if (View(true) is { } six) yield return six;
+    }
+
+    /// <summary>The IPv4 VIP of a service in a mode that carries IPv4 only (translate, port-group, NAT: validated to have one).</summary>
+    public Ipv4Address Ipv4Vip => Vip ?? throw new InvalidOperationException($"service '{Name}' has no IPv4 VIP ({Mode} mode needs one)");
+
+    /// <summary>True when this service (or view) matches IPv6: it has no IPv4 VIP.</summary>
+    public bool IsIpv6 => Vip is null;
+
+    /// <summary>The VIPs as text (IPv4, IPv6), for messages and status.</summary>
+    public string VipText => string.Join(", ", new[] { Vip?.ToString(), Vip6?.ToString() }.Where(x => x is not null));
+
     /// <summary>Whether established connections keep their backend (NAT modes: always by the connection tracker).</summary>
     public Persistence Persistence { get; init; } = Persistence.Connection;
 

@@ -23,6 +23,7 @@ public static class FlowParts
     public static OxmEntry IpProto(ServiceProtocol p) => OxmEntry.For(MfId.IpProto, p == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp);
     public static OxmEntry IpSrc(Ipv4Address a) => OxmEntry.For(MfId.Ipv4Src, a.Value);
     public static OxmEntry IpDst(Ipv4Address a) => OxmEntry.For(MfId.Ipv4Dst, a.Value);
+    public static OxmEntry Ip6Dst(Ipv6Address a) => OxmEntry.For(MfId.Ipv6Dst, a.Value);
     public static OxmEntry L4Src(ServiceProtocol p, ushort port) => OxmEntry.For(p == ServiceProtocol.Tcp ? MfId.TcpSrc : MfId.UdpSrc, port);
     public static OxmEntry L4Dst(ServiceProtocol p, ushort port) => OxmEntry.For(p == ServiceProtocol.Tcp ? MfId.TcpDst : MfId.UdpDst, port);
     public static OxmEntry ArpOp(ushort op) => OxmEntry.For(MfId.ArpOp, op);
@@ -32,10 +33,13 @@ public static class FlowParts
 
     public static OfpMatch Match(params OxmEntry[] fields) => new(fields);
 
-    /// <summary>The service's VIP, protocol and port (every port when it has none), after <paramref name="first"/>.</summary>
+    /// <summary>The service's VIP, protocol and port (every port when it has none), after <paramref name="first"/>. A
+    /// service with no IPv4 VIP (an IPv6-only service, or the IPv6 view of a dual-stack one: <see cref="ServiceConfig.View"/>) matches its IPv6 VIP.</summary>
     public static OfpMatch VipMatch(ServiceConfig s, params OxmEntry[] first)
     {
-        var fields = new List<OxmEntry>(first) { EthType(EtherType.IPv4), IpProto(s.Protocol), IpDst(s.Vip) };
+        var fields = new List<OxmEntry>(first);
+        if (s.Vip is Ipv4Address v4) fields.AddRange([EthType(EtherType.IPv4), IpProto(s.Protocol), IpDst(v4)]);
+        else fields.AddRange([EthType(EtherType.IPv6), IpProto(s.Protocol), Ip6Dst(s.Vip6 ?? throw new InvalidOperationException($"service '{s.Name}' has no VIP"))]);
         if (s.Port is ushort p) fields.Add(L4Dst(s.Protocol, p));
         return new OfpMatch(fields.ToArray());
     }

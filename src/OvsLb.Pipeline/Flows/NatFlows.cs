@@ -87,7 +87,7 @@ public static class NatFlows
         var m = OriginalVip(s, TrackedValid);
         return FlowParts.Flow(c, Snat, Priority.SnatHairpin, FlowFeature.Service, PickFlows.BackendTag(s, b),
             new OfpMatch([.. m.Fields.Take(1), FlowParts.EthType(EtherType.IPv4), FlowParts.IpSrc(ip), FlowParts.IpDst(ip), .. m.Fields.Skip(2)]),
-            FlowParts.Apply(Ct(snatZone, ToBackend, commit: true, NatAction.Snat(s.Vip.Value))));
+            FlowParts.Apply(Ct(snatZone, ToBackend, commit: true, NatAction.Snat(s.Ipv4Vip.Value))));
     }
 
     /// <summary>
@@ -96,8 +96,8 @@ public static class NatFlows
     /// the backend as destination; <c>unsnat</c> finishes it, anything else is dropped there. One per nat VIP and protocol.
     /// </summary>
     public static FlowEntry HairpinReplyFlow(CookieLayout c, ServiceConfig s, ushort snatZone) =>
-        FlowParts.Flow(c, Service, Priority.HairpinReply, FlowFeature.ReturnSnat, s.Vip.Value,
-            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(s.Protocol), FlowParts.IpDst(s.Vip)),
+        FlowParts.Flow(c, Service, Priority.HairpinReply, FlowFeature.ReturnSnat, s.Ipv4Vip.Value,
+            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(s.Protocol), FlowParts.IpDst(s.Ipv4Vip)),
             FlowParts.Apply(Ct(snatZone, Unsnat, commit: false, new NatAction())));
 
     /// <summary><c>snat</c>: connections that need no source NAT (nat mode, not hairpinned) go on to their backend.</summary>
@@ -115,7 +115,7 @@ public static class NatFlows
     /// <summary>A connection of <paramref name="s"/> by its original direction's VIP:port (ct_nw_dst, ct_nw_proto, ct_tp_dst), in <paramref name="state"/>.</summary>
     private static OfpMatch OriginalVip(ServiceConfig s, OxmEntry state)
     {
-        var fields = new List<OxmEntry> { state, FlowParts.EthType(EtherType.IPv4), OxmEntry.For(MfId.CtNwDst, s.Vip.Value),
+        var fields = new List<OxmEntry> { state, FlowParts.EthType(EtherType.IPv4), OxmEntry.For(MfId.CtNwDst, s.Ipv4Vip.Value),
             OxmEntry.For(MfId.CtNwProto, s.Protocol == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp) };
         if (s.Port is ushort p) fields.Add(OxmEntry.For(MfId.CtTpDst, p));
         return new OfpMatch(fields.ToArray());

@@ -126,10 +126,10 @@ public static class PickFlows
             Cookie = c.Make(CookieLayout.LearnedFeature, BackendTag(s, b)),
             Specs =
             [
-                LearnSpec.MatchValue(MfId.EthType, EtherType.IPv4),
+                LearnSpec.MatchValue(MfId.EthType, s.IsIpv6 ? EtherType.IPv6 : EtherType.IPv4),
                 LearnSpec.MatchValue(MfId.IpProto, tcp ? IpProtocol.Tcp : IpProtocol.Udp),
-                LearnSpec.Match(MfId.Ipv4Src),
-                LearnSpec.Match(MfId.Ipv4Dst),
+                LearnSpec.Match(s.IsIpv6 ? MfId.Ipv6Src : MfId.Ipv4Src),
+                LearnSpec.Match(s.IsIpv6 ? MfId.Ipv6Dst : MfId.Ipv4Dst),
                 LearnSpec.Match(tcp ? MfId.TcpSrc : MfId.UdpSrc),
                 LearnSpec.Match(tcp ? MfId.TcpDst : MfId.UdpDst),
                 LearnSpec.Load(BackendRegister, BackendRegister),
@@ -146,11 +146,11 @@ public static class PickFlows
     {
         var specs = new List<LearnSpec>
         {
-            LearnSpec.MatchValue(MfId.EthType, EtherType.IPv4),
+            LearnSpec.MatchValue(MfId.EthType, s.IsIpv6 ? EtherType.IPv6 : EtherType.IPv4),
             LearnSpec.MatchValue(MfId.IpProto, s.Protocol == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp),
             LearnSpec.MatchValue(BackendRegister, 0),
-            LearnSpec.Match(MfId.Ipv4Src),
-            LearnSpec.MatchValue(MfId.Ipv4Dst, s.Vip.Value),
+            LearnSpec.Match(s.IsIpv6 ? MfId.Ipv6Src : MfId.Ipv4Src),
+            s.Vip is Ipv4Address v4 ? LearnSpec.MatchValue(MfId.Ipv4Dst, v4.Value) : LearnSpec.MatchValue(MfId.Ipv6Dst, s.Vip6!.Value.Value),
         };
         if (s.Port is ushort p) specs.Add(LearnSpec.MatchValue(s.Protocol == ServiceProtocol.Tcp ? MfId.TcpDst : MfId.UdpDst, p));
         specs.Add(LearnSpec.Load(BackendRegister, BackendRegister));

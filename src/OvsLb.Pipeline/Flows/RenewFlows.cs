@@ -37,10 +37,11 @@ public static class RenewFlows
     /// <paramref name="meterId"/> (the meter limits the copies, never the packet, which goes on to <c>pick</c> with the
     /// entry's backend). The controller then adds the entry anew with the full idle timeout. One per bridge that carries
     /// a TCP service with learned connections. Tags are odd, so reg1's lowest bit says whether an entry matched.
+    /// <paramref name="ipv6"/>: the same for TCP over IPv6 (one more per bridge that carries an IPv6 VIP).
     /// </summary>
-    public static FlowEntry ReusedSynFlow(CookieLayout c, uint meterId) =>
-        FlowParts.Flow(c, Reuse, Priority.ReusedSyn, FlowFeature.Renew, 0,
-            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(ServiceProtocol.Tcp),
+    public static FlowEntry ReusedSynFlow(CookieLayout c, uint meterId, bool ipv6 = false) =>
+        FlowParts.Flow(c, Reuse, Priority.ReusedSyn, FlowFeature.Renew, ipv6 ? Ipv6Id : 0,
+            FlowParts.Match(EthType(ipv6), FlowParts.IpProto(ServiceProtocol.Tcp),
                 OxmEntry.For(MfId.TcpFlags, Syn, Syn | Ack), OxmEntry.For(BackendRegister, 1, 1)),
             FlowParts.Apply(new Controller2Action(new EquatableArray<ControllerProperty>(
                 [new ControllerMaxLen(PacketInBytes), new ControllerMeterId(meterId)]))));
@@ -51,9 +52,9 @@ public static class RenewFlows
     /// connection's other packets never accumulates a FIN or RST, and its stats never lower the idle timeout of the
     /// entry that a later connection on the same 5-tuple renewed. One of each per bridge, beside <see cref="ReusedSynFlow"/>.
     /// </summary>
-    public static FlowEntry ClosingPacketFlow(CookieLayout c, bool rst) =>
-        FlowParts.Flow(c, Reuse, Priority.ClosingPacket, FlowFeature.Renew, rst ? 2UL : 1UL,
-            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(ServiceProtocol.Tcp),
+    public static FlowEntry ClosingPacketFlow(CookieLayout c, bool rst, bool ipv6 = false) =>
+        FlowParts.Flow(c, Reuse, Priority.ClosingPacket, FlowFeature.Renew, (rst ? 2UL : 1UL) | (ipv6 ? Ipv6Id : 0),
+            FlowParts.Match(EthType(ipv6), FlowParts.IpProto(ServiceProtocol.Tcp),
                 OxmEntry.For(MfId.TcpFlags, rst ? Rst : Fin, rst ? Rst : Fin)));
 
     /// <summary>
@@ -69,9 +70,14 @@ public static class RenewFlows
     /// and never counted in a datapath flow. One per bridge, beside <see cref="ReusedSynFlow"/>; lower than the
     /// closing-packet flows.
     /// </summary>
-    public static FlowEntry OpeningPacketFlow(CookieLayout c) =>
-        FlowParts.Flow(c, Reuse, Priority.OpeningPacket, FlowFeature.Renew, 3UL,
-            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(ServiceProtocol.Tcp), OxmEntry.For(MfId.TcpFlags, Syn, Syn)));
+    public static FlowEntry OpeningPacketFlow(CookieLayout c, bool ipv6 = false) =>
+        FlowParts.Flow(c, Reuse, Priority.OpeningPacket, FlowFeature.Renew, 3UL | (ipv6 ? Ipv6Id : 0),
+            FlowParts.Match(EthType(ipv6), FlowParts.IpProto(ServiceProtocol.Tcp), OxmEntry.For(MfId.TcpFlags, Syn, Syn)));
+
+    /// <summary>The object-id bit of the IPv6 twins of the <c>reuse</c> flows.</summary>
+    private const ulong Ipv6Id = 0x100;
+
+    private static OxmEntry EthType(bool ipv6) => FlowParts.EthType(ipv6 ? EtherType.IPv6 : EtherType.IPv4);
 
     /// <summary>
     /// The meter of <see cref="ReusedSynFlow"/>: <see cref="RenewRate"/> packets per second, burst as many. Beyond it a
@@ -92,9 +98,19 @@ public static class RenewFlows
                 FlowParts.L4Src(ServiceProtocol.Tcp, clientPort), FlowParts.L4Dst(ServiceProtocol.Tcp, port)),
             FlowParts.Apply(new FinTimeoutAction(PickFlows.FinIdleTimeout, 0), FlowParts.Load(BackendRegister, tag))) with { IdleTimeout = idle };
 
+    /// <summary>The IPv6 twin of <see cref="RenewedConnectionEntry(CookieLayout, uint, Ipv4Address, ushort, Ipv4Address, ushort, ushort)"/>: the entry pick's learn writes for a TCP connection to an IPv6 VIP.</summary>
+    public static FlowEntry RenewedConnectionEntry(CookieLayout c, uint tag, Ipv6Address client, ushort clientPort, Ipv6Address vip, ushort port, ushort idle) =>
+        FlowParts.Flow(c, Connections, Priority.ConnectionLearned, FlowFeature.Learned, tag,
+            FlowParts.Match(FlowParts.EthType(EtherType.IPv6), FlowParts.IpProto(ServiceProtocol.Tcp), OxmEntry.For(MfId.Ipv6Src, client.Value), FlowParts.Ip6Dst(vip),
+                FlowParts.L4Src(ServiceProtocol.Tcp, clientPort), FlowParts.L4Dst(ServiceProtocol.Tcp, port)),
+            FlowParts.Apply(new FinTimeoutAction(PickFlows.FinIdleTimeout, 0), FlowParts.Load(BackendRegister, tag))) with { IdleTimeout = idle };
+
     /// <summary>True when the cookie is a <see cref="ReusedSynFlow"/>'s of this controller.</summary>
     public static bool IsRenew(CookieLayout cookies, ulong cookie) => cookies.Owns(cookie) && CookieLayout.Feature(cookie) == (byte)FlowFeature.Renew;
 
     /// <summary>True when the bridge needs the <c>reuse</c> flows: it carries a TCP service that learns connections.</summary>
     public static bool Needed(IEnumerable<ServiceConfig> carried) => carried.Any(s => s.Protocol == ServiceProtocol.Tcp && PickFlows.LearnsConnections(s));
+
+    /// <summary>True when the bridge needs the IPv6 twins of the <c>reuse</c> flows: such a service has an IPv6 VIP.</summary>
+    public static bool NeededForIpv6(IEnumerable<ServiceConfig> carried) => carried.Any(s => s.Vip6 is not null && s.Protocol == ServiceProtocol.Tcp && PickFlows.LearnsConnections(s));
 }

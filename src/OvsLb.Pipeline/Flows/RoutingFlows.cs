@@ -46,7 +46,7 @@ public static class RoutingFlows
             service.Port is ushort p
                 ? FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(service.Protocol), FlowParts.IpSrc(backendIp), FlowParts.L4Src(service.Protocol, p))
                 : FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpProto(service.Protocol), FlowParts.IpSrc(backendIp)),
-            FlowParts.Apply(FlowParts.SetIpSrc(service.Vip), FlowParts.Normal));
+            FlowParts.Apply(FlowParts.SetIpSrc(service.Ipv4Vip), FlowParts.Normal));
 
     /// <summary><c>classify</c>: IPv4 not for the LB MAC passes <c>return</c> (exists when it has flows).</summary>
     public static FlowEntry ClassifyToReturnFlow(CookieLayout cookies) =>

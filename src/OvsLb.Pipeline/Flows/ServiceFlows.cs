@@ -39,7 +39,7 @@ public static class ServiceFlows
     /// </summary>
     public static FlowEntry PortGroupMasterFlow(CookieLayout cookies, ServiceConfig service, MacAddress groupMac, MacAddress masterMac, uint masterPort) =>
         FlowParts.Flow(cookies, Service, Priority.PortGroupMaster, FlowFeature.PortGroup, StableId.Of(service.Name),
-            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpDst(service.Vip)),
+            FlowParts.Match(FlowParts.EthType(EtherType.IPv4), FlowParts.IpDst(service.Ipv4Vip)),
             FlowParts.Apply(FlowParts.SetEthSrc(groupMac), FlowParts.SetEthDst(masterMac), FlowParts.Output(masterPort)));
 
     /// <summary>Other traffic to the LB MAC has nowhere to go: dropped (visible in this flow's counters).</summary>

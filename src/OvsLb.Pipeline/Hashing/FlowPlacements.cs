@@ -21,7 +21,7 @@ public static class FlowPlacements
     {
         ArgumentNullException.ThrowIfNull(plan);
         uint dpHash = OvsDpHash.Compute(GroupAlgorithm, t);
-        var candidates = plan.Services.Where(p => p.Service.Vip == t.Destination && ProtocolNumber(p.Service.Protocol) == t.Protocol).ToList();
+        var candidates = plan.Services.Where(p => Targets(p.Service, t) && ProtocolNumber(p.Service.Protocol) == t.Protocol).ToList();
         var balanced = candidates.Where(p => p.SlotKeys.Count > 0 && p.Service.Port == t.DestinationPort)
             .Concat(candidates.Where(p => p.SlotKeys.Count > 0 && p.Service.AllPorts))
             .FirstOrDefault();
@@ -43,7 +43,7 @@ public static class FlowPlacements
             return new FlowPlacement(t, balanced, group, GroupAlgorithm, dpHash, bucket, backend,
                 $"service '{balanced.Service.Name}' → group {balanced.GroupId}, bucket {bucket} of {group.Buckets.Length} → backend '{backend.Name}'");
         }
-        var pg = plan.Services.FirstOrDefault(p => p.Service.Vip == t.Destination && p.Master is not null);
+        var pg = plan.Services.FirstOrDefault(p => Targets(p.Service, t) && p.Master is not null);
         if (pg is not null)
         {
             return new FlowPlacement(t, pg, null, GroupAlgorithm, dpHash, -1, pg.Master,
@@ -52,11 +52,14 @@ public static class FlowPlacements
         string why = candidates.Count > 0
             ? $"service(s) {string.Join(", ", candidates.Select(c => $"'{c.Service.Name}'"))} match the VIP but " +
               (candidates.Any(c => c.SlotKeys.Count == 0) ? "have no live backend on this bridge" : $"not port {t.DestinationPort}") + ": table=20 drops it"
-            : plan.Services.Any(p => p.Service.Vip == t.Destination)
-                ? $"no {t.ProtocolName} service on VIP {t.Destination}: table=20 drops it"
-                : $"{t.Destination} is not a VIP on this bridge: a packet to the LB MAC is dropped by table=20; to any other MAC it is switched by NORMAL";
+            : plan.Services.Any(p => Targets(p.Service, t))
+                ? $"no {t.ProtocolName} service on VIP {t.DestinationText}: table=20 drops it"
+                : $"{t.DestinationText} is not a VIP on this bridge: a packet to the LB MAC is dropped by table=20; to any other MAC it is switched by NORMAL";
         return new FlowPlacement(t, null, null, GroupAlgorithm, dpHash, -1, null, why);
     }
+
+    /// <summary>True when the connection is to one of the service's VIPs (of the connection's address family).</summary>
+    public static bool Targets(ServiceConfig s, FiveTuple t) => t.IsIpv6 ? s.Vip6 == t.Destination6 : s.Vip == t.Destination;
 
     private static byte ProtocolNumber(ServiceProtocol p) => p == ServiceProtocol.Tcp ? IpProtocol.Tcp : IpProtocol.Udp;
 }

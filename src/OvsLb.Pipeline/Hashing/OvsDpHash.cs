@@ -46,13 +46,25 @@ public static class OvsDpHash
     }
 
     /// <summary>
-    /// lib/flow.c <c>flow_hash_symmetric_l3l4</c> for IPv4: the XOR of the addresses, the protocol, and for
-    /// unfragmented TCP and SCTP (and UDP when <paramref name="includeUdpPorts"/>) the XOR of the ports.
+    /// lib/flow.c <c>flow_hash_symmetric_l3l4</c>: the XOR of the addresses (IPv6: each 64-bit half of the XOR, loaded
+    /// from memory, added by <c>hash_add64</c>), the protocol, and for unfragmented TCP and SCTP (and UDP when
+    /// <paramref name="includeUdpPorts"/>) the XOR of the ports.
     /// </summary>
     public static uint SymmetricL3L4(FiveTuple t, uint basis, bool includeUdpPorts)
     {
         uint hash = basis;
-        hash = HashAdd(hash, InMemory(t.Source.Value ^ t.Destination.Value));
+        if (t.IsIpv6)
+        {
+            Span<byte> a = stackalloc byte[16], b = stackalloc byte[16];
+            t.Source6!.Value.Write(a);
+            t.Destination6!.Value.Write(b);
+            for (int i = 0; i < 16; i += 8)
+            {
+                ulong x = BinaryPrimitives.ReadUInt64LittleEndian(a[i..]) ^ BinaryPrimitives.ReadUInt64LittleEndian(b[i..]);
+                hash = HashAdd64(hash, x);
+            }
+        }
+        else hash = HashAdd(hash, InMemory(t.Source.Value ^ t.Destination.Value));
         hash = HashAdd(hash, t.Protocol);
         if (t.Protocol is IpProtocol.Tcp or IpProtocol.Sctp || (includeUdpPorts && t.Protocol == IpProtocol.Udp))
         {
@@ -68,6 +80,7 @@ public static class OvsDpHash
     /// </summary>
     public static uint RssHash(FiveTuple t)
     {
+        if (t.IsIpv6) throw new NotSupportedException("the RSS hash of an IPv6 connection is not modelled (only the select groups' symmetric hash is)");
         uint hash = 0;
         hash = HashAdd(hash, InMemory(t.Source.Value));
         hash = HashAdd(hash, InMemory(t.Destination.Value));
@@ -96,6 +109,9 @@ public static class OvsDpHash
         hash = BitOperations.RotateLeft(hash, 13);
         return hash * 5 + 0xe6546b64;
     }
+
+    /// <summary>lib/hash.h <c>hash_add64</c> (generic build): the low 32-bit half, then the high one.</summary>
+    public static uint HashAdd64(uint hash, ulong data) => HashAdd(HashAdd(hash, (uint)data), (uint)(data >> 32));
 
     /// <summary>lib/hash.h <c>hash_finish</c> (generic build: <c>mhash_finish(hash ^ final)</c>).</summary>
     public static uint HashFinish(uint hash, uint final)

@@ -96,7 +96,7 @@ public static class BridgePlanner
             if (sp.Service.Mode != ServiceMode.PortGroup) continue;
             var old = committed.Services.FirstOrDefault(x => x.Service.Name == sp.Service.Name)?.Master;
             if (old is null || sp.Master is null || old.Name == sp.Master.Name) continue;
-            (list ??= []).Add(new Announcement(sp.Service.Name, old.Name, sp.Master.Name, bridge.LbMac, sp.Service.Vip, Uplink(bridge, ports)));
+            (list ??= []).Add(new Announcement(sp.Service.Name, old.Name, sp.Master.Name, bridge.LbMac, sp.Service.Ipv4Vip, Uplink(bridge, ports)));
         }
         return list ?? [];
     }

@@ -31,15 +31,16 @@ def exchange(proto, bind, src_port, target, timeout):
     started = time.monotonic()
     rec = {"src_ip": bind, "src_port": src_port, "ok": False, "backend": None, "peer": None, "error": None, "ms": None}
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-    s = socket.socket(socket.AF_INET, kind)
+    family = socket.AF_INET6 if ":" in target[0] else socket.AF_INET
+    s = socket.socket(family, kind)
     try:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.settimeout(timeout)
         if bind or src_port:
-            s.bind((bind or "0.0.0.0", src_port or 0))
+            s.bind((bind or ("::" if family == socket.AF_INET6 else "0.0.0.0"), src_port or 0))
         if proto == "tcp":
             s.connect(target)
-            rec["src_ip"], rec["src_port"] = s.getsockname()
+            rec["src_ip"], rec["src_port"] = s.getsockname()[:2]
             data = b""
             while not data.endswith(b"\n"):
                 chunk = s.recv(256)
@@ -77,7 +78,7 @@ def main():
     args = ap.parse_args()
 
     ip, _, port = args.target.rpartition(":")
-    target = (ip, int(port))
+    target = (ip.strip("[]"), int(port))   # IPv6: [ADDR]:PORT or ADDR:PORT
     if args.src_ports:
         a, _, b = args.src_ports.partition("-")
         ports = list(range(int(a), int(b) + 1))

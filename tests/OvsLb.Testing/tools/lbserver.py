@@ -21,20 +21,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--name", required=True, help="name sent in every answer")
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--bind", default="0.0.0.0", help="address to listen on (default: all)")
+    ap.add_argument("--bind", default="0.0.0.0", help="address to listen on (default: all IPv4; an IPv6 address listens on IPv6)")
     ap.add_argument("--proto", choices=["tcp", "udp", "both"], default="tcp")
     args = ap.parse_args()
 
+    family = socket.AF_INET6 if ":" in args.bind else socket.AF_INET
     sel = selectors.DefaultSelector()
     if args.proto in ("tcp", "both"):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t = socket.socket(family, socket.SOCK_STREAM)
         t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         t.bind((args.bind, args.port))
         t.listen(4096)
         sel.register(t, selectors.EVENT_READ, "tcp")
         print(f"READY tcp {args.bind}:{args.port}", flush=True)
     if args.proto in ("udp", "both"):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u = socket.socket(family, socket.SOCK_DGRAM)
         u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         u.bind((args.bind, args.port))
         sel.register(u, selectors.EVENT_READ, "udp")
@@ -45,7 +46,8 @@ def main():
             s = key.fileobj
             if key.data == "tcp":
                 try:
-                    c, (ip, port) = s.accept()
+                    c, addr = s.accept()
+                    ip, port = addr[:2]
                 except OSError:
                     continue
                 try:
@@ -56,8 +58,9 @@ def main():
                     c.close()
             else:
                 try:
-                    _, (ip, port) = s.recvfrom(2048)
-                    s.sendto(f"{args.name} {ip}:{port}\n".encode(), (ip, port))
+                    _, addr = s.recvfrom(2048)
+                    ip, port = addr[:2]
+                    s.sendto(f"{args.name} {ip}:{port}\n".encode(), addr)
                 except OSError:
                     pass
 

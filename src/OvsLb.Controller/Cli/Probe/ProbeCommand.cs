@@ -39,6 +39,7 @@ public static class ProbeCommand
         if (a.Ports.Count > 0 || a.Down.Count > 0) throw new UsageException("--ports and --down are which's: probe reads the ports from the switch, and the datapath decides");
         if (port is null) throw new UsageException("--port NAME is required (the bridge port the packet enters on)");
         var tuple = WhichCommand.ParseTuple(a.Positional);
+        if (tuple.IsIpv6) throw new UsageException("probe sends IPv4 frames only in this version (IPv6 VIPs: use which, or real IPv6 traffic)");
         if (netns is not null && !File.Exists(Path.Combine("/run/netns", netns))) throw new DebugException($"--netns: network namespace '{netns}' does not exist (ip netns list)");
         var dp = await DebugPlan.BuildAsync(a with { Switch = a.Switch ?? a.RequireBridge() }, readInstalled: false).ConfigureAwait(false);
         var ports = dp.Switch!.Ports;

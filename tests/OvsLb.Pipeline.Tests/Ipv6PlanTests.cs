@@ -1,0 +1,68 @@
+using OvsLb.Pipeline.Config;
+using OvsLb.Pipeline.Flows;
+
+namespace OvsLb.Pipeline.Tests;
+
+/// <summary>IPv6 VIPs in the pure builder: the NDP answer follows the ARP answer's rule (withdrawn with no live backend
+/// unless stopArpWhenAllDown is off), a distributed bridge leaves solicitations from its uplink unanswered, the IPv4-only
+/// scenarios gain no IPv6 flow, and every IPv6 flow passes the checks OVS makes on a FLOW_MOD (set_field prerequisites).</summary>
+public sealed class Ipv6PlanTests
+{
+    private static HashSet<string> AllDown(LoadBalancerConfig c) =>
+        c.Services.SelectMany(s => s.Backends.Select(b => PipelineBuilder.BackendId(s, b))).ToHashSet();
+
+    private static List<string> NdpLines(BridgePlan p) =>
+        Scenario.FlowLines(p.State).Where(l => l.Contains("table=11, priority=3", StringComparison.Ordinal) || l.Contains("table=11, priority=2", StringComparison.Ordinal)
+            || l.Contains("table=12, priority=300", StringComparison.Ordinal)).ToList();
+
+    [TestCase("ipv6")]
+    [TestCase("dualstack")]
+    public void The_ndp_answer_is_withdrawn_with_no_live_backend_like_the_arp_answer(string name)
+    {
+        var sc = Scenario.Load(name);
+        var b = sc.Config.Bridges[0];
+        var up = sc.Build(b);
+        var down = PipelineBuilder.Build(sc.Config, sc.View(b, down: AllDown(sc.Config)));
+        var keep = sc.Config with { Options = sc.Config.Options with { StopArpWhenAllDown = false } };
+        var kept = PipelineBuilder.Build(keep, sc.View(b, down: AllDown(keep)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(NdpLines(up), Has.Count.EqualTo(4), "DAD, SLL, option-less answers and nd_tll");
+            Assert.That(NdpLines(down), Is.Empty, "no live backend: no NDP answer");
+            Assert.That(NdpLines(kept), Is.EqualTo(NdpLines(up)), "stopArpWhenAllDown false: still answered");
+            Assert.That(Scenario.FlowLines(down.State).Any(l => l.Contains("arp_tpa=", StringComparison.Ordinal)), Is.False, "nor an ARP answer");
+            Assert.That(PipelineConformance.Violations(down.State), Is.Empty);
+        });
+    }
+
+    [Test]
+    public void A_distributed_bridge_leaves_solicitations_from_its_uplink_unanswered()
+    {
+        var sc = Scenario.Load("dualstack");
+        var config = sc.Config with { Bridges = [.. sc.Config.Bridges.Select(b => b with { Role = BridgeRole.Distributed })] };
+        var plan = PipelineBuilder.Build(config, sc.View(config.Bridges[0]));
+        var lines = Scenario.FlowLines(plan.State);
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines, Has.One.Contains("table=11, priority=320,icmp6,in_port=1,icmp_type=135,icmp_code=0,nd_target=fd00::100 actions=NORMAL"));
+            Assert.That(lines, Has.One.Contains("table=10, priority=310,arp,in_port=1,arp_tpa=10.0.0.100,arp_op=1 actions=NORMAL"));
+            Assert.That(PipelineConformance.Violations(plan.State), Is.Empty);
+        });
+    }
+
+    [TestCaseSource(typeof(Scenario), nameof(Scenario.Names))]
+    public void Only_a_bridge_with_an_ipv6_vip_gets_ipv6_flows(string name)
+    {
+        var sc = Scenario.Load(name);
+        bool v6 = sc.Config.Services.Any(s => s.Vip6 is not null);
+        foreach (var b in sc.Config.Bridges)
+        {
+            var plan = sc.Build(b);
+            var flows = plan.State.Flows.Values.ToList();
+            Assert.That(flows.Any(f => f.TableId is 11 or 12 || f.Text.Contains("ipv6", StringComparison.Ordinal) || f.Text.Contains("icmp6", StringComparison.Ordinal) || f.Text.Contains("tcp6", StringComparison.Ordinal)),
+                Is.EqualTo(v6), $"{name}/{b.Name}");
+            // OVS's own FLOW_MOD checks (set_field prerequisites against the match, e.g. nd_tll needs icmp_type=136).
+            foreach (var f in flows) Assert.That(f.ToAdd().CheckError(), Is.Null, f.Text);
+        }
+    }
+}
