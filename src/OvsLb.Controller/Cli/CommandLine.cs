@@ -41,6 +41,7 @@ public static class CommandLine
             "diff" => DiffCommand.RunAsync(args[1..], stdout, stderr),
             "which" => WhichCommand.RunAsync(args[1..], stdout, stderr),
             "probe" => ProbeCommand.RunAsync(args[1..], stdout, stderr),
+            "config" => ConfigCommand.RunAsync(args[1..], stdout, stderr),
             _ => Task.FromResult(Unknown(args[0], stderr)),
         };
     }
@@ -80,6 +81,13 @@ public static class CommandLine
           ofp-print [--hex] FILE       decode a binary file of back-to-back OpenFlow messages
                                        ('-' reads binary from standard input)
               --hex                    also print each decoded message re-encoded, as a hex dump
+
+        cluster mode (see README.md, "Several instances on etcd"):
+          config put FILE --Cluster:Etcd=URL[,URL...] [--Cluster:Prefix=/ovslb]
+                                       validate FILE as 'validate' does (errors as FILE:LINE:COL, exit 1,
+                                       nothing written), then store it as the configuration every instance applies
+          config get --Cluster:Etcd=URL[,URL...] [--Cluster:Prefix=/ovslb]
+                                       print the stored configuration (its revision on stderr)
 
         debugging (see README.md, "Debugging commands"):
           validate FILE...             check configuration files: every error as FILE:LINE:COL: path: message
