@@ -178,6 +178,34 @@ public partial class ClusterRunTests
         }
     }
 
+    [Test]
+    public void Bad_cluster_settings_stop_ovslb_run_with_exit_64_naming_each_one()
+    {
+        var r = OvslbRun.RunToExit("--Cluster:Etcd=localhost:2379", "--Cluster:LeaseTtl=00:00:01", "--Controller:Listen:0=127.0.0.1:0", "--Status:Listen=127.0.0.1:0");
+        string err = r.Stderr + r.Stdout;
+        Assert.That(r.ExitCode, Is.EqualTo(64), err);
+        Assert.That(err, Does.Contain("Cluster:Etcd: 'localhost:2379' is not an etcd client URL http://HOST:PORT"));
+        Assert.That(err, Does.Contain("Cluster:LeaseTtl: 00:00:01 must be whole seconds, at least 2 s"));
+
+        // Cluster settings with no etcd: a forgotten --Cluster:Etcd, not silently one instance.
+        r = OvslbRun.RunToExit("--Cluster:Prefix=/hay", "--Controller:Listen:0=127.0.0.1:0", "--Status:Listen=127.0.0.1:0");
+        Assert.That(r.ExitCode, Is.EqualTo(64), r.Stderr + r.Stdout);
+        Assert.That(r.Stderr + r.Stdout, Does.Contain("Cluster:Prefix given without Cluster:Etcd"));
+    }
+
+    [Test]
+    public void An_unreachable_etcd_stops_ovslb_run_with_exit_1_naming_the_endpoints()
+    {
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();   // nothing listens there now
+        var r = OvslbRun.RunToExit($"--Cluster:Etcd=http://127.0.0.1:{port}", "--Cluster:ConnectTimeout=00:00:02", "--Controller:Listen:0=127.0.0.1:0", "--Status:Listen=127.0.0.1:0");
+        string err = r.Stderr + r.Stdout;
+        Assert.That(r.ExitCode, Is.EqualTo(1), err);
+        Assert.That(err, Does.Contain($"ovslb run: etcd at http://127.0.0.1:{port} did not answer a first read (connect) within 2 s"));
+    }
+
     private static string Show(Dictionary<string, List<string>> masters) => string.Join("; ", masters.Select(kv => $"{kv.Key}: [{string.Join(", ", kv.Value)}]"));
 
     /// <summary>How many of each message type the vconn log holds, per direction (for failure messages).</summary>
