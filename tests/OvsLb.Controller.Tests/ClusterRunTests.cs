@@ -128,6 +128,7 @@ public partial class ClusterRunTests
             }
             Assert.That(masterOf.Values.Distinct().Count(), Is.GreaterThanOrEqualTo(2), $"masters spread: {Show(masters)}");
             TestContext.Out.WriteLine($"masters: {string.Join(", ", masterOf.Select(kv => $"{kv.Key:x}={Names[kv.Value]} gen {leaders[kv.Key].Revision}"))}");
+            AssertClusterStatus(etcd, masterOf.ToDictionary(kv => kv.Key, kv => (Names[kv.Value], (ulong)leaders[kv.Key].Revision)), connected: 3);
             var flowsBefore = Enumerable.Range(0, 4).ToDictionary(Bridge, i => ovs.DumpFlows(Bridge(i)));
             Assert.That(flowsBefore.Values.All(f => f.Count > 0), Is.True, "the masters installed the services' flows");
 
@@ -171,6 +172,10 @@ public partial class ClusterRunTests
             TestContext.Out.WriteLine($"FLOW_MOD+GROUP_MOD received after the kill: {mods}");
             Assert.That(mods, Is.Zero, log);
             foreach (var (bridge, before) in flowsBefore) Assert.That(ovs.DumpFlows(bridge), Is.EqualTo(before), bridge);
+
+            // ovslb cluster status shows the new masters with their new generations (the dead instance's keys are gone with its lease).
+            var after = masterOf.ToDictionary(kv => kv.Key, kv => taken.TryGetValue(kv.Key, out var t) ? (Names[t.Instance], t.Generation) : (Names[kv.Value], (ulong)leaders[kv.Key].Revision));
+            AssertClusterStatus(etcd, after, connected: 2);
         }
         finally
         {
@@ -204,6 +209,24 @@ public partial class ClusterRunTests
         string err = r.Stderr + r.Stdout;
         Assert.That(r.ExitCode, Is.EqualTo(1), err);
         Assert.That(err, Does.Contain($"ovslb run: etcd at http://127.0.0.1:{port} did not answer a first read (connect) within 2 s"));
+    }
+
+    /// <summary><c>ovslb cluster status</c>: one line per bridge with its master, generation, lease left (1 s to the TTL) and <paramref name="connected"/> candidates.</summary>
+    private static void AssertClusterStatus(EtcdCluster etcd, Dictionary<ulong, (string Master, ulong Generation)> expected, int connected)
+    {
+        var (code, stdout, stderr) = Ovslb.Run("cluster", "status", $"--Cluster:Etcd={etcd.Endpoints}", "--Cluster:Prefix=/hay");
+        TestContext.Out.WriteLine(stdout);
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("# instances (" + connected + "): "));
+        foreach (var (dpid, (master, gen)) in expected)
+        {
+            var line = Ovslb.Lines(stdout).SingleOrDefault(l => l.StartsWith($"{dpid:x16} ", StringComparison.Ordinal));
+            Assert.That(line, Is.Not.Null, stdout);
+            var cells = Regex.Split(line!.Trim(), @"\s{2,}");
+            Assert.That((cells[1], cells[2]), Is.EqualTo((master, gen.ToString(System.Globalization.CultureInfo.InvariantCulture))), line);
+            Assert.That(int.Parse(cells[3].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture), Is.InRange(1, LeaseTtlSeconds), line);
+            Assert.That(cells[4].Split(", "), Has.Length.EqualTo(connected).And.Contain(master), line);
+        }
     }
 
     private static string Show(Dictionary<string, List<string>> masters) => string.Join("; ", masters.Select(kv => $"{kv.Key}: [{string.Join(", ", kv.Value)}]"));

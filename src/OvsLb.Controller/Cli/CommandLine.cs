@@ -41,6 +41,7 @@ public static class CommandLine
             "diff" => DiffCommand.RunAsync(args[1..], stdout, stderr),
             "which" => WhichCommand.RunAsync(args[1..], stdout, stderr),
             "probe" => ProbeCommand.RunAsync(args[1..], stdout, stderr),
+            "cluster" => ClusterCommand.RunAsync(args[1..], stdout, stderr),
             _ => Task.FromResult(Unknown(args[0], stderr)),
         };
     }
@@ -76,6 +77,9 @@ public static class CommandLine
           run [--config FILE] [--Controller:Key=value]
                                        run the controller: accept switches on Controller:Listen
                                        (default 0.0.0.0:6653) and keep them programmed
+          cluster status --Cluster:Etcd=URL[,URL...] [--Cluster:Prefix=/ovslb]
+                                       cluster mode: per bridge its master instance, generation id, the
+                                       master lease's time left and the instances connected to it (from etcd)
           ofp-print [--hex] HEX...     decode OpenFlow 1.3 messages given as hex (spaces, colons allowed)
           ofp-print [--hex] FILE       decode a binary file of back-to-back OpenFlow messages
                                        ('-' reads binary from standard input)
