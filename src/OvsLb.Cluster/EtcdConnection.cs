@@ -123,6 +123,10 @@ public sealed class EtcdConnection : IDisposable
     public Task<PutResponse> PutAsync(string key, string value, CancellationToken ct = default) =>
         CallAsync($"PUT {key}", (cl, d, c) => cl.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value) }, deadline: d, cancellationToken: c), ct);
 
+    /// <summary>Puts a key that lives as long as <paramref name="lease"/>.</summary>
+    public Task<PutResponse> PutOnLeaseAsync(string key, string value, long lease, CancellationToken ct = default) =>
+        CallAsync($"PUT {key}", (cl, d, c) => cl.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value), Lease = lease }, deadline: d, cancellationToken: c), ct);
+
     /// <summary>Every key under <paramref name="prefix"/> and the store revision of that read.</summary>
     public Task<RangeResponse> GetPrefixAsync(string prefix, CancellationToken ct = default) =>
         CallAsync($"GET {prefix}*", (cl, d, c) => cl.GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = RangeEnd(prefix) }, deadline: d, cancellationToken: c), ct);

@@ -42,6 +42,7 @@ public static class CommandLine
             "which" => WhichCommand.RunAsync(args[1..], stdout, stderr),
             "probe" => ProbeCommand.RunAsync(args[1..], stdout, stderr),
             "config" => ConfigCommand.RunAsync(args[1..], stdout, stderr),
+            "cluster" => ClusterCommand.RunAsync(args[1..], stdout, stderr),
             _ => Task.FromResult(Unknown(args[0], stderr)),
         };
     }
@@ -88,6 +89,9 @@ public static class CommandLine
                                        nothing written), then store it as the configuration every instance applies
           config get --Cluster:Etcd=URL[,URL...] [--Cluster:Prefix=/ovslb]
                                        print the stored configuration (its revision on stderr)
+          cluster status --Cluster:Etcd=URL[,URL...] [--Cluster:Prefix=/ovslb]
+                                       per bridge its master instance, generation id, the
+                                       master lease's time left and the instances connected to it (from etcd)
 
         debugging (see README.md, "Debugging commands"):
           validate FILE...             check configuration files: every error as FILE:LINE:COL: path: message

@@ -18,7 +18,7 @@ public static class RunCommand
             host = RunHost.CreateBuilder(args).Build();
             await host.StartAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidOperationException or FormatException or System.Net.Sockets.SocketException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidOperationException or FormatException or System.Net.Sockets.SocketException or InvalidDataException or UnauthorizedAccessException or OvsLb.Cluster.EtcdUnavailableException)
         {
             await stderr.WriteLineAsync($"ovslb run: {e.Message}").ConfigureAwait(false);
             if (host is not null)
@@ -34,7 +34,7 @@ public static class RunCommand
                 }
                 host.Dispose();
             }
-            bool machine = e is System.Net.Sockets.SocketException or UnauthorizedAccessException
+            bool machine = e is System.Net.Sockets.SocketException or UnauthorizedAccessException or OvsLb.Cluster.EtcdUnavailableException
                 || e.InnerException is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException;
             return machine ? CommandLine.ExitError : CommandLine.ExitUsage;
         }

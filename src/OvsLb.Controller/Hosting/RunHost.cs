@@ -62,15 +62,26 @@ public static class RunHost
                         sp.GetRequiredService<SwitchDirectory>());
                 });
                 services.AddSingleton<IDesiredStateProvider>(sp => sp.GetRequiredService<LoadBalancer>());
-                services.AddSingleton<ISwitchEvents>(sp => sp.GetRequiredService<LoadBalancer>());
+                // Cluster mode (--Cluster:Etcd): every bridge a standby until this instance wins its etcd election.
+                // Without it nothing below changes: the roles of Controller:Role, no etcd.
+                var cluster = ClusterHosting.Options(ctx.Configuration);
+                var link = cluster is null ? null : new ClusterLink();
+                services.AddSingleton<ISwitchEvents>(sp => link is null ? sp.GetRequiredService<LoadBalancer>()
+                    : new ClusterSwitchEvents(sp.GetRequiredService<LoadBalancer>(), link, sp.GetRequiredService<SwitchDirectory>()));
                 services.AddSingleton(sp => new SwitchServer(
                     sp.GetRequiredService<IOptions<ControllerOptions>>().Value,
                     sp.GetRequiredService<IDesiredStateProvider>(),
                     sp.GetRequiredService<ISwitchEvents>(),
                     sp.GetRequiredService<ILoggerFactory>(),
                     sp.GetRequiredService<ControllerMetrics>(),
-                    sp.GetRequiredService<SwitchDirectory>()));
+                    sp.GetRequiredService<SwitchDirectory>(),
+                    roles: link is null ? null : new ClusterRoles(link)));
                 services.AddStatusEndpoint(ctx.Configuration, configFile);
+                if (cluster is not null)
+                {
+                    // Started before the switch server listens (hosted services start in this order, stop in reverse).
+                    services.AddHostedService(sp => new ClusterService(cluster, link!, sp.GetRequiredService<SwitchServer>(), sp.GetRequiredService<ILoggerFactory>()));
+                }
                 services.AddHostedService<LoadBalancerService>();
                 services.AddHostedService<SwitchServerService>();
                 configure?.Invoke(services);

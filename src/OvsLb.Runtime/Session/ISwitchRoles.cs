@@ -23,6 +23,13 @@ public readonly record struct RoleChoice(ControllerRole Role, ulong? GenerationI
 public interface ISwitchRoles
 {
     RoleChoice InitialRole(ulong datapathId);
+
+    /// <summary>
+    /// Asked on every write attempt, on top of the session's write gate: whether this instance may still change the
+    /// switch. Cluster mode answers from its own clock (is the lease that makes it master surely still alive?), so
+    /// an instance whose lease ran out while it was busy or paused stops writing before any timer tells it.
+    /// </summary>
+    bool MayWrite(ulong datapathId) => true;
 }
 
 /// <summary>The single-instance behaviour: every switch gets <see cref="ControllerOptions.Role"/> and <see cref="ControllerOptions.GenerationId"/> as they are now.</summary>

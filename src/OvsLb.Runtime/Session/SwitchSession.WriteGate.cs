@@ -35,7 +35,7 @@ public sealed partial class SwitchSession
 
     private void CheckWriteGate(OfpMessage m)
     {
-        if (!_writesAllowed && IsWrite(m))
+        if (IsWrite(m) && (!_writesAllowed || !_roles.MayWrite(DatapathId)))
         {
             throw new WriteGateClosedException($"not sending {m.OvsName} to {DatapathIdText}: the write gate is closed (this instance is not master of it)");
         }

@@ -79,7 +79,7 @@ public sealed partial class SwitchSession : ISwitchHandle
     public SwitchInfo Info => new(DatapathId, BridgeName, _ports.ToFrozenDictionary());
 
     /// <summary>Whether this instance may write to the switch (Equal or Master).</summary>
-    public bool CanWrite => !ReadOnly && _writesAllowed && Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
+    public bool CanWrite => !ReadOnly && _writesAllowed && _roles.MayWrite(DatapathId) && Role != ControllerRole.Slave && State is not SessionState.Standby and not SessionState.Closed;
 
     public CancellationToken Closed => _conn.Closed;
     public Task<CloseReason> Completion => _conn.Completion;
