@@ -23,25 +23,40 @@ public partial class ClusterRunTests
 
     private static string Bridge(int i) => $"hay{i}";
 
-    /// <summary>Four bridges, one direct-mode service on each (no health checks: nothing changes by itself).</summary>
-    private static string Config()
+    /// <summary>
+    /// The shared configuration (stored with <c>ovslb config put</c>): four bridges, one direct-mode service on each (no
+    /// health checks: nothing changes by itself); <paramref name="third"/> adds a third backend to each.
+    /// </summary>
+    private static string LbConfig(bool third = false)
     {
         var bridges = string.Join(",", Enumerable.Range(0, 4).Select(i => $$"""{ "name": "{{Bridge(i)}}", "lbMac": "02:00:00:00:4a:0{{i}}", "uplink": 1 }"""));
         var services = string.Join(",", Enumerable.Range(0, 4).Select(i => $$"""
             { "name": "web{{i}}", "vip": "10.0.{{i}}.100", "protocol": "tcp", "port": 80, "mode": "direct", "bridges": [ "{{Bridge(i)}}" ],
               "backends": [ { "name": "s{{i}}a", "ip": "10.0.{{i}}.11", "mac": "02:00:00:00:0{{i}}:11", "bridge": "{{Bridge(i)}}", "port": 11 },
-                            { "name": "s{{i}}b", "ip": "10.0.{{i}}.12", "mac": "02:00:00:00:0{{i}}:12", "bridge": "{{Bridge(i)}}", "port": 12 } ] }
+                            { "name": "s{{i}}b", "ip": "10.0.{{i}}.12", "mac": "02:00:00:00:0{{i}}:12", "bridge": "{{Bridge(i)}}", "port": 12 }{{(third ? Third(i) : "")}} ] }
             """));
-        return $$"""
-            { "Controller": { "Listen": [ "127.0.0.1:0" ], "EchoInterval": "00:00:10" },
-              "LoadBalancer": { "healthCheck": { "kind": "none" }, "bridges": [ {{bridges}} ], "services": [ {{services}} ] } }
-            """;
+        return $$"""{ "healthCheck": { "kind": "none" }, "bridges": [ {{bridges}} ], "services": [ {{services}} ] }""";
+    }
+
+    private static string Third(int i) =>
+        $$""", { "name": "s{{i}}c", "ip": "10.0.{{i}}.13", "mac": "02:00:00:00:0{{i}}:13", "bridge": "{{Bridge(i)}}", "port": 13 }""";
+
+    /// <summary>Each instance's own file: host settings only (in cluster mode the load balancer's part lives in etcd).</summary>
+    private const string HostConfig = """{ "Controller": { "Listen": [ "127.0.0.1:0" ], "EchoInterval": "00:00:10" } }""";
+
+    /// <summary>Stores the shared configuration with <c>ovslb config put</c>; its revision.</summary>
+    private static long Put(EtcdCluster etcd, string lbConfig)
+    {
+        using var file = new Ovslb.TempFile(lbConfig);
+        var (code, stdout, stderr) = Ovslb.Run("config", "put", file.Path, $"--Cluster:Etcd={etcd.Endpoints}", "--Cluster:Prefix=/hay");
+        Assert.That(code, Is.Zero, stderr);
+        return long.Parse(stdout.Trim().Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static OvslbRun StartInstance(EtcdCluster etcd, string name) => OvslbRun.Start(
         ["--Logging:LogLevel:Default=Information", "--Logging:LogLevel:Microsoft=Warning", "--Status:Listen=127.0.0.1:0",
          $"--Cluster:Etcd={etcd.Endpoints}", "--Cluster:Prefix=/hay", $"--Cluster:LeaseTtl=00:00:0{LeaseTtlSeconds}", $"--Cluster:Instance={name}"],
-        config: Config());
+        config: HostConfig);
 
     [GeneratedRegex(@"bridge ([0-9a-f]{16}): (\S+) is master with generation (\d+)")]
     private static partial Regex MasterLine();
@@ -96,6 +111,7 @@ public partial class ClusterRunTests
         var runs = new List<OvslbRun>();
         try
         {
+            long applied = Put(etcd, LbConfig());
             foreach (var name in Names) runs.Add(StartInstance(etcd, name));
             var ports = runs.Select(r => r.OpenFlowPort(TimeSpan.FromSeconds(60))).ToList();
             // Every instance knows all three before the bridges come, so each bridge's preferred instance is the same for all.
@@ -107,6 +123,7 @@ public partial class ClusterRunTests
                 ovs.AddDummyPort(Bridge(i), $"hay{i}up", 1);
                 ovs.AddDummyPort(Bridge(i), $"hay{i}s1", 11);
                 ovs.AddDummyPort(Bridge(i), $"hay{i}s2", 12);
+                ovs.AddDummyPort(Bridge(i), $"hay{i}s3", 13);
                 // Each bridge connects to every instance (one Controller row per target, reconnecting within 1 s).
                 var args = new List<string>();
                 for (int c = 0; c < targets.Count; c++) args.AddRange(["--", $"--id=@c{c}", "create", "controller", $"target=\"{targets[c]}\"", "max_backoff=1000"]);
@@ -176,6 +193,24 @@ public partial class ClusterRunTests
             // ovslb cluster status shows the new masters with their new generations (the dead instance's keys are gone with its lease).
             var after = masterOf.ToDictionary(kv => kv.Key, kv => taken.TryGetValue(kv.Key, out var t) ? (Names[t.Instance], t.Generation) : (Names[kv.Value], (ulong)leaders[kv.Key].Revision));
             AssertClusterStatus(etcd, after, connected: 2);
+
+            // A configuration change written once reaches every bridge through its master: a third backend on each.
+            var live = runs.Where((_, i) => i != victim).ToList();
+            var putClock = Stopwatch.StartNew();
+            long third = Put(etcd, LbConfig(third: true));
+            // The new backend's pick flow (table 24, its MAC) on every bridge.
+            bool reached = ProcessRunner.WaitUntil(() => Enumerable.Range(0, 4).All(i => string.Concat(ovs.DumpFlows(Bridge(i))).Contains($"set_field:02:00:00:00:0{i}:13->eth_dst", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10));
+            var took = putClock.Elapsed;
+            TestContext.Out.WriteLine($"config put revision {third} (after {applied}): the third backend's flow on all 4 bridges {took.TotalMilliseconds:0} ms after put started");
+            Assert.That(reached, Is.True, "the new backend reached every bridge:\n" + string.Join("\n---\n", live.Select(r => r.Tail(25))));
+            Assert.That(took, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(1)), "config put reaches every bridge within 1 s");
+
+            // A document written around 'config put' (no validation) is refused by every instance; the last good one stays.
+            var groups = Enumerable.Range(0, 4).ToDictionary(Bridge, i => ovs.DumpGroups(Bridge(i)));
+            etcd.Etcdctl("put", "/hay/config", """{ "services": [ { "name": "x", "vip": "10.0.0.300" } ] }""");
+            foreach (var r in live) r.WaitFor($"keeping revision {third}", 0, Bound);
+            foreach (var (bridge, before) in groups) Assert.That(ovs.DumpGroups(bridge), Is.EqualTo(before), bridge);
         }
         finally
         {

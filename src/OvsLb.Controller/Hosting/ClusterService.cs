@@ -1,17 +1,21 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OvsLb.Balancer;
 using OvsLb.Cluster;
+using OvsLb.Pipeline.Config;
 using OvsLb.Runtime;
 
 namespace OvsLb.Controller.Hosting;
 
 /// <summary>
 /// Cluster mode (<c>--Cluster:Etcd=URL[,URL...]</c>) with the host: before the switch server listens, connects to
-/// etcd, takes the instance's lease, registers the instance, reads the bridge elections and starts the
+/// etcd, reads the shared load-balancer configuration (<c>PREFIX/config</c>, written by <c>ovslb config put</c>) and
+/// applies it and every later revision (<see cref="SharedConfig"/>: an invalid revision is refused and the last good
+/// one stays), takes the instance's lease, registers the instance, reads the bridge elections and starts the
 /// <see cref="MastershipCoordinator"/>. On a clean stop (after the switch server closed its connections, which
 /// withdraws this instance from every election) the lease is revoked, so nothing waits for its TTL.
 /// </summary>
-internal sealed class ClusterService(ClusterOptions options, ClusterLink link, SwitchServer server, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+internal sealed class ClusterService(ClusterOptions options, ClusterLink link, SwitchServer server, LoadBalancer lb, ILoggerFactory loggers) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _log = loggers.CreateLogger("OvsLb.Cluster");
     private EtcdConnection? _etcd;
@@ -19,11 +23,13 @@ internal sealed class ClusterService(ClusterOptions options, ClusterLink link, S
     private InstanceRegistry? _instances;
     private BridgeElections? _elections;
     private MastershipCoordinator? _coordinator;
+    private SharedConfig? _config;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _etcd = new EtcdConnection(options);
         long revision = await _etcd.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        _config = await SharedConfig.StartAsync(_etcd, ApplyShared, _log, cancellationToken).ConfigureAwait(false);
         _lease = await InstanceLease.GrantAsync(_etcd, _log, ct: cancellationToken).ConfigureAwait(false);
         _instances = await InstanceRegistry.StartAsync(_etcd, _lease, _log, cancellationToken).ConfigureAwait(false);
         _elections = await BridgeElections.StartAsync(_etcd, _lease, _log, cancellationToken).ConfigureAwait(false);
@@ -32,6 +38,18 @@ internal sealed class ClusterService(ClusterOptions options, ClusterLink link, S
         link.Coordinator = _coordinator;
         _log.LogInformation("Cluster mode: instance {Instance} on etcd {Endpoints} (revision {Revision}), prefix {Prefix}, lease TTL {Ttl} s; every bridge is a standby until this instance wins its election",
             options.Instance, _etcd.Endpoints, revision, options.KeyPrefix, options.LeaseTtl.TotalSeconds);
+    }
+
+    /// <summary>Validates a revision of the shared configuration as <c>ovslb validate</c> would and applies it; its errors otherwise, placed at <c>etcd:KEY@REVISION:LINE:COL</c>.</summary>
+    private IReadOnlyList<string> ApplyShared(StoredConfig doc)
+    {
+        string name = $"etcd:{SharedConfig.Key(options)}@{doc.ModRevision}";
+        var parsed = ConfigDocument.Parse(System.Text.Encoding.UTF8.GetBytes(doc.Text));
+        if (parsed.HostSettings.Count > 0) return [$"{name}: host sections ({parsed.HostSectionsText}) do not belong in the shared configuration"];
+        var r = parsed.BindLoadBalancer();
+        if (!r.IsValid) return [.. r.Errors.Select(e => ConfigErrorFormatter.Format(e, name))];
+        lb.Apply(r.Config!);
+        return [];
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -55,6 +73,8 @@ internal sealed class ClusterService(ClusterOptions options, ClusterLink link, S
     {
         link.Coordinator = null;
         if (_coordinator is not null) await _coordinator.DisposeAsync().ConfigureAwait(false);
+        if (_config is not null) await _config.DisposeAsync().ConfigureAwait(false);
+        _config = null;
         if (_elections is not null) await _elections.DisposeAsync().ConfigureAwait(false);
         if (_instances is not null) await _instances.DisposeAsync().ConfigureAwait(false);
         if (_lease is not null) await _lease.DisposeAsync().ConfigureAwait(false);

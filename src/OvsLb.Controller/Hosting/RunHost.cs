@@ -65,6 +65,11 @@ public static class RunHost
                 // Cluster mode (--Cluster:Etcd): every bridge a standby until this instance wins its etcd election.
                 // Without it nothing below changes: the roles of Controller:Role, no etcd.
                 var cluster = ClusterHosting.Options(ctx.Configuration);
+                if (cluster is not null && (loaded.LoadBalancer.Services.Length > 0 || loaded.LoadBalancer.Bridges.Length > 0))
+                {
+                    throw new ArgumentException($"{configFile}: in cluster mode the load-balancer configuration lives in etcd ({cluster.KeyPrefix}/config); " +
+                        $"store it with: ovslb config put FILE --Cluster:Etcd={cluster.Etcd}, and keep only the Controller/Status/Logging sections here");
+                }
                 var link = cluster is null ? null : new ClusterLink();
                 services.AddSingleton<ISwitchEvents>(sp => link is null ? sp.GetRequiredService<LoadBalancer>()
                     : new ClusterSwitchEvents(sp.GetRequiredService<LoadBalancer>(), link, sp.GetRequiredService<SwitchDirectory>()));
@@ -80,7 +85,7 @@ public static class RunHost
                 if (cluster is not null)
                 {
                     // Started before the switch server listens (hosted services start in this order, stop in reverse).
-                    services.AddHostedService(sp => new ClusterService(cluster, link!, sp.GetRequiredService<SwitchServer>(), sp.GetRequiredService<ILoggerFactory>()));
+                    services.AddHostedService(sp => new ClusterService(cluster, link!, sp.GetRequiredService<SwitchServer>(), sp.GetRequiredService<LoadBalancer>(), sp.GetRequiredService<ILoggerFactory>()));
                 }
                 services.AddHostedService<LoadBalancerService>();
                 services.AddHostedService<SwitchServerService>();
