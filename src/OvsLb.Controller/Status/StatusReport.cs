@@ -103,7 +103,7 @@ public static class StatusReport
                 sp.LiveBackends.Select(b => b.Name).ToList(), SlotCounts(sp), sp.Master?.Name));
         }
         var backends = s.Backends.Select(b => new BackendStatus(
-            b.Name, b.Ip?.ToString(), b.Mac?.ToString(), b.Port?.ToString(), b.Bridge, b.Weight,
+            b.Name, b.IpText, b.Mac?.ToString(), b.Port?.ToString(), b.Bridge, b.Weight,
             s.HealthCheck.Kind == HealthCheckKind.None ? "unchecked" : lb.Health.IsUp(PipelineBuilder.BackendId(s, b)) ? "up" : "down",
             BackendPortState(config, b, sessions), live.Contains(b.Name))).ToList();
         return new ServiceStatus(s.Name, s.VipText, Lower(s.Protocol), s.Port, Lower(s.Mode), Lower(s.HealthCheck.Kind), onBridges, backends);
