@@ -79,7 +79,7 @@ public static class LbPipeline
     public static readonly PipelineTable Slot = new(27, "slot",
         "UDP services: the slot multipath wrote into reg2 (a symmetric hash of addresses, protocol and both ports) → the slot owner's fast-failover group (its watched local port first, the other live backends as backups), or the owner's bucket actions when it has no local port; the slot table is the select group's (Maglev, options.buckets slots).")
     {
-        Matches = Fields(EthType, IpProto, Ipv4Dst, UdpDst, SlotRegister),
+        Matches = Fields(EthType, IpProto, Ipv4Dst, Ipv6Dst, UdpDst, SlotRegister),
         Sets = Fields(BackendRegister, EthSrc, EthDst),
         Exits = TableExit.Group | TableExit.Output | TableExit.Normal | TableExit.Drop,
     };
