@@ -90,6 +90,7 @@ public sealed class HealthChecker(HealthTracker tracker, ArpHealthCheck arp, Fun
     /// <summary>One check of one backend; null when it cannot be checked now (no bridge connected to send from).</summary>
     private async Task<bool?> CheckAsync(LoadBalancerConfig at, ServiceConfig s, BackendConfig b, HealthCheckConfig hc, CancellationToken ct) => hc.Kind switch
     {
+        HealthCheckKind.Tcp when b.Ip6 is { } ip6 => await TcpHealthCheck.CheckAsync(ip6, hc.Port ?? s.Port ?? 0, hc.Timeout, ct).ConfigureAwait(false),
         HealthCheckKind.Tcp => await TcpHealthCheck.CheckAsync(b.Ip ?? s.Ipv4Vip, hc.Port ?? s.Port ?? 0, hc.Timeout, ct).ConfigureAwait(false),
         HealthCheckKind.Arp => await arp.CheckAsync(at, s, b, hc.Timeout, ct).ConfigureAwait(false),
         _ => null,

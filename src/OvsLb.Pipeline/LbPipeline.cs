@@ -52,11 +52,11 @@ public static class LbPipeline
     };
 
     public static readonly PipelineTable Ndp = new(11, "ndp",
-        "Neighbour discovery in the datapath: a solicitation for an IPv6 VIP becomes the advertisement in place (eth and ipv6 addresses swapped, source the LB MAC and the VIP, type 136, flags S|O; a DAD probe's answer goes to all nodes with O only); with a source link-layer option, its type becomes 2 and 'ndp_tll' writes the LB MAC into it; without, the answer leaves at once (IN_PORT). Other solicitations: NORMAL.")
+        "Neighbour discovery in the datapath: a solicitation for an IPv6 VIP becomes the advertisement in place (eth and ipv6 addresses swapped, source the LB MAC and the VIP, type 136, flags S|O; a DAD probe's answer goes to all nodes with O only); with a source link-layer option, its type becomes 2 and 'ndp_tll' writes the LB MAC into it; without, the answer leaves at once (IN_PORT). Advertisements to the LB MAC (answers to NS health checks) go to the controller. Other solicitations: NORMAL.")
     {
-        Matches = Fields(InPortOxm, EthType, Ipv6Src, IpProto, Icmpv6Type, Icmpv6Code, NdTarget, NdOptionsType),
+        Matches = Fields(InPortOxm, EthType, EthDst, Ipv6Src, IpProto, Icmpv6Type, Icmpv6Code, NdTarget, NdOptionsType),
         Sets = Fields(EthSrc, EthDst, Ipv6Src, Ipv6Dst, Icmpv6Type, NdReserved, NdOptionsType),
-        Exits = TableExit.InPort | TableExit.Normal | TableExit.Drop,
+        Exits = TableExit.InPort | TableExit.Normal | TableExit.Controller | TableExit.Drop,
     };
 
     public static readonly PipelineTable NdpTll = new(12, "ndp_tll",
@@ -79,7 +79,7 @@ public static class LbPipeline
     public static readonly PipelineTable Slot = new(27, "slot",
         "UDP services: the slot multipath wrote into reg2 (a symmetric hash of addresses, protocol and both ports) → the slot owner's fast-failover group (its watched local port first, the other live backends as backups), or the owner's bucket actions when it has no local port; the slot table is the select group's (Maglev, options.buckets slots).")
     {
-        Matches = Fields(EthType, IpProto, Ipv4Dst, UdpDst, SlotRegister),
+        Matches = Fields(EthType, IpProto, Ipv4Dst, Ipv6Dst, UdpDst, SlotRegister),
         Sets = Fields(BackendRegister, EthSrc, EthDst),
         Exits = TableExit.Group | TableExit.Output | TableExit.Normal | TableExit.Drop,
     };

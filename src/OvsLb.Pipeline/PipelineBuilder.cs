@@ -166,9 +166,15 @@ public static class PipelineBuilder
             flows.Add(RoutingFlows.DefaultFlow(c, NextHop, normal: false));
         }
         // ARP check replies come back to the bridge the probe left from: one carrying the service, or the backend's own bridge.
-        bool probesFromHere = config.Services.Any(s => s.HealthCheck.Kind == HealthCheckKind.Arp
-            && (s.IsOn(bridge.Name) || s.Backends.Any(b => b.Bridge == bridge.Name)));
-        if (probesFromHere) flows.Add(ArpFlows.HealthReplyFlow(c, bridge.LbMac));
+        // An "arp" check of a backend whose ip is IPv6 is a neighbour solicitation, answered by an NA to the LB MAC.
+        bool ProbesFromHere(bool ipv6) => config.Services.Any(s => s.HealthCheck.Kind == HealthCheckKind.Arp
+            && s.Backends.Any(b => (b.Ip6 is not null) == ipv6 && (s.IsOn(bridge.Name) || b.Bridge == bridge.Name)));
+        if (ProbesFromHere(ipv6: false)) flows.Add(ArpFlows.HealthReplyFlow(c, bridge.LbMac));
+        if (ProbesFromHere(ipv6: true))
+        {
+            flows.Add(NdpFlows.ClassifyHealthAdvertisementFlow(c, bridge.LbMac));
+            flows.Add(NdpFlows.HealthAdvertisementFlow(c, bridge.LbMac));
+        }
 
         // The reject flows' meter, while a service here may reject, and the renew meter, while the reuse flows exist
         // (the reconciler installs meters before the flows that use them).

@@ -187,7 +187,11 @@ internal sealed record ServiceParts(
             }
             else owners[j] = [.. buckets[j].Actions];
         }
-        for (int i = 0; i < slots.Length; i++) flows.Add(SlotFlows.SlotFlow(x.Cookies, x.Service, i, owners[slots[i]]));
+        // One slot flow per slot and VIP family: a dual-stack service's IPv6 packets take the same slots (multipath hashes both families).
+        foreach (var v in x.Service.Views())
+        {
+            for (int i = 0; i < slots.Length; i++) flows.Add(SlotFlows.SlotFlow(x.Cookies, v, i, owners[slots[i]]));
+        }
     }
 
     /// <summary>A NAT service's flows in service and conntrack (pick's flows are built with the buckets).</summary>

@@ -70,7 +70,7 @@ public class ValidateCommandTests
               "services": [
                 { "name": "web", "vip": ["10.0.0.100", "fd00::100"], "port": 80, "mode": "fullnat",
                   "backends": [ { "ip": "10.1.0.11" } ] },
-                { "name": "dns", "vip": "fd00::53", "protocol": "udp", "port": 53, "mode": "direct",
+                { "name": "dns", "vip": "fd00::53", "protocol": "udp", "port": 53, "mode": "direct", "onEmpty": "reject",
                   "backends": [ { "mac": "02:00:00:00:00:11" } ] },
                 { "name": "ok", "vip": ["fd00::80", "10.0.0.80"], "port": 80, "mode": "direct",
                   "backends": [ { "mac": "02:00:00:00:00:11" } ] }
@@ -83,7 +83,7 @@ public class ValidateCommandTests
         Assert.That(Ovslb.Lines(r.Out), Is.EquivalentTo(new[]
         {
             $"{f.Path}:{At(text, "\"fd00::100\"")}: services[0].vip[1]: 'fd00::100' is an IPv6 VIP, and fullnat mode does not carry IPv6 yet: only direct mode does (use an IPv4 VIP for this service, or mode \"direct\")",
-            $"{f.Path}:{At(text, "\"fd00::53\"")}: services[1].vip: 'fd00::53' is an IPv6 VIP, and udp services do not carry IPv6 yet: only tcp services do (their UDP slot table is IPv4 only)",
+            $"{f.Path}:{At(text, "\"fd00::53\"")}: services[1].vip: 'fd00::53' is an IPv6 VIP, and onEmpty \"reject\" does not answer IPv6 yet (the controller builds IPv4 resets only): use onEmpty \"drop\"",
             $"{f.Path}: 2 errors",
         }));
     }

@@ -108,11 +108,12 @@ public class ConfigIpv6Tests
         });
     }
 
-    [Test]
-    public void Udp_with_an_ipv6_vip_is_refused()
+    [TestCase("\"fd00::53\"")]
+    [TestCase("[\"10.0.0.53\", \"fd00::53\"]")]
+    public void Udp_with_an_ipv6_vip_is_accepted(string vip)
     {
-        var e = SingleError(OneService($"\"name\": \"dns\",\n\"vip\": \"fd00::53\", \"protocol\": \"udp\", \"port\": 53, \"mode\": \"direct\", {DirectBackends}"), "services[0].vip", "fd00::53", 5);
-        Assert.That(e.Message, Does.Contain("udp services do not carry IPv6 yet"));
+        var s = Valid(OneService($"\"name\": \"dns\",\n\"vip\": {vip}, \"protocol\": \"udp\", \"port\": 53, \"mode\": \"direct\", {DirectBackends}"));
+        Assert.That(s.Vip6, Is.EqualTo(Ipv6Address.Parse("fd00::53")));
     }
 
     [Test]

@@ -145,7 +145,7 @@ public static class WhichCommand
     {
         var b = p.Backend!;
         var parts = new List<string>();
-        if (b.Ip is { } ip && b.Name != ip.ToString()) parts.Add("ip " + ip);
+        if (b.IpText is { } ip && b.Name != ip) parts.Add("ip " + ip);
         if (b.Mac is { } mac) parts.Add("mac " + mac);
         if (b.Port is { } port) parts.Add("port " + port);
         if (b.Bridge is { } br) parts.Add("bridge " + br);

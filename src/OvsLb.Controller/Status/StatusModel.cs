@@ -71,7 +71,7 @@ public sealed record DesiredInstalled(int? Desired, int? Installed);
 public sealed record SessionTotals(long FlowMods, long GroupMods, long BundleCommits, long MessagesIn, long MessagesOut);
 
 /// <summary>A configured service and what each connected bridge does for it.</summary>
-/// <param name="Vip">The VIP; a dual-stack service's two, IPv4 first, as "10.0.0.100, fd00::100".</param>
+/// <param name="Vip">One address: the IPv4 VIP, or the IPv6 VIP of a service that has only that one.</param>
 /// <param name="Port">Transport port; null when it balances every port of the protocol.</param>
 /// <param name="HealthCheck">Active check kind: none, arp, tcp.</param>
 public sealed record ServiceStatus(
@@ -82,7 +82,11 @@ public sealed record ServiceStatus(
     string Mode,
     string HealthCheck,
     IReadOnlyList<ServiceOnBridge> Bridges,
-    IReadOnlyList<BackendStatus> Backends);
+    IReadOnlyList<BackendStatus> Backends)
+{
+    /// <summary>The IPv6 VIP whenever the service has one (dual stack: beside <see cref="Vip"/>'s IPv4 address); null: none.</summary>
+    public string? Vip6 { get; init; }
+}
 
 /// <summary>One service on one connected bridge, from the bridge's last plan.</summary>
 /// <param name="ArpAnswered">Whether the bridge answers ARP for the VIP (not when every backend is down and stopArpWhenAllDown).</param>

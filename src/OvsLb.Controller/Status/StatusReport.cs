@@ -103,11 +103,18 @@ public static class StatusReport
                 sp.LiveBackends.Select(b => b.Name).ToList(), SlotCounts(sp), sp.Master?.Name));
         }
         var backends = s.Backends.Select(b => new BackendStatus(
-            b.Name, b.Ip?.ToString(), b.Mac?.ToString(), b.Port?.ToString(), b.Bridge, b.Weight,
+            b.Name, b.IpText, b.Mac?.ToString(), b.Port?.ToString(), b.Bridge, b.Weight,
             s.HealthCheck.Kind == HealthCheckKind.None ? "unchecked" : lb.Health.IsUp(PipelineBuilder.BackendId(s, b)) ? "up" : "down",
             BackendPortState(config, b, sessions), live.Contains(b.Name))).ToList();
-        return new ServiceStatus(s.Name, s.VipText, Lower(s.Protocol), s.Port, Lower(s.Mode), Lower(s.HealthCheck.Kind), onBridges, backends);
+        var (vip, vip6) = Vips(s);
+        return new ServiceStatus(s.Name, vip, Lower(s.Protocol), s.Port, Lower(s.Mode), Lower(s.HealthCheck.Kind), onBridges, backends) { Vip6 = vip6 };
     }
+
+    /// <summary>
+    /// <c>vip</c> and <c>vip6</c> of a service in /status: <c>vip</c> is always one address (the IPv4 VIP, or the IPv6 VIP of an
+    /// IPv6-only service), so tools reading one address keep working; <c>vip6</c> is the IPv6 VIP whenever there is one.
+    /// </summary>
+    public static (string Vip, string? Vip6) Vips(ServiceConfig s) => ((s.Vip?.ToString() ?? s.Vip6?.ToString())!, s.Vip6?.ToString());
 
     /// <summary>Buckets per live backend name (from the plan's slot keys: MAC, or IP in translate mode).</summary>
     public static IReadOnlyDictionary<string, int> SlotCounts(ServicePlan sp)

@@ -6,7 +6,7 @@ namespace OvsLb.Pipeline.Config;
 
 /// <summary>
 /// A service's VIPs: <c>"vip"</c> is one address (IPv4 or IPv6) or an array of at most one IPv4 and one IPv6
-/// address (dual stack). IPv6 is built in direct mode only (TCP, onEmpty drop); every other use is an error here,
+/// address (dual stack). IPv6 is built in direct mode only (TCP and UDP, onEmpty drop); every other use is an error here,
 /// never ignored.
 /// </summary>
 internal sealed partial class ConfigBinder
@@ -72,7 +72,8 @@ internal sealed partial class ConfigBinder
     }
 
     /// <summary>
-    /// What is built for an IPv6 VIP in this version: direct mode, TCP, onEmpty "drop". Anything else is refused at the
+    /// What is built for an IPv6 VIP in this version: direct mode, TCP or UDP (multipath's symmetric_l3l4+udp hashes IPv6
+    /// addresses too), onEmpty "drop". Anything else is refused at the
     /// IPv6 address, saying why, so a service never runs with its IPv6 half silently missing.
     /// </summary>
     private bool CheckIpv6Fits(Obj svc, Ipv6Address? vip6, ServiceMode? mode, ServiceProtocol protocol, Stateful? stateful)
@@ -83,11 +84,6 @@ internal sealed partial class ConfigBinder
         if (m != ServiceMode.Direct)
         {
             Error(path, node, text, $"'{text}' is an IPv6 VIP, and {ModeName(m)} mode does not carry IPv6 yet: only direct mode does (use an IPv4 VIP for this service, or mode \"direct\")");
-            return false;
-        }
-        if (protocol == ServiceProtocol.Udp)
-        {
-            Error(path, node, text, $"'{text}' is an IPv6 VIP, and udp services do not carry IPv6 yet: only tcp services do (their UDP slot table is IPv4 only)");
             return false;
         }
         if (stateful is { OnEmpty: OnEmpty.Reject })

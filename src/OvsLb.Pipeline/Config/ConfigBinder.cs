@@ -235,7 +235,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
             var stateful = BindStateful(o, mode, port);
             if (stateful is null) ok = false;
             if (!CheckIpv6Fits(o, vip6, mode, protocol, stateful)) ok = false;
-            var backends = BindBackends(o, mode, vip, bridgeNames, bridges.Count, options, served, bridges);
+            var backends = BindBackends(o, mode, vip, vip6, bridgeNames, bridges.Count, options, served, bridges);
             if (backends is not null && mode is ServiceMode.Nat or ServiceMode.FullNat && !CheckNat(o, mode.Value, port, backends, served, bridges)) ok = false;
             if (backends is not null && mode is ServiceMode m && !CheckHealthFits(o, m, port, health, backends)) ok = false;
             if (backends is null || name is null || (vip is null && vip6 is null) || mode is null || !portOk) ok = false;
@@ -280,7 +280,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
                 return false;
             case ServiceMode.Direct:
                 bool ok = true;
-                foreach (var d in backends.Where(d => d.Config.Ip is null))
+                foreach (var d in backends.Where(d => d.Config.Ip is null && d.Config.Ip6 is null))
                 {
                     Error(d.Obj.Path, d.Obj.Node, "", $"'ip' is required for a direct-mode backend when the service has a {kind} health check (the VIP is held by every backend)");
                     ok = false;
@@ -312,7 +312,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
         return x is null ? (null, false) : ((ushort)x, true);
     }
 
-    private List<BackendDraft>? BindBackends(Obj svc, ServiceMode? mode, Ipv4Address? vip, HashSet<string> bridgeNames,
+    private List<BackendDraft>? BindBackends(Obj svc, ServiceMode? mode, Ipv4Address? vip, Ipv6Address? vip6, HashSet<string> bridgeNames,
         int bridgeCount, LoadBalancerOptions options, List<string> served, List<BridgeConfig> bridges)
     {
         if (!Required(svc, "backends")) return null;
@@ -332,7 +332,7 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
         var drafts = new List<BackendDraft>();
         foreach (var (node, path) in items)
         {
-            var d = BindBackend(node, path, mode, vip, bridgeNames, bridgeCount);
+            var d = BindBackend(node, path, mode, vip, vip6, bridgeNames, bridgeCount);
             if (d is not null) drafts.Add(d);
         }
         if (mode is ServiceMode m) CheckDuplicates(drafts, m);
@@ -358,12 +358,12 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
         return Errors.Count == before ? drafts : null;
     }
 
-    private BackendDraft? BindBackend(JNode node, string path, ServiceMode? mode, Ipv4Address? vip, HashSet<string> bridgeNames, int bridgeCount)
+    private BackendDraft? BindBackend(JNode node, string path, ServiceMode? mode, Ipv4Address? vip, Ipv6Address? vip6, HashSet<string> bridgeNames, int bridgeCount)
     {
         var o = Open(node, path, "name", "ip", "mac", "port", "bridge", "weight", "targetPort");
         if (o is null) return null;
         string? name = o.Has("name") ? Str(o, "name") : null;
-        var ip = Ip(o["ip"], o.At("ip"));
+        var (ip, ip6) = BackendIp(o, mode, vip6);
         var mac = Mac(o["mac"], o.At("mac"));
         var port = Port(o["port"], o.At("port"));
         var bridge = o.Has("bridge") ? Str(o, "bridge") : null;
@@ -396,9 +396,9 @@ internal sealed partial class ConfigBinder(LineMap map) : JsonBinder(map)
         {
             Error(o.At("port"), o["port"], o["port"]!.Display, "'bridge' is required with 'port' when several bridges are declared");
         }
-        name ??= (mode == ServiceMode.PortGroup ? mac?.ToString() : null) ?? ip?.ToString() ?? mac?.ToString() ?? (port is PortRef p ? "port " + p : "backend");
+        name ??= (mode == ServiceMode.PortGroup ? mac?.ToString() : null) ?? ip?.ToString() ?? ip6?.ToString() ?? mac?.ToString() ?? (port is PortRef p ? "port " + p : "backend");
         if (mode == ServiceMode.PortGroup && vip is not null) ip ??= vip;
-        return new BackendDraft(new BackendConfig(name, ip, mac, port, bridge, weight) { TargetPort = TargetPort(o, mode) }, o);
+        return new BackendDraft(new BackendConfig(name, ip, mac, port, bridge, weight) { TargetPort = TargetPort(o, mode), Ip6 = ip6 }, o);
     }
 
     private void CheckDuplicates(List<BackendDraft> drafts, ServiceMode mode)

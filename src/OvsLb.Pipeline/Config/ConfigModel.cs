@@ -74,6 +74,15 @@ public sealed record BackendConfig(
 {
     /// <summary>NAT modes: the port connections are rewritten to (null: the service port).</summary>
     public ushort? TargetPort { get; init; }
+
+    /// <summary>
+    /// The backend's own IPv6 address ("ip" written as IPv6; then <see cref="Ip"/> is null): direct mode with an IPv6 VIP only
+    /// (validated). Health checks reach it by neighbour solicitation or TCP over IPv6.
+    /// </summary>
+    public Ipv6Address? Ip6 { get; init; }
+
+    /// <summary>The backend's own address as text, whichever family it is (null: none).</summary>
+    public string? IpText => Ip?.ToString() ?? Ip6?.ToString();
 }
 
 /// <summary>Active health check settings; <see cref="HealthCheckKind.None"/> leaves only PORT_STATUS liveness.</summary>

@@ -100,6 +100,29 @@ public static class NdpFlows
             SolicitationMatch(vip, inPort: uplink),
             FlowParts.Apply(FlowParts.Normal));
 
+    /// <summary>
+    /// <c>classify</c>: a neighbour advertisement addressed to this bridge's LB MAC (a backend's answer to the controller's
+    /// NS health check) goes to <c>ndp</c>, above <see cref="ClassifyIpv6ToServiceFlow"/>, which would otherwise take it for
+    /// balanced traffic. Exists where <see cref="HealthAdvertisementFlow"/> does.
+    /// </summary>
+    public static FlowEntry ClassifyHealthAdvertisementFlow(CookieLayout cookies, MacAddress lbMac) =>
+        FlowParts.Flow(cookies, Classify, Priority.ClassifyNdp, FlowFeature.Health, 0,
+            AdvertisementToLbMac(lbMac), FlowParts.Goto(Ndp));
+
+    /// <summary>
+    /// <c>ndp</c>: NS health checks (<c>healthCheck.kind = arp</c> on a backend whose <c>ip</c> is IPv6): the backends'
+    /// advertisements to the LB MAC go to the controller, which marks the backend that advertised its address alive (the
+    /// IPv6 counterpart of <see cref="ArpFlows.HealthReplyFlow"/>). Exists on a bridge the checks leave from: one carrying
+    /// such a service, or the backend's own bridge.
+    /// </summary>
+    public static FlowEntry HealthAdvertisementFlow(CookieLayout cookies, MacAddress lbMac) =>
+        FlowParts.Flow(cookies, Ndp, Priority.HealthReply, FlowFeature.Health, 0,
+            AdvertisementToLbMac(lbMac),
+            FlowParts.Apply(new OutputAction(OfctlFormat.Ports.Controller, 128)));
+
+    private static OfpMatch AdvertisementToLbMac(MacAddress lbMac) =>
+        FlowParts.Match(FlowParts.EthDst(lbMac), FlowParts.EthType(EtherType.IPv6), OxmEntry.For(MfId.IpProto, IpProtocol.Icmpv6), OxmEntry.For(MfId.Icmpv6Type, Advertisement));
+
     /// <summary>Everything else in <c>ndp</c> (solicitations for other hosts) is switched normally.</summary>
     public static FlowEntry NdpDefaultFlow(CookieLayout cookies) =>
         FlowParts.Flow(cookies, Ndp, Priority.Default, FlowFeature.Default, 0, OfpMatch.Any, FlowParts.Apply(FlowParts.Normal));

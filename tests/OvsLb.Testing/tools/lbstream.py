@@ -61,6 +61,7 @@ async def main():
     ap.add_argument("--duration", type=float, default=60.0, help="seconds to run at most")
     args = ap.parse_args()
     ip, _, port = args.target.rpartition(":")
+    ip = ip.strip("[]")   # IPv6: [ADDR]:PORT or ADDR:PORT
     port = int(port)
 
     stop = asyncio.ensure_future(stdin_closed())
