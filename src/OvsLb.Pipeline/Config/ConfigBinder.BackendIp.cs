@@ -19,19 +19,13 @@ internal sealed partial class ConfigBinder
         var s = Str(n, o.At("ip"));
         if (s is null) return (null, null);
         if (!s.Contains(':')) return (Ip(n, o.At("ip")), null);
-        if (s.Contains('%') || s.Contains('/') || !IPAddress.TryParse(s, out var a) || a.AddressFamily != AddressFamily.InterNetworkV6)
+        var (address, why) = UnicastIpv6(s, "a link-local address (fe80::/10: the controller's TCP check cannot reach it without a scope; give the backend a global or unique-local address)");
+        if (address is null && why is null)
         {
             Error(o.At("ip"), n, s, $"'{s}' is not an IPv4 or IPv6 address");
             return (null, null);
         }
-        var v6 = Ipv6Address.Parse(s);
-        string? why = a.IsIPv6Multicast ? "a multicast address"
-            : v6 == Ipv6Address.Any ? "the unspecified address"
-            : a.Equals(IPAddress.IPv6Loopback) ? "the loopback address"
-            : a.IsIPv6LinkLocal ? "a link-local address (fe80::/10: the controller's TCP check cannot reach it without a scope; give the backend a global or unique-local address)"
-            : a.IsIPv4MappedToIPv6 ? "an IPv4-mapped address (write the IPv4 address itself)"
-            : null;
-        if (why is not null)
+        if (address is not Ipv6Address v6)
         {
             Error(o.At("ip"), n, s, $"'{s}' cannot be a backend address: it is {why}");
             return (null, null);

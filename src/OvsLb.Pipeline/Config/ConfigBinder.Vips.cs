@@ -51,24 +51,36 @@ internal sealed partial class ConfigBinder
         var s = Str(n, path);
         if (s is null) return (null, null);
         if (TryParseIpv4(s, out var v4)) return (v4, null);
-        if (!s.Contains(':') || s.Contains('%') || s.Contains('/') || !IPAddress.TryParse(s, out var a) || a.AddressFamily != AddressFamily.InterNetworkV6)
+        var (v6, why) = UnicastIpv6(s, "a link-local address (fe80::/10: every host has its own; a VIP needs a global or unique-local address)");
+        if (v6 is null && why is null)
         {
             Error(path, n, s, $"'{s}' is not an IPv4 or IPv6 address");
             return (null, null);
         }
-        var v6 = Ipv6Address.Parse(s);
-        string? why = a.IsIPv6Multicast ? "a multicast address"
-            : v6 == Ipv6Address.Any ? "the unspecified address"
-            : a.Equals(IPAddress.IPv6Loopback) ? "the loopback address"
-            : a.IsIPv6LinkLocal ? "a link-local address (fe80::/10: every host has its own; a VIP needs a global or unique-local address)"
-            : a.IsIPv4MappedToIPv6 ? "an IPv4-mapped address (write the IPv4 address itself)"
-            : null;
         if (why is not null)
         {
             Error(path, n, s, $"'{s}' cannot be a VIP: it is {why}");
             return (null, null);
         }
         return (null, v6);
+    }
+
+    /// <summary>
+    /// An IPv6 address text checked for use as a unicast destination on a link (a VIP, a backend address): the address,
+    /// or why it cannot be one (multicast, unspecified, loopback, link-local with <paramref name="linkLocalWhy"/>,
+    /// IPv4-mapped); both null when the text is not an IPv6 address at all (no scope ids or prefix lengths).
+    /// </summary>
+    private static (Ipv6Address? Address, string? Why) UnicastIpv6(string s, string linkLocalWhy)
+    {
+        if (!s.Contains(':') || s.Contains('%') || s.Contains('/') || !IPAddress.TryParse(s, out var a) || a.AddressFamily != AddressFamily.InterNetworkV6) return (null, null);
+        var v6 = Ipv6Address.Parse(s);
+        string? why = a.IsIPv6Multicast ? "a multicast address"
+            : v6 == Ipv6Address.Any ? "the unspecified address"
+            : a.Equals(IPAddress.IPv6Loopback) ? "the loopback address"
+            : a.IsIPv6LinkLocal ? linkLocalWhy
+            : a.IsIPv4MappedToIPv6 ? "an IPv4-mapped address (write the IPv4 address itself)"
+            : null;
+        return why is null ? (v6, null) : (null, why);
     }
 
     /// <summary>
