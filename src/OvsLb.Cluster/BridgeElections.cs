@@ -60,6 +60,15 @@ public sealed class BridgeElections : IAsyncDisposable
         lock (_gate) return _view.Leader(datapathId);
     }
 
+    /// <summary>Every bridge with at least one candidate, as last seen.</summary>
+    public IReadOnlyCollection<ulong> Bridges
+    {
+        get
+        {
+            lock (_gate) return _view.Bridges;
+        }
+    }
+
     /// <summary>A bridge's candidates, leader first.</summary>
     public IReadOnlyList<ElectionCandidate> Candidates(ulong datapathId)
     {

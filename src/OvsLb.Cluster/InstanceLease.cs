@@ -26,6 +26,7 @@ public sealed class InstanceLease : IAsyncDisposable
     private long _validUntilTicks;
     private bool _reportedValid;
     private DateTimeOffset? _unreachableSince;
+    private volatile bool _reachable = true;
     private bool _disposed;
 
     private InstanceLease(EtcdConnection etcd, ILogger log, TimeProvider time)
@@ -46,6 +47,9 @@ public sealed class InstanceLease : IAsyncDisposable
 
     /// <summary>Whether the lease (and so every key on it) surely still exists: check this before every write.</summary>
     public bool IsValid => _time.GetUtcNow() < ValidUntil;
+
+    /// <summary>Whether the last keepalive (or the grant) was answered: false from the first unanswered one until one gets through.</summary>
+    public bool EtcdReachable => _reachable;
 
     /// <summary>Keepalives answered so far (tests, status).</summary>
     public int KeepAlivesAnswered { get; private set; }
@@ -107,6 +111,7 @@ public sealed class InstanceLease : IAsyncDisposable
                 if (_unreachableSince is null)
                 {
                     _unreachableSince = _time.GetUtcNow();
+                    _reachable = false;
                     _log.LogWarning("etcd lease {Lease:x}: keepalive failed ({Error}); the lease counts as held until {ValidUntil:HH:mm:ss.fff}", Id, e.Message, ValidUntil);
                 }
             }
@@ -126,6 +131,7 @@ public sealed class InstanceLease : IAsyncDisposable
             {
                 _log.LogInformation("etcd lease {Lease:x}: keepalive answered again after {Seconds:0.0} s without", Id, (_time.GetUtcNow() - since).TotalSeconds);
                 _unreachableSince = null;
+                _reachable = true;
             }
             return;
         }
@@ -134,6 +140,7 @@ public sealed class InstanceLease : IAsyncDisposable
         SetValidUntil(DateTimeOffset.MinValue);
         ReportValidity();
         _unreachableSince = null;
+        _reachable = true;
         var grantSent = _time.GetUtcNow();
         Id = await _etcd.LeaseGrantAsync(_ttl, ct).ConfigureAwait(false);
         SetValidUntil(grantSent + _ttl);

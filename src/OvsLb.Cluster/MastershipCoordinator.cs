@@ -58,6 +58,21 @@ public sealed class MastershipCoordinator : IAsyncDisposable
     /// <summary>Bridges this instance is master of, with their generation ids.</summary>
     public IReadOnlyDictionary<ulong, ulong> Mastered => new Dictionary<ulong, ulong>(_mastered);
 
+    /// <summary>What this instance knows now: its lease by its own clock and every bridge with an election, from memory.</summary>
+    public LocalClusterView View()
+    {
+        var left = _lease.ValidUntil - _time.GetUtcNow();
+        var bridges = new List<LocalBridgeMastership>();
+        foreach (var dpid in _elections.Bridges.Order())
+        {
+            var candidates = _elections.Candidates(dpid);
+            if (candidates.Count == 0) continue;
+            var leader = candidates[0];
+            bridges.Add(new LocalBridgeMastership(dpid, leader.Instance, leader.GenerationId, MayWrite(dpid), [.. candidates.Select(c => c.Instance)]));
+        }
+        return new LocalClusterView(Instance, _lease.Id, _lease.IsValid, Math.Max(0, Math.Round(left.TotalSeconds, 3)), _lease.EtcdReachable, bridges);
+    }
+
     public void Start()
     {
         _elections.LeaderChanged += OnLeaderChanged;

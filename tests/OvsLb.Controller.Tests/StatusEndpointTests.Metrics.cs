@@ -58,6 +58,7 @@ public partial class StatusEndpointTests
         {
             Assert.That(text, Does.Contain($"# TYPE {family} counter\n"));
         }
+        Assert.That(text, Does.Not.Contain("ovslb_cluster_"), "single-instance mode: no cluster gauges");
         foreach (var family in new[] { "ovslb_lb_backend_slots", "ovslb_lb_services", "ovslb_lb_flows_installed" })
         {
             Assert.That(text, Does.Contain($"# TYPE {family} gauge\n"));

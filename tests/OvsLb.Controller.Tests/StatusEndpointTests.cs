@@ -129,6 +129,7 @@ public partial class StatusEndpointTests
     public void Status_lists_both_bridges_with_ports_and_reconcile_results_as_ovs_has_them()
     {
         var status = WaitSteady();
+        Assert.That(status.AsObject().ContainsKey("cluster"), Is.False, "single-instance mode: no cluster section");
         var c = status["controller"]!;
         Assert.That((string?)c["version"], Is.Not.Empty);
         Assert.That((string?)c["runtime"], Does.StartWith(".NET 10."));

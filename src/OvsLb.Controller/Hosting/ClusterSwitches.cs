@@ -10,9 +10,12 @@ namespace OvsLb.Controller.Hosting;
 /// Cluster mode's link between the switch server and the <see cref="MastershipCoordinator"/>, which starts after the
 /// server is built (it needs etcd first): until it exists every switch is a standby that may not write.
 /// </summary>
-internal sealed class ClusterLink
+internal sealed class ClusterLink(ClusterOptions options)
 {
     private volatile MastershipCoordinator? _coordinator;
+
+    /// <summary>The cluster settings (etcd endpoints and prefix, shown by /status).</summary>
+    public ClusterOptions Options { get; } = options;
 
     public MastershipCoordinator? Coordinator
     {

@@ -70,7 +70,8 @@ public static class RunHost
                     throw new ArgumentException($"{configFile}: in cluster mode the load-balancer configuration lives in etcd ({cluster.KeyPrefix}/config); " +
                         $"store it with: ovslb config put FILE --Cluster:Etcd={cluster.Etcd}, and keep only the Controller/Status/Logging sections here");
                 }
-                var link = cluster is null ? null : new ClusterLink();
+                var link = cluster is null ? null : new ClusterLink(cluster);
+                if (link is not null) services.AddSingleton(link); // read by the status endpoint
                 services.AddSingleton<ISwitchEvents>(sp => link is null ? sp.GetRequiredService<LoadBalancer>()
                     : new ClusterSwitchEvents(sp.GetRequiredService<LoadBalancer>(), link, sp.GetRequiredService<SwitchDirectory>()));
                 services.AddSingleton(sp => new SwitchServer(

@@ -8,7 +8,30 @@ public sealed record StatusDocument(
     ControllerStatus Controller,
     IReadOnlyList<BridgeStatus> Bridges,
     IReadOnlyList<ServiceStatus> Services,
-    HealthStatus Health);
+    HealthStatus Health)
+{
+    /// <summary>Cluster mode only (absent otherwise): this instance's view of the etcd cluster and the bridge elections.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ClusterStatus? Cluster { get; init; }
+}
+
+/// <summary>
+/// Cluster mode: the same facts as <c>ovslb cluster status</c>, as this instance holds them in memory (no etcd call).
+/// <see cref="Bridges"/> lists every bridge with an election, connected to this instance or not.
+/// </summary>
+/// <param name="Etcd">The etcd endpoints as configured (--Cluster:Etcd).</param>
+/// <param name="LeaseValid">The instance's lease surely still exists by its own clock; while false it writes to no switch.</param>
+/// <param name="LeaseSecondsLeft">Seconds until that deadline (0 once passed).</param>
+/// <param name="EtcdUp">The last keepalive was answered.</param>
+public sealed record ClusterStatus(string Instance, string Etcd, string Prefix, string LeaseId, bool LeaseValid, double LeaseSecondsLeft, bool EtcdUp, IReadOnlyList<ClusterBridgeStatus> Bridges);
+
+/// <summary>One bridge's election as this instance sees it.</summary>
+/// <param name="DatapathId">16 hex digits.</param>
+/// <param name="Master">The instance leading the election (the switch's master).</param>
+/// <param name="GenerationId">Its generation id (the leader key's create_revision).</param>
+/// <param name="IsThisInstance">This instance is master of the switch now and may write to it.</param>
+/// <param name="Candidates">Instances connected to the bridge, leader first (the next master comes second).</param>
+public sealed record ClusterBridgeStatus(string DatapathId, string Master, ulong GenerationId, bool IsThisInstance, IReadOnlyList<string> Candidates);
 
 /// <summary>This process: version, uptime, the role it asks for, where it listens.</summary>
 public sealed record ControllerStatus(

@@ -39,7 +39,12 @@ public static class StatusReport
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static StatusDocument Build(ControllerInfo info, SwitchServer controller, LoadBalancer lb)
+    /// <summary>The cluster section from this instance's view (null: not in cluster mode, or the coordinator is not started yet).</summary>
+    public static ClusterStatus? Cluster(OvsLb.Cluster.ClusterOptions options, OvsLb.Cluster.LocalClusterView? view) => view is null ? null
+        : new ClusterStatus(view.Instance, options.Etcd, options.KeyPrefix, view.LeaseId.ToString("x"), view.LeaseValid, view.LeaseSecondsLeft, view.EtcdUp,
+            view.Bridges.Select(b => new ClusterBridgeStatus(b.DatapathId.ToString("x16"), b.Master, b.GenerationId, b.IsMaster, b.Candidates)).ToList());
+
+    public static StatusDocument Build(ControllerInfo info, SwitchServer controller, LoadBalancer lb, ClusterStatus? cluster = null)
     {
         var config = lb.Config;
         // Each session's configured bridge, found once for the whole document.
@@ -66,7 +71,7 @@ public static class StatusReport
             controller.LocalListeners.Select(l => l.Tls ? l.ToString() : l.Endpoint.ToString()).ToList(), // "ssl:" marks TLS listeners
             info.StatusListen,
             info.ConfigFile is null ? null : Path.GetFullPath(info.ConfigFile));
-        return new StatusDocument(controllerStatus, bridges, services, new HealthStatus(lb.HealthRounds, lb.Health.Down().Order(StringComparer.Ordinal).ToList()));
+        return new StatusDocument(controllerStatus, bridges, services, new HealthStatus(lb.HealthRounds, lb.Health.Down().Order(StringComparer.Ordinal).ToList())) { Cluster = cluster };
     }
 
     private static BridgeStatus Bridge(SwitchSession s, BridgeConfig? configured, BridgePlan? plan)

@@ -29,6 +29,7 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
     private readonly ILogger _log = loggers.CreateLogger("OvsLb.Status");
     private WebApplication? _app;
     private PrometheusMetrics? _metrics;
+    private ClusterMetrics? _clusterMetrics;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -45,7 +46,9 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
         var lb = services.GetRequiredService<LoadBalancer>();
         var lbMetrics = services.GetRequiredService<LoadBalancerMetrics>(); // creates the OvsLb.LoadBalancer gauges
         // This controller's meters, not every meter of that name in the process (tests run several controllers).
-        _metrics = new PrometheusMetrics([controller.Metrics.Meter, lbMetrics.Meter], _log);
+        var cluster = services.GetService<OvsLb.Controller.Hosting.ClusterLink>();
+        _clusterMetrics = cluster is null ? null : new ClusterMetrics(() => cluster.Coordinator?.View());
+        _metrics = new PrometheusMetrics(_clusterMetrics is null ? [controller.Metrics.Meter, lbMetrics.Meter] : [controller.Metrics.Meter, lbMetrics.Meter, _clusterMetrics.Meter], _log);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "ovslb-status", ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
@@ -60,7 +63,7 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
         var metrics = _metrics;
         RequestDelegate status = async ctx =>
         {
-            var doc = StatusReport.Build(info, controller, lb);
+            var doc = StatusReport.Build(info, controller, lb, cluster is null ? null : StatusReport.Cluster(cluster.Options, cluster.Coordinator?.View()));
             ctx.Response.ContentType = "application/json; charset=utf-8";
             await JsonSerializer.SerializeAsync(ctx.Response.Body, doc, StatusReport.Json, ctx.RequestAborted).ConfigureAwait(false);
         };
@@ -123,6 +126,8 @@ internal sealed class StatusServer(IOptions<StatusOptions> options, ControllerIn
         _app = null;
         _metrics?.Dispose();
         _metrics = null;
+        _clusterMetrics?.Dispose();
+        _clusterMetrics = null;
     }
 
     /// <summary>
