@@ -145,8 +145,9 @@ public sealed class SharedHealth : IAsyncDisposable
                     {
                         if (!await SyncOnceAsync(ct).ConfigureAwait(false)) break;
                     }
-                    catch (EtcdUnavailableException e)
+                    catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                     {
+                        // etcd unreachable, or the lease gone (its replacement wakes this loop again): try again shortly.
                         _log.LogWarning("Shared health: publishing failed ({Error}); retrying", e.Message);
                         await Task.Delay(_etcd.Options.RequestTimeout / 2, ct).ConfigureAwait(false);
                     }
