@@ -62,6 +62,13 @@ public sealed class HealthTracker
         return down;
     }
 
+    /// <summary>
+    /// The backends of <paramref name="ids"/> that belong to a service of <paramref name="config"/> with an active
+    /// check (verdicts from elsewhere, such as other instances, count only for those, as local ones do).
+    /// </summary>
+    public static IReadOnlySet<string> Checked(LoadBalancerConfig config, IEnumerable<string> ids) =>
+        ids.Where(id => IsChecked(config, id)).ToHashSet(StringComparer.Ordinal);
+
     private static bool IsChecked(LoadBalancerConfig config, string backendId)
     {
         foreach (var s in config.Services)

@@ -62,12 +62,43 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
         _arp = new ArpHealthCheck(Switches, _settings.Cookies, _log);
         _reject = new RejectResponder(() => _config, _settings.Cookies, _log);
         _renewer = new ConnectionRenewer(() => _config, _settings.Cookies, _log);
-        _checker = new HealthChecker(Health, _arp, () => _config, Invalidate, _log);
+        _checker = new HealthChecker(Health, _arp, () => _config, OnLocalHealthChanged, _log);
         _gateways = new GatewayProber(Switches, () => _config, _log);
         _cap = new ConnectionCap(() => Switches.Connected, () => _config, d => _plans.TryGetValue(d, out var p) ? p : null, Invalidate, _log);
     }
 
     public event EventHandler? Changed;
+
+    /// <summary>
+    /// Raised when this instance's own checks changed a backend's state, or a reload made it forget some
+    /// (cluster mode publishes <see cref="LocalDown"/> then).
+    /// </summary>
+    public event Action? LocalHealthChanged;
+
+    /// <summary>
+    /// Cluster mode: the backends other instances' checks say are down. The plan takes a backend as down when this
+    /// instance's tracker or this says so (only for services with an active check). Null (single instance): local only.
+    /// </summary>
+    public Func<IReadOnlySet<string>>? SharedDown { get; set; }
+
+    /// <summary>The backends this instance's own checks say are down, in the current configuration.</summary>
+    public IReadOnlySet<string> LocalDown => Health.Down(_config);
+
+    /// <summary>The backends the plans take as down: <see cref="LocalDown"/> ∪ <see cref="SharedDown"/>.</summary>
+    public IReadOnlySet<string> DownFor(LoadBalancerConfig config)
+    {
+        var local = Health.Down(config);
+        if (SharedDown?.Invoke() is not { Count: > 0 } shared) return local;
+        var all = new HashSet<string>(local, StringComparer.Ordinal);
+        all.UnionWith(HealthTracker.Checked(config, shared));
+        return all;
+    }
+
+    private void OnLocalHealthChanged()
+    {
+        LocalHealthChanged?.Invoke();
+        Invalidate();
+    }
 
     public LoadBalancerConfig Config => _config;
     public HealthTracker Health { get; }
@@ -134,6 +165,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
             .SelectMany(s => s.Backends.Select(b => PipelineBuilder.BackendId(s, b)))
             .ToHashSet(StringComparer.Ordinal);
         Health.Retain(keep);
+        LocalHealthChanged?.Invoke();
         _log.LogInformation("Configuration reloaded: services +{Added} -{Removed} ~{Changed}, bridges +{BAdded} -{BRemoved} ~{BChanged}{Options}",
             diff.ServicesAdded.Length, diff.ServicesRemoved.Length, diff.ServicesChanged.Length,
             diff.BridgesAdded.Length, diff.BridgesRemoved.Length, diff.BridgesChanged.Length,
@@ -159,7 +191,7 @@ public sealed class LoadBalancer : IDesiredStateProvider, ISwitchEvents, IAsyncD
     {
         var config = _config;
         var connected = Switches.Connected.Select(h => new SwitchInfo(h.DatapathId, h.BridgeName, h.Ports));
-        var x = PlanInputs.Assemble(config, _settings, sw, installed, Health.Down(config), Slots(sw.DatapathId), connected, null,
+        var x = PlanInputs.Assemble(config, _settings, sw, installed, DownFor(config), Slots(sw.DatapathId), connected, null,
             _plans.TryGetValue(sw.DatapathId, out var p) ? p : null);
         return x with { GoneBridges = _presence.Gone(config, x.BridgePorts), ConnectionsCapped = _cap.IsCapped(sw.DatapathId) };
     }

@@ -127,6 +127,10 @@ public sealed class EtcdConnection : IDisposable
     public Task<PutResponse> PutOnLeaseAsync(string key, string value, long lease, CancellationToken ct = default) =>
         CallAsync($"PUT {key}", (cl, d, c) => cl.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value), Lease = lease }, deadline: d, cancellationToken: c), ct);
 
+    /// <summary>Deletes one key (nothing happens when it is not there).</summary>
+    public Task<DeleteRangeResponse> DeleteAsync(string key, CancellationToken ct = default) =>
+        CallAsync($"DELETE {key}", (cl, d, c) => cl.DeleteAsync(new DeleteRangeRequest { Key = ByteString.CopyFromUtf8(key) }, deadline: d, cancellationToken: c), ct);
+
     /// <summary>Every key under <paramref name="prefix"/> and the store revision of that read.</summary>
     public Task<RangeResponse> GetPrefixAsync(string prefix, CancellationToken ct = default) =>
         CallAsync($"GET {prefix}*", (cl, d, c) => cl.GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(prefix), RangeEnd = RangeEnd(prefix) }, deadline: d, cancellationToken: c), ct);

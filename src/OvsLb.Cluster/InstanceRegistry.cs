@@ -38,6 +38,9 @@ public sealed class InstanceRegistry : IAsyncDisposable
         get { lock (_gate) return [.. _live]; }
     }
 
+    /// <summary>Raised (from the watch) after the set of live instances was read or changed.</summary>
+    public event Action? Changed;
+
     /// <summary>Registers this instance, reads the others and starts watching.</summary>
     public static async Task<InstanceRegistry> StartAsync(EtcdConnection etcd, InstanceLease lease, ILogger log, CancellationToken ct = default)
     {
@@ -61,6 +64,7 @@ public sealed class InstanceRegistry : IAsyncDisposable
             foreach (var kv in r.Kvs) _live.Add(kv.Key.ToStringUtf8()[_prefix.Length..]);
         }
         _log.LogInformation("cluster instances: {Instances}", string.Join(", ", Live));
+        Changed?.Invoke();
         return r.Header.Revision;
     }
 
@@ -76,6 +80,7 @@ public sealed class InstanceRegistry : IAsyncDisposable
             }
         }
         _log.LogInformation("cluster instances: {Instances}", string.Join(", ", Live));
+        Changed?.Invoke();
     }
 
     private void OnLeaseReplaced(long lease) => _ = Task.Run(async () =>

@@ -41,4 +41,29 @@ public sealed class LoadBalancerStateTests
         lb.Apply(reweighted);
         Assert.That(lb.Plan(sw, null).Plan.Services[0].LiveBackends.Select(b => b.Name), Is.EqualTo(new[] { "s2", "s3" }));
     }
+
+    [Test]
+    public async Task In_cluster_mode_the_plan_uses_local_and_shared_down_and_shared_counts_only_for_checked_services()
+    {
+        var (config, sw) = Direct(HealthCheckKind.Tcp);
+        await using var lb = new LoadBalancer(config);
+        Assert.That(lb.SharedDown, Is.Null, "single instance: local health only");
+        var shared = new HashSet<string>(StringComparer.Ordinal) { "web/s2", "other/x" };
+        lb.SharedDown = () => shared;
+        int published = 0;
+        lb.LocalHealthChanged += () => published++;
+        for (int i = 0; i < 3; i++) lb.Health.Record("web/s1", false, 2, 3);
+        Assert.That(lb.LocalDown, Is.EquivalentTo(new[] { "web/s1" }));
+        Assert.That(lb.Plan(sw, null).Plan.Services[0].LiveBackends.Select(b => b.Name), Is.EqualTo(new[] { "s3" }), "s1 down here, s2 down on another instance");
+
+        shared.Clear();
+        Assert.That(lb.Plan(sw, null).Plan.Services[0].LiveBackends.Select(b => b.Name), Is.EqualTo(new[] { "s2", "s3" }));
+
+        // A shared verdict on a backend whose service has no check does not count (as a local one would not).
+        var (off, _) = Direct(HealthCheckKind.None);
+        lb.Apply(off);
+        Assert.That(published, Is.EqualTo(1), "a reload that forgets local verdicts asks for them to be published again");
+        shared.Add("web/s2");
+        Assert.That(lb.Plan(sw, null).Plan.Services[0].LiveBackends.Select(b => b.Name), Is.EqualTo(new[] { "s1", "s2", "s3" }));
+    }
 }

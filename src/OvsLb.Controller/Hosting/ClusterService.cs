@@ -11,7 +11,8 @@ namespace OvsLb.Controller.Hosting;
 /// Cluster mode (<c>--Cluster:Etcd=URL[,URL...]</c>) with the host: before the switch server listens, connects to
 /// etcd, reads the shared load-balancer configuration (<c>PREFIX/config</c>, written by <c>ovslb config put</c>) and
 /// applies it and every later revision (<see cref="SharedConfig"/>: an invalid revision is refused and the last good
-/// one stays), takes the instance's lease, registers the instance, reads the bridge elections and starts the
+/// one stays), takes the instance's lease, registers the instance, shares health verdicts (<see cref="SharedHealth"/>:
+/// this instance's "down" backends are published on its lease, and the plans use local ∪ other live instances'), reads the bridge elections and starts the
 /// <see cref="MastershipCoordinator"/>. On a clean stop (after the switch server closed its connections, which
 /// withdraws this instance from every election) the lease is revoked, so nothing waits for its TTL.
 /// </summary>
@@ -24,6 +25,7 @@ internal sealed class ClusterService(ClusterOptions options, ClusterLink link, S
     private BridgeElections? _elections;
     private MastershipCoordinator? _coordinator;
     private SharedConfig? _config;
+    private SharedHealth? _health;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -32,6 +34,11 @@ internal sealed class ClusterService(ClusterOptions options, ClusterLink link, S
         _config = await SharedConfig.StartAsync(_etcd, ApplyShared, _log, cancellationToken).ConfigureAwait(false);
         _lease = await InstanceLease.GrantAsync(_etcd, _log, ct: cancellationToken).ConfigureAwait(false);
         _instances = await InstanceRegistry.StartAsync(_etcd, _lease, _log, cancellationToken).ConfigureAwait(false);
+        _health = await SharedHealth.StartAsync(_etcd, _lease, () => _instances.Live, lb.Invalidate, _log, cancellationToken).ConfigureAwait(false);
+        _instances.Changed += lb.Invalidate;   // a verdict counts only while its instance is live
+        lb.SharedDown = _health.Down;
+        lb.LocalHealthChanged += PublishHealth;
+        PublishHealth();
         _elections = await BridgeElections.StartAsync(_etcd, _lease, _log, cancellationToken).ConfigureAwait(false);
         _coordinator = new MastershipCoordinator(_elections, _lease, _instances, new ClusterSwitches(() => server), _log);
         _coordinator.Start();
@@ -39,6 +46,8 @@ internal sealed class ClusterService(ClusterOptions options, ClusterLink link, S
         _log.LogInformation("Cluster mode: instance {Instance} on etcd {Endpoints} (revision {Revision}), prefix {Prefix}, lease TTL {Ttl} s; every bridge is a standby until this instance wins its election",
             options.Instance, _etcd.Endpoints, revision, options.KeyPrefix, options.LeaseTtl.TotalSeconds);
     }
+
+    private void PublishHealth() => _health?.Publish(lb.LocalDown);
 
     /// <summary>Validates a revision of the shared configuration as <c>ovslb validate</c> would and applies it; its errors otherwise, placed at <c>etcd:KEY@REVISION:LINE:COL</c>.</summary>
     private IReadOnlyList<string> ApplyShared(StoredConfig doc)
@@ -75,6 +84,11 @@ internal sealed class ClusterService(ClusterOptions options, ClusterLink link, S
         if (_coordinator is not null) await _coordinator.DisposeAsync().ConfigureAwait(false);
         if (_config is not null) await _config.DisposeAsync().ConfigureAwait(false);
         _config = null;
+        lb.LocalHealthChanged -= PublishHealth;
+        lb.SharedDown = null;
+        if (_instances is not null) _instances.Changed -= lb.Invalidate;
+        if (_health is not null) await _health.DisposeAsync().ConfigureAwait(false);
+        _health = null;
         if (_elections is not null) await _elections.DisposeAsync().ConfigureAwait(false);
         if (_instances is not null) await _instances.DisposeAsync().ConfigureAwait(false);
         if (_lease is not null) await _lease.DisposeAsync().ConfigureAwait(false);
