@@ -36,39 +36,8 @@ public partial class ClusterPartitionTests
         return $$"""{ "healthCheck": { "kind": "none" }, "bridges": [ {{bridges}} ], "services": [ {{services}} ] }""";
     }
 
-    private const string HostConfig = """{ "Controller": { "Listen": [ "127.0.0.1:0" ], "EchoInterval": "00:00:10" } }""";
 
-    private static OvslbRun StartInstance(EtcdCluster etcd, string name) => OvslbRun.Start(
-        ["--Logging:LogLevel:Default=Information", "--Logging:LogLevel:Microsoft=Warning", "--Status:Listen=127.0.0.1:0",
-         $"--Cluster:Etcd={etcd.Endpoints}", $"--Cluster:Prefix={Prefix}", $"--Cluster:LeaseTtl=00:00:0{LeaseTtlSeconds}", $"--Cluster:Instance={name}"],
-        config: HostConfig);
-
-    [GeneratedRegex(@"bridge ([0-9a-f]{16}): (\S+) is master with generation (\d+)")]
-    private static partial Regex MasterLine();
-
-    private static List<(ulong Dpid, ulong Generation)> Masterships(OvslbRun run) =>
-        [.. run.Lines.Select(l => MasterLine().Match(l)).Where(m => m.Success)
-            .Select(m => (Convert.ToUInt64(m.Groups[1].Value, 16), ulong.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture)))];
-
-    /// <summary>OVS's view: per bridge, the targets of its controller connections whose role is master.</summary>
-    private static Dictionary<string, List<string>> OvsMasters(OvsSandbox ovs)
-    {
-        var roles = new Dictionary<string, (string Target, string Role)>();
-        foreach (var block in Blocks(ovs.Vsctl("--bare", "--columns=_uuid,target,role", "list", "controller").Stdout))
-        {
-            if (block.Length >= 2) roles[block[0]] = (block[1], block.Length > 2 ? block[2] : "");
-        }
-        var masters = new Dictionary<string, List<string>>();
-        foreach (var block in Blocks(ovs.Vsctl("--bare", "--columns=name,controller", "list", "bridge").Stdout))
-        {
-            var uuids = block.Length > 1 ? block[1].Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
-            masters[block[0]] = [.. uuids.Where(u => roles.TryGetValue(u, out var r) && r.Role == "master").Select(u => roles[u].Target)];
-        }
-        return masters;
-    }
-
-    private static IEnumerable<string[]> Blocks(string bare) =>
-        bare.Replace("\r", "").Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(b => b.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    private static OvslbRun StartInstance(EtcdCluster etcd, string name) => ClusterProcesses.StartInstance(etcd, name, Prefix, LeaseTtlSeconds);
 
     [Test]
     public void Status_and_metrics_show_the_cluster_and_a_SIGSTOPped_master_is_replaced_and_writes_nothing_when_resumed()
@@ -98,10 +67,10 @@ public partial class ClusterPartitionTests
                 ovs.Vsctl([.. args]);
             }
             Dictionary<string, List<string>> masters = [];
-            Assert.That(ProcessRunner.WaitUntil(() => (masters = OvsMasters(ovs)).Count(kv => kv.Key.StartsWith("has", StringComparison.Ordinal) && kv.Value.Count == 1) == 2,
+            Assert.That(ProcessRunner.WaitUntil(() => (masters = ClusterProcesses.OvsMasters(ovs)).Count(kv => kv.Key.StartsWith("has", StringComparison.Ordinal) && kv.Value.Count == 1) == 2,
                 Bound, TimeSpan.FromMilliseconds(200)), Is.True, string.Join("\n---\n", runs.Select(r => r.Tail(15))));
             var masterOf = Enumerable.Range(0, 2).ToDictionary(i => FirstDpid + (ulong)i, i => targets.IndexOf(masters[Bridge(i)][0]));
-            var generation = masterOf.ToDictionary(kv => kv.Key, kv => Masterships(runs[kv.Value]).Last(m => m.Dpid == kv.Key).Generation);
+            var generation = masterOf.ToDictionary(kv => kv.Key, kv => ClusterProcesses.Masterships(runs[kv.Value]).Last(m => m.Dpid == kv.Key).Generation);
 
             // /status and /metrics of both instances: same masters and generations as OVS and the logs.
             for (int i = 0; i < runs.Count; i++)
@@ -123,7 +92,7 @@ public partial class ClusterPartitionTests
             var taken = new Dictionary<ulong, (ulong Generation, TimeSpan At)>();
             bool tookOver = ProcessRunner.WaitUntil(() =>
             {
-                foreach (var (dpid, gen) in Masterships(runs[other]))
+                foreach (var (dpid, gen) in ClusterProcesses.Masterships(runs[other]))
                 {
                     if (orphaned.Contains(dpid) && !taken.ContainsKey(dpid) && gen > generation[dpid]) taken[dpid] = (gen, clock.Elapsed);
                 }
@@ -133,7 +102,7 @@ public partial class ClusterPartitionTests
                 string.Join(", ", taken.Select(kv => $"{kv.Key:x} gen {kv.Value.Generation} after {kv.Value.At.TotalSeconds:0.00} s (TTL {LeaseTtlSeconds} s)")));
             Assert.That(tookOver, Is.True, runs[other].Tail(20));
             Assert.That(taken.Values.Max(t => t.At), Is.LessThanOrEqualTo(TimeSpan.FromSeconds(LeaseTtlSeconds + 1)), "takeover within lease TTL + 1 s");
-            Assert.That(ProcessRunner.WaitUntil(() => OvsMasters(ovs).Where(kv => kv.Key.StartsWith("has", StringComparison.Ordinal)).All(kv => kv.Value.SequenceEqual([targets[other]])),
+            Assert.That(ProcessRunner.WaitUntil(() => ClusterProcesses.OvsMasters(ovs).Where(kv => kv.Key.StartsWith("has", StringComparison.Ordinal)).All(kv => kv.Value.SequenceEqual([targets[other]])),
                 Bound, TimeSpan.FromMilliseconds(200)), Is.True, "OVS: the other instance masters both bridges");
             var flowsNew = Enumerable.Range(0, 2).ToDictionary(Bridge, i => ovs.DumpFlows(Bridge(i)));
             var groupsNew = Enumerable.Range(0, 2).ToDictionary(Bridge, i => ovs.DumpGroups(Bridge(i)));
@@ -151,7 +120,7 @@ public partial class ClusterPartitionTests
             string why = string.Join("\n", sinceResume.Where(l => l.Contains("stopped writing at once", StringComparison.Ordinal) || l.Contains("is a standby", StringComparison.Ordinal) || l.Contains("lease", StringComparison.Ordinal)));
             TestContext.Out.WriteLine($"{Names[victim]} after SIGCONT (standby after {standbyAt.TotalMilliseconds:0} ms):\n{why}");
 
-            string log = ReadFrom(ovs.VswitchdLog, logFrom);
+            string log = ClusterProcesses.ReadFrom(ovs.VswitchdLog, logFrom);
             var fromVictim = Regex.Matches(log, $@"\|vconn\|[^\n]*{Regex.Escape(targets[victim])}[^\n]*received: (OFPT_\w+)").Select(m => m.Groups[1].Value).ToList();
             var refused = Regex.Matches(log, $@"{Regex.Escape(targets[victim])}[^\n]*(OFPBRC_IS_SLAVE|OFPRRFC_STALE)").Select(m => m.Groups[1].Value).ToList();
             TestContext.Out.WriteLine($"ovs-vswitchd received from {Names[victim]} after SIGCONT: {string.Join(", ", fromVictim.GroupBy(t => t).Select(g => $"{g.Key} x{g.Count()}"))}; errors sent to it: {string.Join(", ", refused.Distinct())}");
@@ -203,11 +172,4 @@ public partial class ClusterPartitionTests
         Assert.That(samples.Single(s => s.Name == "ovslb_cluster_etcd_up").Value, Is.EqualTo(1));
     }
 
-    private static string ReadFrom(string path, long offset)
-    {
-        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        f.Seek(offset, SeekOrigin.Begin);
-        using var r = new StreamReader(f, Encoding.UTF8);
-        return r.ReadToEnd();
-    }
 }

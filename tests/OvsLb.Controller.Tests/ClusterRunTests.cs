@@ -41,8 +41,6 @@ public partial class ClusterRunTests
     private static string Third(int i) =>
         $$""", { "name": "s{{i}}c", "ip": "10.0.{{i}}.13", "mac": "02:00:00:00:0{{i}}:13", "bridge": "{{Bridge(i)}}", "port": 13 }""";
 
-    /// <summary>Each instance's own file: host settings only (in cluster mode the load balancer's part lives in etcd).</summary>
-    private const string HostConfig = """{ "Controller": { "Listen": [ "127.0.0.1:0" ], "EchoInterval": "00:00:10" } }""";
 
     /// <summary>Stores the shared configuration with <c>ovslb config put</c>; its revision.</summary>
     private static long Put(EtcdCluster etcd, string lbConfig)
@@ -53,38 +51,7 @@ public partial class ClusterRunTests
         return long.Parse(stdout.Trim().Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static OvslbRun StartInstance(EtcdCluster etcd, string name) => OvslbRun.Start(
-        ["--Logging:LogLevel:Default=Information", "--Logging:LogLevel:Microsoft=Warning", "--Status:Listen=127.0.0.1:0",
-         $"--Cluster:Etcd={etcd.Endpoints}", "--Cluster:Prefix=/hay", $"--Cluster:LeaseTtl=00:00:0{LeaseTtlSeconds}", $"--Cluster:Instance={name}"],
-        config: HostConfig);
-
-    [GeneratedRegex(@"bridge ([0-9a-f]{16}): (\S+) is master with generation (\d+)")]
-    private static partial Regex MasterLine();
-
-    /// <summary>The "is master" lines an instance logged: (dpid, generation), in order.</summary>
-    private static List<(ulong Dpid, ulong Generation)> Masterships(OvslbRun run) =>
-        [.. run.Lines.Select(l => MasterLine().Match(l)).Where(m => m.Success)
-            .Select(m => (Convert.ToUInt64(m.Groups[1].Value, 16), ulong.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture)))];
-
-    /// <summary>OVS's view: for each bridge, the targets of its controller connections whose role is master.</summary>
-    private static Dictionary<string, List<string>> OvsMasters(OvsSandbox ovs)
-    {
-        var roles = new Dictionary<string, (string Target, string Role)>();
-        foreach (var block in Blocks(ovs.Vsctl("--bare", "--columns=_uuid,target,role", "list", "controller").Stdout))
-        {
-            if (block.Length >= 2) roles[block[0]] = (block[1], block.Length > 2 ? block[2] : "");
-        }
-        var masters = new Dictionary<string, List<string>>();
-        foreach (var block in Blocks(ovs.Vsctl("--bare", "--columns=name,controller", "list", "bridge").Stdout))
-        {
-            var uuids = block.Length > 1 ? block[1].Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
-            masters[block[0]] = [.. uuids.Where(u => roles.TryGetValue(u, out var r) && r.Role == "master").Select(u => roles[u].Target)];
-        }
-        return masters;
-    }
-
-    private static IEnumerable<string[]> Blocks(string bare) =>
-        bare.Replace("\r", "").Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(b => b.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    private static OvslbRun StartInstance(EtcdCluster etcd, string name) => ClusterProcesses.StartInstance(etcd, name, "/hay", LeaseTtlSeconds);
 
     /// <summary>The leader's create_revision per bridge, read by etcdctl (the referee): the lowest create_revision under the bridge's election.</summary>
     private static Dictionary<ulong, (long Revision, string Instance)> EtcdLeaders(EtcdCluster etcd)
@@ -134,14 +101,14 @@ public partial class ClusterRunTests
             // One master per bridge, as OVS sees it, and the instances agree with etcd on who and with which generation.
             Dictionary<string, List<string>> masters = [];
             bool settled = ProcessRunner.WaitUntil(() =>
-                (masters = OvsMasters(ovs)).Count(kv => kv.Key.StartsWith("hay", StringComparison.Ordinal) && kv.Value.Count == 1) == 4, Bound, TimeSpan.FromMilliseconds(200));
+                (masters = ClusterProcesses.OvsMasters(ovs)).Count(kv => kv.Key.StartsWith("hay", StringComparison.Ordinal) && kv.Value.Count == 1) == 4, Bound, TimeSpan.FromMilliseconds(200));
             Assert.That(settled, Is.True, $"masters per bridge: {Show(masters)}\n{string.Join("\n---\n", runs.Select(r => r.Tail(15)))}");
             var masterOf = Enumerable.Range(0, 4).ToDictionary(i => FirstDpid + (ulong)i, i => targets.IndexOf(masters[Bridge(i)][0]));
             var leaders = EtcdLeaders(etcd);
             foreach (var (dpid, inst) in masterOf)
             {
                 Assert.That(leaders[dpid].Instance, Is.EqualTo(Names[inst]), $"etcd's leader of {dpid:x16}");
-                Assert.That(Masterships(runs[inst]), Does.Contain((dpid, (ulong)leaders[dpid].Revision)), $"{Names[inst]} is master of {dpid:x16} with its key's create_revision");
+                Assert.That(ClusterProcesses.Masterships(runs[inst]), Does.Contain((dpid, (ulong)leaders[dpid].Revision)), $"{Names[inst]} is master of {dpid:x16} with its key's create_revision");
             }
             Assert.That(masterOf.Values.Distinct().Count(), Is.GreaterThanOrEqualTo(2), $"masters spread: {Show(masters)}");
             TestContext.Out.WriteLine($"masters: {string.Join(", ", masterOf.Select(kv => $"{kv.Key:x}={Names[kv.Value]} gen {leaders[kv.Key].Revision}"))}");
@@ -163,7 +130,7 @@ public partial class ClusterRunTests
                 for (int i = 0; i < runs.Count; i++)
                 {
                     if (i == victim) continue;
-                    foreach (var (dpid, gen) in Masterships(runs[i]))
+                    foreach (var (dpid, gen) in ClusterProcesses.Masterships(runs[i]))
                     {
                         if (orphaned.Contains(dpid) && !taken.ContainsKey(dpid) && gen > (ulong)leaders[dpid].Revision) taken[dpid] = (i, gen, clock.Elapsed);
                     }
@@ -176,12 +143,12 @@ public partial class ClusterRunTests
             Assert.That(taken.Values.Max(t => t.At), Is.LessThanOrEqualTo(TimeSpan.FromSeconds(LeaseTtlSeconds + 1)), "failover within lease TTL + 1 s");
 
             // OVS agrees: one master per bridge, none of them the dead instance; the orphaned bridges' masters are the new ones.
-            Assert.That(ProcessRunner.WaitUntil(() => (masters = OvsMasters(ovs)).Where(kv => kv.Key.StartsWith("hay", StringComparison.Ordinal))
+            Assert.That(ProcessRunner.WaitUntil(() => (masters = ClusterProcesses.OvsMasters(ovs)).Where(kv => kv.Key.StartsWith("hay", StringComparison.Ordinal))
                     .All(kv => kv.Value.Count == 1 && kv.Value[0] != targets[victim]), Bound, TimeSpan.FromMilliseconds(200)), Is.True, Show(masters));
             foreach (var dpid in orphaned) Assert.That(masters[Bridge((int)(dpid - FirstDpid))], Is.EqualTo(new[] { targets[taken[dpid].Instance] }));
 
             // The takeover read the switches back and found nothing to change: no FLOW_MOD or GROUP_MOD reached ovs-vswitchd.
-            string log = ReadFrom(ovs.VswitchdLog, logFrom);
+            string log = ClusterProcesses.ReadFrom(ovs.VswitchdLog, logFrom);
             Assert.That(Regex.IsMatch(log, @"\|vconn\|[^\n]*due to excessive rate"), Is.False, "vconn debug log rate-limited: counts would be incomplete; messages logged:\n" + Histogram(log));
             Assert.That(log, Does.Contain("received: OFPST_FLOW request").Or.Contain("OFPMP_FLOW request").Or.Contain("received: OFPT_MULTIPART_REQUEST"),
                 "the new masters read the flows back (witness that the log holds their messages)");
@@ -270,12 +237,4 @@ public partial class ClusterRunTests
     private static string Histogram(string log) =>
         string.Join("\n", Regex.Matches(log, @"(tcp:\S+): (received|sent \(\w+\)): (\S+ \S+)").GroupBy(m => $"{m.Groups[1].Value} {m.Groups[2].Value} {m.Groups[3].Value}")
             .OrderByDescending(g => g.Count()).Select(g => $"{g.Count(),5} {g.Key}"));
-
-    private static string ReadFrom(string path, long offset)
-    {
-        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        f.Seek(offset, SeekOrigin.Begin);
-        using var r = new StreamReader(f, Encoding.UTF8);
-        return r.ReadToEnd();
-    }
 }
