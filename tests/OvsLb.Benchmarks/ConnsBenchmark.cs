@@ -446,7 +446,7 @@ public static partial class ConnsBenchmark
             ["  datapath upcalls while opening (per connection)", .. results.Select(r => $"{r.UpcallsOpen} ({F(r.UpcallsOpen / (double)Math.Max(1, r.Opened), "0.00")})")],
             ["request/response on all open (time)", .. results.Select(r => Table.Ms(r.VerifyTime))],
             ["replies per backend", .. results.Select(r => string.Join(" ", r.PerBackend.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}")))],
-            ["conntrack entries idle → N open (dump-conntrack lines)", .. results.Select(r => $"{r.Idle.Conntrack} → {r.Loaded.Conntrack} ({r.ConntrackDumpLines})")],
+            ["connection-tracker entries idle → N open (dpctl/dump-conntrack lines)", .. results.Select(r => $"{r.Idle.Conntrack} → {r.Loaded.Conntrack} ({r.ConntrackDumpLines})")],
             ["datapath megaflows idle → after opening → after verifying", .. results.Select(r => $"{r.Idle.Megaflows} → {r.AfterOpen.Megaflows} → {r.Loaded.Megaflows}")],
             ["OpenFlow flows idle → N open", .. results.Select(r => $"{r.Idle.OpenFlowFlows} → {r.Loaded.OpenFlowFlows}")],
             ["ovs-vswitchd RSS idle → N open (after verifying)", .. results.Select(r => $"{Table.Mb(r.Idle.RssBytes)} → {Table.Mb(r.Loaded.RssBytes)}")],

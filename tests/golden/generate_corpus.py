@@ -584,7 +584,7 @@ def topic_misc(sb, g, shared):
     cap("table-features-request", ["dump-table-features", "{SW}"],
         ["OFPST_TABLE_FEATURES request"])
 
-    # --- QUEUE_GET_CONFIG, Nicira conntrack flush, TLV table
+    # --- QUEUE_GET_CONFIG, Nicira connection-tracker flush (NXT_CT_FLUSH), TLV table
     cap("queue-get-config", ["queue-get-config", "{SW}", "1"],
         ["OFPT_QUEUE_GET_CONFIG_REQUEST", "OFPT_QUEUE_GET_CONFIG_REPLY"])
     cap("ct-flush-zone", ["ct-flush-zone", "{SW}", "5"],
