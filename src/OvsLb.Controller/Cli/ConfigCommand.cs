@@ -27,11 +27,21 @@ public static class ConfigCommand
                 rest.RemoveAt(0);
             }
             var options = Options(rest);
+            byte[] bytes = [];
             if (put)
             {
-                // The same check as 'ovslb validate'; instances validate again when they apply it.
-                if (!ValidateCommand.Validate(file!, stderr)) return CommandLine.ExitError;
-                var doc = ConfigDocument.Parse(File.ReadAllBytes(file!));
+                // Read once: the bytes validated are the bytes stored. The same check as 'ovslb validate'; instances
+                // validate again when they apply it.
+                try
+                {
+                    bytes = await File.ReadAllBytesAsync(file!).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new DebugException($"{file}: cannot read: {e.Message}");
+                }
+                if (!ValidateCommand.Validate(file!, bytes, stderr)) return CommandLine.ExitError;
+                var doc = ConfigDocument.Parse(bytes);
                 if (!doc.HasLoadBalancer || doc.HostSettings.Count > 0)
                 {
                     throw new DebugException($"{file}: a shared configuration holds the load balancer's part only (bridges, services, options): " +
@@ -44,7 +54,7 @@ public static class ConfigCommand
                 await etcd.ConnectAsync().ConfigureAwait(false);
                 if (put)
                 {
-                    long revision = await SharedConfig.PutAsync(etcd, await File.ReadAllTextAsync(file!).ConfigureAwait(false)).ConfigureAwait(false);
+                    long revision = await SharedConfig.PutAsync(etcd, System.Text.Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF')).ConfigureAwait(false);
                     await stdout.WriteLineAsync($"{file}: written to {SharedConfig.Key(options)} at revision {revision}").ConfigureAwait(false);
                     return CommandLine.ExitOk;
                 }

@@ -44,6 +44,12 @@ public static class ValidateCommand
             stdout.WriteLine($"{file}: cannot read: {e.Message}");
             return false;
         }
+        return Validate(file, bytes, stdout);
+    }
+
+    /// <summary>Validates <paramref name="bytes"/>, the contents of <paramref name="file"/> already read (what <c>config put</c> then stores).</summary>
+    public static bool Validate(string file, byte[] bytes, TextWriter stdout)
+    {
         var doc = ConfigDocument.Parse(bytes); // the one parse: load-balancer configuration and Controller section alike
         var errors = new List<string>();
         LoadBalancerConfig config = LoadBalancerConfig.Empty;
